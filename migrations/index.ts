@@ -1,0 +1,25 @@
+// The ordered list of migrations. Listed in code rather than discovered on disk so the same
+// list runs from TypeScript sources (tests) and from the compiled build (npm start).
+// Add new files at the end; never edit one that has shipped.
+import type { Knex } from 'knex';
+import * as m001 from './001_core_tables.js';
+import * as m002 from './002_device_channel.js';
+import * as m003 from './003_holidays.js';
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export const migrations: Migration[] = [
+  { name: '001_core_tables', ...m001 },
+  { name: '002_device_channel', ...m002 },
+  { name: '003_holidays', ...m003 },
+];
+
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};

@@ -1,0 +1,15 @@
+// `table=options` and push 3.x `registry` bodies: one line of `key=value` pairs joined by
+// commas; `~` marks read-only keys (kept in the name). Values are kept verbatim.
+import { decodeLine } from './lines.js';
+
+export function parseOptionsBody(body: Uint8Array): Record<string, string> {
+  const options: Record<string, string> = {};
+  const text = decodeLine(body).replace(/\r?\n$/, '');
+  for (const part of text.split(/,(?=[~A-Za-z][\w~.-]*=)/)) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    options[part.slice(0, eq).trim()] = part.slice(eq + 1);
+  }
+  return options;
+}

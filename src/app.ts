@@ -1,0 +1,129 @@
+// Composition root: builds the services from config and database, and the Koa app from the
+// services. Tests build the same app around their own database.
+import type Router from '@koa/router';
+import Koa from 'koa';
+import { AttendanceFinalizer } from './attendance/finalizer.js';
+import { AttendanceRunner } from './attendance/runner.js';
+import { ShiftService } from './attendance/service.js';
+import { ApiKeyService } from './auth/apiKeys.js';
+import type { Config } from './config.js';
+import { CommandQueue } from './devices/commands.js';
+import { Reconciler } from './devices/reconcile.js';
+import { DeviceRegistry } from './devices/registry.js';
+import { ArchiveRetention } from './devices/retention.js';
+import { DeviceService } from './devices/service.js';
+import { DeviceUploads } from './devices/uploads.js';
+import { EmployeeService } from './employees/service.js';
+import { HealthService } from './health.js';
+import { adminRoutes } from './http/admin.js';
+import { apiRoutes } from './http/api.js';
+import { deviceRoutes } from './http/devices.js';
+import { healthRoutes } from './http/health.js';
+import { iclockRoutes } from './http/iclock.js';
+import { keyRoutes } from './http/keys.js';
+import { shiftRoutes } from './http/shifts.js';
+import { errorHandler, requestLog } from './http/middleware.js';
+import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { DeviceLookup } from './pipeline/deviceLookup.js';
+import { IngestGate } from './pipeline/gate.js';
+import { IngestService } from './pipeline/ingest.js';
+import { PunchIntake } from './pipeline/intake.js';
+import { PunchRecords } from './pipeline/records.js';
+import { SyncLogService } from './pipeline/syncLog.js';
+import type { Database } from './store/db.js';
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  health: HealthService;
+  apiKeys: ApiKeyService;
+  devices: DeviceLookup;
+  intake: PunchIntake;
+  ingest: IngestService;
+  records: PunchRecords;
+  employees: EmployeeService;
+  syncLog: SyncLogService;
+  gate: IngestGate;
+  metrics: Metrics;
+  attendance: AttendanceRunner;
+  shifts: ShiftService;
+  finalizer: AttendanceFinalizer;
+  registry: DeviceRegistry;
+  uploads: DeviceUploads;
+  commands: CommandQueue;
+  reconciler: Reconciler;
+  deviceService: DeviceService;
+  retention: ArchiveRetention;
+}
+
+export function createServices(config: Config, db: Database, logger: Logger): Services {
+  const devices = new DeviceLookup(db.knex);
+  const gate = new IngestGate(config.ingestConcurrency, config.ingestQueue);
+  const attendance = new AttendanceRunner(db.knex, config);
+  const registry = new DeviceRegistry(db.knex, config, logger);
+  const metrics = new Metrics(db.knex, (ms) => registry.devicesSeenSince(ms));
+  const ingest = new IngestService(db.knex, config, () => new Date(), gate, attendance, metrics);
+  const uploads = new DeviceUploads(db.knex, ingest, registry, config, gate);
+  const commands = new CommandQueue(db.knex, logger);
+  const reconciler = new Reconciler(db.knex, commands, logger, config);
+  return {
+    config,
+    logger,
+    db,
+    health: new HealthService(db),
+    apiKeys: new ApiKeyService(db.knex),
+    devices,
+    intake: new PunchIntake(devices, config.timeZone),
+    ingest,
+    records: new PunchRecords(db.knex),
+    employees: new EmployeeService(db.knex, ingest),
+    syncLog: new SyncLogService(db.knex),
+    gate,
+    metrics,
+    attendance,
+    shifts: new ShiftService(db.knex, attendance, config.timeZone),
+    finalizer: new AttendanceFinalizer(db.knex, attendance, config, logger),
+    registry,
+    uploads,
+    commands,
+    reconciler,
+    deviceService: new DeviceService(registry, uploads, commands, db.knex, config, reconciler),
+    retention: new ArchiveRetention(db.knex, config.archiveDays, logger),
+  };
+}
+
+/** Every router of the app (the security test walks them). */
+export function createRouters(s: Services): Router[] {
+  const common = { apiKeys: s.apiKeys, timeZone: s.config.timeZone, maxBodyBytes: s.config.maxBodyBytes };
+  return [
+    healthRoutes(s.health, s.metrics),
+    keyRoutes(s.apiKeys, s.config.maxBodyBytes),
+    apiRoutes({ ...common, intake: s.intake, ingest: s.ingest, syncLog: s.syncLog, logger: s.logger }, s.config),
+    adminRoutes({ ...common, employees: s.employees, ingest: s.ingest, records: s.records, syncLog: s.syncLog, devices: s.devices }),
+    deviceRoutes(s.apiKeys, s.deviceService, s.config.maxBodyBytes, s.config.timeZone),
+    shiftRoutes(s.apiKeys, s.shifts, s.config.maxBodyBytes),
+    iclockRoutes({
+      registry: s.registry,
+      uploads: s.uploads,
+      commands: s.commands,
+      devices: s.deviceService,
+      syncLog: s.syncLog,
+      logger: s.logger,
+      maxBodyBytes: s.config.maxBodyBytes,
+    }),
+  ];
+}
+
+export function createApp(s: Services): Koa {
+  const app = new Koa({ proxy: false });
+  app.silent = true; // errors are logged once, by the error mapper
+  app.use(requestLog(s.logger, s.metrics));
+  app.use(errorHandler(s.logger));
+  for (const router of createRouters(s)) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  return app;
+}

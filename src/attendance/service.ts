@@ -1,0 +1,303 @@
+// Shift types, assignments, holiday lists and attendance for operators (API and CLI), with
+// HRMS field names on the wire.
+import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
+import { AppError } from '../errors.js';
+import { type Employee, findEmployee, findEmployeesByIds, listEmployees } from '../store/employees.js';
+import type { Listed, Window } from '../store/list.js';
+import {
+  type AttendanceFilter,
+  type AttendanceRecord,
+  type ShiftAssignment,
+  type ShiftType,
+  type ShiftTypeFields,
+  deleteAssignment,
+  deleteShiftType,
+  findAssignment,
+  findShiftType,
+  findShiftTypesByIds,
+  holidaysOf,
+  insertAssignment,
+  insertShiftType,
+  listAssignments,
+  listAttendance,
+  listShiftTypes,
+  setHolidays,
+  summarizeAttendance,
+  updateAssignment,
+  updateShiftType,
+} from '../store/shifts.js';
+import { isUniqueViolation } from '../store/transaction.js';
+import { type AttendanceRunner, type RecomputeReport, recomputeRange } from './runner.js';
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const isDate = (v: unknown): v is string => typeof v === 'string' && DATE.test(v) && DateTime.fromISO(v).isValid;
+
+/** Shift type input in HRMS names → fields; `partial` for updates. Throws naming every bad field. */
+export function validateShiftType(input: Record<string, unknown>, partial: boolean): Partial<ShiftTypeFields> {
+  const bad: string[] = [];
+  const out: Partial<ShiftTypeFields> = {};
+  const has = (k: string) => input[k] !== undefined;
+  const bool = (k: string, f: keyof ShiftTypeFields) => {
+    if (!has(k)) return;
+    const v = input[k];
+    if (typeof v === 'boolean' || v === 0 || v === 1) (out as Record<string, unknown>)[f] = Boolean(v);
+    else bad.push(k);
+  };
+  const minutes = (k: string, f: keyof ShiftTypeFields) => {
+    if (!has(k)) return;
+    const v = Number(input[k]);
+    if (Number.isInteger(v) && v >= 0 && v <= 24 * 60) (out as Record<string, unknown>)[f] = v;
+    else bad.push(k);
+  };
+  const hours = (k: string, f: keyof ShiftTypeFields) => {
+    if (!has(k)) return;
+    const v = Number(input[k]);
+    if (Number.isFinite(v) && v >= 0 && v <= 24) (out as Record<string, unknown>)[f] = v;
+    else bad.push(k);
+  };
+  if (has('name') || !partial) {
+    if (typeof input.name === 'string' && input.name.trim() && input.name.length <= 140) out.name = input.name.trim();
+    else bad.push('name');
+  }
+  for (const [k, f] of [['start_time', 'startTime'], ['end_time', 'endTime']] as const) {
+    if (has(k) || !partial) {
+      const v = input[k];
+      if (typeof v === 'string' && TIME.test(v)) out[f] = v.length === 5 ? `${v}:00` : v;
+      else bad.push(k);
+    }
+  }
+  if (has('determine_check_in_and_check_out')) {
+    const v = input.determine_check_in_and_check_out;
+    if (v === 'alternating' || v === 'strict') out.determineCheckInAndCheckOut = v;
+    else bad.push('determine_check_in_and_check_out');
+  }
+  if (has('working_hours_calculation_based_on')) {
+    const v = input.working_hours_calculation_based_on;
+    if (v === 'first_last' || v === 'every_valid') out.workingHoursCalculationBasedOn = v;
+    else bad.push('working_hours_calculation_based_on');
+  }
+  bool('enable_auto_attendance', 'enableAutoAttendance');
+  minutes('begin_check_in_before_shift_start_time', 'beginCheckInBeforeShiftStartTime');
+  minutes('allow_check_out_after_shift_end_time', 'allowCheckOutAfterShiftEndTime');
+  hours('working_hours_threshold_for_half_day', 'workingHoursThresholdForHalfDay');
+  hours('working_hours_threshold_for_absent', 'workingHoursThresholdForAbsent');
+  bool('enable_late_entry_marking', 'enableLateEntryMarking');
+  minutes('late_entry_grace_period', 'lateEntryGracePeriod');
+  bool('enable_early_exit_marking', 'enableEarlyExitMarking');
+  minutes('early_exit_grace_period', 'earlyExitGracePeriod');
+  bool('mark_auto_attendance_on_holidays', 'markAutoAttendanceOnHolidays');
+  if (has('holiday_list')) {
+    const v = input.holiday_list;
+    if (v === null || v === '') out.holidayList = null;
+    else if (typeof v === 'string' && v.length <= 140) out.holidayList = v.trim();
+    else bad.push('holiday_list');
+  }
+  if (out.startTime && out.endTime && out.startTime === out.endTime) bad.push('end_time');
+  if (bad.length) throw new AppError('validation_error', `Invalid fields: ${[...new Set(bad)].join(', ')}`, { fields: [...new Set(bad)] });
+  return out;
+}
+
+const SHIFT_DEFAULTS: Omit<ShiftTypeFields, 'name' | 'startTime' | 'endTime'> = {
+  enableAutoAttendance: false,
+  determineCheckInAndCheckOut: 'alternating',
+  workingHoursCalculationBasedOn: 'first_last',
+  beginCheckInBeforeShiftStartTime: 60,
+  allowCheckOutAfterShiftEndTime: 60,
+  workingHoursThresholdForHalfDay: 0,
+  workingHoursThresholdForAbsent: 0,
+  enableLateEntryMarking: false,
+  lateEntryGracePeriod: 0,
+  enableEarlyExitMarking: false,
+  earlyExitGracePeriod: 0,
+  markAutoAttendanceOnHolidays: false,
+  holidayList: null,
+};
+
+export interface SummaryLine {
+  employee: string;
+  employee_name: string;
+  present: number;
+  half_day: number;
+  absent: number;
+  on_holiday: number;
+  late_entries: number;
+  early_exits: number;
+  working_hours: number;
+}
+
+export const SUMMARY_COLUMNS: (keyof SummaryLine)[] = ['employee', 'employee_name', 'present', 'half_day', 'absent', 'on_holiday', 'late_entries', 'early_exits', 'working_hours'];
+
+/** CSV with a header row; fields quoted where they need it. */
+export function summaryCsv(lines: SummaryLine[]): string {
+  const cell = (v: unknown) => {
+    const text = String(v);
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [SUMMARY_COLUMNS.join(','), ...lines.map((l) => SUMMARY_COLUMNS.map((c) => cell(l[c])).join(','))].join('\r\n') + '\r\n';
+}
+
+export class ShiftService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly runner: AttendanceRunner,
+    private readonly timeZone: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private checkRange(from: unknown, to: unknown): { from: string; to: string } {
+    const bad = [['from', from], ['to', to]].filter(([, v]) => !isDate(v)).map(([k]) => k as string);
+    if (bad.length) throw new AppError('validation_error', `${bad.join(' and ')} must be date${bad.length > 1 ? 's' : ''} YYYY-MM-DD`, { fields: bad });
+    if ((to as string) < (from as string)) throw new AppError('validation_error', 'to must not be before from', { fields: ['to'] });
+    return { from: from as string, to: to as string };
+  }
+
+  /** Attendance per employee over a period: days by status, late entries, early exits, hours. */
+  async summary(input: { from?: unknown; to?: unknown; employee?: string }): Promise<SummaryLine[]> {
+    const { from, to } = this.checkRange(input.from, input.to);
+    const employee = input.employee ? await findEmployee(this.knex, input.employee) : null;
+    if (input.employee && !employee) return [];
+    const rows = await summarizeAttendance(this.knex, from, to, employee?.id);
+    const names = await findEmployeesByIds(this.knex, rows.map((r) => r.employeeId));
+    return rows.map((r) => ({
+      employee: names.get(r.employeeId)?.employee ?? String(r.employeeId),
+      employee_name: names.get(r.employeeId)?.name ?? '',
+      present: r.present,
+      half_day: r.halfDay,
+      absent: r.absent,
+      on_holiday: r.onHoliday,
+      late_entries: r.lateEntries,
+      early_exits: r.earlyExits,
+      working_hours: r.workingHours,
+    }));
+  }
+
+  /** The explicit recompute: every employee-shift in the range, finalized ones included. */
+  async recompute(input: { from?: unknown; to?: unknown; employee?: string }, onProgress?: (done: number, total: number) => void): Promise<RecomputeReport> {
+    const { from, to } = this.checkRange(input.from, input.to);
+    let employees: Employee[];
+    if (input.employee) employees = [await this.employee(input.employee)];
+    else employees = (await listEmployees(this.knex, {}, { offset: 0, limit: 10_000_000 })).rows;
+    return recomputeRange(this.knex, this.runner, this.timeZone, { from, to, employees }, onProgress);
+  }
+
+  async createShiftType(input: Record<string, unknown>): Promise<ShiftType> {
+    const fields = { ...SHIFT_DEFAULTS, ...validateShiftType(input, false) } as ShiftTypeFields;
+    if (await findShiftType(this.knex, fields.name)) throw new AppError('conflict', `Shift type ${fields.name} already exists`);
+    try {
+      return await insertShiftType(this.knex, fields, this.now());
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('conflict', `Shift type ${fields.name} already exists`);
+      throw err;
+    }
+  }
+
+  async updateShiftType(name: string, input: Record<string, unknown>): Promise<ShiftType> {
+    const current = await this.getShiftType(name);
+    const fields = validateShiftType(input, true);
+    if (fields.name && fields.name !== name) throw new AppError('validation_error', 'A shift type cannot be renamed', { fields: ['name'] });
+    const start = fields.startTime ?? current.startTime;
+    const end = fields.endTime ?? current.endTime;
+    if (start === end) throw new AppError('validation_error', 'Invalid fields: end_time', { fields: ['end_time'] });
+    await updateShiftType(this.knex, name, fields, this.now());
+    return this.getShiftType(name);
+  }
+
+  async getShiftType(name: string): Promise<ShiftType> {
+    const s = await findShiftType(this.knex, name);
+    if (!s) throw new AppError('not_found', `No shift type ${name}`);
+    return s;
+  }
+
+  async deleteShiftType(name: string): Promise<void> {
+    await this.getShiftType(name);
+    try {
+      await deleteShiftType(this.knex, name);
+    } catch {
+      throw new AppError('conflict', `Shift type ${name} is assigned; end or delete its assignments first`);
+    }
+  }
+
+  listShiftTypes(window: Window): Promise<Listed<ShiftType>> {
+    return listShiftTypes(this.knex, window);
+  }
+
+  private async employee(id: unknown): Promise<Employee> {
+    const e = typeof id === 'string' ? await findEmployee(this.knex, id) : null;
+    if (!e) throw new AppError('validation_error', `No employee ${String(id)}`, { fields: ['employee'] });
+    return e;
+  }
+
+  async createAssignment(input: Record<string, unknown>): Promise<ShiftAssignment> {
+    const bad: string[] = [];
+    if (!isDate(input.start_date)) bad.push('start_date');
+    if (input.end_date !== undefined && input.end_date !== null && (!isDate(input.end_date) || (isDate(input.start_date) && input.end_date < input.start_date))) bad.push('end_date');
+    if (typeof input.shift_type !== 'string') bad.push('shift_type');
+    if (typeof input.employee !== 'string') bad.push('employee');
+    if (bad.length) throw new AppError('validation_error', `Invalid fields: ${bad.join(', ')}`, { fields: bad });
+    const employee = await this.employee(input.employee);
+    const shift = await findShiftType(this.knex, input.shift_type as string);
+    if (!shift) throw new AppError('validation_error', `No shift type ${String(input.shift_type)}`, { fields: ['shift_type'] });
+    return insertAssignment(
+      this.knex,
+      { employeeId: employee.id, shiftTypeId: shift.id, startDate: input.start_date as string, endDate: (input.end_date as string | undefined) ?? null, status: 'Active' },
+      this.now(),
+    );
+  }
+
+  async updateAssignment(id: number, input: Record<string, unknown>): Promise<ShiftAssignment> {
+    const current = await findAssignment(this.knex, id);
+    if (!current) throw new AppError('not_found', `No shift assignment ${id}`);
+    const bad: string[] = [];
+    if (input.end_date !== undefined && input.end_date !== null && (!isDate(input.end_date) || input.end_date < current.startDate)) bad.push('end_date');
+    if (input.status !== undefined && input.status !== 'Active' && input.status !== 'Inactive') bad.push('status');
+    if (bad.length) throw new AppError('validation_error', `Invalid fields: ${bad.join(', ')}`, { fields: bad });
+    await updateAssignment(this.knex, id, { endDate: input.end_date as string | null | undefined, status: input.status as 'Active' | 'Inactive' | undefined }, this.now());
+    return (await findAssignment(this.knex, id))!;
+  }
+
+  async deleteAssignment(id: number): Promise<void> {
+    if (!(await deleteAssignment(this.knex, id))) throw new AppError('not_found', `No shift assignment ${id}`);
+  }
+
+  async listAssignments(filter: { employee?: string; shiftType?: string }, window: Window): Promise<Listed<ShiftAssignment>> {
+    const employee = filter.employee ? await findEmployee(this.knex, filter.employee) : null;
+    const shift = filter.shiftType ? await findShiftType(this.knex, filter.shiftType) : null;
+    if ((filter.employee && !employee) || (filter.shiftType && !shift)) return { rows: [], total: 0 };
+    return listAssignments(this.knex, { employeeId: employee?.id, shiftTypeId: shift?.id }, window);
+  }
+
+  /** Names for assignment and attendance views. */
+  async namesFor(rows: { employeeId: number; shiftTypeId?: number }[]): Promise<{ employees: Map<number, Employee>; shifts: Map<number, ShiftType> }> {
+    return {
+      employees: await findEmployeesByIds(this.knex, rows.map((r) => r.employeeId)),
+      shifts: await findShiftTypesByIds(this.knex, rows.flatMap((r) => (r.shiftTypeId === undefined ? [] : [r.shiftTypeId]))),
+    };
+  }
+
+  async setHolidayList(name: string, input: unknown): Promise<{ date: string; description: string | null }[]> {
+    const days = Array.isArray(input) ? input : null;
+    const parsed = days?.map((d) => (typeof d === 'string' ? { date: d, description: null } : (d as { date?: unknown; description?: unknown })));
+    if (!parsed || parsed.some((d) => !isDate(d.date) || (d.description !== undefined && d.description !== null && typeof d.description !== 'string'))) {
+      throw new AppError('validation_error', 'holidays must be a list of dates YYYY-MM-DD or {date, description}', { fields: ['holidays'] });
+    }
+    const unique = new Map(parsed.map((d) => [d.date as string, { date: d.date as string, description: (d.description as string | undefined) ?? null }]));
+    await setHolidays(this.knex, name, [...unique.values()]);
+    return holidaysOf(this.knex, name);
+  }
+
+  holidayList(name: string): Promise<{ date: string; description: string | null }[]> {
+    return holidaysOf(this.knex, name);
+  }
+
+  async listAttendance(filter: { employee?: string } & Omit<AttendanceFilter, 'employeeId'>, window: Window): Promise<Listed<AttendanceRecord>> {
+    for (const k of ['from', 'to'] as const) {
+      if (filter[k] !== undefined && !isDate(filter[k])) throw new AppError('validation_error', `${k} must be a date YYYY-MM-DD`, { fields: [k] });
+    }
+    const employee = filter.employee ? await findEmployee(this.knex, filter.employee) : null;
+    if (filter.employee && !employee) return { rows: [], total: 0 };
+    return listAttendance(this.knex, { employeeId: employee?.id, from: filter.from, to: filter.to, status: filter.status }, window);
+  }
+}

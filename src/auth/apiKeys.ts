@@ -1,0 +1,139 @@
+// API keys: Frappe-style `Authorization: token KEY:SECRET`. Secrets are stored only as scrypt
+// hashes and compared in constant time. scrypt is slow on purpose, so a secret that verified
+// once is remembered in memory (as a SHA-256 of it, bounded): every later request with it
+// costs a hash, not an scrypt. The key's row is still read on every request, so a
+// revocation takes effect at once.
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Listed, Window } from '../store/list.js';
+import { AppError } from '../errors.js';
+import {
+  type ApiKeyRecord,
+  type Role,
+  ROLES,
+  findApiKey,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKey,
+  touchApiKey,
+} from '../store/apiKeys.js';
+
+export type { ApiKeyRecord, Role };
+export { ROLES };
+
+export interface Principal {
+  apiKey: string;
+  label: string;
+  role: Role;
+}
+
+/** How often last_used_at is written for a busy key: once a minute is plenty. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
+const VERIFIED_MAX = 10_000;
+
+function scryptHash(secret: string, salt: Buffer, o: { N: number; r: number; p: number; keylen: number }): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(secret, salt, o.keylen, { N: o.N, r: o.r, p: o.p, maxmem: 128 * o.N * o.r * 2 }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+/** `scrypt$N$r$p$salt$hash` (hex). */
+export async function hashSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptHash(secret, salt, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('hex')}$${hash.toString('hex')}`;
+}
+
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'hex');
+  const given = await scryptHash(secret, Buffer.from(salt, 'hex'), { N: Number(n), r: Number(r), p: Number(p), keylen: expected.length });
+  return timingSafeEqual(expected, given);
+}
+
+const fingerprint = (apiKey: string, secret: string) => createHash('sha256').update(`${apiKey}:${secret}`, 'utf8').digest('hex');
+
+/** A stand-in hash so an unknown key costs the same scrypt as a known one. */
+let decoyHash: Promise<string> | undefined;
+
+/** Splits `token KEY:SECRET` (or `Basic base64(KEY:SECRET)`, which Frappe also takes). */
+export function parseAuthorization(header: string | undefined): { apiKey: string; secret: string } | null {
+  if (!header) return null;
+  const [scheme, value, ...rest] = header.trim().split(/\s+/);
+  if (!scheme || !value || rest.length > 0) return null;
+  let pair: string;
+  if (scheme.toLowerCase() === 'token') pair = value;
+  else if (scheme.toLowerCase() === 'basic') pair = Buffer.from(value, 'base64').toString('utf8');
+  else return null;
+  const colon = pair.indexOf(':');
+  if (colon <= 0 || colon === pair.length - 1) return null;
+  return { apiKey: pair.slice(0, colon), secret: pair.slice(colon + 1) };
+}
+
+export class ApiKeyService {
+  /** Secrets that passed scrypt, by key: the stored hash and a SHA-256 of key:secret. */
+  private readonly verified = new Map<string, string>();
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Creates a key; the secret is returned this once and only its hash is kept. */
+  async create(label: string, role: Role): Promise<{ apiKey: string; secret: string; role: Role; label: string }> {
+    if (!label.trim()) throw new AppError('validation_error', 'label must not be empty');
+    if (!ROLES.includes(role)) throw new AppError('validation_error', `role must be one of ${ROLES.join(', ')}`);
+    const apiKey = randomBytes(8).toString('hex');
+    const secret = randomBytes(16).toString('hex');
+    await insertApiKey(this.knex, {
+      apiKey,
+      secretHash: await hashSecret(secret),
+      label: label.trim(),
+      role,
+      createdAt: this.now(),
+    });
+    return { apiKey, secret, role, label: label.trim() };
+  }
+
+  /** Keys in creation order; `offset`/`limit` select a page. */
+  list(window: Window = { offset: 0, limit: 1_000_000 }): Promise<Listed<ApiKeyRecord>> {
+    return listApiKeys(this.knex, window);
+  }
+
+  async revoke(apiKey: string): Promise<void> {
+    if (!(await revokeApiKey(this.knex, apiKey, this.now()))) {
+      throw new AppError('not_found', `no active API key ${apiKey}`);
+    }
+  }
+
+  /** Checks an Authorization header; throws authentication_error unless it names a live key. */
+  async authenticate(header: string | undefined): Promise<Principal> {
+    const parsed = parseAuthorization(header);
+    if (!parsed) {
+      throw new AppError('authentication_error', header ? 'Malformed Authorization header; expected "token KEY:SECRET"' : 'Missing Authorization header; expected "token KEY:SECRET"');
+    }
+    const record = await findApiKey(this.knex, parsed.apiKey);
+    const print = fingerprint(parsed.apiKey, parsed.secret);
+    let secretMatches = record !== null && this.verified.get(record.apiKey) === `${record.secretHash}\u0000${print}`;
+    if (!secretMatches) {
+      // Verified even for an unknown key, so timing does not tell which keys exist.
+      decoyHash ??= hashSecret(randomBytes(16).toString('hex'));
+      secretMatches = (await verifySecret(parsed.secret, record?.secretHash ?? (await decoyHash))) && record !== null;
+      if (secretMatches) {
+        if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
+        this.verified.set(record!.apiKey, `${record!.secretHash}\u0000${print}`);
+      }
+    }
+    if (!record || !secretMatches || record.revokedAt) {
+      throw new AppError('authentication_error', 'Invalid API key or secret');
+    }
+    const now = this.now();
+    if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+      await touchApiKey(this.knex, record.id, now);
+    }
+    return { apiKey: record.apiKey, label: record.label, role: record.role };
+  }
+}

@@ -1,0 +1,224 @@
+// One typed, validated config object, read from the environment and an optional JSON file.
+// Environment variables win over the file, so a deployment can override one value.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  host: string;
+  port: number;
+  /** `mysql://…` or `sqlite:<path>`, as given. */
+  databaseUrl: string;
+  /** Default IANA time zone for devices that have none of their own. */
+  timeZone: string;
+  logLevel: LogLevel;
+  /** Seconds to let in-flight requests finish after SIGINT/SIGTERM. */
+  shutdownGraceSeconds: number;
+  /** Largest request body accepted; more gets 413. */
+  maxBodyBytes: number;
+  /** A punch more than this many hours in the future is held as suspect_time. */
+  futureWindowHours: number;
+  /** A punch before this date (YYYY-MM-DD, UTC) is held as suspect_time: a reset device clock. */
+  timeFloor: string;
+  /**
+   * New terminals: `approve` takes them at first contact, `pending` holds their uploads until
+   * an admin approves. Unset: `pending` once any admin API key exists, else `approve`.
+   */
+  devicePolicy: 'approve' | 'pending' | null;
+  /** Keep biometric templates devices upload (off: they are counted and archived only). */
+  storeTemplates: boolean;
+  /** Days the request archive keeps device uploads. */
+  archiveDays: number;
+  /** A device whose real-time punches arrive further than this from their stated time is flagged. */
+  clockDriftSeconds: number;
+  /** Requests that may store punches at once; more wait. */
+  ingestConcurrency: number;
+  /** Requests that may wait; more are refused with 503 at once. */
+  ingestQueue: number;
+  /** Local time (HH:MM, ICLOCKD_TZ) of the nightly reconciliation; null = off. */
+  reconcileAt: string | null;
+  /** Shift type for employees with no assignment and no default shift of their own. */
+  defaultShift: string | null;
+  /** Hours after a shift's window closes to finalize its attendance even if a feeding device was not heard from. */
+  finalizeMaxWaitHours: number;
+  /** Days back the first absence pass after a start looks at. */
+  absentLookbackDays: number;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/iclockd.sqlite';
+
+/** The host's own zone; the default for ICLOCKD_TZ. */
+export function hostTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** Each config key, the environment variable that sets it, and its rule. */
+const FIELDS = {
+  host: { env: 'ICLOCKD_HOST', schema: z.string().min(1, 'must not be empty') },
+  port: {
+    env: 'ICLOCKD_PORT',
+    schema: z.coerce
+      .number({ message: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 65535')
+      .max(65535, 'must be between 0 and 65535'),
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    schema: z
+      .string()
+      .refine((v) => /^sqlite:.+/.test(v) || /^mysql:\/\/[^/]+\/[^/?]+/.test(v), {
+        message: 'must be mysql://user:pass@host:3306/db or sqlite:<path>',
+      }),
+  },
+  timeZone: {
+    env: 'ICLOCKD_TZ',
+    schema: z.string().refine((v) => IANAZone.isValidZone(v), {
+      message: 'must be an IANA time zone name such as Asia/Riyadh or UTC',
+    }),
+  },
+  logLevel: { env: 'ICLOCKD_LOG_LEVEL', schema: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }) },
+  shutdownGraceSeconds: {
+    env: 'ICLOCKD_SHUTDOWN_GRACE_SECONDS',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more'),
+  },
+  maxBodyBytes: {
+    env: 'ICLOCKD_MAX_BODY_BYTES',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1024, 'must be at least 1024'),
+  },
+  futureWindowHours: {
+    env: 'ICLOCKD_FUTURE_WINDOW_HOURS',
+    schema: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 or more'),
+  },
+  timeFloor: {
+    env: 'ICLOCKD_TIME_FLOOR',
+    schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), {
+      message: 'must be a real date',
+    }),
+  },
+  devicePolicy: {
+    env: 'ICLOCKD_DEVICE_POLICY',
+    schema: z.enum(['approve', 'pending'], { message: 'must be approve or pending' }),
+  },
+  storeTemplates: {
+    env: 'ICLOCKD_STORE_TEMPLATES',
+    schema: z
+      .preprocess((v) => (typeof v === 'boolean' ? String(v) : v), z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1 or 0' }))
+      .transform((v) => v === '1' || v === 'true' || v === 'yes'),
+  },
+  archiveDays: {
+    env: 'ICLOCKD_ARCHIVE_DAYS',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+  },
+  clockDriftSeconds: {
+    env: 'ICLOCKD_CLOCK_DRIFT_SECONDS',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+  },
+  ingestConcurrency: {
+    env: 'ICLOCKD_INGEST_CONCURRENCY',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+  },
+  ingestQueue: {
+    env: 'ICLOCKD_INGEST_QUEUE',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more'),
+  },
+  reconcileAt: {
+    env: 'ICLOCKD_RECONCILE_AT',
+    schema: z
+      .string()
+      .regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, 'must be HH:MM or off')
+      .transform((v) => (v === 'off' ? null : v)),
+  },
+  defaultShift: {
+    env: 'ICLOCKD_DEFAULT_SHIFT',
+    schema: z.string().trim().min(1, 'must name a shift type').max(140, 'must be at most 140 characters'),
+  },
+  finalizeMaxWaitHours: {
+    env: 'ICLOCKD_FINALIZE_MAX_WAIT_HOURS',
+    schema: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 or more'),
+  },
+  absentLookbackDays: {
+    env: 'ICLOCKD_ABSENT_LOOKBACK_DAYS',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(366, 'must be at most 366'),
+  },
+} as const satisfies Record<keyof Config, { env: string; schema: z.ZodType }>;
+
+function defaults(): Config {
+  return {
+    host: '0.0.0.0',
+    port: 8081,
+    databaseUrl: DEFAULT_DATABASE_URL,
+    timeZone: hostTimeZone(),
+    logLevel: 'info',
+    shutdownGraceSeconds: 10,
+    maxBodyBytes: 4 * 1024 * 1024,
+    futureWindowHours: 24,
+    timeFloor: '2010-01-01',
+    devicePolicy: null,
+    storeTemplates: false,
+    archiveDays: 30,
+    clockDriftSeconds: 300,
+    ingestConcurrency: 8,
+    ingestQueue: 200,
+    reconcileAt: '03:00',
+    defaultShift: null,
+    finalizeMaxWaitHours: 24,
+    absentLookbackDays: 7,
+  };
+}
+
+/** Thrown for any invalid setting; its message is the one line shown to the operator. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Builds the config from `env` and, when `ICLOCKD_CONFIG` (or `configPath`) names one, a
+ * JSON file whose keys are either the config keys (`port`) or the variable names
+ * (`ICLOCKD_PORT`).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = env.ICLOCKD_CONFIG): Config {
+  const fileValues = configPath ? readConfigFile(configPath) : {};
+  const config = defaults();
+  for (const [key, field] of Object.entries(FIELDS) as [keyof Config, (typeof FIELDS)[keyof Config]][]) {
+    const fromEnv = env[field.env];
+    const fromFile = fileValues[key] ?? fileValues[field.env];
+    const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile;
+    if (raw === undefined) continue;
+    const parsed = field.schema.safeParse(raw);
+    if (!parsed.success) {
+      const origin = fromEnv !== undefined && fromEnv !== '' ? field.env : `${field.env} (from ${configPath})`;
+      throw new ConfigError(`${origin} ${parsed.error.issues[0]?.message ?? 'is invalid'} (got ${JSON.stringify(raw)})`);
+    }
+    (config as unknown as Record<string, unknown>)[key] = parsed.data;
+  }
+  return config;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(resolve(path), 'utf8');
+  } catch (err) {
+    throw new ConfigError(`ICLOCKD_CONFIG names ${path}, which cannot be read: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`ICLOCKD_CONFIG file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`ICLOCKD_CONFIG file ${path} must hold a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A database URL as it is safe to show: any password masked. */
+export function maskDatabaseUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,189 @@
+// The device registry: a row per terminal, created on first contact. Every terminal polls
+// every few seconds, so devices are served from a bounded in-memory cache (reloaded after a
+// short time, so several processes agree) and "last seen" writes are batched.
+import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
+import type { DeviceInfo } from '../../protocol/index.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { activeAdminKeyExists } from '../store/apiKeys.js';
+import {
+  type Device,
+  type DeviceChange,
+  type DeviceState,
+  findDevice,
+  insertDevice,
+  listDevices,
+  recordDevicesSeen,
+  updateDevice,
+} from '../store/devices.js';
+import type { Listed, Window } from '../store/list.js';
+
+export type { Device, DeviceState };
+
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 50_000;
+const SEEN_FLUSH_MS = 5_000;
+
+export interface Contact {
+  pushver: string | null;
+  language: number | null;
+  deviceType: string | null;
+  address: string | null;
+}
+
+export class DeviceRegistry {
+  private readonly cache = new Map<string, { device: Device; loadedAt: number }>();
+  private readonly seen = new Map<string, { at: Date; address: string | null }>();
+  /** When each device was last heard from by this process (bounded like the cache). */
+  private readonly heard = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly settings: { timeZone: string; devicePolicy: 'approve' | 'pending' | null },
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flushSeen(), SEEN_FLUSH_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flushSeen();
+  }
+
+  /** The device's zone: its own, else the configured default. */
+  zoneOf(device: Pick<Device, 'timeZone'>): string {
+    return device.timeZone ?? this.settings.timeZone;
+  }
+
+  /** The zone's UTC offset now, in minutes (for the handshake's TimeZone). */
+  offsetMinutesNow(device: Pick<Device, 'timeZone'>): number {
+    return DateTime.now().setZone(this.zoneOf(device)).offset;
+  }
+
+  /** Push generation: the admin's override, else from what the device announces. */
+  generationOf(device: Device): 2 | 3 {
+    const v = device.pushGeneration ?? device.pushVersion ?? '';
+    return /^3/.test(v) ? 3 : 2;
+  }
+
+  private async newDeviceState(): Promise<DeviceState> {
+    const policy = this.settings.devicePolicy ?? ((await activeAdminKeyExists(this.knex)) ? 'pending' : 'approve');
+    return policy === 'approve' ? 'approved' : 'pending';
+  }
+
+  private remember(device: Device): Device {
+    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.delete(device.serial);
+    this.cache.set(device.serial, { device, loadedAt: Date.now() });
+    return device;
+  }
+
+  /** The device as stored now, bypassing the cache (another process may have approved it). */
+  async fresh(serial: string): Promise<Device | null> {
+    const device = await findDevice(this.knex, serial);
+    return device ? this.remember(device) : null;
+  }
+
+  async get(serial: string): Promise<Device | null> {
+    const hit = this.cache.get(serial);
+    if (hit && Date.now() - hit.loadedAt < CACHE_TTL_MS) return hit.device;
+    const device = await findDevice(this.knex, serial);
+    return device ? this.remember(device) : null;
+  }
+
+  /**
+   * A request from `serial`: the device, created on first contact; what it announces about
+   * itself is stored when it changes. Costs no database round trip when nothing changed.
+   */
+  async contact(serial: string, c: Contact): Promise<Device> {
+    let device = await this.get(serial);
+    const now = this.now();
+    if (!device) {
+      device = await insertDevice(
+        this.knex,
+        serial,
+        { state: await this.newDeviceState(), pushVersion: c.pushver, language: c.language, deviceType: c.deviceType },
+        now,
+      );
+      this.logger.info({ device: serial, state: device.state }, 'new device');
+      this.remember(device);
+    } else {
+      const change: DeviceChange = {};
+      if (c.pushver !== null && c.pushver !== device.pushVersion) change.pushVersion = c.pushver;
+      if (c.language !== null && c.language !== device.language) change.language = c.language;
+      if (c.deviceType !== null && c.deviceType !== device.deviceType) change.deviceType = c.deviceType;
+      if (Object.keys(change).length) device = await this.change(serial, change);
+    }
+    this.seen.set(serial, { at: now, address: c.address });
+    this.heard.delete(serial);
+    if (this.heard.size >= CACHE_MAX) this.heard.delete(this.heard.keys().next().value!);
+    this.heard.set(serial, Date.now());
+    return device;
+  }
+
+  async recordInfo(device: Device, info: DeviceInfo): Promise<Device> {
+    const summary = {
+      firmware: info.firmware,
+      users: info.users,
+      fingerprints: info.fingerprints,
+      attlogs: info.attlogs,
+      ip: info.ip,
+      fp_algorithm: info.fpAlgorithm,
+      face_algorithm: info.faceAlgorithm,
+      faces: info.faces,
+      functions: info.functions,
+      values: info.values,
+    };
+    if (JSON.stringify(summary) === JSON.stringify(device.info)) return device;
+    return this.change(device.serial, { info: summary, firmware: info.firmware ?? device.firmware, infoAt: this.now() });
+  }
+
+  recordOptions(device: Device, options: Record<string, string>): Promise<Device> {
+    const firmware = options.FWVersion ?? options.FirmVer ?? device.firmware;
+    return this.change(device.serial, { options, firmware });
+  }
+
+  /** Writes a change and refreshes the cache. */
+  async change(serial: string, change: DeviceChange): Promise<Device> {
+    await updateDevice(this.knex, serial, change, this.now());
+    const device = await findDevice(this.knex, serial);
+    if (!device) throw new AppError('not_found', `No device ${serial}`);
+    return this.remember(device);
+  }
+
+  async setState(serial: string, state: DeviceState): Promise<Device> {
+    if (!(await findDevice(this.knex, serial))) throw new AppError('not_found', `No device ${serial}`);
+    return this.change(serial, { state });
+  }
+
+  list(filter: { state?: DeviceState; site?: string }, window: Window): Promise<Listed<Device>> {
+    return listDevices(this.knex, filter, window);
+  }
+
+  /** How many devices this process heard from since `ms` (epoch milliseconds). */
+  devicesSeenSince(ms: number): number {
+    let n = 0;
+    for (const at of this.heard.values()) if (at >= ms) n++;
+    return n;
+  }
+
+  /** Writes the batched last-seen times; a failure keeps them for the next flush. */
+  async flushSeen(): Promise<void> {
+    if (this.seen.size === 0) return;
+    const batch = [...this.seen.entries()].map(([serial, s]) => ({ serial, ...s }));
+    this.seen.clear();
+    try {
+      await recordDevicesSeen(this.knex, batch);
+    } catch (err) {
+      for (const s of batch) if (!this.seen.has(s.serial)) this.seen.set(s.serial, { at: s.at, address: s.address });
+      this.logger.warn({ err }, 'could not record device heartbeats; will retry');
+    }
+  }
+}

@@ -1,0 +1,253 @@
+// What operators do with devices: approve (which ingests what was held in quarantine, in
+// arrival order), block, set zone/site/alias, and queue commands.
+import { IANAZone } from 'luxon';
+import { commands as build } from '../../protocol/index.js';
+import type { Knex } from 'knex';
+import { AppError } from '../errors.js';
+import { deviceActivity, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
+import { listEmployees } from '../store/employees.js';
+import type { Listed, Window } from '../store/list.js';
+import type { CommandQueue, DeviceCommand } from './commands.js';
+import type { Device, DeviceRegistry, DeviceState } from './registry.js';
+import type { Reconciler } from './reconcile.js';
+import type { DeviceRequest, DeviceUploads } from './uploads.js';
+
+export interface DeviceUpdate {
+  alias?: unknown;
+  site?: unknown;
+  time_zone?: unknown;
+  push_generation?: unknown;
+}
+
+export const COMMAND_KINDS = [
+  'reboot',
+  'info',
+  'check',
+  'log',
+  'clear-log',
+  'reload-options',
+  'set-option',
+  'query-attlog',
+  'verify-sum',
+  'add-user',
+  'delete-user',
+  'raw',
+  'sync-users',
+  'copy-users',
+] as const;
+export type CommandKind = (typeof COMMAND_KINDS)[number];
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The device command text for an API/CLI request; throws validation_error naming bad fields. */
+export function commandText(spec: Record<string, unknown>): string {
+  const str = (k: string) => (typeof spec[k] === 'string' || typeof spec[k] === 'number' ? String(spec[k]).trim() : '');
+  const need = (...keys: string[]) => {
+    const bad = keys.filter((k) => !str(k));
+    if (bad.length) throw new AppError('validation_error', `Missing fields for ${String(spec.command)}: ${bad.join(', ')}`, { fields: bad });
+  };
+  const range = () => {
+    need('from', 'to');
+    const bad = ['from', 'to'].filter((k) => !DAY.test(str(k)));
+    if (bad.length) throw new AppError('validation_error', 'from and to must be dates YYYY-MM-DD', { fields: bad });
+    return [`${str('from')} 00:00:00`, `${str('to')} 23:59:59`] as const;
+  };
+  switch (spec.command as CommandKind) {
+    case 'reboot':
+      return build.reboot();
+    case 'info':
+      return build.info();
+    case 'check':
+      return build.check();
+    case 'log':
+      return build.log();
+    case 'clear-log':
+      return build.clearLog();
+    case 'reload-options':
+      return build.reloadOptions();
+    case 'set-option':
+      need('key', 'value');
+      return build.setOption(str('key'), str('value'));
+    case 'query-attlog':
+      return build.queryAttlog(...range());
+    case 'verify-sum':
+      return build.verifySumAttlog(...range());
+    case 'add-user':
+      need('pin', 'name');
+      return build.updateUser({ pin: str('pin'), name: str('name'), card: str('card') || undefined, privilege: spec.privilege === undefined ? undefined : Number(spec.privilege) });
+    case 'delete-user':
+      need('pin');
+      return build.deleteUser(str('pin'));
+    case 'raw':
+      need('text');
+      return str('text');
+    case 'sync-users':
+    case 'copy-users':
+      throw new AppError('validation_error', `${String(spec.command)} sends many commands; use DeviceService.command`);
+    default:
+      throw new AppError('validation_error', `command must be one of ${COMMAND_KINDS.join(', ')}`, { fields: ['command'] });
+  }
+}
+
+export interface Diagnosis {
+  /** True when nothing stands in the way of its punches. */
+  delivering: boolean;
+  /** Plain sentences, most important first. */
+  findings: string[];
+}
+
+/** A device is offline when it has not polled for this long. */
+const OFFLINE_AFTER_MS = 10 * 60_000;
+
+const when = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+
+export class DeviceService {
+  constructor(
+    private readonly registry: DeviceRegistry,
+    private readonly uploads: DeviceUploads,
+    private readonly queue: CommandQueue,
+    private readonly knex: Knex,
+    private readonly settings: { clockDriftSeconds: number },
+    private readonly reconciler: Reconciler,
+  ) {}
+
+  /** POST /iclock/devicecmd: archive the results, close their commands, follow up reconciliation. */
+  async receiveCommandResults(device: Device, req: DeviceRequest): Promise<{ results: number; unread: number }> {
+    const { results, errors } = await this.uploads.commandResults(device, req);
+    await this.queue.complete(device.serial, results);
+    await this.reconciler.onResults(device.serial, results);
+    return { results: results.length, unread: errors.length };
+  }
+
+  /** Runs the device's archived uploads again (after a codec fix); only for an approved device. */
+  async reprocess(serial: string, range: { from?: Date; to?: Date }): Promise<Awaited<ReturnType<DeviceUploads['replayArchived']>>> {
+    const device = await this.get(serial);
+    if (device.state !== 'approved') throw new AppError('conflict', `${serial} is ${device.state}; approve it first (that ingests its held uploads)`);
+    return this.uploads.replayArchived(device, range);
+  }
+
+  /** Queues the reconciliation of a device over days (YYYY-MM-DD, inclusive). */
+  async reconcile(serial: string, from: string, to: string, createdBy: string | null): Promise<string[]> {
+    await this.get(serial);
+    return this.reconciler.schedule(serial, from, to, createdBy);
+  }
+
+  /** Why a device is not delivering punches, in plain words (or that it is). */
+  async diagnose(serial: string): Promise<Diagnosis> {
+    const d = await this.registry.get(serial);
+    if (!d) {
+      return {
+        delivering: false,
+        findings: [
+          `Never seen: no request from ${serial} has reached iclockd. On the terminal, check Comm → Cloud Server Setting (server address and port, HTTPS off unless a TLS proxy is in front), its network, and the firewall.`,
+        ],
+      };
+    }
+    const a = await deviceActivity(this.knex, serial);
+    const findings: string[] = [];
+    if (d.state === 'blocked') findings.push(`Blocked: iclockd refuses it; the terminal keeps its punches until it is approved (iclockd devices approve ${serial}).`);
+    if (d.state === 'pending') {
+      findings.push(
+        `Pending approval: ${a.quarantined} upload(s) with ${a.quarantinedRecords} record(s) are held and will be ingested in order on approval (iclockd devices approve ${serial}).`,
+      );
+    }
+    if (d.lastSeenAt && Date.now() - d.lastSeenAt.getTime() > OFFLINE_AFTER_MS) findings.push(`Offline: last heard from at ${when(d.lastSeenAt)}.`);
+    if (d.state !== 'blocked' && !a.lastPunchReceivedAt && a.quarantined === 0) {
+      findings.push(
+        `Handshakes but no attendance uploads yet: check that the terminal uploads in real time (Realtime on, TransFlag including AttLog), or queue a "check" or "log" command.`,
+      );
+    }
+    if (a.lastUnparsed) findings.push(`Its last upload with lines iclockd could not read came at ${when(a.lastUnparsed.at)}: ${a.lastUnparsed.error ?? 'see the request archive'}.`);
+    if (d.clockDriftSeconds !== null && Math.abs(d.clockDriftSeconds) > this.settings.clockDriftSeconds) {
+      const ahead = d.clockDriftSeconds < 0;
+      findings.push(
+        `Clock ${ahead ? 'ahead' : 'behind'} by ${Math.abs(d.clockDriftSeconds)} s (seen ${when(d.clockDriftAt!)}): check the terminal's date, time and time zone; iclockd reads its times in ${this.registry.zoneOf(d)}.`,
+      );
+    }
+    if (a.unmatched > 0) {
+      findings.push(
+        `${a.unmatched} punch(es) match no employee (user ids ${a.unmatchedUserIds.join(', ')}${a.unmatched > a.unmatchedUserIds.length ? ', …' : ''}): give employees those attendance_device_id values and they become check-ins.`,
+      );
+    }
+    const blocking = d.state !== 'approved' || findings.some((f) => f.startsWith('Offline') || f.startsWith('Handshakes'));
+    if (findings.length === 0) findings.push(`Delivering: last punch received ${a.lastPunchReceivedAt ? when(a.lastPunchReceivedAt) : 'never'}.`);
+    return { delivering: !blocking, findings };
+  }
+
+  async get(serial: string): Promise<Device> {
+    const d = await this.registry.get(serial);
+    if (!d) throw new AppError('not_found', `No device ${serial}`);
+    return d;
+  }
+
+  list(filter: { state?: DeviceState; site?: string }, window: Window): Promise<Listed<Device>> {
+    return this.registry.list(filter, window);
+  }
+
+  /** Approves a device and ingests its quarantined uploads in the order they arrived. */
+  async approve(serial: string): Promise<{ device: Device; released: Awaited<ReturnType<DeviceUploads['replayArchived']>> }> {
+    const device = await this.registry.setState(serial, 'approved');
+    const released = await this.uploads.replayArchived(device, { outcome: 'quarantined' });
+    return { device, released };
+  }
+
+  block(serial: string): Promise<Device> {
+    return this.registry.setState(serial, 'blocked');
+  }
+
+  async update(serial: string, input: DeviceUpdate): Promise<Device> {
+    await this.get(serial);
+    const bad: string[] = [];
+    const change: Parameters<DeviceRegistry['change']>[1] = {};
+    if (input.alias !== undefined) {
+      if (input.alias === null || (typeof input.alias === 'string' && input.alias.length <= 100)) change.alias = (input.alias as string | null) || null;
+      else bad.push('alias');
+    }
+    if (input.site !== undefined) {
+      if (typeof input.site === 'string' && input.site.trim() && input.site.length <= 64) change.site = input.site.trim();
+      else bad.push('site');
+    }
+    if (input.time_zone !== undefined) {
+      if (input.time_zone === null || (typeof input.time_zone === 'string' && IANAZone.isValidZone(input.time_zone))) change.timeZone = input.time_zone as string | null;
+      else bad.push('time_zone');
+    }
+    if (input.push_generation !== undefined) {
+      if (input.push_generation === null || input.push_generation === '2' || input.push_generation === '3') change.pushGeneration = input.push_generation as string | null;
+      else bad.push('push_generation');
+    }
+    if (bad.length) throw new AppError('validation_error', `Invalid fields: ${bad.join(', ')}`, { fields: bad });
+    return this.registry.change(serial, change);
+  }
+
+  /** Queues a command; `sync-users` and `copy-users` fan out into one command per user or template. */
+  async command(serial: string, spec: Record<string, unknown>, createdBy: string | null): Promise<DeviceCommand[]> {
+    const device = await this.get(serial);
+    let texts: string[];
+    if (spec.command === 'sync-users') {
+      // The employee directory of the device's site: PIN = attendance_device_id.
+      const { rows } = await listEmployees(this.knex, { status: 'Active', site: device.site }, { offset: 0, limit: 1_000_000 });
+      texts = rows.flatMap((e) => (e.attendanceDeviceId ? [build.updateUser({ pin: e.attendanceDeviceId, name: e.name })] : []));
+    } else if (spec.command === 'copy-users') {
+      const from = typeof spec.from === 'string' ? spec.from.trim() : '';
+      if (!from) throw new AppError('validation_error', 'Missing fields for copy-users: from', { fields: ['from'] });
+      await this.get(from);
+      const users = await listDeviceUsers(this.knex, from);
+      const templates = await listDeviceTemplates(this.knex, from);
+      texts = [
+        ...users.map((u) => build.updateUser({ pin: u.pin, name: u.name, privilege: u.privilege ?? 0, card: u.card ?? undefined })),
+        ...templates.map((t) => build.updateTemplate(t.kind, t.fields)),
+      ];
+    } else {
+      texts = [commandText(spec)];
+    }
+    const queued: DeviceCommand[] = [];
+    for (const text of texts) queued.push(await this.queue.enqueue(serial, text, createdBy));
+    return queued;
+  }
+
+  async commands(serial: string, window: Window): Promise<Listed<DeviceCommand>> {
+    await this.get(serial);
+    return this.queue.list(serial, {}, window);
+  }
+}
+

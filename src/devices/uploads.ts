@@ -1,0 +1,351 @@
+// Device uploads (POST /iclock/cdata): durable first. Every upload's bytes are archived in the
+// same transaction as the punches parsed from it, and the device is acknowledged only after
+// that commits. The same code processes a live upload, a quarantined one once its device is
+// approved, and an archived one again after a codec fix (idempotent: punches dedupe).
+import type { Knex } from 'knex';
+import {
+  type AttlogRecord,
+  type LineError,
+  type OperlogRecord,
+  formatUploadReply,
+  isPunchEvent,
+  parseAttlog,
+  parseDeviceCmd,
+  parseDeviceQuery,
+  parseKeyValueRows,
+  parseOperlog,
+  parseOptionsBody,
+  parseTableData,
+  uploadKind,
+} from '../../protocol/index.js';
+import type { IngestGate } from '../pipeline/gate.js';
+import type { IngestResult, IngestService } from '../pipeline/ingest.js';
+import { type Punch, logTypeOfPunchState } from '../pipeline/punch.js';
+import { TimestampError, parseTimestamp } from '../pipeline/time.js';
+import {
+  type ArchiveOutcome,
+  type ArchivedRequest,
+  type DeviceRequest,
+  type DeviceTemplate,
+  archiveRequest,
+  findArchivedRequests,
+  updateArchivedOutcome,
+  upsertDeviceTemplates,
+  upsertDeviceUsers,
+} from '../store/devices.js';
+import { transactionWithRetry } from '../store/transaction.js';
+import type { Device, DeviceRegistry } from './registry.js';
+
+export type { DeviceRequest };
+
+export interface UploadOutcome {
+  /** The reply body for the device. */
+  reply: string;
+  archiveId: number;
+  outcome: ArchiveOutcome;
+  /** Records in the body now stored (new or already there). */
+  records: number;
+  created: number;
+  duplicate: number;
+  rejected: LineError[];
+}
+
+interface Processed {
+  reply: string;
+  outcome: ArchiveOutcome;
+  records: number;
+  created: number;
+  duplicate: number;
+  rejected: LineError[];
+  /** The latest punch instant in the upload, for the clock-drift figure. */
+  latestPunch: Date | null;
+  /** Stamp to remember once committed. */
+  stamp: { kind: 'attlog' | 'operlog' | 'attphoto' | 'biodata'; value: string } | null;
+  options: Record<string, string> | null;
+}
+
+function summarize(error: LineError[]): string | null {
+  if (error.length === 0) return null;
+  const shown = error.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`);
+  return `${error.length} line(s) not read: ${shown.join('; ')}${error.length > 5 ? '; …' : ''}`;
+}
+
+/** Which template of a user a biometric record is: finger / face number, sample, type. */
+function templateOf(r: OperlogRecord): DeviceTemplate[] {
+  if (r.kind === 'OPLOG' || r.kind === 'USER' || r.kind === 'UNKNOWN' || r.kind === 'ERRORLOG' || !r.pin) return [];
+  const f = (name: string) => Object.entries(r.fields).find(([k]) => k.toLowerCase() === name)?.[1] ?? '';
+  const slot = [f('fid'), f('no'), f('index'), f('type'), f('filename')].join(':');
+  return [{ pin: r.pin, kind: r.kind, slot, fields: r.fields }];
+}
+
+export class DeviceUploads {
+  constructor(
+    private readonly knex: Knex,
+    private readonly ingest: IngestService,
+    private readonly registry: DeviceRegistry,
+    private readonly settings: { storeTemplates: boolean },
+    private readonly gate: IngestGate,
+  ) {}
+
+  /** A live upload. A pending device's upload is archived whole (quarantine) and acknowledged. */
+  async receive(cached: Device, req: DeviceRequest): Promise<UploadOutcome> {
+    // The cache may be seconds old: a device approved meanwhile (here or in another process)
+    // must not have its upload held after its quarantine was released.
+    const device = cached.state === 'pending' ? ((await this.registry.fresh(cached.serial)) ?? cached) : cached;
+    if (device.state === 'pending') {
+      const preview = this.preview(req);
+      const archiveId = await archiveRequest(this.knex, {
+        deviceSerial: device.serial,
+        ...req,
+        outcome: 'quarantined',
+        records: preview.records,
+        rejectedLines: preview.rejected.length,
+        error: null,
+      });
+      // Approved between the check and the insert: release what was just held.
+      const now = await this.registry.fresh(device.serial);
+      if (now?.state === 'approved') await this.replayArchived(now, { outcome: 'quarantined' });
+      return { ...preview, archiveId, outcome: 'quarantined', created: 0, duplicate: 0 };
+    }
+    const result = await this.gate.run(() => transactionWithRetry(this.knex, async (trx) => {
+      const processed = await this.process(trx, device, req);
+      const archiveId = await archiveRequest(trx, {
+        deviceSerial: device.serial,
+        ...req,
+        outcome: processed.outcome,
+        records: processed.records,
+        rejectedLines: processed.rejected.length,
+        error: summarize(processed.rejected),
+      });
+      return { ...processed, archiveId };
+    }));
+    await this.afterCommit(device, result);
+    this.ingest.countInvalid('adms', result.rejected.length);
+    await this.recordClockDrift(device, req.receivedAt, result);
+    return result;
+  }
+
+  /**
+   * Arrival minus punch time, from real-time uploads only (a few records, the newest within
+   * a day): buffered history after an outage says nothing about the clock.
+   */
+  private async recordClockDrift(device: Device, receivedAt: Date, p: Processed): Promise<void> {
+    if (!p.latestPunch || p.records > 3) return;
+    const seconds = Math.round((receivedAt.getTime() - p.latestPunch.getTime()) / 1000);
+    if (Math.abs(seconds) > 86_400) return;
+    await this.registry.change(device.serial, { clockDriftSeconds: seconds, clockDriftAt: receivedAt });
+  }
+
+  /** Runs archived requests of a device again, in arrival order (quarantine release, reprocess). */
+  async replayArchived(
+    device: Device,
+    filter: { outcome?: ArchiveOutcome; from?: Date; to?: Date },
+  ): Promise<{ requests: number; records: number; created: number; duplicate: number; rejected: number }> {
+    const total = { requests: 0, records: 0, created: 0, duplicate: 0, rejected: 0 };
+    let afterId = 0;
+    for (;;) {
+      const batch = await findArchivedRequests(this.knex, { deviceSerial: device.serial, ...filter, afterId }, 100);
+      if (batch.length === 0) return total;
+      for (const archived of batch) {
+        afterId = archived.id;
+        if (archived.method !== 'POST') continue;
+        const result = await transactionWithRetry(this.knex, async (trx) => {
+          const processed = await this.process(trx, device, archived);
+          await updateArchivedOutcome(trx, archived.id, {
+            outcome: processed.outcome,
+            records: processed.records,
+            rejectedLines: processed.rejected.length,
+            error: summarize(processed.rejected),
+          });
+          return processed;
+        });
+        await this.afterCommit(device, result);
+        total.requests++;
+        total.records += result.records;
+        total.created += result.created;
+        total.duplicate += result.duplicate;
+        total.rejected += result.rejected.length;
+      }
+    }
+  }
+
+  /** Command results (POST /iclock/devicecmd), archived; the command queue reads them. */
+  async commandResults(device: Device, req: DeviceRequest): Promise<ReturnType<typeof parseDeviceCmd>> {
+    const parsed = parseDeviceCmd(req.body);
+    await archiveRequest(this.knex, {
+      deviceSerial: device.serial,
+      ...req,
+      outcome: parsed.errors.length ? 'unparsed' : 'processed',
+      records: parsed.results.length,
+      rejectedLines: parsed.errors.length,
+      error: summarize(parsed.errors),
+    });
+    return parsed;
+  }
+
+  /** A request kept as it came (registry, push, or a path iclockd does not know), so nothing a device sends is lost. */
+  async archive(serial: string | null, req: DeviceRequest, outcome: 'processed' | 'unknown'): Promise<void> {
+    await archiveRequest(this.knex, { deviceSerial: serial, ...req, outcome, records: 0, rejectedLines: 0, error: null });
+  }
+
+  private async afterCommit(device: Device, p: Processed): Promise<void> {
+    if (p.options) await this.registry.recordOptions(device, p.options);
+    if (p.stamp) {
+      const key = `${p.stamp.kind}Stamp` as 'attlogStamp';
+      if (device[key] !== p.stamp.value) await this.registry.change(device.serial, { [key]: p.stamp.value });
+    }
+  }
+
+  /** What the reply would be, without storing anything (quarantine). */
+  private preview(req: DeviceRequest): Pick<UploadOutcome, 'reply' | 'records' | 'rejected'> {
+    const q = parseDeviceQuery(req.query);
+    switch (uploadKind(q)) {
+      case 'ATTLOG': {
+        const { records, errors } = parseAttlog(req.body);
+        return { reply: formatUploadReply(records.length), records: records.length, rejected: errors };
+      }
+      case 'OPERLOG':
+      case 'BIODATA':
+      case 'IDCARD': {
+        const { records, errors } = parseOperlog(req.body);
+        return { reply: formatUploadReply(records.length), records: records.length, rejected: errors };
+      }
+      case 'TABLEDATA': {
+        const name = q.params.tablename ?? '';
+        const { records, errors } = parseTableData(req.body, name);
+        return { reply: `${name}=${records.length}`, records: records.length, rejected: errors };
+      }
+      default:
+        return { reply: 'OK', records: 0, rejected: [] };
+    }
+  }
+
+  private attlogPunch(device: Device, r: AttlogRecord): Punch {
+    const t = parseTimestamp(r.time, this.registry.zoneOf(device));
+    return {
+      deviceSerial: device.serial,
+      deviceId: null,
+      site: device.site,
+      deviceUserId: r.pin,
+      localTime: t.localTime,
+      instant: t.instant,
+      timeZone: t.timeZone,
+      logType: r.status === null ? 'AUTO' : logTypeOfPunchState(r.status),
+      punchState: r.status,
+      verifyMode: r.verify,
+      workCode: r.workCode,
+      latitude: null,
+      longitude: null,
+      source: 'adms',
+    };
+  }
+
+  /** Punches from records, each converted alone: a record with an impossible time is rejected by itself. */
+  private toPunches<R extends { line: number }>(records: R[], convert: (r: R) => Punch, rejected: LineError[], text: (r: R) => string): Punch[] {
+    const punches: Punch[] = [];
+    for (const r of records) {
+      try {
+        punches.push(convert(r));
+      } catch (err) {
+        if (!(err instanceof TimestampError)) throw err;
+        rejected.push({ line: r.line, text: text(r), reason: err.message });
+      }
+    }
+    return punches;
+  }
+
+  private async storePunches(
+    trx: Knex.Transaction,
+    punches: Punch[],
+  ): Promise<{ results: IngestResult[]; created: number; duplicate: number; latestPunch: Date | null }> {
+    const results = await this.ingest.ingestWithin(trx, punches);
+    const latest = punches.reduce<Date | null>((m, p) => (m === null || p.instant > m ? p.instant : m), null);
+    return {
+      results,
+      latestPunch: latest,
+      created: results.filter((r) => r.newPunch).length,
+      duplicate: results.filter((r) => !r.newPunch).length,
+    };
+  }
+
+  private async process(trx: Knex.Transaction, device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>): Promise<Processed> {
+    const q = parseDeviceQuery(req.query);
+    const kind = uploadKind(q);
+    const base: Processed = { reply: 'OK', outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], latestPunch: null, stamp: null, options: null };
+    const withRejects = (p: Processed): Processed => ({ ...p, outcome: p.rejected.length ? 'unparsed' : p.outcome });
+    switch (kind) {
+      case 'ATTLOG': {
+        const { records, errors } = parseAttlog(req.body);
+        const rejected = [...errors];
+        const punches = this.toPunches(records, (r) => this.attlogPunch(device, r), rejected, (r) => `${r.pin}\t${r.time}`);
+        const stored = await this.storePunches(trx, punches);
+        const stamp = q.stamp ?? null;
+        return withRejects({
+          ...base,
+          reply: formatUploadReply(punches.length),
+          records: punches.length,
+          created: stored.created,
+          duplicate: stored.duplicate,
+          latestPunch: stored.latestPunch,
+          rejected,
+          stamp: stamp === null ? null : { kind: 'attlog', value: stamp },
+        });
+      }
+      case 'OPERLOG':
+      case 'BIODATA':
+      case 'IDCARD': {
+        const { records, errors } = parseOperlog(req.body);
+        const at = new Date();
+        await upsertDeviceUsers(
+          trx,
+          device.serial,
+          records.flatMap((r) => (r.kind === 'USER' ? [{ pin: r.pin, name: r.name, privilege: r.privilege, card: r.card }] : [])),
+          at,
+        );
+        // Biometric data: kept only when the operator asked for it (and then never logged).
+        if (this.settings.storeTemplates) await upsertDeviceTemplates(trx, device.serial, records.flatMap(templateOf), at);
+        const stamp = kind === 'OPERLOG' ? (q.opStamp ?? q.stamp) : kind === 'BIODATA' ? q.stamp : null;
+        return withRejects({
+          ...base,
+          reply: formatUploadReply(records.length),
+          records: records.length,
+          rejected: errors,
+          stamp: stamp === null ? null : { kind: kind === 'OPERLOG' ? 'operlog' : 'biodata', value: stamp },
+        });
+      }
+      case 'OPTIONS':
+        return { ...base, options: parseOptionsBody(req.body) };
+      case 'RTLOG': {
+        const { records, errors } = parseKeyValueRows(req.body);
+        const rejected = [...errors];
+        const events = records.filter((r) => isPunchEvent(r.fields));
+        const punches = this.toPunches(
+          events,
+          (r) => {
+            const f = r.fields;
+            const inout = f.inoutstatus === '0' ? 0 : f.inoutstatus === '1' ? 1 : null;
+            return {
+              ...this.attlogPunch(device, { line: r.line, pin: f.pin!.trim(), time: f.time!.trim(), status: inout, verify: null, workCode: null, extra: [] }),
+              verifyMode: f.verifytype !== undefined && /^\d+$/.test(f.verifytype) ? Number(f.verifytype) : null,
+            };
+          },
+          rejected,
+          (r) => `${r.fields.pin}\t${r.fields.time}`,
+        );
+        const stored = await this.storePunches(trx, punches);
+        return withRejects({ ...base, records: records.length, created: stored.created, duplicate: stored.duplicate, latestPunch: stored.latestPunch, rejected });
+      }
+      case 'TABLEDATA': {
+        const name = q.params.tablename ?? '';
+        const { records, errors } = parseTableData(req.body, name);
+        return withRejects({ ...base, reply: `${name}=${records.length}`, records: records.length, rejected: errors });
+      }
+      case 'ATTPHOTO':
+      case 'ERRORLOG':
+      case 'RTSTATE':
+        return { ...base, stamp: kind === 'ATTPHOTO' && q.stamp ? { kind: 'attphoto', value: q.stamp } : null };
+      case 'UNKNOWN':
+        return { ...base, outcome: 'unknown' };
+    }
+  }
+}

@@ -1,0 +1,183 @@
+// Employees: the people punches are matched to. Creating one, or giving one a biometric id,
+// turns the punches that waited for that id into check-ins in the same transaction.
+import type { Knex } from 'knex';
+import { AppError } from '../errors.js';
+import type { IngestService } from '../pipeline/ingest.js';
+import { DEFAULT_SITE } from '../pipeline/punch.js';
+import {
+  EMPLOYEE_STATUSES,
+  type Employee,
+  type EmployeeFields,
+  type EmployeeFilter,
+  type EmployeeStatus,
+  employeeIdExists,
+  findEmployee,
+  findEmployeeByDeviceId,
+  insertEmployee,
+  listEmployees,
+  updateEmployee,
+} from '../store/employees.js';
+import type { Listed, Window } from '../store/list.js';
+import { seriesName, takeSeriesNumbers } from '../store/series.js';
+import { isUniqueViolation, transactionWithRetry } from '../store/transaction.js';
+
+export type { Employee, EmployeeFilter, EmployeeStatus };
+export { EMPLOYEE_STATUSES };
+
+const EMPLOYEE_ID = /^[A-Za-z0-9][A-Za-z0-9._\-/ ]{0,31}$/;
+
+export interface EmployeeInput {
+  employee?: unknown;
+  name?: unknown;
+  attendance_device_id?: unknown;
+  status?: unknown;
+  site?: unknown;
+  default_shift?: unknown;
+}
+
+/** Checks API/CSV input; `partial` for updates. Throws validation_error naming every bad field. */
+export function validateEmployeeInput(input: EmployeeInput, partial: boolean): Partial<EmployeeFields> {
+  const bad: string[] = [];
+  const out: Partial<EmployeeFields> = {};
+  const text = (v: unknown) => (typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : undefined);
+
+  if (input.employee !== undefined && input.employee !== null && input.employee !== '') {
+    const v = text(input.employee);
+    if (v && EMPLOYEE_ID.test(v)) out.employee = v;
+    else bad.push('employee');
+  }
+  if (input.name !== undefined || !partial) {
+    const v = text(input.name);
+    if (v && v.length <= 200) out.name = v;
+    else bad.push('name');
+  }
+  if (input.attendance_device_id !== undefined) {
+    if (input.attendance_device_id === null || input.attendance_device_id === '') out.attendanceDeviceId = null;
+    else {
+      const v = text(input.attendance_device_id);
+      if (v && v.length <= 64) out.attendanceDeviceId = v;
+      else bad.push('attendance_device_id');
+    }
+  }
+  if (input.status !== undefined) {
+    const v = text(input.status);
+    const match = EMPLOYEE_STATUSES.find((s) => s.toLowerCase() === v?.toLowerCase());
+    if (match) out.status = match;
+    else bad.push('status');
+  }
+  if (input.site !== undefined) {
+    const v = text(input.site);
+    if (v && v.length <= 64) out.site = v;
+    else bad.push('site');
+  }
+  if (input.default_shift !== undefined) {
+    if (input.default_shift === null || input.default_shift === '') out.defaultShift = null;
+    else {
+      const v = text(input.default_shift);
+      if (v && v.length <= 140) out.defaultShift = v;
+      else bad.push('default_shift');
+    }
+  }
+  if (bad.length) {
+    throw new AppError('validation_error', `Invalid fields: ${bad.join(', ')}`, { fields: bad });
+  }
+  return out;
+}
+
+export class EmployeeService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly ingest: IngestService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Creates an employee; returns it and how many waiting punches became check-ins. */
+  create(input: EmployeeInput): Promise<{ employee: Employee; linked: number }> {
+    const fields = validateEmployeeInput(input, false);
+    return this.write(async (trx) => {
+      const employeeId = fields.employee ?? (await this.nextEmployeeId(trx));
+      if (await employeeIdExists(trx, employeeId)) throw new AppError('conflict', `Employee ${employeeId} already exists`);
+      const complete: EmployeeFields = {
+        employee: employeeId,
+        name: fields.name!,
+        site: fields.site ?? DEFAULT_SITE,
+        attendanceDeviceId: fields.attendanceDeviceId ?? null,
+        status: fields.status ?? 'Active',
+        defaultShift: fields.defaultShift ?? null,
+      };
+      await this.assertDeviceIdFree(trx, complete.site, complete.attendanceDeviceId, null);
+      const employee = await insertEmployee(trx, complete, this.now());
+      return { employee, linked: await this.ingest.settleWaitingPunches(trx, employee) };
+    });
+  }
+
+  /** Changes an employee; a new biometric id, site or status settles waiting punches again. */
+  update(employeeId: string, input: EmployeeInput): Promise<{ employee: Employee; linked: number }> {
+    const fields = validateEmployeeInput(input, true);
+    return this.write(async (trx) => {
+      const current = await findEmployee(trx, employeeId);
+      if (!current) throw new AppError('not_found', `No employee ${employeeId}`);
+      if (fields.employee !== undefined && fields.employee !== current.employee) {
+        throw new AppError('validation_error', 'The employee id cannot be changed', { fields: ['employee'] });
+      }
+      const site = fields.site ?? current.site;
+      const deviceId = fields.attendanceDeviceId !== undefined ? fields.attendanceDeviceId : current.attendanceDeviceId;
+      await this.assertDeviceIdFree(trx, site, deviceId, current.id);
+      await updateEmployee(trx, current.id, fields, this.now());
+      const employee = (await findEmployee(trx, employeeId))!;
+      const matchingChanged = site !== current.site || deviceId !== current.attendanceDeviceId || employee.status !== current.status;
+      return { employee, linked: matchingChanged ? await this.ingest.settleWaitingPunches(trx, employee) : 0 };
+    });
+  }
+
+  /** Creates or updates by employee id (CSV import); rows without an id are created. */
+  async upsert(input: EmployeeInput): Promise<{ employee: Employee; created: boolean; linked: number }> {
+    const id = typeof input.employee === 'string' || typeof input.employee === 'number' ? String(input.employee).trim() : '';
+    if (id && (await findEmployee(this.knex, id))) {
+      const { employee: _ignored, ...rest } = input;
+      return { ...(await this.update(id, rest)), created: false };
+    }
+    return { ...(await this.create(input)), created: true };
+  }
+
+  async get(employeeId: string): Promise<Employee> {
+    const employee = await findEmployee(this.knex, employeeId);
+    if (!employee) throw new AppError('not_found', `No employee ${employeeId}`);
+    return employee;
+  }
+
+  find(employeeId: string): Promise<Employee | null> {
+    return findEmployee(this.knex, employeeId);
+  }
+
+  list(filter: EmployeeFilter, window: Window): Promise<Listed<Employee>> {
+    return listEmployees(this.knex, filter, window);
+  }
+
+  private async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    try {
+      return await transactionWithRetry(this.knex, work, 2);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('conflict', 'Another change to the same employee or biometric id happened at the same time; try again');
+      throw err;
+    }
+  }
+
+  private async assertDeviceIdFree(trx: Knex.Transaction, site: string, deviceId: string | null, selfId: number | null): Promise<void> {
+    if (deviceId === null) return;
+    const holder = await findEmployeeByDeviceId(trx, site, deviceId);
+    if (holder && holder.id !== selfId) {
+      throw new AppError('conflict', `attendance_device_id ${deviceId} already belongs to ${holder.employee} on site ${site}`, {
+        fields: ['attendance_device_id'],
+      });
+    }
+  }
+
+  private async nextEmployeeId(trx: Knex.Transaction): Promise<string> {
+    // Skip numbers already taken by ids that were given explicitly.
+    for (;;) {
+      const id = seriesName('EMP-', await takeSeriesNumbers(trx, 'EMP-', 1));
+      if (!(await employeeIdExists(trx, id))) return id;
+    }
+  }
+}

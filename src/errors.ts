@@ -1,0 +1,33 @@
+// Errors the services throw on purpose. The HTTP layer maps each to its status and to the
+// API's error body ({success: false, error, error_type}) in one place.
+
+export const ERROR_STATUS = {
+  validation_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorType = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+    /** Extra fields for the error body, e.g. the list of bad fields. */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.type];
+  }
+}

@@ -1,0 +1,325 @@
+// The seed's JSON attendance API (byte-compatible bodies) at its ERPNext paths and short
+// aliases, and the HRMS add_log_based_on_employee_field method in Frappe's shape.
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { DateTime } from 'luxon';
+import { randomBytes } from 'node:crypto';
+import type { ApiKeyService } from '../auth/apiKeys.js';
+import { AppError } from '../errors.js';
+import type { IngestResult, IngestService } from '../pipeline/ingest.js';
+import type { JsonPunchInput, PunchIntake } from '../pipeline/intake.js';
+import { NO_COUNTS, type SyncCounts, type SyncLogService } from '../pipeline/syncLog.js';
+import { dayRange, instantToWall } from '../pipeline/time.js';
+import type { Logger } from '../log.js';
+import { VERSION } from '../version.js';
+import { requireRole } from './auth.js';
+import { type SyncState, syncLogged } from './syncLog.js';
+import { readJsonBody, readRawBody } from './body.js';
+
+export const MAX_BULK_LOGS = 1000;
+
+const SEED = '/api/method/phr.phr.api.biometric_realtime_sync';
+const HRMS_METHODS = [
+  '/api/method/hrms.hr.doctype.employee_checkin.employee_checkin.add_log_based_on_employee_field',
+  '/api/method/erpnext.hr.doctype.employee_checkin.employee_checkin.add_log_based_on_employee_field',
+];
+
+export interface ApiDeps {
+  apiKeys: ApiKeyService;
+  intake: PunchIntake;
+  ingest: IngestService;
+  syncLog: SyncLogService;
+  logger: Logger;
+  timeZone: string;
+  maxBodyBytes: number;
+}
+
+/**
+ * `?wrap=frappe` or `X-Frappe-Compat: 1`: a successful body under `message`, as Frappe clients
+ * read results. Errors keep their own body, as Frappe's do.
+ */
+async function frappeWrap(ctx: Context, next: Next): Promise<void> {
+  await next();
+  const wanted = ctx.query.wrap === 'frappe' || ctx.get('x-frappe-compat') === '1';
+  if (wanted && ctx.body !== undefined && ctx.status < 400) ctx.body = { message: ctx.body };
+}
+
+function employeeIdOf(item: JsonPunchInput): string | null {
+  const v = item.employee_id;
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
+}
+
+/** A bulk item's (or the single reply's) view of an ingest result. */
+function itemReply(result: IngestResult, item: JsonPunchInput, futureWindowHours: number): Record<string, unknown> {
+  const employeeId = employeeIdOf(item);
+  switch (result.punchStatus) {
+    case 'checked_in':
+      return {
+        success: true,
+        employee_id: employeeId,
+        checkin_id: result.checkin!.name,
+        employee: result.employee!.employee,
+        ...(result.outcome === 'duplicate' ? { duplicate: true } : {}),
+      };
+    case 'unmatched':
+      return {
+        success: false,
+        employee_id: employeeId,
+        error: `No active employee has attendance_device_id ${employeeId}; the punch is stored and becomes a check-in when that employee is added`,
+        error_type: 'employee_not_found',
+        punch_id: result.punchId,
+        ...(result.outcome === 'duplicate' ? { duplicate: true } : {}),
+      };
+    case 'inactive':
+      return {
+        success: false,
+        employee_id: employeeId,
+        error: `Employee ${result.employee!.employee} is ${result.employee!.status}; the punch is stored but no check-in was created`,
+        error_type: 'inactive_employee',
+        employee: result.employee!.employee,
+        punch_id: result.punchId,
+        ...(result.outcome === 'duplicate' ? { duplicate: true } : {}),
+      };
+    case 'suspect_time':
+      return {
+        success: true,
+        employee_id: employeeId,
+        checkin_id: null,
+        suspect_time: true,
+        message: `Punch stored for review: its time is more than ${futureWindowHours} hours ahead or before the configured floor, so no check-in was created`,
+        punch_id: result.punchId,
+        ...(result.outcome === 'duplicate' ? { duplicate: true } : {}),
+      };
+  }
+}
+
+function countsOf(replies: Record<string, unknown>[], results: (IngestResult | null)[]): SyncCounts {
+  return {
+    total: replies.length,
+    created: results.filter((r) => r?.outcome === 'created').length,
+    duplicate: results.filter((r) => r?.outcome === 'duplicate').length,
+    failed: replies.filter((r) => r.success === false).length,
+  };
+}
+
+/** Frappe's error body: the text in `_server_messages`, which clients substring-match. */
+function frappeError(ctx: Context, status: number, excType: string, message: string): void {
+  ctx.status = status;
+  ctx.body = {
+    exc_type: excType,
+    exception: `frappe.exceptions.${excType}: ${message}`,
+    _server_messages: JSON.stringify([
+      JSON.stringify({ message, title: 'Message', indicator: 'red', raise_exception: 1, __frappe_exc_id: randomBytes(8).toString('hex') }),
+    ]),
+  };
+}
+
+const FRAPPE_EXC: Record<string, [number, string]> = {
+  authentication_error: [401, 'AuthenticationError'],
+  permission_error: [403, 'PermissionError'],
+  payload_too_large: [413, 'ValidationError'],
+  unsupported_media_type: [415, 'ValidationError'],
+};
+
+/** Arguments of a Frappe method call: JSON body, else form body, plus the query string. */
+async function frappeArgs(ctx: Context, maxBodyBytes: number): Promise<Record<string, unknown>> {
+  const type = ctx.get('content-type');
+  if (ctx.method === 'GET' || !type) return { ...ctx.query };
+  if (/json/i.test(type)) return { ...ctx.query, ...(await readJsonBody(ctx, maxBodyBytes)) };
+  if (/application\/x-www-form-urlencoded/i.test(type)) {
+    const raw = await readRawBody(ctx, maxBodyBytes);
+    return { ...ctx.query, ...Object.fromEntries(new URLSearchParams(raw.toString('utf8'))) };
+  }
+  throw new AppError('unsupported_media_type', `Content-Type must be application/json or form data, not ${type}`);
+}
+
+export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }): Router {
+  const router = new Router();
+  const ingestOnly = requireRole(deps.apiKeys, 'ingest');
+  const adminOnly = requireRole(deps.apiKeys, 'admin');
+  const logged = syncLogged(deps.syncLog, 'json', deps.logger);
+
+  async function receiveOne(ctx: Context): Promise<void> {
+    const item = (await readJsonBody(ctx, deps.maxBodyBytes)) as JsonPunchInput;
+    const state = ctx.state as SyncState;
+    state.syncDevice = typeof item.device_id === 'string' ? item.device_id : null;
+    const intake = (await deps.intake.fromJson([item], 'json'))[0]!;
+    if ('invalid' in intake) {
+      state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
+      deps.ingest.countInvalid('json', 1);
+      throw new AppError('validation_error', intake.invalid.error, { fields: intake.invalid.fields });
+    }
+    const [result] = await deps.ingest.ingest([intake.punch]);
+    const reply = itemReply(result!, item, settings.futureWindowHours);
+    state.syncCounts = countsOf([reply], [result!]);
+    const { employee_id: _employeeId, ...rest } = reply;
+    if (result!.punchStatus === 'checked_in') {
+      ctx.body = {
+        success: true,
+        checkin_id: reply.checkin_id,
+        message: result!.outcome === 'duplicate' ? 'Duplicate punch: already recorded' : 'Attendance logged successfully',
+        employee: reply.employee,
+        attendance_created: result!.attendanceCreated,
+        timestamp: intake.punch.localTime,
+        ...(result!.outcome === 'duplicate' ? { duplicate: true } : {}),
+        ...(result!.outsideShifts ? { attendance_note: 'No shift covers this time: the check-in is kept but makes no attendance' } : {}),
+      };
+    } else if (result!.punchStatus === 'suspect_time') {
+      ctx.status = 202;
+      ctx.body = { ...rest, attendance_created: false, timestamp: intake.punch.localTime };
+    } else {
+      ctx.status = result!.punchStatus === 'unmatched' ? 404 : 409;
+      ctx.body = rest;
+    }
+  }
+
+  async function receiveBulk(ctx: Context): Promise<void> {
+    const body = await readJsonBody(ctx, deps.maxBodyBytes);
+    const state = ctx.state as SyncState;
+    if (!Array.isArray(body.logs)) {
+      throw new AppError('validation_error', 'Missing required fields: logs (an array of attendance logs)', { fields: ['logs'] });
+    }
+    const items = body.logs as unknown[];
+    if (items.length > MAX_BULK_LOGS) {
+      state.syncCounts = { ...NO_COUNTS, total: items.length, failed: items.length };
+      throw new AppError('validation_error', `Too many logs: ${items.length}; at most ${MAX_BULK_LOGS} per request`, { fields: ['logs'] });
+    }
+    const inputs = items.map((it) => (typeof it === 'object' && it !== null && !Array.isArray(it) ? (it as JsonPunchInput) : {}));
+    const devices = new Set(inputs.flatMap((it) => (typeof it.device_id === 'string' ? [it.device_id] : [])));
+    state.syncDevice = devices.size === 1 ? [...devices][0]! : null;
+    const intakes = await deps.intake.fromJson(inputs, 'json');
+    const punches = intakes.flatMap((r) => ('punch' in r ? [r.punch] : []));
+    deps.ingest.countInvalid('json', intakes.length - punches.length);
+    const ingested = await deps.ingest.ingest(punches);
+    let next = 0;
+    const results: (IngestResult | null)[] = intakes.map((r) => ('punch' in r ? ingested[next++]! : null));
+    const replies = intakes.map((r, i) =>
+      'invalid' in r
+        ? { success: false, employee_id: employeeIdOf(inputs[i]!), error: r.invalid.error, error_type: 'validation_error', fields: r.invalid.fields }
+        : itemReply(results[i]!, inputs[i]!, settings.futureWindowHours),
+    );
+    state.syncCounts = countsOf(replies, results);
+    const failed = replies.filter((r) => r.success === false).length;
+    ctx.body = { success: true, processed: replies.length - failed, failed, total: replies.length, results: replies };
+  }
+
+  function testConnection(ctx: Context): void {
+    ctx.body = {
+      success: true,
+      message: 'Connection successful',
+      server_time: instantToWall(new Date(), deps.timeZone),
+      version: VERSION,
+    };
+  }
+
+  async function statistics(ctx: Context): Promise<void> {
+    const q = ctx.query as Record<string, string | undefined>;
+    const range = dayRange(q.from_date ?? q.from, q.to_date ?? q.to, deps.timeZone);
+    const stats = await deps.syncLog.statistics({ from: range.start, to: range.end });
+    ctx.body = { success: true, ...stats, from_date: q.from_date ?? q.from ?? null, to_date: q.to_date ?? q.to ?? null };
+  }
+
+  async function hrmsAddLog(ctx: Context): Promise<void> {
+    const state = ctx.state as SyncState;
+    try {
+      await ingestOnly(ctx, async () => undefined);
+      const args = await frappeArgs(ctx, deps.maxBodyBytes);
+      const value = args.employee_field_value;
+      const timestamp = args.timestamp;
+      state.syncDevice = typeof args.device_id === 'string' ? args.device_id : null;
+      if (value === undefined || value === null || value === '' || timestamp === undefined || timestamp === null || timestamp === '') {
+        state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
+        return frappeError(ctx, 417, 'ValidationError', "'employee_field_value' and 'timestamp' are required.");
+      }
+      const fieldname = typeof args.employee_fieldname === 'string' && args.employee_fieldname ? args.employee_fieldname : 'attendance_device_id';
+      if (fieldname !== 'attendance_device_id') {
+        state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
+        return frappeError(ctx, 417, 'ValidationError', `employee_fieldname '${fieldname}' is not supported: iclockd matches on attendance_device_id.`);
+      }
+      const skip = args.skip_auto_attendance;
+      const intake = (
+        await deps.intake.fromJson(
+        [
+          {
+            employee_id: value,
+            timestamp,
+            device_id: args.device_id,
+            log_type: args.log_type,
+            latitude: args.latitude,
+            longitude: args.longitude,
+            skip_auto_attendance: skip === 1 || skip === '1' || skip === true,
+          },
+        ],
+        'hrms',
+        false,
+      )
+      )[0]!;
+      if ('invalid' in intake) {
+        state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
+        return frappeError(ctx, 417, 'ValidationError', intake.invalid.error);
+      }
+      const [result] = await deps.ingest.ingest([intake.punch]);
+      const r = result!;
+      state.syncCounts = {
+        total: 1,
+        created: r.outcome === 'created' ? 1 : 0,
+        duplicate: r.outcome === 'duplicate' ? 1 : 0,
+        failed: r.outcome === 'created' || r.punchStatus === 'suspect_time' ? 0 : 1,
+      };
+      if (r.outcome === 'duplicate' && r.checkin) {
+        const link = `<a href="/app/employee-checkin/${r.checkin.name}">${r.checkin.name}</a>`;
+        return frappeError(ctx, 417, 'ValidationError', `This employee already has a log with the same timestamp.<Br>${link}`);
+      }
+      if (r.punchStatus === 'unmatched') {
+        return frappeError(ctx, 417, 'ValidationError', `No Employee found for the given employee field value. '${fieldname}': ${String(value)}`);
+      }
+      if (r.punchStatus === 'inactive') {
+        const link = `<a href="/app/employee/${r.employee!.employee}">${r.employee!.employee}</a>`;
+        return frappeError(ctx, 417, 'InactiveEmployeeStatusError', `Transactions cannot be created for an Inactive Employee ${link}.`);
+      }
+      const now = DateTime.now().setZone(deps.timeZone).toFormat('yyyy-MM-dd HH:mm:ss.SSS000');
+      const checkin = r.checkin;
+      ctx.body = {
+        message: {
+          name: checkin?.name ?? null,
+          owner: (ctx.state as { principal?: { label: string } }).principal?.label ?? 'Administrator',
+          creation: now,
+          modified: now,
+          modified_by: 'Administrator',
+          docstatus: 0,
+          idx: 0,
+          employee: r.employee?.employee ?? null,
+          employee_name: r.employee?.name ?? null,
+          log_type: intake.punch.logType === 'AUTO' ? null : intake.punch.logType,
+          time: checkin ? instantToWall(checkin.time, deps.timeZone) : intake.punch.localTime,
+          device_id: intake.punch.deviceId,
+          skip_auto_attendance: intake.punch.skipAutoAttendance ? 1 : 0,
+          shift: null,
+          attendance: null,
+          latitude: intake.punch.latitude,
+          longitude: intake.punch.longitude,
+          doctype: 'Employee Checkin',
+          ...(r.punchStatus === 'suspect_time' ? { iclockd_status: 'suspect_time', iclockd_punch_id: r.punchId } : {}),
+        },
+      };
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      const [status, excType] = FRAPPE_EXC[err.type] ?? [417, 'ValidationError'];
+      if (err.type === 'service_unavailable' || err.type === 'internal_error') throw err;
+      frappeError(ctx, status, excType, err.message);
+    }
+  }
+
+  // Seed paths and their aliases: the same handlers.
+  for (const path of [`${SEED}.receive_attendance_log`, '/api/v1/punches']) router.post(path, logged, frappeWrap, ingestOnly, receiveOne);
+  for (const path of [`${SEED}.receive_bulk_attendance_logs`, '/api/v1/punches/bulk']) router.post(path, logged, frappeWrap, ingestOnly, receiveBulk);
+  router.get(`${SEED}.test_connection`, logged, frappeWrap, ingestOnly, testConnection);
+  router.post(`${SEED}.test_connection`, logged, frappeWrap, ingestOnly, testConnection);
+  router.get('/api/v1/ping', logged, frappeWrap, ingestOnly, testConnection);
+  for (const path of [`${SEED}.get_realtime_sync_statistics`, '/api/v1/stats']) router.get(path, logged, frappeWrap, adminOnly, statistics);
+  for (const path of HRMS_METHODS) {
+    router.post(path, logged, hrmsAddLog);
+    router.get(path, logged, hrmsAddLog);
+  }
+  return router;
+}

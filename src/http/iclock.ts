@@ -1,0 +1,221 @@
+// /iclock/*: the ZKTeco ADMS / PUSH endpoints. Thin: the codec reads and writes, the device
+// services decide. Replies are text/plain with Content-Length, and Node adds the Date header
+// in GMT, which terminals set their clocks from (with TimeZone from the option block).
+import { createHash, randomBytes } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { encodeForLanguage, encodeZkTime, formatOptionBlock, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
+import type { CommandQueue } from '../devices/commands.js';
+import type { Device, DeviceRegistry } from '../devices/registry.js';
+import type { DeviceService } from '../devices/service.js';
+import type { DeviceRequest, DeviceUploads } from '../devices/uploads.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { SyncLogService } from '../pipeline/syncLog.js';
+import { VERSION } from '../version.js';
+import { readRawBody } from './body.js';
+import { type SyncState, syncLogged } from './syncLog.js';
+
+export interface IclockDeps {
+  registry: DeviceRegistry;
+  uploads: DeviceUploads;
+  commands: CommandQueue;
+  devices: DeviceService;
+  syncLog: SyncLogService;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+/** The push protocol version iclockd speaks; a device uses the lower of this and its own. */
+export const PUSH_PROTOCOL_VERSION = '2.4.1';
+const PUSH3_PROTOCOL_VERSION = '3.1.2';
+
+function text(ctx: Context, body: string, status = 200): void {
+  ctx.status = status;
+  ctx.type = 'text/plain';
+  ctx.body = body;
+}
+
+/** Device requests get text replies, never JSON: a storage failure is a non-200 so the device keeps its data. */
+function deviceErrors(logger: Logger) {
+  return async function mapDeviceErrors(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) {
+        text(ctx, `ERROR: ${err.message}`, err.status);
+        return;
+      }
+      if (err instanceof AppError && err.type === 'service_unavailable') {
+        // Saturated: the device keeps its data and sends it again shortly.
+        ctx.set('Retry-After', '10');
+        text(ctx, `ERROR: ${err.message}`, 503);
+        return;
+      }
+      logger.error({ err, path: ctx.path, sn: ctx.query.SN ?? ctx.query.sn }, 'device request failed');
+      text(ctx, 'ERROR: the server could not store this; send it again later', 503);
+    }
+  };
+}
+
+/** A stable registry code per device (push 3.x), so a re-registration gets the same one. */
+function registryCode(serial: string): string {
+  return createHash('sha256').update(`iclockd:${serial}`).digest('hex').slice(0, 16);
+}
+
+function request(ctx: Context, body: Buffer): DeviceRequest {
+  return { method: ctx.method, path: ctx.path, query: ctx.querystring, body, remoteAddress: ctx.ip, receivedAt: new Date() };
+}
+
+export function iclockRoutes(deps: IclockDeps): Router {
+  const router = new Router({ prefix: '/iclock' });
+  router.use(deviceErrors(deps.logger));
+  const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => {
+    const table = parseDeviceQuery(ctx.querystring).table;
+    return table ? `${ctx.path}?table=${table}` : ctx.path;
+  });
+
+  /** The device a request comes from; a blocked one is refused (it keeps its data and retries). */
+  async function device(ctx: Context): Promise<Device> {
+    const q = parseDeviceQuery(ctx.querystring);
+    if (!q.sn) throw new AppError('validation_error', 'no SN in the query');
+    const d = await deps.registry.contact(q.sn, { pushver: q.pushver, language: q.language, deviceType: q.deviceType, address: ctx.ip });
+    (ctx.state as SyncState).syncDevice = d.serial;
+    if (d.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
+    return d;
+  }
+
+  /** The option block for a device; legacy key names for firmware that sent no pushver. */
+  function optionBlock(d: Device, legacyNames: boolean): string {
+    const stamp = (s: string | null) => s ?? 'None';
+    const generation = deps.registry.generationOf(d);
+    return formatOptionBlock({
+      sn: d.serial,
+      generation,
+      legacyNames,
+      attlogStamp: stamp(d.attlogStamp),
+      operlogStamp: stamp(d.operlogStamp),
+      attphotoStamp: stamp(d.attphotoStamp),
+      biodataStamp: stamp(d.biodataStamp),
+      errorDelay: 30,
+      delay: 10,
+      transTimes: '00:00;14:05',
+      transInterval: 1,
+      realtime: true,
+      timeZoneOffsetMinutes: deps.registry.offsetMinutesNow(d),
+      serverVersion: `${generation === 3 ? PUSH3_PROTOCOL_VERSION : PUSH_PROTOCOL_VERSION} iclockd-${VERSION}`,
+      pushProtVer: generation === 3 ? PUSH3_PROTOCOL_VERSION : PUSH_PROTOCOL_VERSION,
+      pushOptionsFlag: d.options === null,
+    });
+  }
+
+  /**
+   * Push 3.x configuration: its own keys, then the option block's (without the first line),
+   * with TransFlag in the digit form 3.x firmware needs. Firmware ignores keys it does not use.
+   */
+  function push3Config(d: Device): string {
+    const lines = [
+      `ServerVersion=${PUSH3_PROTOCOL_VERSION} iclockd-${VERSION}`,
+      'ServerName=iclockd',
+      `PushVersion=${PUSH3_PROTOCOL_VERSION}`,
+      'RequestDelay=10',
+      'TransTables=User Transaction',
+      `SessionID=${randomBytes(8).toString('hex')}`,
+      'TimeoutSec=10',
+    ];
+    return `${lines.join('\n')}\n${optionBlock(d, false).split('\n').slice(1).join('\n')}`;
+  }
+
+  // Handshake: the option block (2.x) or the registry answer (3.x).
+  router.get('/cdata', logged, async (ctx) => {
+    const d = await device(ctx);
+    if (deps.registry.generationOf(d) === 3) {
+      text(ctx, `registry=ok\nRegistryCode=${registryCode(d.serial)}\n${push3Config(d)}`);
+      return;
+    }
+    text(ctx, optionBlock(d, parseDeviceQuery(ctx.querystring).pushver === null));
+  });
+
+  // Uploads: ATTLOG, OPERLOG, BIODATA, options, photos, 3.x rows. OK only after commit.
+  async function upload(ctx: Context): Promise<void> {
+    const d = await device(ctx);
+    const body = await readRawBody(ctx, deps.maxBodyBytes);
+    const result = await deps.uploads.receive(d, request(ctx, body));
+    const state = ctx.state as SyncState;
+    state.syncCounts = { total: result.records + result.rejected.length, created: result.created, duplicate: result.duplicate, failed: result.rejected.length };
+    if (result.rejected.length) state.syncError = `${result.rejected.length} line(s) could not be read (archived as request ${result.archiveId})`;
+    // For replay and the simulator; terminals ignore headers they do not know.
+    ctx.set('X-Iclockd-Created', String(result.created));
+    ctx.set('X-Iclockd-Duplicate', String(result.duplicate));
+    ctx.set('X-Iclockd-Rejected', String(result.rejected.length));
+    text(ctx, result.reply);
+  }
+  router.post('/cdata', logged, upload);
+  router.post('/fdata', logged, upload);
+  router.post('/querydata', logged, upload);
+
+  // Heartbeat: INFO when it changed, then due commands or OK. No sync_log row.
+  router.get('/getrequest', async (ctx) => {
+    const d = await device(ctx);
+    const q = parseDeviceQuery(ctx.querystring);
+    if (q.info) await deps.registry.recordInfo(d, q.info);
+    text(ctx, '');
+    // User names in commands: GB18030 for Chinese-language firmware, UTF-8 otherwise.
+    ctx.body = Buffer.from(encodeForLanguage(await deps.commands.handOut(d.serial), d.language));
+  });
+
+  // Command results.
+  router.post('/devicecmd', logged, async (ctx) => {
+    const d = await device(ctx);
+    const body = await readRawBody(ctx, deps.maxBodyBytes);
+    const { results, unread } = await deps.devices.receiveCommandResults(d, request(ctx, body));
+    (ctx.state as SyncState).syncCounts = { total: results + unread, created: results, duplicate: 0, failed: unread };
+    text(ctx, 'OK');
+  });
+
+  // Push 3.x.
+  router.post('/registry', logged, async (ctx) => {
+    const d = await device(ctx);
+    const body = await readRawBody(ctx, deps.maxBodyBytes);
+    await deps.uploads.archive(d.serial, request(ctx, body), 'processed');
+    await deps.registry.recordOptions(d, parseOptionsBody(body));
+    text(ctx, `RegistryCode=${registryCode(d.serial)}`);
+  });
+  router.post('/push', logged, async (ctx) => {
+    const d = await device(ctx);
+    await deps.uploads.archive(d.serial, request(ctx, await readRawBody(ctx, deps.maxBodyBytes)), 'processed');
+    text(ctx, push3Config(d));
+  });
+  router.get('/ping', async (ctx) => {
+    await device(ctx);
+    text(ctx, 'OK');
+  });
+  router.get('/rtdata', async (ctx) => {
+    const d = await device(ctx);
+    const now = new Date();
+    const offset = deps.registry.offsetMinutesNow(d);
+    const sign = offset < 0 ? '-' : '+';
+    const abs = Math.abs(offset);
+    const tz = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+    const zk = encodeZkTime({
+      year: now.getUTCFullYear(),
+      month: now.getUTCMonth() + 1,
+      day: now.getUTCDate(),
+      hour: now.getUTCHours(),
+      minute: now.getUTCMinutes(),
+      second: now.getUTCSeconds(),
+    });
+    text(ctx, `DateTime=${zk},ServerTZ=${tz}`);
+  });
+
+  // Anything else under /iclock/: kept in the archive and answered, never an error.
+  router.all('/{*rest}', logged, async (ctx) => {
+    const sn = parseDeviceQuery(ctx.querystring).sn;
+    if (sn) await device(ctx);
+    const body = ctx.method === 'GET' || ctx.method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(ctx, deps.maxBodyBytes);
+    await deps.uploads.archive(sn, request(ctx, body), 'unknown');
+    text(ctx, 'OK');
+  });
+
+  return router;
+}

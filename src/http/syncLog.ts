@@ -1,0 +1,44 @@
+// One sync_log row per inbound request: `received` on arrival, then `processed` or `error`
+// with what the handler reports in ctx.state.
+import type { Context, Next } from 'koa';
+import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { NO_COUNTS, type SyncCounts, type SyncLogService } from '../pipeline/syncLog.js';
+
+/** What a handler tells the sync log about its request. */
+export interface SyncState {
+  syncDevice?: string | null;
+  syncCounts?: SyncCounts;
+  /** Why a request that was answered still failed (text replies carry no error field). */
+  syncError?: string;
+}
+
+export function syncLogged(syncLog: SyncLogService, channel: string, logger: Logger, endpoint: (ctx: Context) => string = (ctx) => ctx.path) {
+  return async function logSync(ctx: Context, next: Next): Promise<void> {
+    const started = process.hrtime.bigint();
+    const id = await syncLog.begin({ channel, endpoint: endpoint(ctx), device: null, remoteAddress: ctx.ip });
+    let thrown: unknown;
+    try {
+      await next();
+    } catch (err) {
+      thrown = err;
+      throw err;
+    } finally {
+      const state = ctx.state as SyncState;
+      const status = thrown instanceof AppError ? thrown.status : thrown ? 500 : ctx.status;
+      const body = ctx.body as { error?: unknown } | undefined;
+      const error = thrown
+        ? (thrown as Error).message
+        : (state.syncError ?? (status >= 400 && typeof body?.error === 'string' ? body.error : null));
+      await syncLog
+        .finish(id, {
+          ok: status < 400 && !state.syncError,
+          device: state.syncDevice ?? null,
+          counts: state.syncCounts ?? NO_COUNTS,
+          error,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        })
+        .catch((err: unknown) => logger.error({ err, sync_log_id: id }, 'could not close the sync log row'));
+    }
+  };
+}

@@ -1,0 +1,66 @@
+// Prometheus metrics (prom-client), one registry per app so tests can run several.
+import type { Knex } from 'knex';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { countCommandsByState } from './store/commands.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'channel' | 'route' | 'method' | 'status'>;
+  readonly punches: Counter<'source' | 'outcome'>;
+  readonly ingestSeconds: Histogram<'source'>;
+
+  constructor(knex: Knex, devicesSeenSince: (ms: number) => number, withDefaults = true) {
+    const registers = [this.registry];
+    if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'iclockd_' });
+    this.requests = new Counter({
+      name: 'iclockd_http_requests_total',
+      help: 'HTTP requests by channel (adms, json, other), route, method and status',
+      labelNames: ['channel', 'route', 'method', 'status'],
+      registers,
+    });
+    this.punches = new Counter({
+      name: 'iclockd_punches_total',
+      help: 'Punches received, by source and outcome (created, duplicate, unmatched, inactive, suspect_time, invalid)',
+      labelNames: ['source', 'outcome'],
+      registers,
+    });
+    this.ingestSeconds = new Histogram({
+      name: 'iclockd_ingest_duration_seconds',
+      help: 'Time to store a batch of punches (one transaction)',
+      labelNames: ['source'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    new Gauge({
+      name: 'iclockd_devices_seen',
+      help: 'Devices this process heard from in the last 5 minutes',
+      registers,
+      collect() {
+        this.set(devicesSeenSince(Date.now() - 5 * 60_000));
+      },
+    });
+    new Gauge({
+      name: 'iclockd_command_queue',
+      help: 'Device commands by state',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [state, n] of Object.entries(await countCommandsByState(knex).catch(() => ({})))) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'iclockd_db_pool_connections',
+      help: 'Database pool connections by state (used, free, pending acquires)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const pool = (knex.client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number } }).pool;
+        if (!pool) return;
+        this.set({ state: 'used' }, pool.numUsed());
+        this.set({ state: 'free' }, pool.numFree());
+        this.set({ state: 'pending' }, pool.numPendingAcquires());
+      },
+    });
+  }
+}

@@ -1,0 +1,317 @@
+// ingest: punches → (idempotent) punch rows → employee match → check-ins, in one transaction.
+// Also where punches that waited (unmatched, inactive employee, suspect time) are settled later.
+import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
+import { AppError } from '../errors.js';
+import { type Employee, findEmployeesByDeviceIds, findEmployeesByIds } from '../store/employees.js';
+import {
+  type Checkin,
+  type CheckinKey,
+  type NewPunch,
+  type PunchStatus,
+  type StoredPunch,
+  checkinKeyString,
+  findCheckinsByIds,
+  findCheckinsByKeys,
+  findPendingPunches,
+  findPunch,
+  findPunchesByKeys,
+  insertCheckins,
+  insertPunches,
+  punchKeyString,
+  updatePunch,
+} from '../store/punches.js';
+import { seriesName, takeSeriesNumbers } from '../store/series.js';
+import { transactionWithRetry } from '../store/transaction.js';
+import type { AttendanceRunner } from '../attendance/runner.js';
+import type { Metrics } from '../metrics.js';
+import type { IngestGate } from './gate.js';
+import type { Punch } from './punch.js';
+
+/**
+ * created: a new check-in · duplicate: the punch (or its check-in) was already stored ·
+ * unmatched: stored, no employee has this user id on the device's site yet ·
+ * inactive: stored, the employee is not Active · suspect_time: stored, held for review.
+ */
+export type IngestOutcome = 'created' | 'duplicate' | 'unmatched' | 'inactive' | 'suspect_time';
+
+export interface IngestResult {
+  outcome: IngestOutcome;
+  /** False when this punch was already stored (a resend); a new punch may still find its check-in there. */
+  newPunch: boolean;
+  punchId: number;
+  /** The stored punch's state (for a duplicate: the state of the copy already stored). */
+  punchStatus: PunchStatus;
+  checkin: Checkin | null;
+  employee: Employee | null;
+  /** This punch's check-in created or updated an attendance record. */
+  attendanceCreated: boolean;
+  /** No shift covers this punch's time (with attendance in use): a check-in without attendance. */
+  outsideShifts: boolean;
+}
+
+export interface IngestSettings {
+  /** For the year in check-in names. */
+  timeZone: string;
+  futureWindowHours: number;
+  /** YYYY-MM-DD: earlier punches are suspect. */
+  timeFloor: string;
+}
+
+/** What is needed to decide a punch's fate, new or waiting. */
+interface Pending {
+  site: string;
+  deviceUserId: string;
+  instant: Date;
+  logType: Punch['logType'];
+  deviceId: string | null;
+  deviceSerial: string;
+  latitude: number | null;
+  longitude: number | null;
+  skipAutoAttendance: boolean;
+}
+
+interface Decision {
+  status: PunchStatus;
+  employee: Employee | null;
+  checkin: Checkin | null;
+  checkinCreated: boolean;
+  /** The check-in created or changed an attendance record. */
+  attendanceChanged: boolean;
+  /** No shift covers the check-in's time: it makes no attendance. */
+  outsideShifts: boolean;
+}
+
+export class IngestService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly settings: IngestSettings,
+    private readonly now: () => Date = () => new Date(),
+    private readonly gate?: IngestGate,
+    private readonly attendance?: AttendanceRunner,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  /** Punches a channel could not even read (bad fields, unreadable lines). */
+  countInvalid(source: string, n: number): void {
+    if (n > 0) this.metrics?.punches.inc({ source, outcome: 'invalid' }, n);
+  }
+
+  /** Counts outcomes and times a batch (per attempt: a retried transaction counts again, rarely). */
+  private observe(punches: Punch[], results: IngestResult[], seconds: number): void {
+    if (!this.metrics || punches.length === 0) return;
+    const source = punches[0]!.source;
+    this.metrics.ingestSeconds.observe({ source }, seconds);
+    for (const r of results) this.metrics.punches.inc({ source, outcome: r.outcome });
+  }
+
+  isSuspectTime(instant: Date, now = this.now()): boolean {
+    const latest = now.getTime() + this.settings.futureWindowHours * 3600_000;
+    const floor = Date.parse(`${this.settings.timeFloor}T00:00:00Z`);
+    return instant.getTime() > latest || instant.getTime() < floor;
+  }
+
+  /** Stores punches idempotently and creates their check-ins; one result per punch, in order. */
+  ingest(punches: Punch[]): Promise<IngestResult[]> {
+    if (punches.length === 0) return Promise.resolve([]);
+    const store = () => transactionWithRetry(this.knex, (trx) => this.ingestWithin(trx, punches));
+    return this.gate ? this.gate.run(store) : store();
+  }
+
+  /** The same, inside the caller's transaction (the device channel archives the request with it). */
+  async ingestWithin(trx: Knex.Transaction, punches: Punch[]): Promise<IngestResult[]> {
+    if (punches.length === 0) return [];
+    const started = performance.now();
+    const results = await this.store(trx, punches);
+    this.observe(punches, results, (performance.now() - started) / 1000);
+    return results;
+  }
+
+  private async store(trx: Knex.Transaction, punches: Punch[]): Promise<IngestResult[]> {
+    const now = this.now();
+    const keys = punches.map(punchKeyString);
+    const existing = await findPunchesByKeys(trx, punches);
+
+    // The first of each new key is stored; later copies in the same batch are duplicates of it.
+    const freshIndex = new Map<string, number>();
+    punches.forEach((p, i) => {
+      if (!existing.has(keys[i]!) && !freshIndex.has(keys[i]!)) freshIndex.set(keys[i]!, i);
+    });
+    const fresh = [...freshIndex.values()].map((i) => punches[i]!);
+    const decisions = await this.decide(
+      trx,
+      fresh.map((p) => ({ ...p, skipAutoAttendance: p.skipAutoAttendance ?? false })),
+      now,
+    );
+    const rows: NewPunch[] = fresh.map(({ skipAutoAttendance: _skip, ...p }, j) => ({
+      ...p,
+      status: decisions[j]!.status,
+      employeeId: decisions[j]!.employee?.id ?? null,
+      checkinId: decisions[j]!.checkin?.id ?? null,
+      receivedAt: now,
+    }));
+    await insertPunches(trx, rows);
+    const stored = await findPunchesByKeys(trx, fresh);
+
+    // What the duplicates point at.
+    const dupPunches = [...existing.values()];
+    const dupCheckins = await findCheckinsByIds(trx, dupPunches.flatMap((p) => (p.checkinId === null ? [] : [p.checkinId])));
+    const dupEmployees = await findEmployeesByIds(trx, dupPunches.flatMap((p) => (p.employeeId === null ? [] : [p.employeeId])));
+    const freshDecision = new Map(fresh.map((p, j) => [punchKeyString(p), decisions[j]!]));
+
+    return punches.map((_, i): IngestResult => {
+      const key = keys[i]!;
+      const old = existing.get(key);
+      if (old) {
+        return {
+          outcome: 'duplicate',
+          newPunch: false,
+          punchId: old.id,
+          punchStatus: old.status,
+          checkin: old.checkinId === null ? null : (dupCheckins.get(old.checkinId) ?? null),
+          employee: old.employeeId === null ? null : (dupEmployees.get(old.employeeId) ?? null),
+          attendanceCreated: false,
+          outsideShifts: false,
+        };
+      }
+      const row = stored.get(key)!;
+      const d = freshDecision.get(key)!;
+      const first = freshIndex.get(key) === i;
+      return {
+        outcome: first ? outcomeOf(d) : 'duplicate',
+        newPunch: first,
+        punchId: row.id,
+        punchStatus: row.status,
+        checkin: d.checkin,
+        employee: d.employee,
+        attendanceCreated: first && d.attendanceChanged,
+        outsideShifts: first && d.outsideShifts,
+      };
+    });
+  }
+
+  /** Matches punches to employees and makes (or finds) their check-ins. */
+  private async decide(trx: Knex.Transaction, items: Pending[], now: Date, checkTime = true): Promise<Decision[]> {
+    const suspect = items.map((p) => checkTime && this.isSuspectTime(p.instant, now));
+    const employees = await findEmployeesByDeviceIds(
+      trx,
+      items.filter((_, i) => !suspect[i]).map((p) => [p.site, p.deviceUserId]),
+    );
+    const decisions: Decision[] = items.map((p, i) => {
+      const none = { checkin: null, checkinCreated: false, attendanceChanged: false, outsideShifts: false };
+      if (suspect[i]) return { status: 'suspect_time', employee: null, ...none };
+      const employee = employees.get(`${p.site}\u0000${p.deviceUserId}`) ?? null;
+      if (!employee) return { status: 'unmatched', employee: null, ...none };
+      if (employee.status !== 'Active') return { status: 'inactive', employee, ...none };
+      return { status: 'checked_in', employee, ...none };
+    });
+
+    const wanted = items.flatMap((p, i) => (decisions[i]!.status === 'checked_in' ? [{ p, i, key: this.checkinKey(p, decisions[i]!.employee!) }] : []));
+    if (wanted.length === 0) return decisions;
+    const existing = await findCheckinsByKeys(trx, wanted.map((w) => w.key));
+    // One check-in per key; the first punch of a key in this batch creates it.
+    const toCreate = new Map<string, (typeof wanted)[number]>();
+    for (const w of wanted) {
+      const k = checkinKeyString(w.key);
+      if (!existing.has(k) && !toCreate.has(k)) toCreate.set(k, w);
+    }
+    let created = new Map<string, Checkin>();
+    if (toCreate.size > 0) {
+      const year = DateTime.fromJSDate(now, { zone: this.settings.timeZone }).year;
+      const prefix = `CHECKIN-${year}-`;
+      const first = await takeSeriesNumbers(trx, prefix, toCreate.size);
+      const news = [...toCreate.values()].map((w, n) => ({
+        ...w.key,
+        name: seriesName(prefix, first + n),
+        deviceId: w.p.deviceId ?? w.p.deviceSerial,
+        skipAutoAttendance: w.p.skipAutoAttendance,
+        latitude: w.p.latitude,
+        longitude: w.p.longitude,
+        createdAt: now,
+      }));
+      const byName = await insertCheckins(trx, news);
+      created = new Map(news.map((c) => [checkinKeyString(c), byName.get(c.name)!]));
+    }
+    // New check-ins update their employee-shift's attendance in this same transaction.
+    const { changed, noShift } = this.attendance ? await this.attendance.afterCheckins(trx, [...created.values()]) : { changed: new Set<number>(), noShift: new Set<number>() };
+    for (const w of wanted) {
+      const k = checkinKeyString(w.key);
+      const d = decisions[w.i]!;
+      d.checkin = existing.get(k) ?? created.get(k)!;
+      d.checkinCreated = !existing.has(k) && toCreate.get(k) === w;
+      d.attendanceChanged = d.checkinCreated && changed.has(d.checkin.id);
+      d.outsideShifts = d.checkinCreated && noShift.has(d.checkin.id);
+    }
+    return decisions;
+  }
+
+  private checkinKey(p: Pending, employee: Employee): CheckinKey {
+    return { employeeId: employee.id, time: new Date(Math.floor(p.instant.getTime() / 1000) * 1000), logType: p.logType };
+  }
+
+  /** Matches stored punches again and records the outcome on them. */
+  private async resettle(trx: Knex.Transaction, punches: StoredPunch[], checkTime: boolean): Promise<Decision[]> {
+    const decisions = await this.decide(trx, punches.map((p) => ({ ...p, skipAutoAttendance: false })), this.now(), checkTime);
+    for (const [i, p] of punches.entries()) {
+      const d = decisions[i]!;
+      await updatePunch(trx, p.id, { status: d.status, employeeId: d.employee?.id ?? null, checkinId: d.checkin?.id ?? null });
+    }
+    return decisions;
+  }
+
+  /**
+   * After an employee is created or changed: punches waiting for their biometric id on their
+   * site become check-ins (or wait as `inactive` while the employee is not Active).
+   * Runs inside the caller's transaction so the employee change and its check-ins commit together.
+   */
+  async settleWaitingPunches(trx: Knex.Transaction, employee: Employee): Promise<number> {
+    if (!employee.attendanceDeviceId) return 0;
+    const waiting = await findPendingPunches(trx, employee.site, employee.attendanceDeviceId);
+    if (waiting.length === 0) return 0;
+    const decisions = await this.resettle(trx, waiting, true);
+    return decisions.filter((d) => d.checkinCreated).length;
+  }
+
+  /**
+   * An admin's verdict on a punch held as suspect_time: accept its time as is, or correct it
+   * (a new local wall time, already converted by the caller). Then it is matched like any punch.
+   */
+  review(
+    punchId: number,
+    correction?: { localTime: string; instant: Date; timeZone: string },
+  ): Promise<IngestResult> {
+    return transactionWithRetry(this.knex, async (trx) => {
+      const punch = await findPunch(trx, punchId);
+      if (!punch) throw new AppError('not_found', `No punch ${punchId}`);
+      if (punch.status !== 'suspect_time') {
+        throw new AppError('conflict', `Punch ${punchId} is ${punch.status}, not held for review`);
+      }
+      if (correction) {
+        const clash = await findPunchesByKeys(trx, [{ ...punch, localTime: correction.localTime }]);
+        const other = [...clash.values()].find((p) => p.id !== punch.id);
+        if (other) {
+          throw new AppError('conflict', `Punch ${other.id} already records user ${punch.deviceUserId} at ${correction.localTime} on ${punch.deviceSerial}`);
+        }
+        await updatePunch(trx, punch.id, correction);
+        Object.assign(punch, correction);
+      }
+      // The time checks are what the admin has just overruled.
+      const [d] = await this.resettle(trx, [punch], false);
+      return {
+        outcome: outcomeOf(d!),
+        newPunch: false,
+        punchId: punch.id,
+        punchStatus: d!.status,
+        checkin: d!.checkin,
+        employee: d!.employee,
+        attendanceCreated: d!.attendanceChanged,
+        outsideShifts: d!.outsideShifts,
+      };
+    });
+  }
+}
+
+function outcomeOf(d: Decision): IngestOutcome {
+  if (d.checkin) return d.checkinCreated ? 'created' : 'duplicate';
+  return d.status as Exclude<PunchStatus, 'checked_in'>;
+}

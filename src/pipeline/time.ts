@@ -1,0 +1,111 @@
+// Device timestamps to UTC instants. Terminals speak local wall time with no zone; a
+// timestamp without an offset is read in the device's IANA zone. Done once, here, with luxon.
+//
+// DST, always the same way (as java.time and Temporal's "compatible" do):
+// - a wall time inside a spring-forward gap (02:30 on a night that jumps 02:00 → 03:00) is
+//   moved forward by the gap: 02:30 EST-that-never-was becomes 03:30 EDT;
+// - a wall time that occurs twice (01:30 on a night that falls back 02:00 → 01:00) is the
+//   earlier instant, the first 01:30 (still on summer time).
+import { DateTime, FixedOffsetZone, IANAZone } from 'luxon';
+import { type WallTime, formatWallTime } from '../../protocol/index.js';
+import { AppError } from '../errors.js';
+
+export interface ParsedTimestamp {
+  /** The wall time as sent, normalised to 'YYYY-MM-DD HH:MM:SS' (fractions dropped). */
+  localTime: string;
+  /** The UTC instant, whole seconds. */
+  instant: Date;
+  /** The zone used: the IANA name, or 'UTC+03:00' when the timestamp carried its own offset. */
+  timeZone: string;
+}
+
+export class TimestampError extends Error {
+  override name = 'TimestampError';
+}
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+function offsetName(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+function parseOffset(text: string): number {
+  if (text.toUpperCase() === 'Z') return 0;
+  const sign = text.startsWith('-') ? -1 : 1;
+  const digits = text.slice(1).replace(':', '');
+  const hours = Number(digits.slice(0, 2));
+  const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+  if (hours > 14 || minutes > 59) throw new TimestampError(`offset ${text} is out of range`);
+  return sign * (hours * 60 + minutes);
+}
+
+/** The instant a wall time names in an IANA zone, with the DST rules above. */
+export function wallToInstant(wall: WallTime, zone: string): Date {
+  const dt = DateTime.fromObject(wall, { zone });
+  if (!dt.isValid) throw new TimestampError(`${formatWallTime(wall)} is not a valid time in ${zone}`);
+  // luxon resolves an ambiguous wall time to the later instant; prefer the earlier one
+  // when the zone's offset a few hours before also produces the same wall time.
+  const z = IANAZone.create(zone);
+  const wallAsUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  let best = dt.toMillis();
+  for (const probe of [best - 3 * 3600_000, best + 3 * 3600_000]) {
+    const candidate = wallAsUtc - z.offset(probe) * 60_000;
+    if (candidate < best && z.offset(candidate) === z.offset(probe) && wallAsUtc - z.offset(candidate) * 60_000 === candidate) {
+      best = candidate;
+    }
+  }
+  return new Date(best);
+}
+
+/**
+ * Parses `YYYY-MM-DD HH:MM:SS`, ISO 8601 with `T`, optional seconds and fractions (dropped, as
+ * HRMS truncates to the second), and an optional `Z` or `±HH:MM` offset. Without an offset
+ * the time is read in `zone`. Impossible dates (Feb 30, year 0, 24:00) are an error.
+ */
+export function parseTimestamp(raw: string, zone: string): ParsedTimestamp {
+  const m = TIMESTAMP.exec(raw.trim());
+  if (!m) throw new TimestampError(`"${raw}" is not a timestamp; use YYYY-MM-DD HH:MM:SS or ISO 8601`);
+  const wall: WallTime = {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+    second: Number(m[6] ?? 0),
+  };
+  const valid = DateTime.fromObject(wall, { zone: 'UTC' });
+  // luxon takes 24:00 as the end of the day; a device never means that.
+  if (wall.year < 1 || wall.hour > 23 || wall.minute > 59 || wall.second > 59 || !valid.isValid) throw new TimestampError(`"${raw}" is not a real date and time`);
+  const localTime = formatWallTime(wall);
+  if (m[7] !== undefined) {
+    const offset = parseOffset(m[7]);
+    const instant = DateTime.fromObject(wall, { zone: FixedOffsetZone.instance(offset) }).toJSDate();
+    return { localTime, instant, timeZone: offsetName(offset) };
+  }
+  if (!IANAZone.isValidZone(zone)) throw new TimestampError(`unknown time zone ${zone}`);
+  return { localTime, instant: wallToInstant(wall, zone), timeZone: zone };
+}
+
+/** An instant as wall time in a zone, 'YYYY-MM-DD HH:MM:SS'. */
+export function instantToWall(instant: Date, zone: string): string {
+  return DateTime.fromJSDate(instant, { zone }).toFormat('yyyy-MM-dd HH:mm:ss');
+}
+
+/** The UTC instants [start, end) of a calendar date range in a zone, for date filters. */
+export function dayRange(from: string | undefined, to: string | undefined, zone: string): { start?: Date; end?: Date } {
+  const day = (d: string, name: string) => {
+    const dt = DateTime.fromISO(d, { zone });
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || !dt.isValid) {
+      throw new AppError('validation_error', `${name} must be a date YYYY-MM-DD, not "${d}"`, { fields: [name] });
+    }
+    return dt;
+  };
+  const start = from ? day(from, 'from').startOf('day').toJSDate() : undefined;
+  const end = to ? day(to, 'to').plus({ days: 1 }).startOf('day').toJSDate() : undefined;
+  if (start && end && end <= start) throw new AppError('validation_error', `to must not be before from (${from} … ${to})`, { fields: ['to'] });
+  return { start, end };
+}

@@ -1,0 +1,218 @@
+// Virtual ZKTeco terminals for trying iclockd without hardware and for load tests: each one
+// shakes hands, polls getrequest every `Delay` seconds, uploads punches in real time
+// (with occasional resends and a skewed clock), uploads its user list, and carries out the
+// commands it is given, answering on devicecmd as a terminal would. At the end it can prove
+// that every punch it made was acknowledged.
+import { DateTime } from 'luxon';
+
+export interface SimulationOptions {
+  url: string;
+  devices: number;
+  /** Users enrolled on each device. */
+  users: number;
+  /** Punches per minute, per device. */
+  punchRatePerMinute: number;
+  durationMs: number;
+  pushver: string;
+  /** Serial numbers are <prefix>0001…; */
+  prefix: string;
+  /** Zone of the devices' wall clocks. */
+  timeZone: string;
+  /** Share of uploads sent twice, as a device that missed a reply would. */
+  resendShare: number;
+  /** Called every few seconds with the running totals. */
+  onTick?: (summary: SimulationSummary) => void;
+}
+
+export interface SimulationSummary {
+  devices: number;
+  /** Distinct punches the devices made. */
+  punches: number;
+  /** Distinct punches a server reply acknowledged (OK:N covering them). */
+  acknowledged: number;
+  uploads: number;
+  resends: number;
+  heartbeats: number;
+  commands: number;
+  errors: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** A small deterministic generator, so a run is repeatable from its seed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+class VirtualDevice {
+  private readonly log: string[] = [];
+  private readonly lastPunch = new Map<string, number>();
+  private readonly status = new Map<string, number>();
+  private pending: string[] = [];
+  private delayMs = 10_000;
+  private readonly skewMs: number;
+  private readonly rand: () => number;
+
+  constructor(
+    readonly sn: string,
+    private readonly users: string[],
+    private readonly o: SimulationOptions,
+    private readonly totals: SimulationSummary,
+    seed: number,
+  ) {
+    this.rand = random(seed);
+    this.skewMs = Math.round((this.rand() - 0.5) * 60_000); // a clock up to 30 s off
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; text: string }> {
+    const res = await fetch(`${this.o.url.replace(/\/+$/, '')}${path}`, {
+      method,
+      headers: { 'User-Agent': 'iClock Proxy/1.09', ...(body !== undefined ? { 'Content-Type': 'text/plain' } : {}) },
+      body,
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  private wall(ms: number): string {
+    return DateTime.fromMillis(ms + this.skewMs, { zone: this.o.timeZone }).toFormat('yyyy-MM-dd HH:mm:ss');
+  }
+
+  async handshake(): Promise<void> {
+    const r = await this.request('GET', `/iclock/cdata?SN=${this.sn}&options=all&language=69&pushver=${this.o.pushver}&PushOptionsFlag=1`);
+    const delay = /(?:^|\n)(?:Delay|RequestDelay)=(\d+)/.exec(r.text);
+    if (delay) this.delayMs = Number(delay[1]) * 1000;
+    const users = this.users.map((pin) => `USER PIN=${pin}\tName=Sim User ${pin}\tPri=0\tPasswd=\tCard=\tGrp=1\tTZ=0000000000000000\tVerify=-1\tViceCard=`).join('\n');
+    await this.request('POST', `/iclock/cdata?SN=${this.sn}&table=OPERLOG&Stamp=9999`, `${users}\n`);
+  }
+
+  /** A punch now: a user, IN or OUT after their last one, never two in one second. */
+  punch(): void {
+    const pin = this.users[Math.floor(this.rand() * this.users.length)]!;
+    let at = Date.now();
+    const last = this.lastPunch.get(pin) ?? 0;
+    if (at - last < 1000) at = last + 1000;
+    this.lastPunch.set(pin, at);
+    const state = (this.status.get(pin) ?? 1) === 0 ? 1 : 0;
+    this.status.set(pin, state);
+    const line = `${pin}\t${this.wall(at)}\t${state}\t${this.rand() < 0.8 ? 15 : 1}\t0\t0\t0`;
+    this.log.push(line);
+    this.pending.push(line);
+    this.totals.punches++;
+  }
+
+  /** Uploads what is not acknowledged yet; keeps it on anything but OK:N for all of it. */
+  async upload(lines = this.pending): Promise<void> {
+    if (lines.length === 0) return;
+    const batch = lines.slice(0, 500);
+    this.totals.uploads++;
+    try {
+      const r = await this.request('POST', `/iclock/cdata?SN=${this.sn}&table=ATTLOG&Stamp=9999`, `${batch.join('\n')}\n`);
+      const ok = /^OK:(\d+)/.exec(r.text);
+      if (r.status === 200 && ok && Number(ok[1]) === batch.length) {
+        if (lines === this.pending) {
+          this.pending = this.pending.slice(batch.length);
+          this.totals.acknowledged += batch.length;
+          // A device that missed the reply sends the same records again.
+          if (this.rand() < this.o.resendShare) {
+            this.totals.resends++;
+            await this.request('POST', `/iclock/cdata?SN=${this.sn}&table=ATTLOG&Stamp=9999`, `${batch.join('\n')}\n`);
+          }
+        }
+      } else this.totals.errors++;
+    } catch {
+      this.totals.errors++;
+    }
+  }
+
+  async heartbeat(): Promise<void> {
+    this.totals.heartbeats++;
+    const r = await this.request('GET', `/iclock/getrequest?SN=${this.sn}`);
+    if (!r.text.startsWith('C:')) return;
+    const results: string[] = [];
+    for (const line of r.text.split('\n').filter((l) => l.startsWith('C:'))) {
+      const m = /^C:([^:]+):(.*)$/.exec(line);
+      if (!m) continue;
+      const [, id, command] = m as unknown as [string, string, string];
+      this.totals.commands++;
+      if (command === 'INFO') {
+        results.push(`ID=${id}&Return=0&CMD=INFO\n~DeviceName=iclockd simulator\nUserCount=${this.users.length}\nTransactionCount=${this.log.length}\nFWVersion=SIM-1.0`);
+      } else if (command.startsWith('DATA QUERY ATTLOG')) {
+        const range = /StartTime=([^\t]+)\tEndTime=(.+)$/.exec(command);
+        const wanted = range ? this.log.filter((l) => { const t = l.split('\t')[1]!; return t >= range[1]! && t <= range[2]!; }) : this.log;
+        await this.upload([...wanted]);
+        results.push(`ID=${id}&Return=${wanted.length}&CMD=DATA`);
+      } else if (command.startsWith('VERIFY SUM ATTLOG')) {
+        const range = /StartTime=([^\t]+)\tEndTime=(.+)$/.exec(command);
+        const count = range ? this.log.filter((l) => { const t = l.split('\t')[1]!; return t >= range[1]! && t <= range[2]!; }).length : this.log.length;
+        results.push(`ID=${id}&Return=0&CMD=VERIFY SUM&StartTime=${range?.[1] ?? ''}&EndTime=${range?.[2] ?? ''}&AttlogSum=${count}`);
+      } else {
+        results.push(`ID=${id}&Return=0&CMD=${command.split(' ')[0]}`);
+      }
+    }
+    await this.request('POST', `/iclock/devicecmd?SN=${this.sn}`, `${results.join('\n')}\n`);
+  }
+
+  async run(until: number): Promise<void> {
+    await this.handshake();
+    const meanGap = 60_000 / this.o.punchRatePerMinute;
+    let nextPunch = Date.now() + -Math.log(1 - this.rand()) * meanGap;
+    let nextBeat = Date.now() + this.rand() * this.delayMs;
+    while (Date.now() < until) {
+      const next = Math.min(nextPunch, nextBeat, until);
+      await sleep(next - Date.now());
+      const now = Date.now();
+      if (now >= until) break;
+      try {
+        if (now >= nextPunch) {
+          this.punch();
+          await this.upload();
+          nextPunch = now + -Math.log(1 - this.rand()) * meanGap;
+        }
+        if (now >= nextBeat) {
+          await this.heartbeat();
+          nextBeat = now + this.delayMs;
+        }
+      } catch {
+        this.totals.errors++;
+      }
+    }
+    // Whatever was not acknowledged is sent again until it is, as a terminal would.
+    for (let tries = 0; this.pending.length && tries < 20; tries++) {
+      await this.upload();
+      if (this.pending.length) await sleep(500);
+    }
+  }
+}
+
+export async function simulate(o: SimulationOptions): Promise<SimulationSummary> {
+  const totals: SimulationSummary = { devices: o.devices, punches: 0, acknowledged: 0, uploads: 0, resends: 0, heartbeats: 0, commands: 0, errors: 0 };
+  const until = Date.now() + o.durationMs;
+  const width = Math.max(4, String(o.devices).length);
+  const devices = Array.from({ length: o.devices }, (_, i) => {
+    const sn = `${o.prefix}${String(i + 1).padStart(width, '0')}`;
+    const users = Array.from({ length: o.users }, (_, u) => String(1000 * (i + 1) + u + 1));
+    return new VirtualDevice(sn, users, o, totals, i + 1);
+  });
+  const ticker = o.onTick ? setInterval(() => o.onTick!({ ...totals }), 5000) : undefined;
+  try {
+    await Promise.all(devices.map((d) => d.run(until)));
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
+  return totals;
+}
+
+/** `30s`, `10m`, `1h`, or seconds. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return n * unit;
+}

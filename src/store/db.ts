@@ -1,0 +1,140 @@
+// knex setup for both supported databases: MySQL/MariaDB (mysql2) and embedded SQLite
+// (better-sqlite3). Everything dialect-specific about connecting lives here.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { migrationSource } from '../../migrations/index.js';
+import { maskDatabaseUrl } from '../config.js';
+
+export type Dialect = 'mysql' | 'sqlite';
+
+export interface Database {
+  knex: Knex;
+  dialect: Dialect;
+  /** The URL with any password masked, for logs and errors. */
+  safeUrl: string;
+}
+
+export interface MysqlConnection {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export function parseMysqlUrl(url: string): MysqlConnection {
+  const u = new URL(url);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (u.protocol !== 'mysql:' || !database) throw new Error(`not a mysql://host/db URL: ${maskDatabaseUrl(url)}`);
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username || 'root'),
+    password: decodeURIComponent(u.password),
+    database,
+  };
+}
+
+/** The SQLite file a `sqlite:` URL names, resolved against the working directory. */
+export function sqlitePath(url: string): string {
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  return path === ':memory:' ? path : resolve(path);
+}
+
+function mysqlKnex(conn: MysqlConnection, database?: string): Knex {
+  return knexFactory({
+    client: 'mysql2',
+    connection: {
+      ...conn,
+      database,
+      charset: 'utf8mb4',
+      // Instants are stored as UTC DATETIME and read back as strings, so both dialects
+      // return the same 'YYYY-MM-DD HH:MM:SS' text and nothing depends on the host's zone.
+      timezone: 'Z',
+      dateStrings: true,
+      decimalNumbers: true,
+      supportBigNumbers: true,
+    },
+    pool: { min: 0, max: 10 },
+  });
+}
+
+/**
+ * Opens the database the URL names. A MySQL database that does not exist yet is created
+ * (utf8mb4, binary collation so keys compare exactly as on SQLite); a SQLite file and its
+ * directory are created on first use.
+ */
+export async function openDatabase(url: string): Promise<Database> {
+  const safeUrl = maskDatabaseUrl(url);
+  if (url.startsWith('sqlite:')) {
+    const file = sqlitePath(url);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: file },
+      useNullAsDefault: true,
+      // One connection: SQLite has one writer anyway, and knex serialises transactions on it.
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('synchronous = NORMAL');
+          conn.pragma('foreign_keys = ON');
+          conn.pragma('busy_timeout = 5000');
+          done(null, conn);
+        },
+      },
+    });
+    return { knex, dialect: 'sqlite', safeUrl };
+  }
+  const conn = parseMysqlUrl(url);
+  await createMysqlDatabaseIfMissing(conn);
+  return { knex: mysqlKnex(conn, conn.database), dialect: 'mysql', safeUrl };
+}
+
+async function createMysqlDatabaseIfMissing(conn: MysqlConnection): Promise<void> {
+  const admin = mysqlKnex(conn);
+  try {
+    await admin.raw('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_bin', [conn.database]);
+  } catch {
+    // No CREATE privilege is fine when the database already exists; connecting to it
+    // below reports the real problem if it does not.
+  } finally {
+    await admin.destroy();
+  }
+}
+
+/** Drops a MySQL database; used by tests that made their own. */
+export async function dropMysqlDatabase(url: string): Promise<void> {
+  const conn = parseMysqlUrl(url);
+  const admin = mysqlKnex(conn);
+  try {
+    await admin.raw('DROP DATABASE IF EXISTS ??', [conn.database]);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+export async function migrateToLatest(db: Database): Promise<string[]> {
+  const [, applied] = (await db.knex.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+}
+
+export async function migrationStatus(db: Database): Promise<MigrationStatus> {
+  const [completed, pending] = (await db.knex.migrate.list({ migrationSource })) as [{ name: string }[], unknown[]];
+  return {
+    applied: completed.map((m) => m.name),
+    pending: pending.map((m) => migrationSource.getMigrationName(m as Parameters<typeof migrationSource.getMigrationName>[0])),
+  };
+}
+
+export async function closeDatabase(db: Database): Promise<void> {
+  await db.knex.destroy();
+}

@@ -1,0 +1,123 @@
+// employees: the only place that reads or writes the table.
+import type { Knex } from 'knex';
+import { type Listed, type Window, listPaged } from './list.js';
+import { fromDbInstant, toDbInstant } from './time.js';
+
+export const EMPLOYEE_STATUSES = ['Active', 'Inactive', 'Left'] as const;
+export type EmployeeStatus = (typeof EMPLOYEE_STATUSES)[number];
+
+export interface EmployeeFields {
+  /** The human id, EMP-00001. */
+  employee: string;
+  name: string;
+  site: string;
+  attendanceDeviceId: string | null;
+  status: EmployeeStatus;
+  defaultShift: string | null;
+}
+
+export interface Employee extends EmployeeFields {
+  id: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface Row {
+  id: number;
+  employee: string;
+  name: string;
+  site: string;
+  attendance_device_id: string | null;
+  status: EmployeeStatus;
+  default_shift: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function fromRow(r: Row): Employee {
+  return {
+    id: Number(r.id),
+    employee: r.employee,
+    name: r.name,
+    site: r.site,
+    attendanceDeviceId: r.attendance_device_id,
+    status: r.status,
+    defaultShift: r.default_shift,
+    createdAt: fromDbInstant(r.created_at),
+    updatedAt: fromDbInstant(r.updated_at),
+  };
+}
+
+function toRow(f: Partial<EmployeeFields>): Partial<Row> {
+  const row: Partial<Row> = {};
+  if (f.employee !== undefined) row.employee = f.employee;
+  if (f.name !== undefined) row.name = f.name;
+  if (f.site !== undefined) row.site = f.site;
+  if (f.attendanceDeviceId !== undefined) row.attendance_device_id = f.attendanceDeviceId;
+  if (f.status !== undefined) row.status = f.status;
+  if (f.defaultShift !== undefined) row.default_shift = f.defaultShift;
+  return row;
+}
+
+export async function insertEmployee(knex: Knex, fields: EmployeeFields, at: Date): Promise<Employee> {
+  await knex('employees').insert({ ...toRow(fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) });
+  return (await findEmployee(knex, fields.employee))!;
+}
+
+export async function updateEmployee(knex: Knex, id: number, fields: Partial<EmployeeFields>, at: Date): Promise<void> {
+  await knex('employees').where({ id }).update({ ...toRow(fields), updated_at: toDbInstant(at) });
+}
+
+/** By human id (EMP-00001). */
+export async function findEmployee(knex: Knex, employee: string): Promise<Employee | null> {
+  const row = (await knex('employees').where({ employee }).first()) as Row | undefined;
+  return row ? fromRow(row) : null;
+}
+
+export async function findEmployeesByIds(knex: Knex, ids: number[]): Promise<Map<number, Employee>> {
+  const found = new Map<number, Employee>();
+  if (ids.length === 0) return found;
+  for (const r of (await knex('employees').whereIn('id', [...new Set(ids)])) as Row[]) found.set(Number(r.id), fromRow(r));
+  return found;
+}
+
+export async function findEmployeeByDeviceId(knex: Knex, site: string, attendanceDeviceId: string): Promise<Employee | null> {
+  const row = (await knex('employees').where({ site, attendance_device_id: attendanceDeviceId }).first()) as Row | undefined;
+  return row ? fromRow(row) : null;
+}
+
+/** Employees by (site, attendance_device_id), keyed `site\u0000id`. */
+export async function findEmployeesByDeviceIds(knex: Knex, pairs: [string, string][]): Promise<Map<string, Employee>> {
+  const found = new Map<string, Employee>();
+  if (pairs.length === 0) return found;
+  const unique = [...new Map(pairs.map((p) => [`${p[0]}\u0000${p[1]}`, p])).values()];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = (await knex('employees').whereIn(['site', 'attendance_device_id'], unique.slice(i, i + 500))) as Row[];
+    for (const r of rows) found.set(`${r.site}\u0000${r.attendance_device_id}`, fromRow(r));
+  }
+  return found;
+}
+
+export interface EmployeeFilter {
+  status?: EmployeeStatus;
+  site?: string;
+  attendanceDeviceId?: string;
+  search?: string;
+}
+
+export function listEmployees(knex: Knex, filter: EmployeeFilter, window: Window): Promise<Listed<Employee>> {
+  const q = knex('employees').select('*');
+  if (filter.status) q.where('status', filter.status);
+  if (filter.site) q.where('site', filter.site);
+  if (filter.attendanceDeviceId) q.where('attendance_device_id', filter.attendanceDeviceId);
+  if (filter.search) {
+    // '!' as the LIKE escape: a backslash means different things in MySQL and SQLite literals.
+    const like = `%${filter.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    q.where((w) => w.whereRaw("LOWER(name) LIKE ? ESCAPE '!'", [like]).orWhereRaw("LOWER(employee) LIKE ? ESCAPE '!'", [like]));
+  }
+  return listPaged(q, window, [{ column: 'id', order: 'asc' }], fromRow);
+}
+
+export async function employeeIdExists(knex: Knex, employee: string): Promise<boolean> {
+  return (await knex('employees').where({ employee }).first('id')) !== undefined;
+}

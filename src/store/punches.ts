@@ -1,0 +1,317 @@
+// punches and checkins: the only place that reads or writes them.
+import type { Knex } from 'knex';
+import { type Listed, type Window, listPaged } from './list.js';
+import { fromDbInstant, toDbInstant } from './time.js';
+
+export type LogType = 'IN' | 'OUT' | 'AUTO';
+/** checked_in: has a check-in · unmatched: no employee has its user id · inactive: the employee is not Active · suspect_time: held for review */
+export type PunchStatus = 'checked_in' | 'unmatched' | 'inactive' | 'suspect_time';
+
+/** What makes a punch the same punch when a device sends it again. */
+export interface PunchKey {
+  /** The terminal's serial number, or the JSON client's device id. */
+  deviceSerial: string;
+  /** The user id on the device (PIN; `employee_id` in the JSON API). */
+  deviceUserId: string;
+  /** Wall time as the device sent it, 'YYYY-MM-DD HH:MM:SS'. */
+  localTime: string;
+}
+
+/** What a punch says, from whichever channel (the pipeline's Punch is this). */
+export interface PunchData extends PunchKey {
+  /** The JSON API's device_id / location label, when sent. */
+  deviceId: string | null;
+  /** The device's site: the user id is matched to an employee within it. */
+  site: string;
+  /** The UTC instant, whole seconds. */
+  instant: Date;
+  /** The zone used to get `instant` from `localTime`. */
+  timeZone: string;
+  logType: LogType;
+  /** The raw ZKTeco punch state (0 check-in … 5 overtime-out, 255 undefined), where known. */
+  punchState: number | null;
+  verifyMode: number | null;
+  workCode: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  /** Where it came from: adms, json, hrms, replay, … */
+  source: string;
+}
+
+export interface NewPunch extends PunchData {
+  status: PunchStatus;
+  employeeId: number | null;
+  checkinId: number | null;
+  receivedAt: Date;
+}
+
+export interface StoredPunch extends NewPunch {
+  id: number;
+}
+
+interface PunchRow {
+  id: number;
+  device_serial: string;
+  device_id: string | null;
+  site: string;
+  device_user_id: string;
+  local_time: string;
+  punched_at: string;
+  time_zone: string;
+  log_type: LogType;
+  punch_state: number | null;
+  verify_mode: number | null;
+  work_code: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  source: string;
+  status: PunchStatus;
+  employee_id: number | null;
+  checkin_id: number | null;
+  received_at: string;
+}
+
+function punchFromRow(r: PunchRow): StoredPunch {
+  return {
+    id: Number(r.id),
+    deviceSerial: r.device_serial,
+    deviceId: r.device_id,
+    site: r.site,
+    deviceUserId: r.device_user_id,
+    localTime: r.local_time,
+    instant: fromDbInstant(r.punched_at),
+    timeZone: r.time_zone,
+    logType: r.log_type,
+    punchState: r.punch_state,
+    verifyMode: r.verify_mode,
+    workCode: r.work_code,
+    latitude: r.latitude === null ? null : Number(r.latitude),
+    longitude: r.longitude === null ? null : Number(r.longitude),
+    source: r.source,
+    status: r.status,
+    employeeId: r.employee_id === null ? null : Number(r.employee_id),
+    checkinId: r.checkin_id === null ? null : Number(r.checkin_id),
+    receivedAt: fromDbInstant(r.received_at),
+  };
+}
+
+function punchToRow(p: NewPunch): Omit<PunchRow, 'id'> {
+  return {
+    device_serial: p.deviceSerial,
+    device_id: p.deviceId,
+    site: p.site,
+    device_user_id: p.deviceUserId,
+    local_time: p.localTime,
+    punched_at: toDbInstant(p.instant),
+    time_zone: p.timeZone,
+    log_type: p.logType,
+    punch_state: p.punchState,
+    verify_mode: p.verifyMode,
+    work_code: p.workCode,
+    latitude: p.latitude,
+    longitude: p.longitude,
+    source: p.source,
+    status: p.status,
+    employee_id: p.employeeId,
+    checkin_id: p.checkinId,
+    received_at: toDbInstant(p.receivedAt),
+  };
+}
+
+export const punchKeyString = (k: PunchKey) => `${k.deviceSerial}\u0000${k.deviceUserId}\u0000${k.localTime}`;
+
+const CHUNK = 300;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+export async function findPunchesByKeys(knex: Knex, keys: PunchKey[]): Promise<Map<string, StoredPunch>> {
+  const found = new Map<string, StoredPunch>();
+  for (const part of chunks(keys)) {
+    const rows = (await knex('punches').whereIn(
+      ['device_serial', 'device_user_id', 'local_time'],
+      part.map((k) => [k.deviceSerial, k.deviceUserId, k.localTime]),
+    )) as PunchRow[];
+    for (const r of rows) found.set(punchKeyString({ deviceSerial: r.device_serial, deviceUserId: r.device_user_id, localTime: r.local_time }), punchFromRow(r));
+  }
+  return found;
+}
+
+/** Plain inserts: a unique violation means another writer got there first, and the caller retries. */
+export async function insertPunches(trx: Knex.Transaction, punches: NewPunch[]): Promise<void> {
+  for (const part of chunks(punches)) await trx('punches').insert(part.map(punchToRow));
+}
+
+export async function findPunch(knex: Knex, id: number): Promise<StoredPunch | null> {
+  const row = (await knex('punches').where({ id }).first()) as PunchRow | undefined;
+  return row ? punchFromRow(row) : null;
+}
+
+/** Punches waiting for an employee with this user id on this site. */
+export async function findPendingPunches(knex: Knex, site: string, deviceUserId: string): Promise<StoredPunch[]> {
+  const rows = (await knex('punches')
+    .where({ site, device_user_id: deviceUserId })
+    .whereIn('status', ['unmatched', 'inactive'])
+    .orderBy('punched_at')) as PunchRow[];
+  return rows.map(punchFromRow);
+}
+
+export async function updatePunch(
+  trx: Knex.Transaction,
+  id: number,
+  fields: Partial<Pick<NewPunch, 'status' | 'employeeId' | 'checkinId' | 'localTime' | 'instant' | 'timeZone'>>,
+): Promise<void> {
+  const row: Record<string, unknown> = {};
+  if (fields.status !== undefined) row.status = fields.status;
+  if (fields.employeeId !== undefined) row.employee_id = fields.employeeId;
+  if (fields.checkinId !== undefined) row.checkin_id = fields.checkinId;
+  if (fields.localTime !== undefined) row.local_time = fields.localTime;
+  if (fields.instant !== undefined) row.punched_at = toDbInstant(fields.instant);
+  if (fields.timeZone !== undefined) row.time_zone = fields.timeZone;
+  await trx('punches').where({ id }).update(row);
+}
+
+export interface PunchFilter {
+  device?: string;
+  status?: PunchStatus[];
+  employeeId?: number;
+  from?: Date;
+  to?: Date;
+}
+
+export function listPunches(knex: Knex, filter: PunchFilter, window: Window): Promise<Listed<StoredPunch>> {
+  const q = knex('punches').select('*');
+  if (filter.device) q.where((w) => w.where('device_serial', filter.device!).orWhere('device_id', filter.device!));
+  if (filter.status?.length) q.whereIn('status', filter.status);
+  if (filter.employeeId !== undefined) q.where('employee_id', filter.employeeId);
+  if (filter.from) q.where('punched_at', '>=', toDbInstant(filter.from));
+  if (filter.to) q.where('punched_at', '<', toDbInstant(filter.to));
+  return listPaged(q, window, [{ column: 'punched_at', order: 'desc' }, { column: 'id', order: 'desc' }], punchFromRow);
+}
+
+// --- checkins ---
+
+export interface CheckinKey {
+  employeeId: number;
+  time: Date;
+  logType: LogType;
+}
+
+export interface NewCheckin extends CheckinKey {
+  name: string;
+  deviceId: string | null;
+  skipAutoAttendance: boolean;
+  latitude: number | null;
+  longitude: number | null;
+  createdAt: Date;
+}
+
+export interface Checkin extends NewCheckin {
+  id: number;
+  shiftType: string | null;
+  attendanceId: number | null;
+}
+
+interface CheckinRow {
+  id: number;
+  name: string;
+  employee_id: number;
+  time: string;
+  log_type: LogType;
+  device_id: string | null;
+  shift_type: string | null;
+  attendance_id: number | null;
+  skip_auto_attendance: number | boolean;
+  latitude: number | null;
+  longitude: number | null;
+  created_at: string;
+}
+
+function checkinFromRow(r: CheckinRow): Checkin {
+  return {
+    id: Number(r.id),
+    name: r.name,
+    employeeId: Number(r.employee_id),
+    time: fromDbInstant(r.time),
+    logType: r.log_type,
+    deviceId: r.device_id,
+    shiftType: r.shift_type,
+    attendanceId: r.attendance_id === null ? null : Number(r.attendance_id),
+    skipAutoAttendance: Boolean(r.skip_auto_attendance),
+    latitude: r.latitude === null ? null : Number(r.latitude),
+    longitude: r.longitude === null ? null : Number(r.longitude),
+    createdAt: fromDbInstant(r.created_at),
+  };
+}
+
+export const checkinKeyString = (k: CheckinKey) => `${k.employeeId}\u0000${toDbInstant(k.time)}\u0000${k.logType}`;
+
+export async function findCheckinsByKeys(knex: Knex, keys: CheckinKey[]): Promise<Map<string, Checkin>> {
+  const found = new Map<string, Checkin>();
+  for (const part of chunks(keys)) {
+    const rows = (await knex('checkins').whereIn(
+      ['employee_id', 'time', 'log_type'],
+      part.map((k) => [k.employeeId, toDbInstant(k.time), k.logType]),
+    )) as CheckinRow[];
+    for (const r of rows) found.set(checkinKeyString({ employeeId: Number(r.employee_id), time: fromDbInstant(r.time), logType: r.log_type }), checkinFromRow(r));
+  }
+  return found;
+}
+
+/** Inserts check-ins and returns them with their ids, by name. */
+export async function insertCheckins(trx: Knex.Transaction, checkins: NewCheckin[]): Promise<Map<string, Checkin>> {
+  const byName = new Map<string, Checkin>();
+  for (const part of chunks(checkins)) {
+    await trx('checkins').insert(
+      part.map((c) => ({
+        name: c.name,
+        employee_id: c.employeeId,
+        time: toDbInstant(c.time),
+        log_type: c.logType,
+        device_id: c.deviceId,
+        skip_auto_attendance: c.skipAutoAttendance,
+        latitude: c.latitude,
+        longitude: c.longitude,
+        created_at: toDbInstant(c.createdAt),
+      })),
+    );
+    const rows = (await trx('checkins').whereIn('name', part.map((c) => c.name))) as CheckinRow[];
+    for (const r of rows) byName.set(r.name, checkinFromRow(r));
+  }
+  return byName;
+}
+
+export async function findCheckinsByIds(knex: Knex, ids: number[]): Promise<Map<number, Checkin>> {
+  const found = new Map<number, Checkin>();
+  for (const part of chunks([...new Set(ids)])) {
+    for (const r of (await knex('checkins').whereIn('id', part)) as CheckinRow[]) found.set(Number(r.id), checkinFromRow(r));
+  }
+  return found;
+}
+
+export interface CheckinFilter {
+  employeeId?: number;
+  device?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export function listCheckins(knex: Knex, filter: CheckinFilter, window: Window): Promise<Listed<Checkin>> {
+  const q = knex('checkins').select('*');
+  if (filter.employeeId !== undefined) q.where('employee_id', filter.employeeId);
+  if (filter.device) q.where('device_id', filter.device);
+  if (filter.from) q.where('time', '>=', toDbInstant(filter.from));
+  if (filter.to) q.where('time', '<', toDbInstant(filter.to));
+  return listPaged(q, window, [{ column: 'time', order: 'desc' }, { column: 'id', order: 'desc' }], checkinFromRow);
+}
+
+/** Punches a device recorded between two of its wall times (inclusive). */
+export async function countDevicePunches(knex: Knex, deviceSerial: string, fromLocal: string, toLocal: string): Promise<number> {
+  const row = (await knex('punches').where({ device_serial: deviceSerial }).whereBetween('local_time', [fromLocal, toLocal]).count({ n: '*' }).first()) as {
+    n: number | string;
+  };
+  return Number(row.n);
+}

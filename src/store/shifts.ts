@@ -1,0 +1,389 @@
+// shift_types, shift_assignments, holidays and attendance: the only place with their SQL.
+import type { Knex } from 'knex';
+import type { AttendanceStatus, HoursBasis, InOutMode, ShiftRules } from '../attendance/engine.js';
+import { type Listed, type Window, listPaged } from './list.js';
+import { fromDbInstant, toDbInstant } from './time.js';
+
+export interface ShiftType extends ShiftRules {
+  id: number;
+  enableAutoAttendance: boolean;
+  holidayList: string | null;
+}
+
+interface ShiftRow {
+  id: number;
+  name: string;
+  start_time: string;
+  end_time: string;
+  enable_auto_attendance: number | boolean;
+  determine_check_in_and_check_out: InOutMode;
+  working_hours_calculation_based_on: HoursBasis;
+  begin_check_in_before_shift_start_time: number;
+  allow_check_out_after_shift_end_time: number;
+  working_hours_threshold_for_half_day: number;
+  working_hours_threshold_for_absent: number;
+  enable_late_entry_marking: number | boolean;
+  late_entry_grace_period: number;
+  enable_early_exit_marking: number | boolean;
+  early_exit_grace_period: number;
+  mark_auto_attendance_on_holidays: number | boolean;
+  holiday_list: string | null;
+}
+
+function shiftFromRow(r: ShiftRow): ShiftType {
+  return {
+    id: Number(r.id),
+    name: r.name,
+    startTime: r.start_time,
+    endTime: r.end_time,
+    enableAutoAttendance: Boolean(r.enable_auto_attendance),
+    determineCheckInAndCheckOut: r.determine_check_in_and_check_out,
+    workingHoursCalculationBasedOn: r.working_hours_calculation_based_on,
+    beginCheckInBeforeShiftStartTime: Number(r.begin_check_in_before_shift_start_time),
+    allowCheckOutAfterShiftEndTime: Number(r.allow_check_out_after_shift_end_time),
+    workingHoursThresholdForHalfDay: Number(r.working_hours_threshold_for_half_day),
+    workingHoursThresholdForAbsent: Number(r.working_hours_threshold_for_absent),
+    enableLateEntryMarking: Boolean(r.enable_late_entry_marking),
+    lateEntryGracePeriod: Number(r.late_entry_grace_period),
+    enableEarlyExitMarking: Boolean(r.enable_early_exit_marking),
+    earlyExitGracePeriod: Number(r.early_exit_grace_period),
+    markAutoAttendanceOnHolidays: Boolean(r.mark_auto_attendance_on_holidays),
+    holidayList: r.holiday_list,
+  };
+}
+
+export type ShiftTypeFields = Omit<ShiftType, 'id'>;
+
+/** The HRMS field names are the column names. */
+export function shiftToRow(f: Partial<ShiftTypeFields>): Record<string, unknown> {
+  const map: Record<keyof ShiftTypeFields, string> = {
+    name: 'name',
+    startTime: 'start_time',
+    endTime: 'end_time',
+    enableAutoAttendance: 'enable_auto_attendance',
+    determineCheckInAndCheckOut: 'determine_check_in_and_check_out',
+    workingHoursCalculationBasedOn: 'working_hours_calculation_based_on',
+    beginCheckInBeforeShiftStartTime: 'begin_check_in_before_shift_start_time',
+    allowCheckOutAfterShiftEndTime: 'allow_check_out_after_shift_end_time',
+    workingHoursThresholdForHalfDay: 'working_hours_threshold_for_half_day',
+    workingHoursThresholdForAbsent: 'working_hours_threshold_for_absent',
+    enableLateEntryMarking: 'enable_late_entry_marking',
+    lateEntryGracePeriod: 'late_entry_grace_period',
+    enableEarlyExitMarking: 'enable_early_exit_marking',
+    earlyExitGracePeriod: 'early_exit_grace_period',
+    markAutoAttendanceOnHolidays: 'mark_auto_attendance_on_holidays',
+    holidayList: 'holiday_list',
+  };
+  const row: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(f)) if (v !== undefined) row[map[k as keyof ShiftTypeFields]] = v;
+  return row;
+}
+
+export async function insertShiftType(knex: Knex, fields: ShiftTypeFields, at: Date): Promise<ShiftType> {
+  await knex('shift_types').insert({ ...shiftToRow(fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) });
+  return (await findShiftType(knex, fields.name))!;
+}
+
+export async function updateShiftType(knex: Knex, name: string, fields: Partial<ShiftTypeFields>, at: Date): Promise<void> {
+  await knex('shift_types').where({ name }).update({ ...shiftToRow(fields), updated_at: toDbInstant(at) });
+}
+
+export async function deleteShiftType(knex: Knex, name: string): Promise<boolean> {
+  return (await knex('shift_types').where({ name }).del()) > 0;
+}
+
+export async function findShiftType(knex: Knex, name: string): Promise<ShiftType | null> {
+  const row = (await knex('shift_types').where({ name }).first()) as ShiftRow | undefined;
+  return row ? shiftFromRow(row) : null;
+}
+
+export async function findShiftTypesByIds(knex: Knex, ids: number[]): Promise<Map<number, ShiftType>> {
+  const found = new Map<number, ShiftType>();
+  if (ids.length === 0) return found;
+  for (const r of (await knex('shift_types').whereIn('id', [...new Set(ids)])) as ShiftRow[]) found.set(Number(r.id), shiftFromRow(r));
+  return found;
+}
+
+export function listShiftTypes(knex: Knex, window: Window): Promise<Listed<ShiftType>> {
+  return listPaged(knex('shift_types').select('*'), window, [{ column: 'name', order: 'asc' }], shiftFromRow);
+}
+
+// --- assignments ---
+
+export interface ShiftAssignment {
+  id: number;
+  employeeId: number;
+  shiftTypeId: number;
+  startDate: string;
+  endDate: string | null;
+  status: 'Active' | 'Inactive';
+}
+
+interface AssignmentRow {
+  id: number;
+  employee_id: number;
+  shift_type_id: number;
+  start_date: string;
+  end_date: string | null;
+  status: 'Active' | 'Inactive';
+}
+
+function assignmentFromRow(r: AssignmentRow): ShiftAssignment {
+  return { id: Number(r.id), employeeId: Number(r.employee_id), shiftTypeId: Number(r.shift_type_id), startDate: r.start_date, endDate: r.end_date, status: r.status };
+}
+
+export async function insertAssignment(knex: Knex, a: Omit<ShiftAssignment, 'id'>, at: Date): Promise<ShiftAssignment> {
+  const [id] = await knex('shift_assignments').insert({
+    employee_id: a.employeeId,
+    shift_type_id: a.shiftTypeId,
+    start_date: a.startDate,
+    end_date: a.endDate,
+    status: a.status,
+    created_at: toDbInstant(at),
+    updated_at: toDbInstant(at),
+  });
+  return assignmentFromRow((await knex('shift_assignments').where({ id: Number(id) }).first()) as AssignmentRow);
+}
+
+export async function updateAssignment(knex: Knex, id: number, change: Partial<Pick<ShiftAssignment, 'endDate' | 'status'>>, at: Date): Promise<void> {
+  const row: Record<string, unknown> = { updated_at: toDbInstant(at) };
+  if (change.endDate !== undefined) row.end_date = change.endDate;
+  if (change.status !== undefined) row.status = change.status;
+  await knex('shift_assignments').where({ id }).update(row);
+}
+
+export async function findAssignment(knex: Knex, id: number): Promise<ShiftAssignment | null> {
+  const row = (await knex('shift_assignments').where({ id }).first()) as AssignmentRow | undefined;
+  return row ? assignmentFromRow(row) : null;
+}
+
+export async function deleteAssignment(knex: Knex, id: number): Promise<boolean> {
+  return (await knex('shift_assignments').where({ id }).del()) > 0;
+}
+
+/** Active assignments of an employee touching [from, to] (dates). */
+export async function assignmentsCovering(knex: Knex, employeeId: number, from: string, to: string): Promise<ShiftAssignment[]> {
+  const rows = (await knex('shift_assignments')
+    .where({ employee_id: employeeId, status: 'Active' })
+    .where('start_date', '<=', to)
+    .where((w) => w.whereNull('end_date').orWhere('end_date', '>=', from))
+    .orderBy('start_date', 'desc')) as AssignmentRow[];
+  return rows.map(assignmentFromRow);
+}
+
+export function listAssignments(knex: Knex, filter: { employeeId?: number; shiftTypeId?: number }, window: Window): Promise<Listed<ShiftAssignment>> {
+  const q = knex('shift_assignments').select('*');
+  if (filter.employeeId !== undefined) q.where('employee_id', filter.employeeId);
+  if (filter.shiftTypeId !== undefined) q.where('shift_type_id', filter.shiftTypeId);
+  return listPaged(q, window, [{ column: 'start_date', order: 'desc' }, { column: 'id', order: 'desc' }], assignmentFromRow);
+}
+
+// --- holidays ---
+
+export async function setHolidays(knex: Knex, list: string, days: { date: string; description: string | null }[]): Promise<void> {
+  await knex('holidays').where({ holiday_list: list }).del();
+  if (days.length) await knex('holidays').insert(days.map((d) => ({ holiday_list: list, holiday_date: d.date, description: d.description })));
+}
+
+export async function holidaysOf(knex: Knex, list: string): Promise<{ date: string; description: string | null }[]> {
+  const rows = (await knex('holidays').where({ holiday_list: list }).orderBy('holiday_date')) as { holiday_date: string; description: string | null }[];
+  return rows.map((r) => ({ date: r.holiday_date, description: r.description }));
+}
+
+export async function isHoliday(knex: Knex, list: string | null, date: string): Promise<boolean> {
+  if (!list) return false;
+  return (await knex('holidays').where({ holiday_list: list, holiday_date: date }).first('id')) !== undefined;
+}
+
+export async function holidayListNames(knex: Knex): Promise<string[]> {
+  return ((await knex('holidays').distinct('holiday_list').orderBy('holiday_list')) as { holiday_list: string }[]).map((r) => r.holiday_list);
+}
+
+// --- attendance ---
+
+export interface AttendanceRecord {
+  id: number;
+  name: string;
+  employeeId: number;
+  date: string;
+  shiftType: string | null;
+  status: AttendanceStatus | 'Absent';
+  workingHours: number;
+  inTime: Date | null;
+  outTime: Date | null;
+  lateEntry: boolean;
+  earlyExit: boolean;
+  finalized: boolean;
+  shiftEnd: Date | null;
+}
+
+interface AttendanceRow {
+  id: number;
+  name: string;
+  employee_id: number;
+  attendance_date: string;
+  shift_type: string | null;
+  status: AttendanceStatus;
+  working_hours: number;
+  in_time: string | null;
+  out_time: string | null;
+  late_entry: number | boolean;
+  early_exit: number | boolean;
+  finalized: number | boolean;
+  shift_end: string | null;
+}
+
+function attendanceFromRow(r: AttendanceRow): AttendanceRecord {
+  return {
+    id: Number(r.id),
+    name: r.name,
+    employeeId: Number(r.employee_id),
+    date: r.attendance_date,
+    shiftType: r.shift_type,
+    status: r.status,
+    workingHours: Number(r.working_hours),
+    inTime: fromDbInstant(r.in_time),
+    outTime: fromDbInstant(r.out_time),
+    lateEntry: Boolean(r.late_entry),
+    earlyExit: Boolean(r.early_exit),
+    finalized: Boolean(r.finalized),
+    shiftEnd: fromDbInstant(r.shift_end),
+  };
+}
+
+export async function findAttendance(knex: Knex, employeeId: number, date: string): Promise<AttendanceRecord | null> {
+  const row = (await knex('attendance').where({ employee_id: employeeId, attendance_date: date }).first()) as AttendanceRow | undefined;
+  return row ? attendanceFromRow(row) : null;
+}
+
+export type AttendanceFields = Omit<AttendanceRecord, 'id' | 'name'>;
+
+function attendanceToRow(a: AttendanceFields): Record<string, unknown> {
+  return {
+    employee_id: a.employeeId,
+    attendance_date: a.date,
+    shift_type: a.shiftType,
+    status: a.status,
+    working_hours: a.workingHours,
+    in_time: a.inTime ? toDbInstant(a.inTime) : null,
+    out_time: a.outTime ? toDbInstant(a.outTime) : null,
+    late_entry: a.lateEntry,
+    early_exit: a.earlyExit,
+    finalized: a.finalized,
+    shift_end: a.shiftEnd ? toDbInstant(a.shiftEnd) : null,
+  };
+}
+
+export async function insertAttendance(knex: Knex, name: string, a: AttendanceFields, at: Date): Promise<AttendanceRecord> {
+  await knex('attendance').insert({ name, ...attendanceToRow(a), created_at: toDbInstant(at), updated_at: toDbInstant(at) });
+  return (await findAttendance(knex, a.employeeId, a.date))!;
+}
+
+export async function updateAttendance(knex: Knex, id: number, a: AttendanceFields, at: Date): Promise<void> {
+  await knex('attendance').where({ id }).update({ ...attendanceToRow(a), updated_at: toDbInstant(at) });
+}
+
+/** Points check-ins at the attendance record (and shift) they were counted in. */
+export async function linkCheckins(knex: Knex, checkinIds: number[], attendanceId: number, shiftType: string): Promise<void> {
+  if (checkinIds.length) await knex('checkins').whereIn('id', checkinIds).update({ attendance_id: attendanceId, shift_type: shiftType });
+}
+
+export interface AttendanceFilter {
+  employeeId?: number;
+  from?: string;
+  to?: string;
+  status?: string;
+}
+
+export function listAttendance(knex: Knex, filter: AttendanceFilter, window: Window): Promise<Listed<AttendanceRecord>> {
+  const q = knex('attendance').select('*');
+  if (filter.employeeId !== undefined) q.where('employee_id', filter.employeeId);
+  if (filter.from) q.where('attendance_date', '>=', filter.from);
+  if (filter.to) q.where('attendance_date', '<=', filter.to);
+  if (filter.status) q.where('status', filter.status);
+  return listPaged(q, window, [{ column: 'attendance_date', order: 'asc' }, { column: 'employee_id', order: 'asc' }], attendanceFromRow);
+}
+
+/** Check-ins of an employee between two instants (inclusive), for recomputing a shift. */
+export async function checkinsBetween(knex: Knex, employeeId: number, from: Date, to: Date): Promise<{ id: number; time: Date; logType: 'IN' | 'OUT' | 'AUTO'; skip: boolean }[]> {
+  const rows = (await knex('checkins')
+    .where({ employee_id: employeeId })
+    .whereBetween('time', [toDbInstant(from), toDbInstant(to)])
+    .orderBy('time')
+    .select('id', 'time', 'log_type', 'skip_auto_attendance')) as { id: number; time: string; log_type: 'IN' | 'OUT' | 'AUTO'; skip_auto_attendance: number | boolean }[];
+  return rows.map((r) => ({ id: Number(r.id), time: fromDbInstant(r.time), logType: r.log_type, skip: Boolean(r.skip_auto_attendance) }));
+}
+
+/** Open (not finalized) records whose shift window closed before `before`. */
+export async function openAttendanceEndedBefore(knex: Knex, before: Date, limit: number): Promise<AttendanceRecord[]> {
+  const rows = (await knex('attendance').where({ finalized: false }).where('shift_end', '<', toDbInstant(before)).orderBy('shift_end').limit(limit)) as AttendanceRow[];
+  return rows.map(attendanceFromRow);
+}
+
+export async function finalizeAttendance(knex: Knex, id: number, at: Date): Promise<void> {
+  await knex('attendance').where({ id }).update({ finalized: true, updated_at: toDbInstant(at) });
+}
+
+/** The latest heartbeat of each registered device an employee punched on since `since`; unregistered sources (JSON clients) are left out. */
+export async function feedingDevicesLastSeen(knex: Knex, employeeId: number, since: Date): Promise<(Date | null)[]> {
+  const rows = (await knex('punches')
+    .join('devices', 'devices.serial', 'punches.device_serial')
+    .where('punches.employee_id', employeeId)
+    .where('punches.punched_at', '>=', toDbInstant(since))
+    .distinct('devices.serial', 'devices.last_seen_at')) as { serial: string; last_seen_at: string | null }[];
+  return rows.map((r) => fromDbInstant(r.last_seen_at));
+}
+
+/** Employees who may be due an Absent: Active, with an assignment touching the range or a default shift. */
+export async function employeesWithShifts(knex: Knex, from: string, to: string): Promise<number[]> {
+  const assigned = (await knex('shift_assignments')
+    .where({ status: 'Active' })
+    .where('start_date', '<=', to)
+    .where((w) => w.whereNull('end_date').orWhere('end_date', '>=', from))
+    .distinct('employee_id')) as { employee_id: number }[];
+  const defaults = (await knex('employees').where({ status: 'Active' }).whereNotNull('default_shift').select('id')) as { id: number }[];
+  return [...new Set([...assigned.map((r) => Number(r.employee_id)), ...defaults.map((r) => Number(r.id))])];
+}
+
+export interface AttendanceSummaryRow {
+  employeeId: number;
+  present: number;
+  halfDay: number;
+  absent: number;
+  onHoliday: number;
+  lateEntries: number;
+  earlyExits: number;
+  workingHours: number;
+}
+
+/** Per employee over [from, to]: days by status, late entries, early exits, total hours. */
+export async function summarizeAttendance(knex: Knex, from: string, to: string, employeeId?: number): Promise<AttendanceSummaryRow[]> {
+  const count = (cond: string) => knex.raw(`SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END)`);
+  const q = knex('attendance')
+    .where('attendance_date', '>=', from)
+    .where('attendance_date', '<=', to)
+    .groupBy('employee_id')
+    .orderBy('employee_id')
+    .select({
+      employee_id: 'employee_id',
+      present: count("status = 'Present'"),
+      half_day: count("status = 'Half Day'"),
+      absent: count("status = 'Absent'"),
+      on_holiday: count("status = 'On Holiday'"),
+      late: count('late_entry = 1'),
+      early: count('early_exit = 1'),
+      hours: knex.raw('SUM(working_hours)'),
+    });
+  if (employeeId !== undefined) q.where('employee_id', employeeId);
+  const rows = (await q) as Record<string, number | string | null>[];
+  return rows.map((r) => ({
+    employeeId: Number(r.employee_id),
+    present: Number(r.present ?? 0),
+    halfDay: Number(r.half_day ?? 0),
+    absent: Number(r.absent ?? 0),
+    onHoliday: Number(r.on_holiday ?? 0),
+    lateEntries: Number(r.late ?? 0),
+    earlyExits: Number(r.early ?? 0),
+    workingHours: Math.round(Number(r.hours ?? 0) * 100) / 100,
+  }));
+}

@@ -1,0 +1,136 @@
+// sync_log: one row per inbound request.
+import type { Knex } from 'knex';
+import { type Listed, type Window, listPaged } from './list.js';
+import { fromDbInstant, toDbInstant } from './time.js';
+
+export type SyncStatus = 'received' | 'processed' | 'error';
+
+export interface SyncCounts {
+  total: number;
+  created: number;
+  duplicate: number;
+  failed: number;
+}
+
+export interface SyncLogEntry {
+  id: number;
+  channel: string;
+  endpoint: string;
+  device: string | null;
+  status: SyncStatus;
+  counts: SyncCounts;
+  error: string | null;
+  remoteAddress: string | null;
+  durationMs: number | null;
+  receivedAt: Date;
+  processedAt: Date | null;
+}
+
+interface Row {
+  id: number;
+  channel: string;
+  endpoint: string;
+  device: string | null;
+  status: SyncStatus;
+  records_total: number;
+  records_created: number;
+  records_duplicate: number;
+  records_failed: number;
+  error: string | null;
+  remote_address: string | null;
+  duration_ms: number | null;
+  received_at: string;
+  processed_at: string | null;
+}
+
+function fromRow(r: Row): SyncLogEntry {
+  return {
+    id: Number(r.id),
+    channel: r.channel,
+    endpoint: r.endpoint,
+    device: r.device,
+    status: r.status,
+    counts: { total: r.records_total, created: r.records_created, duplicate: r.records_duplicate, failed: r.records_failed },
+    error: r.error,
+    remoteAddress: r.remote_address,
+    durationMs: r.duration_ms,
+    receivedAt: fromDbInstant(r.received_at),
+    processedAt: fromDbInstant(r.processed_at),
+  };
+}
+
+export async function insertSyncLog(
+  knex: Knex,
+  entry: { channel: string; endpoint: string; device: string | null; remoteAddress: string | null; receivedAt: Date },
+): Promise<number> {
+  const [id] = await knex('sync_log').insert({
+    channel: entry.channel,
+    endpoint: entry.endpoint.slice(0, 200),
+    device: entry.device?.slice(0, 64) ?? null,
+    status: 'received',
+    remote_address: entry.remoteAddress?.slice(0, 64) ?? null,
+    received_at: toDbInstant(entry.receivedAt),
+  });
+  return Number(id);
+}
+
+export async function finishSyncLog(
+  knex: Knex,
+  id: number,
+  outcome: { status: SyncStatus; device: string | null; counts: SyncCounts; error: string | null; durationMs: number; processedAt: Date },
+): Promise<void> {
+  await knex('sync_log')
+    .where({ id })
+    .update({
+      status: outcome.status,
+      device: outcome.device?.slice(0, 64) ?? null,
+      records_total: outcome.counts.total,
+      records_created: outcome.counts.created,
+      records_duplicate: outcome.counts.duplicate,
+      records_failed: outcome.counts.failed,
+      error: outcome.error,
+      duration_ms: Math.round(outcome.durationMs),
+      processed_at: toDbInstant(outcome.processedAt),
+    });
+}
+
+export interface SyncLogFilter {
+  device?: string;
+  status?: SyncStatus;
+  channel?: string;
+  from?: Date;
+  to?: Date;
+}
+
+function filtered(knex: Knex, filter: SyncLogFilter): Knex.QueryBuilder {
+  const q = knex('sync_log');
+  if (filter.device) q.where('device', filter.device);
+  if (filter.status) q.where('status', filter.status);
+  if (filter.channel) q.where('channel', filter.channel);
+  if (filter.from) q.where('received_at', '>=', toDbInstant(filter.from));
+  if (filter.to) q.where('received_at', '<', toDbInstant(filter.to));
+  return q;
+}
+
+export function listSyncLog(knex: Knex, filter: SyncLogFilter, window: Window): Promise<Listed<SyncLogEntry>> {
+  return listPaged(filtered(knex, filter).select('*'), window, [{ column: 'id', order: 'desc' }], fromRow);
+}
+
+export interface SyncTally {
+  key: string | null;
+  total: number;
+  processed: number;
+  errors: number;
+}
+
+/** Request counts by status, overall and grouped by one column. */
+export async function tallySyncLog(knex: Knex, filter: SyncLogFilter, by?: 'device' | 'channel'): Promise<SyncTally[]> {
+  const q = filtered(knex, filter).select(
+    knex.raw('COUNT(*) AS total'),
+    knex.raw("SUM(CASE WHEN status = 'processed' THEN 1 ELSE 0 END) AS processed"),
+    knex.raw("SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS errors"),
+  );
+  if (by) q.select({ key: by }).groupBy(by).orderBy(by);
+  const rows = (await q) as { key?: string | null; total: number | string; processed: number | string | null; errors: number | string | null }[];
+  return rows.map((r) => ({ key: r.key ?? null, total: Number(r.total), processed: Number(r.processed ?? 0), errors: Number(r.errors ?? 0) }));
+}

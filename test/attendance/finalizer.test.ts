@@ -1,0 +1,81 @@
+// The finalizing pass: final once the window closed and the feeding devices were heard from
+// (or the maximum wait passed); Absent for employees with a shift and no check-ins.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DateTime } from 'luxon';
+import { type Services, createServices } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { closeDatabase, migrateToLatest, openDatabase } from '../../src/store/db.js';
+import { type TestDatabaseUrl, freshDatabaseUrl, testDialect } from '../helpers/db.js';
+import { makePunch } from '../helpers/punch.js';
+
+const ZONE = 'Asia/Riyadh';
+const at = (local: string) => DateTime.fromISO(local.replace(' ', 'T'), { zone: ZONE }).toJSDate();
+const db = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+
+describe(`attendance finalizer on ${testDialect()}`, () => {
+  let fresh: TestDatabaseUrl;
+  let s: Services;
+
+  before(async () => {
+    fresh = freshDatabaseUrl();
+    const database = await openDatabase(fresh.url);
+    await migrateToLatest(database);
+    s = createServices(loadConfig({ ICLOCKD_TZ: ZONE, ICLOCKD_ABSENT_LOOKBACK_DAYS: '3', ICLOCKD_FINALIZE_MAX_WAIT_HOURS: '24' }), database, createLogger('silent'));
+    await s.shifts.createShiftType({ name: 'G', start_time: '09:00', end_time: '17:00', enable_auto_attendance: true, holiday_list: 'H' });
+    await s.shifts.setHolidayList('H', ['2025-05-06']);
+    for (const [employee, id] of [['A', '1'], ['B', '2']]) {
+      await s.employees.create({ employee, name: employee, attendance_device_id: id });
+      await s.shifts.createAssignment({ employee, shift_type: 'G', start_date: '2025-05-01' });
+    }
+    // Created before the days under test, so those days count for them.
+    await s.db.knex('employees').update({ created_at: '2025-05-01 00:00:00' });
+    await s.db.knex('devices').insert({ serial: 'GATE', state: 'approved', site: 'main', last_seen_at: db(at('2025-05-05 17:30:00')), created_at: '2025-05-01 00:00:00', updated_at: '2025-05-01 00:00:00' });
+    const results = await s.ingest.ingest([
+      makePunch('1', '2025-05-05 09:00:00', { deviceSerial: 'GATE', timeZone: ZONE }),
+      makePunch('1', '2025-05-05 17:00:00', { deviceSerial: 'GATE', timeZone: ZONE }),
+    ]);
+    assert.ok(results.every((r) => r.attendanceCreated));
+  });
+  after(async () => {
+    await closeDatabase(s.db);
+    await fresh.drop();
+  });
+
+  const record = (employee: string, date: string) =>
+    s.db.knex('attendance').join('employees', 'employees.id', 'attendance.employee_id').where({ 'employees.employee': employee, attendance_date: date }).first('attendance.status', 'attendance.finalized', 'attendance.working_hours');
+
+  test('not final while a feeding device has not been heard from since the window closed', async () => {
+    const r = await s.finalizer.pass(at('2025-05-05 19:00:00'));
+    assert.equal(r.finalized, 0);
+    assert.equal(Boolean((await record('A', '2025-05-05')).finalized), false);
+  });
+
+  test('final once the device was heard from after the close; Absent for the employee with no check-ins', async () => {
+    await s.db.knex('devices').where({ serial: 'GATE' }).update({ last_seen_at: db(at('2025-05-05 18:30:00')) });
+    const r = await s.finalizer.pass(at('2025-05-05 19:00:00'));
+    assert.equal(r.finalized, 1);
+    assert.equal(Boolean((await record('A', '2025-05-05')).finalized), true);
+    const b = await record('B', '2025-05-05');
+    assert.deepEqual([b.status, Boolean(b.finalized), Number(b.working_hours)], ['Absent', true, 0]);
+  });
+
+  test('a finalized record does not change with a late punch', async () => {
+    const [late] = await s.ingest.ingest([makePunch('1', '2025-05-05 16:00:00', { deviceSerial: 'GATE', timeZone: ZONE, logType: 'IN' })]);
+    assert.equal(late!.outcome, 'created');
+    assert.equal(late!.attendanceCreated, false);
+    assert.equal(Number((await record('A', '2025-05-05')).working_hours), 8);
+  });
+
+  test('a holiday marks no absence; an unheard device is waited for at most the maximum', async () => {
+    await s.ingest.ingest([makePunch('1', '2025-05-07 09:00:00', { deviceSerial: 'GATE', timeZone: ZONE })]);
+    await s.finalizer.pass(at('2025-05-08 12:00:00'));
+    assert.equal(await record('B', '2025-05-06'), undefined, 'holiday');
+    assert.equal(await record('A', '2025-05-06'), undefined, 'holiday');
+    assert.equal((await record('B', '2025-05-07')).status, 'Absent', 'the day the device was heard from');
+    assert.equal(Boolean((await record('A', '2025-05-07')).finalized), false, 'device last heard before the close');
+    await s.finalizer.pass(at('2025-05-08 18:01:00'));
+    assert.equal(Boolean((await record('A', '2025-05-07')).finalized), true, '24 hours after the close');
+  });
+});

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ConfigError, DEFAULT_DATABASE_URL, hostTimeZone, loadConfig, maskDatabaseUrl } from '../src/config.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function configFile(content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iclockd-config-'));
+  dirs.push(dir);
+  const path = join(dir, 'config.json');
+  writeFileSync(path, content);
+  return path;
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  test('defaults: port 8081, SQLite under ./data, host time zone, info logs', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 8081);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.databaseUrl, DEFAULT_DATABASE_URL);
+    assert.equal(c.databaseUrl, 'sqlite:./data/iclockd.sqlite');
+    assert.equal(c.timeZone, hostTimeZone());
+    assert.equal(c.logLevel, 'info');
+    assert.equal(c.maxBodyBytes, 4 * 1024 * 1024);
+  });
+
+  test('environment variables set every key', () => {
+    const c = loadConfig({
+      ICLOCKD_PORT: '9000',
+      ICLOCKD_HOST: '127.0.0.1',
+      DATABASE_URL: 'mysql://u:p@db:3306/att',
+      ICLOCKD_TZ: 'Asia/Kolkata',
+      ICLOCKD_LOG_LEVEL: 'debug',
+      ICLOCKD_SHUTDOWN_GRACE_SECONDS: '3',
+      ICLOCKD_MAX_BODY_BYTES: '2048',
+      ICLOCKD_FUTURE_WINDOW_HOURS: '2',
+      ICLOCKD_TIME_FLOOR: '2020-01-01',
+      ICLOCKD_DEVICE_POLICY: 'pending',
+      ICLOCKD_STORE_TEMPLATES: '1',
+      ICLOCKD_ARCHIVE_DAYS: '90',
+      ICLOCKD_CLOCK_DRIFT_SECONDS: '60',
+      ICLOCKD_INGEST_CONCURRENCY: '4',
+      ICLOCKD_INGEST_QUEUE: '10',
+      ICLOCKD_RECONCILE_AT: 'off',
+      ICLOCKD_DEFAULT_SHIFT: 'General',
+      ICLOCKD_FINALIZE_MAX_WAIT_HOURS: '6',
+      ICLOCKD_ABSENT_LOOKBACK_DAYS: '3',
+    });
+    assert.deepEqual(c, {
+      port: 9000,
+      host: '127.0.0.1',
+      databaseUrl: 'mysql://u:p@db:3306/att',
+      timeZone: 'Asia/Kolkata',
+      logLevel: 'debug',
+      shutdownGraceSeconds: 3,
+      maxBodyBytes: 2048,
+      futureWindowHours: 2,
+      timeFloor: '2020-01-01',
+      devicePolicy: 'pending',
+      storeTemplates: true,
+      archiveDays: 90,
+      clockDriftSeconds: 60,
+      ingestConcurrency: 4,
+      ingestQueue: 10,
+      reconcileAt: null,
+      defaultShift: 'General',
+      finalizeMaxWaitHours: 6,
+      absentLookbackDays: 3,
+    });
+  });
+
+  test('a config file, by key or variable name; the environment wins over it', () => {
+    const path = configFile(JSON.stringify({ port: 7000, ICLOCKD_TZ: 'Europe/Berlin', logLevel: 'warn' }));
+    const c = loadConfig({ ICLOCKD_CONFIG: path, ICLOCKD_LOG_LEVEL: 'error' });
+    assert.equal(c.port, 7000);
+    assert.equal(c.timeZone, 'Europe/Berlin');
+    assert.equal(c.logLevel, 'error');
+  });
+
+  test('an empty variable counts as unset', () => {
+    assert.equal(loadConfig({ ICLOCKD_PORT: '' }).port, 8081);
+  });
+
+  const invalid: [Record<string, string>, RegExp][] = [
+    [{ ICLOCKD_PORT: 'eighty' }, /^ICLOCKD_PORT must be a number \(got "eighty"\)$/],
+    [{ ICLOCKD_PORT: '70000' }, /^ICLOCKD_PORT must be between 0 and 65535/],
+    [{ ICLOCKD_PORT: '80.5' }, /^ICLOCKD_PORT must be a whole number/],
+    [{ ICLOCKD_TZ: 'Mars/Olympus' }, /^ICLOCKD_TZ must be an IANA time zone name/],
+    [{ DATABASE_URL: 'postgres://x/y' }, /^DATABASE_URL must be mysql:\/\/user:pass@host:3306\/db or sqlite:<path>/],
+    [{ DATABASE_URL: 'mysql://host-without-db' }, /^DATABASE_URL must be/],
+    [{ ICLOCKD_LOG_LEVEL: 'loud' }, /^ICLOCKD_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
+    [{ ICLOCKD_MAX_BODY_BYTES: '10' }, /^ICLOCKD_MAX_BODY_BYTES must be at least 1024/],
+    [{ ICLOCKD_TIME_FLOOR: '2000-13-01' }, /^ICLOCKD_TIME_FLOOR must be a real date/],
+    [{ ICLOCKD_STORE_TEMPLATES: 'perhaps' }, /^ICLOCKD_STORE_TEMPLATES must be 1 or 0/],
+    [{ ICLOCKD_DEVICE_POLICY: 'maybe' }, /^ICLOCKD_DEVICE_POLICY must be approve or pending/],
+    [{ ICLOCKD_TIME_FLOOR: 'yesterday' }, /^ICLOCKD_TIME_FLOOR must be a date YYYY-MM-DD/],
+  ];
+  for (const [env, message] of invalid) {
+    test(`invalid ${Object.keys(env)[0]}=${Object.values(env)[0]} fails with one line naming it`, () => {
+      const err = errorOf(() => loadConfig(env));
+      assert.match(err.message, message);
+      assert.ok(!err.message.includes('\n'));
+    });
+  }
+
+  test('an invalid value in the file names the variable and the file', () => {
+    const path = configFile(JSON.stringify({ port: 'x' }));
+    assert.match(errorOf(() => loadConfig({ ICLOCKD_CONFIG: path })).message, new RegExp(`^ICLOCKD_PORT \\(from ${path}\\) must be a number`));
+  });
+
+  test('a missing or broken config file is one clear error', () => {
+    assert.match(errorOf(() => loadConfig({ ICLOCKD_CONFIG: '/nonexistent/iclockd.json' })).message, /^ICLOCKD_CONFIG names \/nonexistent\/iclockd.json, which cannot be read/);
+    assert.match(errorOf(() => loadConfig({ ICLOCKD_CONFIG: configFile('{port: 1') })).message, /is not valid JSON/);
+    assert.match(errorOf(() => loadConfig({ ICLOCKD_CONFIG: configFile('[1]') })).message, /must hold a JSON object/);
+  });
+
+  test('database passwords are masked for display', () => {
+    assert.equal(maskDatabaseUrl('mysql://root:s3cret@db:3306/x'), 'mysql://root:***@db:3306/x');
+    assert.equal(maskDatabaseUrl('mysql://root@db:3306/x'), 'mysql://root@db:3306/x');
+    assert.equal(maskDatabaseUrl('sqlite:./data/x.sqlite'), 'sqlite:./data/x.sqlite');
+  });
+});

@@ -1,0 +1,117 @@
+// The command queue and the heartbeat path against the database of this run.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CommandQueue } from '../../src/devices/commands.js';
+import { DeviceRegistry } from '../../src/devices/registry.js';
+import { createLogger } from '../../src/log.js';
+import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
+
+const log = createLogger('silent');
+
+describe(`command queue on ${testDialect()}`, () => {
+  let t: TestDatabase;
+  let clock = new Date('2026-01-01T00:00:00Z');
+  const now = () => clock;
+  before(async () => {
+    t = await openTestDatabase();
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  test('a sent command without a result goes out again after the timeout, then expires', async () => {
+    const queue = new CommandQueue(t.db.knex, log, { resendAfterSeconds: 60, maxTries: 2, maxReplyBytes: 60_000 }, now);
+    const c = await queue.enqueue('SN-R', 'INFO', 'test');
+    assert.equal(await queue.handOut('SN-R'), `C:${c.id}:INFO\n`);
+    assert.equal(await queue.handOut('SN-R'), 'OK', 'not again before the timeout');
+    clock = new Date(clock.getTime() + 61_000);
+    assert.equal(await queue.handOut('SN-R'), `C:${c.id}:INFO\n`, 'resent');
+    clock = new Date(clock.getTime() + 61_000);
+    assert.equal(await queue.handOut('SN-R'), 'OK');
+    const [row] = (await queue.list('SN-R', {}, { offset: 0, limit: 10 })).rows;
+    assert.deepEqual([row!.state, row!.tries], ['expired', 2]);
+    // A late result still closes it, and it is never sent again.
+    assert.equal(await queue.complete('SN-R', [{ id: String(c.id), returnCode: 0, cmd: 'INFO', fields: {}, content: 'x=1' }]), 1);
+    assert.equal((await queue.list('SN-R', {}, { offset: 0, limit: 10 })).rows[0]!.state, 'succeeded');
+  });
+
+  test('a command with a result is never re-sent; a failure code marks it failed', async () => {
+    const queue = new CommandQueue(t.db.knex, log, { resendAfterSeconds: 1, maxTries: 5, maxReplyBytes: 60_000 }, now);
+    const a = await queue.enqueue('SN-F', 'DATA DELETE USERINFO PIN=9', 'test');
+    await queue.handOut('SN-F');
+    await queue.complete('SN-F', [{ id: String(a.id), returnCode: -10, cmd: 'DATA', fields: {}, content: null }]);
+    clock = new Date(clock.getTime() + 10_000);
+    assert.equal(await queue.handOut('SN-F'), 'OK');
+    const [row] = (await queue.list('SN-F', {}, { offset: 0, limit: 10 })).rows;
+    assert.deepEqual([row!.state, row!.returnCode], ['failed', -10]);
+    assert.equal(await queue.complete('SN-OTHER', [{ id: String(a.id), returnCode: 0, cmd: 'DATA', fields: {}, content: null }]), 0, 'another device cannot close it');
+  });
+
+  test('several server processes hand each command out once', async () => {
+    const queues = Array.from({ length: 4 }, () => new CommandQueue(t.db.knex, log, { resendAfterSeconds: 3600, maxTries: 3, maxReplyBytes: 200 }, now));
+    const ids = new Set<number>();
+    for (let i = 0; i < 40; i++) ids.add((await queues[0]!.enqueue('SN-M', `SET OPTION Key${i}=${i}`, 'test')).id);
+    const handed: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      const replies = await Promise.all(queues.map((q) => q.handOut('SN-M')));
+      for (const r of replies) if (r !== 'OK') handed.push(...r.trim().split('\n'));
+    }
+    const handedIds = handed.map((l) => Number(l.split(':')[1]));
+    assert.equal(handedIds.length, 40, 'every command exactly once');
+    assert.deepEqual(new Set(handedIds), ids);
+  });
+});
+
+describe(`heartbeats on ${testDialect()}`, () => {
+  let t: TestDatabase;
+  before(async () => {
+    t = await openTestDatabase();
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  test('a heartbeat with nothing new costs no database round trip; last-seen writes are batched', async () => {
+    const registry = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' }, log);
+    const queue = new CommandQueue(t.db.knex, log);
+    const contact = { pushver: '2.4.1', language: 69, deviceType: null, address: '10.1.1.1' };
+    await registry.contact('HB-1', contact);
+    await queue.handOut('HB-1');
+    let queries = 0;
+    const count = () => queries++;
+    t.db.knex.on('query', count);
+    try {
+      for (let i = 0; i < 50; i++) {
+        await registry.contact('HB-1', contact);
+        assert.equal(await queue.handOut('HB-1'), 'OK');
+      }
+      assert.equal(queries, 0, '50 heartbeats, no query');
+      await registry.flushSeen();
+      assert.equal(queries, 1, 'one write for the batch');
+    } finally {
+      t.db.knex.off('query', count);
+    }
+    const row = (await t.db.knex('devices').where({ serial: 'HB-1' }).first('last_seen_at', 'last_address')) as { last_seen_at: string; last_address: string };
+    assert.equal(row.last_address, '10.1.1.1');
+    assert.ok(row.last_seen_at);
+  });
+
+  test('one flush writes each device its own last-seen time and address', async () => {
+    let clock = new Date('2026-02-01T10:00:00Z');
+    const timed = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' }, log, () => clock);
+    for (const [i, serial] of ['F-1', 'F-2', 'F-3'].entries()) {
+      clock = new Date(Date.UTC(2026, 1, 1, 10, 0, i));
+      await timed.contact(serial, { pushver: null, language: null, deviceType: null, address: `10.2.0.${i + 1}` });
+    }
+    await timed.flushSeen();
+    const rows = (await t.db.knex('devices').whereIn('serial', ['F-1', 'F-2', 'F-3']).orderBy('serial').select('serial', 'last_seen_at', 'last_address')) as Record<string, string>[];
+    assert.deepEqual(
+      rows.map((r) => [r.serial, r.last_seen_at, r.last_address]),
+      [
+        ['F-1', '2026-02-01 10:00:00', '10.2.0.1'],
+        ['F-2', '2026-02-01 10:00:01', '10.2.0.2'],
+        ['F-3', '2026-02-01 10:00:02', '10.2.0.3'],
+      ],
+    );
+  });
+});

@@ -1,0 +1,94 @@
+// The device channel's operational limits: back-pressure, archive retention, templates.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { IngestGate } from '../../src/pipeline/gate.js';
+import { loadCapture } from '../helpers/captures.js';
+import { testDialect } from '../helpers/db.js';
+import { type TestServer, client, startTestServer } from '../helpers/server.js';
+
+test('IngestGate: runs up to the limit, queues up to the queue limit, refuses beyond', async () => {
+  const gate = new IngestGate(1, 1);
+  let release!: () => void;
+  const first = gate.run(() => new Promise<string>((r) => (release = () => r('first'))));
+  const second = gate.run(async () => 'second');
+  assert.deepEqual(gate.load, { active: 1, waiting: 1 });
+  await assert.rejects(gate.run(async () => 'third'), /Ingest is saturated/);
+  release();
+  assert.deepEqual(await Promise.all([first, second]), ['first', 'second']);
+  assert.deepEqual(gate.load, { active: 0, waiting: 0 });
+});
+
+describe(`device channel operations on ${testDialect()}`, () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ devicePolicy: 'approve', storeTemplates: true, ingestConcurrency: 1, ingestQueue: 0, archiveDays: 30 });
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  const post = (name: string) => {
+    const c = loadCapture(name);
+    return fetch(`${s.baseUrl}${c.path}?${c.search}`, { method: 'POST', body: c.body });
+  };
+
+  test('a saturated server answers 503 at once, with Retry-After, and stores nothing', async () => {
+    let release!: () => void;
+    const held = s.running.services.gate.run(() => new Promise<void>((r) => (release = r)));
+    try {
+      const res = await post('35');
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '10');
+      assert.match(await res.text(), /^ERROR: /);
+      const json = await client(s, await s.authHeader('ingest')).post('/api/v1/punches', { employee_id: '1', timestamp: '2025-01-01 08:00:00', device_id: 'D' });
+      assert.equal(json.status, 503);
+      assert.equal(json.body.error_type, 'service_unavailable');
+    } finally {
+      release();
+      await held;
+    }
+    assert.equal((await post('35')).status, 200);
+  });
+
+  test('templates are kept when ICLOCKD_STORE_TEMPLATES=1', async () => {
+    assert.equal(await (await post('07')).text(), 'OK:5');
+    const rows = (await s.running.services.db.knex('device_templates').select('kind', 'pin')) as { kind: string }[];
+    assert.equal(rows.length, 5);
+    assert.ok(rows.every((r) => r.kind === 'BIODATA'));
+  });
+
+  test('central enrolment: copy-users fans a terminal\'s users and templates out; sync-users pushes the employees', async () => {
+    const admin = client(s, await s.authHeader('admin'));
+    assert.equal(await (await post('06')).text(), 'OK:1'); // one USER from CKJF201960996 (templates came from 07 above)
+    await fetch(`${s.baseUrl}/iclock/cdata?SN=TARGET01&options=all&pushver=2.4.1`);
+    const copy = await admin.post('/api/v1/devices/TARGET01/commands', { command: 'copy-users', from: 'CKJF201960996' });
+    assert.equal(copy.status, 201);
+    assert.equal(copy.body.queued, 1 + 5);
+    const texts: string[] = copy.body.commands.map((c: { command: string }) => c.command);
+    assert.match(texts[0]!, /^DATA UPDATE USERINFO PIN=\S+\tName=/);
+    assert.ok(texts.slice(1).every((t) => t.startsWith('DATA UPDATE BIODATA Pin=')));
+    let handed = '';
+    for (let i = 0; i < 30 && !handed.startsWith('C:'); i++) {
+      handed = await (await fetch(`${s.baseUrl}/iclock/getrequest?SN=TARGET01`)).text();
+      if (!handed.startsWith('C:')) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(handed.trim().split('\n').length, 6);
+    await admin.post('/api/v1/employees', { name: 'Ana Lima', attendance_device_id: '41' });
+    await admin.post('/api/v1/employees', { name: 'Left Person', attendance_device_id: '42', status: 'Left' });
+    const sync = await admin.post('/api/v1/devices/TARGET01/commands', { command: 'sync-users' });
+    assert.equal(sync.status, 201);
+    assert.equal(sync.body.command, 'DATA UPDATE USERINFO PIN=41\tName=Ana Lima\tPri=0\tPasswd=\tCard=\tGrp=1', 'only Active employees');
+    assert.equal((await admin.post('/api/v1/devices/TARGET01/commands', { command: 'copy-users' })).status, 400);
+  });
+
+  test('the archive keeps uploads for ICLOCKD_ARCHIVE_DAYS, and held uploads until approval', async () => {
+    const knex = s.running.services.db.knex;
+    await knex('device_requests').update({ received_at: '2020-01-01 00:00:00' });
+    await knex('device_requests').insert({ method: 'POST', path: '/iclock/cdata', query: 'SN=HELD', body: Buffer.from('x'), received_at: '2020-01-01 00:00:00', outcome: 'quarantined' });
+    const before = Number(((await knex('device_requests').count({ n: '*' }).first()) as { n: number | string }).n);
+    const removed = await s.running.services.retention.purge();
+    assert.equal(removed, before - 1);
+    const left = (await knex('device_requests').select('outcome')) as { outcome: string }[];
+    assert.deepEqual(left.map((r) => r.outcome), ['quarantined']);
+  });
+});

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite on SQLite, then again on MySQL when MYSQL_URL is set. Each test
+// file makes and drops its own database. With ICLOCKD_REQUIRE_MYSQL=1 (CI) a run without
+// MySQL fails. Prints one summary line per database and a closing "total:" line.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function testFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return testFiles(path);
+    return e.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+// Optional filter: `npm test -- config` runs only files whose path contains "config".
+const filters = process.argv.slice(2);
+const files = testFiles(join(root, 'test'))
+  .map((f) => relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+
+function runSuite(dialect) {
+  const tmp = mkdtempSync(join(tmpdir(), 'iclockd-tap-'));
+  const tapFile = join(tmp, 'report.tap');
+  console.log(`\n=== ${dialect}: ${files.length} test files ===`);
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=2',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tapFile}`,
+      ...files,
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, ICLOCKD_TEST_DB: dialect } },
+  );
+  const tap = readFileSync(tapFile, 'utf8');
+  rmSync(tmp, { recursive: true, force: true });
+  const count = (name) => Number([...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+  return { dialect, status: result.status ?? 1, passed: count('pass'), failed: count('fail'), skipped: count('skipped') + count('todo'), tests: count('tests') };
+}
+
+// Types first: tests run through tsx, which does not check them.
+if (filters.length === 0) {
+  console.log('=== typecheck (tsc --noEmit)');
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root], { cwd: root, stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.log('total: 0 passed, 1 failed, 0 skipped');
+    process.exit(1);
+  }
+}
+
+const runs = [runSuite('sqlite')];
+if (process.env.MYSQL_URL) runs.push(runSuite('mysql'));
+
+let ok = true;
+console.log('');
+for (const r of runs) {
+  console.log(`${r.dialect}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+  if (r.status !== 0 || r.failed > 0 || r.passed === 0) ok = false;
+}
+if (!process.env.MYSQL_URL) {
+  console.log('mysql: not run (set MYSQL_URL=mysql://root@127.0.0.1:3306/test to run the suite on MySQL too)');
+  if (process.env.ICLOCKD_REQUIRE_MYSQL === '1') {
+    console.log('ICLOCKD_REQUIRE_MYSQL=1 but MYSQL_URL is not set');
+    ok = false;
+  }
+}
+const total = runs.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+// A failing run that reported no failed test (a crash) still counts as one failure.
+if (!ok && total.failed === 0) total.failed = 1;
+console.log(`total: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(ok ? 0 : 1);

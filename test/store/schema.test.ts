@@ -1,0 +1,161 @@
+// The schema, on whichever database this run is for. The expected column list is the same for
+// both dialects, which is what keeps the schema identical on MySQL and SQLite.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Knex } from 'knex';
+import { migrationStatus, migrateToLatest } from '../../src/store/db.js';
+import { fromDbInstant, isoInstant, toDbInstant } from '../../src/store/time.js';
+import { migrationSource } from '../../migrations/index.js';
+import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
+
+const EXPECTED_COLUMNS: Record<string, string[]> = {
+  series: ['prefix', 'current'],
+  devices: ['id', 'serial', 'alias', 'site', 'time_zone', 'state', 'push_version', 'firmware', 'last_seen_at', 'last_address', 'created_at', 'updated_at', 'language', 'device_type', 'push_generation', 'attlog_stamp', 'operlog_stamp', 'attphoto_stamp', 'biodata_stamp', 'info', 'options', 'info_at', 'clock_drift_seconds', 'clock_drift_at'],
+  device_users: ['id', 'device_serial', 'pin', 'name', 'privilege', 'card', 'updated_at'],
+  device_templates: ['id', 'device_serial', 'pin', 'kind', 'slot', 'fields', 'updated_at'],
+  device_requests: ['id', 'device_serial', 'method', 'path', 'query', 'body', 'remote_address', 'received_at', 'outcome', 'records', 'rejected_lines', 'error'],
+  employees: ['id', 'employee', 'name', 'site', 'attendance_device_id', 'status', 'default_shift', 'created_at', 'updated_at'],
+  punches: ['id', 'device_serial', 'device_id', 'site', 'device_user_id', 'local_time', 'punched_at', 'time_zone', 'log_type', 'punch_state', 'verify_mode', 'work_code', 'latitude', 'longitude', 'source', 'status', 'employee_id', 'checkin_id', 'received_at'],
+  checkins: ['id', 'name', 'employee_id', 'time', 'log_type', 'device_id', 'shift_type', 'attendance_id', 'skip_auto_attendance', 'latitude', 'longitude', 'created_at'],
+  attendance: ['id', 'name', 'employee_id', 'attendance_date', 'shift_type', 'status', 'working_hours', 'in_time', 'out_time', 'late_entry', 'early_exit', 'finalized', 'created_at', 'updated_at', 'shift_end'],
+  holidays: ['id', 'holiday_list', 'holiday_date', 'description'],
+  shift_types: ['id', 'name', 'start_time', 'end_time', 'enable_auto_attendance', 'determine_check_in_and_check_out', 'working_hours_calculation_based_on', 'begin_check_in_before_shift_start_time', 'allow_check_out_after_shift_end_time', 'working_hours_threshold_for_half_day', 'working_hours_threshold_for_absent', 'enable_late_entry_marking', 'late_entry_grace_period', 'enable_early_exit_marking', 'early_exit_grace_period', 'mark_auto_attendance_on_holidays', 'holiday_list', 'created_at', 'updated_at'],
+  shift_assignments: ['id', 'employee_id', 'shift_type_id', 'start_date', 'end_date', 'status', 'created_at', 'updated_at'],
+  device_commands: ['id', 'device_serial', 'command', 'state', 'tries', 'return_code', 'result', 'created_by', 'created_at', 'sent_at', 'completed_at'],
+  sync_log: ['id', 'channel', 'endpoint', 'device', 'status', 'records_total', 'records_created', 'records_duplicate', 'records_failed', 'error', 'remote_address', 'duration_ms', 'received_at', 'processed_at'],
+  api_keys: ['id', 'api_key', 'secret_hash', 'label', 'role', 'created_at', 'last_used_at', 'revoked_at'],
+};
+
+const NOW = '2025-03-30 01:30:00';
+
+async function addEmployee(knex: Knex, employee: string, deviceId: string | null, site = 'main'): Promise<number> {
+  const [id] = await knex('employees').insert({ employee, name: employee, site, attendance_device_id: deviceId, created_at: NOW, updated_at: NOW });
+  if (typeof id === 'number') return id;
+  const row = (await knex('employees').where({ employee }).first('id')) as { id: number };
+  return row.id;
+}
+
+function punch(overrides: Record<string, unknown> = {}) {
+  return {
+    device_serial: 'CQZ7224460348',
+    device_user_id: '1001',
+    local_time: '2025-03-30 08:00:00',
+    punched_at: '2025-03-30 05:00:00',
+    time_zone: 'Asia/Riyadh',
+    log_type: 'IN',
+    source: 'adms',
+    status: 'unmatched',
+    received_at: NOW,
+    ...overrides,
+  };
+}
+
+describe(`schema on ${testDialect()}`, () => {
+  let t: TestDatabase;
+  before(async () => {
+    t = await openTestDatabase();
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  test('every core table exists with exactly the expected columns', async () => {
+    for (const [table, columns] of Object.entries(EXPECTED_COLUMNS)) {
+      const info = await t.db.knex(table).columnInfo();
+      assert.deepEqual(Object.keys(info).sort(), [...columns].sort(), table);
+    }
+  });
+
+  test('migrations are current, and running them again changes nothing', async () => {
+    assert.deepEqual(await migrateToLatest(t.db), []);
+    const status = await migrationStatus(t.db);
+    assert.deepEqual(status.pending, []);
+    assert.deepEqual(status.applied, ['001_core_tables', '002_device_channel', '003_holidays']);
+  });
+
+  test('a punch is unique on device serial + device user id + local time', async () => {
+    const k = t.db.knex;
+    await k('punches').insert(punch());
+    await assert.rejects(k('punches').insert(punch({ log_type: 'OUT', received_at: '2025-03-30 02:00:00' })));
+    // Another user, another device or another second is another punch.
+    await k('punches').insert(punch({ device_user_id: '1002' }));
+    await k('punches').insert(punch({ device_serial: 'OTHER' }));
+    await k('punches').insert(punch({ local_time: '2025-03-30 08:00:01' }));
+    // Keys compare byte for byte on both databases (MySQL uses a binary collation).
+    await k('punches').insert(punch({ device_serial: 'cqz7224460348' }));
+    const n = (await k('punches').count({ n: '*' }).first()) as { n: number | string };
+    assert.equal(Number(n.n), 5);
+  });
+
+  test('a check-in is unique on employee + second + log type; IN and OUT may share a second', async () => {
+    const k = t.db.knex;
+    const emp = await addEmployee(k, 'EMP-00001', '1001');
+    const row = { employee_id: emp, time: '2025-03-30 05:00:00', log_type: 'IN', created_at: NOW };
+    await k('checkins').insert({ ...row, name: 'CHECKIN-2025-00001' });
+    await assert.rejects(k('checkins').insert({ ...row, name: 'CHECKIN-2025-00002' }));
+    await k('checkins').insert({ ...row, name: 'CHECKIN-2025-00003', log_type: 'OUT' });
+    await assert.rejects(k('checkins').insert({ ...row, name: 'CHECKIN-2025-00003', time: '2025-03-30 06:00:00' }), 'names are unique');
+  });
+
+  test('attendance_device_id is unique per site, and many employees may have none', async () => {
+    const k = t.db.knex;
+    await addEmployee(k, 'EMP-00010', '2001', 'main');
+    await addEmployee(k, 'EMP-00011', '2001', 'warehouse');
+    await assert.rejects(addEmployee(k, 'EMP-00012', '2001', 'main'));
+    await addEmployee(k, 'EMP-00013', null);
+    await addEmployee(k, 'EMP-00014', null);
+  });
+
+  test('attendance is unique per employee and date', async () => {
+    const k = t.db.knex;
+    const emp = await addEmployee(k, 'EMP-00020', '3001');
+    const row = { employee_id: emp, attendance_date: '2025-03-30', status: 'Present', created_at: NOW, updated_at: NOW };
+    await k('attendance').insert({ ...row, name: 'HR-ATT-2025-00001' });
+    await assert.rejects(k('attendance').insert({ ...row, name: 'HR-ATT-2025-00002' }));
+    const stored = (await k('attendance').where({ name: 'HR-ATT-2025-00001' }).first()) as Record<string, unknown>;
+    assert.equal(stored.attendance_date, '2025-03-30', 'dates read back as YYYY-MM-DD text');
+    assert.equal(stored.working_hours, 0, 'decimals read back as numbers');
+    assert.equal(stored.late_entry, 0, 'booleans read back as 0/1');
+  });
+
+  test('instants are stored as UTC text and read back unchanged, whatever the host zone', async () => {
+    const k = t.db.knex;
+    const when = new Date('2025-10-26T00:59:59Z');
+    await k('sync_log').insert({ channel: 'json', endpoint: '/x', status: 'received', received_at: toDbInstant(when) });
+    const row = (await k('sync_log').where({ endpoint: '/x' }).first()) as { received_at: string; processed_at: null };
+    assert.equal(row.received_at, '2025-10-26 00:59:59');
+    assert.equal(fromDbInstant(row.received_at).getTime(), when.getTime());
+    assert.equal(isoInstant(row.received_at), '2025-10-26T00:59:59Z');
+    assert.equal(fromDbInstant(row.processed_at), null);
+    const found = await k('sync_log').where('received_at', '>=', '2025-10-26 00:59:59').where('received_at', '<', '2025-10-26 01:00:00');
+    assert.equal(found.length, 1, 'instants compare in order');
+  });
+
+  test('the device archive keeps bodies byte for byte, up to megabytes', async () => {
+    const body = Buffer.alloc(3 * 1024 * 1024 + 7);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7) % 256;
+    await t.db.knex('device_requests').insert({ method: 'POST', path: '/iclock/cdata', query: 'SN=1', body, received_at: NOW, outcome: 'processed' });
+    const row = (await t.db.knex('device_requests').where({ query: 'SN=1' }).first()) as { body: Buffer };
+    assert.ok(Buffer.from(row.body).equals(body));
+  });
+
+  test('the migrations roll back and apply again', async () => {
+    const fresh = await openTestDatabase();
+    try {
+      await fresh.db.knex.migrate.rollback({ migrationSource }, true);
+      assert.equal(await fresh.db.knex.schema.hasTable('punches'), false);
+      assert.deepEqual((await migrationStatus(fresh.db)).pending, ['001_core_tables', '002_device_channel', '003_holidays']);
+      assert.deepEqual(await migrateToLatest(fresh.db), ['001_core_tables', '002_device_channel', '003_holidays']);
+      assert.equal(await fresh.db.knex.schema.hasTable('punches'), true);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+});
+
+describe('instant helpers', () => {
+  test('toDbInstant drops milliseconds and always writes UTC', () => {
+    assert.equal(toDbInstant(new Date('2025-01-27T14:30:00.999+03:00')), '2025-01-27 11:30:00');
+    assert.throws(() => toDbInstant(new Date('nonsense')), RangeError);
+  });
+});
