@@ -8,6 +8,7 @@ export class Metrics {
   readonly requests: Counter<'channel' | 'route' | 'method' | 'status'>;
   readonly punches: Counter<'source' | 'outcome'>;
   readonly ingestSeconds: Histogram<'source'>;
+  readonly dbQueries: Counter;
 
   constructor(knex: Knex, devicesSeenSince: (ms: number) => number, withDefaults = true) {
     const registers = [this.registry];
@@ -31,6 +32,9 @@ export class Metrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    // Every statement sent to the database (the benchmark divides it by requests).
+    this.dbQueries = new Counter({ name: 'iclockd_db_queries_total', help: 'SQL statements sent to the database', registers });
+    knex.on('query', () => this.dbQueries.inc());
     new Gauge({
       name: 'iclockd_devices_seen',
       help: 'Devices this process heard from in the last 5 minutes',

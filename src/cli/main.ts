@@ -10,6 +10,7 @@ import { SUMMARY_COLUMNS, summaryCsv } from '../attendance/service.js';
 import { ROLES, type Role } from '../auth/apiKeys.js';
 import type { Device, DeviceState } from '../devices/registry.js';
 import { COMMAND_KINDS } from '../devices/service.js';
+import { FULL as FULL_BENCH, QUICK as QUICK_BENCH } from '../bench/fleet.js';
 import { runBench } from '../bench/run.js';
 import { formatCaptureFile } from '../replay/capture.js';
 import { exportArchive } from '../replay/export.js';
@@ -523,16 +524,33 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
 
   program
     .command('bench')
-    .description('benchmarks on scratch databases (SQLite, and MySQL when MYSQL_URL is set), each against the machine\'s own ceiling measured in the same run')
+    .description("the fleet benchmark on scratch databases (SQLite, and MySQL when MYSQL_URL is set), each scenario against the machine's own ceilings measured in the same run")
+    .option('--quick', 'a short smoke run (under a minute)')
+    .option('--seconds <n>', 'seconds per scenario (default 12, quick 2)')
+    .option('--soak-seconds <n>', 'seconds of the memory soak (default 180, quick 6)')
+    .option('--heartbeat-devices <n>', 'devices polling in the heartbeat scenarios (default 2000)')
+    .option('--soak-devices <n>', 'devices in the memory soak (default 10000)')
+    .option('--attendance', 'also the attendance recompute (employees x days of check-ins)')
     .option('--employees <n>', 'employees for the attendance recompute', '1000')
-    .option('--days <n>', 'days of check-ins', '30')
-    .option('--out <file>', 'JSON results', 'bench-results.json')
-    .option('--ceiling-seconds <n>', 'how long to measure each ceiling', '5')
-    .action(async (opts: { employees: string; days: string; out: string; ceilingSeconds: string }) => {
-      const employees = Number(opts.employees);
-      const days = Number(opts.days);
-      if (!Number.isInteger(employees) || employees < 1 || !Number.isInteger(days) || days < 1) throw new AppError('validation_error', '--employees and --days must be whole numbers of 1 or more');
-      await runBench({ employees, days, out: opts.out, ceilingSeconds: Number(opts.ceilingSeconds) || 5, mysqlUrl: env.MYSQL_URL || undefined }, io.out);
+    .option('--days <n>', 'days of check-ins for the attendance recompute', '30')
+    .option('--out <file>', 'JSON results', 'bench/results/latest.json')
+    .action(async (opts: { quick?: boolean; seconds?: string; soakSeconds?: string; heartbeatDevices?: string; soakDevices?: string; attendance?: boolean; employees: string; days: string; out: string }) => {
+      const number = (name: string, v: string | undefined, fallback: number, min: number) => {
+        if (v === undefined) return fallback;
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < min) throw new AppError('validation_error', `--${name} must be a number of ${min} or more`);
+        return n;
+      };
+      const base = opts.quick ? QUICK_BENCH : FULL_BENCH;
+      const fleet = {
+        ...base,
+        seconds: number('seconds', opts.seconds, base.seconds, 0.2),
+        soakSeconds: number('soak-seconds', opts.soakSeconds, base.soakSeconds, 0.5),
+        heartbeatDevices: Math.round(number('heartbeat-devices', opts.heartbeatDevices, base.heartbeatDevices, 1)),
+        soakDevices: Math.round(number('soak-devices', opts.soakDevices, base.soakDevices, 1)),
+      };
+      const attendance = opts.attendance ? { employees: Math.round(number('employees', opts.employees, 1000, 1)), days: Math.round(number('days', opts.days, 30, 1)) } : undefined;
+      await runBench({ fleet, out: opts.out, mysqlUrl: env.MYSQL_URL || undefined, attendance }, io.out);
     });
 
   program

@@ -1,0 +1,385 @@
+// The fleet benchmark: iclockd in its own process on a scratch database, load from another
+// process over loopback (src/bench/load.ts), and the machine's ceilings measured in the same
+// run (bare Koa for HTTP, the driver alone for the database), each scenario as a ratio.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createServices } from '../app.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { closeDatabase, migrateToLatest, openDatabase } from '../store/db.js';
+import { toDbInstant } from '../store/time.js';
+import { type Ceilings, measureDbCeilings } from './ceilings.js';
+import type { LoadKind, LoadResult, LoadSpec } from './load.js';
+
+export type ScenarioName = 'heartbeats' | 'attlog_burst' | 'single_punch_adms' | 'single_punch_json' | 'json_bulk' | 'resend_storm' | 'memory_10k_devices';
+
+export interface ScenarioRow {
+  name: ScenarioName;
+  db: 'sqlite' | 'mysql';
+  throughput: number;
+  unit: string;
+  ceiling: number;
+  /** Which ceiling `ceiling` is. */
+  ceiling_name: string;
+  ratio: number;
+  target: string;
+  p50_ms: number;
+  p99_ms: number;
+  peak_rss_mb: number;
+  db_queries_per_request: number;
+  requests: number;
+  /** Non-2xx answers and socket errors: any is a failure. */
+  failed_requests: number;
+  pass: boolean;
+  /** memory_10k_devices: RSS peak of the last third of the soak minus that of the first third. */
+  rss_growth_mb?: number;
+}
+
+export interface FleetOptions {
+  quick: boolean;
+  /** Devices polling in the heartbeat scenario. */
+  heartbeatDevices: number;
+  /** Devices in the memory soak. */
+  soakDevices: number;
+  /** Seconds of the memory soak. */
+  soakSeconds: number;
+  /** Seconds per time-bounded scenario. */
+  seconds: number;
+  /** Pool size iclockd uses on MySQL (db_single_ceiling uses as many connections). */
+  mysqlPool: number;
+  employees: number;
+}
+
+export const FULL: FleetOptions = { quick: false, heartbeatDevices: 2000, soakDevices: 10_000, soakSeconds: 180, seconds: 12, mysqlPool: 10, employees: 1000 };
+export const QUICK: FleetOptions = { quick: true, heartbeatDevices: 500, soakDevices: 2000, soakSeconds: 6, seconds: 2, mysqlPool: 10, employees: 200 };
+
+const HEARTBEAT_CONNECTIONS = 100;
+const ATTLOG_LINES = 200;
+const ATTLOG_CONNECTIONS = 16;
+const SINGLE_CONNECTIONS = 100;
+const BULK_LOGS = 1000;
+const BULK_CONNECTIONS = 8;
+/** Scenario n's punches start n × this many seconds after BASE_TIME: no two scenarios share a punch. */
+const SCENARIO_SECONDS = 10_000_000;
+const BASE_TIME = '2025-01-01 00:00:00';
+
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const script = (path: string) => fileURLToPath(new URL(`${path}${ext}`, import.meta.url));
+
+/** Node with the same loader flags as this process (tsx when running from sources). */
+function node(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn(process.execPath, [...process.execArgv, file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+  });
+}
+
+/** Resident memory of a process, sampled every 100 ms (Linux /proc). */
+class RssSampler {
+  private peak = 0;
+  private readonly samples: { at: number; mb: number }[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number) {
+    this.timer = setInterval(() => this.sample(), 100);
+  }
+
+  private sample(): void {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1] ?? 0);
+      const mb = kb / 1024;
+      this.samples.push({ at: Date.now(), mb });
+      this.peak = Math.max(this.peak, mb);
+    } catch {
+      // the process is gone: nothing to sample
+    }
+  }
+
+  /** Starts a new window; returns the peak of the one that ended. */
+  window(): { peakMb: number; samples: { at: number; mb: number }[] } {
+    this.sample();
+    const result = { peakMb: this.peak, samples: this.samples.splice(0) };
+    this.peak = 0;
+    return result;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+async function runLoadProcess(spec: LoadSpec): Promise<LoadResult> {
+  const child = node(script('./loadProcess'), [JSON.stringify(spec)]);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`load generator failed (${code}): ${err.trim()}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult;
+}
+
+function loadSpec(baseUrl: string, kind: LoadKind, o: Partial<LoadSpec>): LoadSpec {
+  return { baseUrl, kind, connections: 10, devices: 1, employees: 1000, perRequest: 1, firstRequest: 0, baseTime: BASE_TIME, ...o };
+}
+
+/** The HTTP ceiling: requests/s of a bare Koa app answering the same heartbeats. */
+export async function measureHttpCeiling(o: FleetOptions, log: (l: string) => void): Promise<number> {
+  const port = await freePort();
+  const child = node(script('./bareServer'), [String(port)]);
+  try {
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/iclock/getrequest?SN=X`)).ok, 'the bare server');
+    const base = `http://127.0.0.1:${port}`;
+    await runLoadProcess(loadSpec(base, 'heartbeat', { connections: HEARTBEAT_CONNECTIONS, devices: o.heartbeatDevices, seconds: 1 }));
+    const r = await runLoadProcess(loadSpec(base, 'heartbeat', { connections: HEARTBEAT_CONNECTIONS, devices: o.heartbeatDevices, seconds: o.seconds }));
+    const rate = r.ok / r.seconds;
+    log(`  http_ceiling: ${Math.round(rate)} requests/s (bare Koa)`);
+    return rate;
+  } finally {
+    await stopChild(child);
+  }
+}
+
+/** Employees with PINs 1…n on site main, a day shift assigned to all, and an ingest key. */
+async function seed(url: string, employees: number): Promise<string> {
+  const db = await openDatabase(url);
+  try {
+    await migrateToLatest(db);
+    const services = createServices(loadConfig({ DATABASE_URL: url, ICLOCKD_TZ: 'UTC', ICLOCKD_LOG_LEVEL: 'silent' }), db, createLogger('silent'));
+    const now = toDbInstant(new Date());
+    for (let i = 0; i < employees; i += 500) {
+      await db.knex('employees').insert(
+        Array.from({ length: Math.min(500, employees - i) }, (_, j) => {
+          const n = i + j + 1;
+          return { employee: `BENCH-${n}`, name: `Bench ${n}`, site: 'main', attendance_device_id: String(n), status: 'Active', created_at: now, updated_at: now };
+        }),
+      );
+    }
+    await services.shifts.createShiftType({ name: 'Bench Day', start_time: '08:00', end_time: '17:00', enable_auto_attendance: true, working_hours_threshold_for_half_day: 4 });
+    const shift = (await db.knex('shift_types').where({ name: 'Bench Day' }).first('id')) as { id: number };
+    const ids = ((await db.knex('employees').select('id')) as { id: number }[]).map((r) => Number(r.id));
+    for (let i = 0; i < ids.length; i += 500) {
+      await db.knex('shift_assignments').insert(ids.slice(i, i + 500).map((id) => ({ employee_id: id, shift_type_id: shift.id, start_date: '2024-01-01', status: 'Active', created_at: now, updated_at: now })));
+    }
+    const key = await services.apiKeys.create('bench', 'ingest');
+    return `token ${key.apiKey}:${key.secret}`;
+  } finally {
+    await closeDatabase(db);
+  }
+}
+
+/** iclockd serve, as an operator would run it, on its own port. */
+async function startIclockd(url: string): Promise<{ child: ChildProcess; base: string }> {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATABASE_URL: url,
+    ICLOCKD_PORT: String(port),
+    ICLOCKD_HOST: '127.0.0.1',
+    ICLOCKD_TZ: 'UTC',
+    ICLOCKD_DEVICE_POLICY: 'approve',
+    ICLOCKD_LOG_LEVEL: 'info',
+    ICLOCKD_CONFIG: '',
+  };
+  const child = node(script('../cli/main'), ['serve'], env);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  child.stdout!.resume(); // the request log: read and dropped, as a log shipper would
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`iclockd exited: ${err}`);
+      return (await fetch(`${base}/readyz`)).ok;
+    }, 'iclockd to be ready');
+  } catch (e) {
+    await stopChild(child);
+    throw e;
+  }
+  return { child, base };
+}
+
+async function queriesSoFar(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^iclockd_db_queries_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Every scenario on one database (its ceilings measured first), rows in the issue's order. */
+export async function runFleet(
+  db: 'sqlite' | 'mysql',
+  url: string,
+  httpCeiling: number,
+  o: FleetOptions,
+  withSoak: boolean,
+  log: (l: string) => void,
+): Promise<{ ceilings: Ceilings; rows: ScenarioRow[] }> {
+  const auth = await seed(url, o.employees);
+  const ceilings = await measureDbCeilings(url, o.quick ? 2 : 6, ATTLOG_LINES, db === 'mysql' ? o.mysqlPool : 1);
+  log(`  db_bulk_ceiling: ${Math.round(ceilings.dbBulk)} rows/s · db_single_ceiling: ${Math.round(ceilings.dbSingle)} rows/s`);
+
+  const { child, base } = await startIclockd(url);
+  const rss = new RssSampler(child.pid!);
+  const rows: ScenarioRow[] = [];
+  let nextScenario = 0;
+  try {
+    const measure = async (
+      name: ScenarioName,
+      spec: LoadSpec,
+      unitsPerRequest: number,
+      unit: string,
+      ceiling: { name: string; value: number },
+      target: { text: string; ratio: number; p99?: number; maxQueries?: number },
+    ): Promise<{ row: ScenarioRow; load: LoadResult }> => {
+      rss.window();
+      const before = await queriesSoFar(base);
+      const load = await runLoadProcess(spec);
+      const queries = (await queriesSoFar(base)) - before - 1; // minus the command-queue gauge's query of the first /metrics read
+      const peak = rss.window().peakMb;
+      const throughput = (load.ok * unitsPerRequest) / load.seconds;
+      const ratio = throughput / ceiling.value;
+      const failed = load.non2xx + load.errors + load.timeouts;
+      const queriesPerRequest = Math.max(0, queries) / Math.max(1, load.requests);
+      const row: ScenarioRow = {
+        name,
+        db,
+        throughput: round(throughput, 1),
+        unit,
+        ceiling: round(ceiling.value, 1),
+        ceiling_name: ceiling.name,
+        ratio: round(ratio, 3),
+        target: target.text,
+        p50_ms: load.p50_ms,
+        p99_ms: load.p99_ms,
+        peak_rss_mb: round(peak, 1),
+        db_queries_per_request: round(queriesPerRequest, 3),
+        requests: load.requests,
+        failed_requests: failed,
+        pass:
+          failed === 0 &&
+          ratio >= target.ratio &&
+          (target.p99 === undefined || load.p99_ms < target.p99) &&
+          (target.maxQueries === undefined || queriesPerRequest <= target.maxQueries),
+      };
+      log(`  ${name}: ${row.throughput} ${unit} · ratio ${row.ratio} (target ${target.text}) · p50 ${row.p50_ms} ms · p99 ${row.p99_ms} ms · ${row.db_queries_per_request} queries/request · ${failed} failed${row.pass ? '' : ' · MISSED'}`);
+      rows.push(row);
+      return { row, load };
+    };
+    const firstRequestOf = (perRequest: number) => Math.floor((nextScenario++ * SCENARIO_SECONDS) / perRequest);
+
+    // 1. Heartbeats: every device once first (registration, caches), then the measured run.
+    const heartbeat = { connections: HEARTBEAT_CONNECTIONS, devices: o.heartbeatDevices };
+    await runLoadProcess(loadSpec(base, 'heartbeat', { ...heartbeat, amount: o.heartbeatDevices }));
+    await measure('heartbeats', loadSpec(base, 'heartbeat', { ...heartbeat, seconds: o.seconds }), 1, 'requests/s', { name: 'http_ceiling', value: httpCeiling }, {
+      text: '>= 0.70 of http_ceiling, no query per heartbeat',
+      ratio: 0.7,
+      maxQueries: 0.01,
+    });
+
+    // 2. ATTLOG bursts, 200 lines per upload; 5. the same uploads again.
+    const attlog = loadSpec(base, 'attlog', {
+      connections: ATTLOG_CONNECTIONS,
+      devices: o.heartbeatDevices,
+      employees: o.employees,
+      perRequest: ATTLOG_LINES,
+      firstRequest: firstRequestOf(ATTLOG_LINES),
+      seconds: o.seconds,
+    });
+    const burst = await measure('attlog_burst', attlog, ATTLOG_LINES, 'punches/s', { name: 'db_bulk_ceiling', value: ceilings.dbBulk }, { text: '>= 0.50 of db_bulk_ceiling', ratio: 0.5 });
+
+    // 3. One punch per request, 100 clients, over ADMS and over JSON.
+    const single = { connections: SINGLE_CONNECTIONS, devices: o.heartbeatDevices, employees: o.employees, perRequest: 1, seconds: o.seconds };
+    const singleTarget = { text: '>= 1.5 x db_single_ceiling, p99 < 50 ms', ratio: 1.5, p99: 50 };
+    const dbSingle = { name: 'db_single_ceiling', value: ceilings.dbSingle };
+    await measure('single_punch_adms', loadSpec(base, 'adms_single', { ...single, firstRequest: firstRequestOf(1) }), 1, 'punches/s', dbSingle, singleTarget);
+    await measure('single_punch_json', loadSpec(base, 'json_single', { ...single, firstRequest: firstRequestOf(1), authorization: auth }), 1, 'punches/s', dbSingle, singleTarget);
+
+    // 4. JSON bulk, 1000 logs per request.
+    await measure(
+      'json_bulk',
+      loadSpec(base, 'json_bulk', { connections: BULK_CONNECTIONS, devices: 50, employees: o.employees, perRequest: BULK_LOGS, firstRequest: firstRequestOf(BULK_LOGS), seconds: o.seconds, authorization: auth }),
+      BULK_LOGS,
+      'punches/s',
+      { name: 'db_bulk_ceiling', value: ceilings.dbBulk },
+      { text: '>= 0.40 of db_bulk_ceiling', ratio: 0.4 },
+    );
+
+    // 5. Resend storm: exactly the requests of scenario 2 again, all duplicates.
+    await measure(
+      'resend_storm',
+      { ...attlog, seconds: undefined, amount: burst.load.generated },
+      ATTLOG_LINES,
+      'punches/s',
+      { name: 'attlog_burst', value: burst.row.throughput },
+      { text: '>= 2 x attlog_burst (half its time)', ratio: 2 },
+    );
+
+    // 6. Memory: 10,000 devices polling through a soak; RSS under 300 MB and not growing.
+    if (withSoak) {
+      const soak = { connections: HEARTBEAT_CONNECTIONS, devices: o.soakDevices };
+      await runLoadProcess(loadSpec(base, 'heartbeat', { ...soak, amount: o.soakDevices }));
+      rss.window();
+      const before = await queriesSoFar(base);
+      const load = await runLoadProcess(loadSpec(base, 'heartbeat', { ...soak, seconds: o.soakSeconds }));
+      const queries = (await queriesSoFar(base)) - before - 1;
+      const { peakMb, samples } = rss.window();
+      const third = (samples.at(-1)!.at - samples[0]!.at) / 3;
+      const peakOf = (from: number, to: number) => Math.max(...samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.mb));
+      const growth = peakOf(samples.at(-1)!.at - third, Infinity) - peakOf(0, samples[0]!.at + third);
+      const failed = load.non2xx + load.errors + load.timeouts;
+      const row: ScenarioRow = {
+        name: 'memory_10k_devices',
+        db,
+        throughput: round(load.ok / load.seconds, 1),
+        unit: 'requests/s',
+        ceiling: 300,
+        ceiling_name: 'rss_limit_mb',
+        ratio: round(peakMb / 300, 3),
+        target: `peak RSS < 300 MB, no growth first→last third of ${o.soakSeconds} s`,
+        p50_ms: load.p50_ms,
+        p99_ms: load.p99_ms,
+        peak_rss_mb: round(peakMb, 1),
+        db_queries_per_request: round(Math.max(0, queries) / Math.max(1, load.requests), 3),
+        requests: load.requests,
+        failed_requests: failed,
+        // Growth within a few MB is the garbage collector's rhythm, not a leak.
+        pass: failed === 0 && peakMb < 300 && growth <= Math.max(5, peakMb * 0.05),
+        rss_growth_mb: round(growth, 1),
+      };
+      log(`  memory_10k_devices: peak ${row.peak_rss_mb} MB, growth ${row.rss_growth_mb} MB over ${o.soakSeconds} s, ${row.throughput} requests/s${row.pass ? '' : ' · MISSED'}`);
+      rows.push(row);
+    }
+  } finally {
+    rss.stop();
+    await stopChild(child);
+  }
+  return { ceilings, rows };
+}
