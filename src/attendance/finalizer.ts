@@ -77,6 +77,7 @@ export class AttendanceFinalizer {
     if (first > today) return 0;
     const ids = await this.candidates(first, today);
     const employees = await findEmployeesByIds(this.knex, ids);
+    const book = await this.runner.shiftsOf(this.knex, [...employees.values()], first, today);
     let marked = 0;
     // Days are done for good only up to the first one with a window still open.
     let contiguous = true;
@@ -85,7 +86,7 @@ export class AttendanceFinalizer {
       let daySettled = true;
       for (const employee of employees.values()) {
         if (employee.status !== 'Active' || date < DateTime.fromJSDate(employee.createdAt, { zone }).toISODate()!) continue;
-        const shift = await this.runner.shiftOnDate(this.knex, employee, date);
+        const shift = this.runner.shiftOnDate(book, employee, date);
         if (!shift?.enableAutoAttendance) continue;
         const window = shiftWindowOn(shift, date, zone);
         if (!(await this.settled(employee.id, window.actualEnd, now))) {

@@ -7,16 +7,19 @@ import { DateTime } from 'luxon';
 import { type Employee, findEmployeesByIds } from '../store/employees.js';
 import { seriesName, takeSeriesNumbers } from '../store/series.js';
 import {
+  type AttendanceFields,
   type AttendanceRecord,
+  type ShiftAssignment,
   type ShiftType,
-  assignmentsCovering,
-  checkinsBetween,
-  findAttendance,
-  findShiftType,
+  assignmentsCoveringMany,
+  checkinsOfEmployeesBetween,
+  findAttendanceMany,
   findShiftTypesByIds,
+  findShiftTypesByNames,
+  holidaysAmong,
   insertAttendance,
-  isHoliday,
-  linkCheckins,
+  insertAttendanceMany,
+  linkCheckinsMany,
   updateAttendance,
 } from '../store/shifts.js';
 import { transactionWithRetry } from '../store/transaction.js';
@@ -42,21 +45,25 @@ export class AttendanceRunner {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** What decides employees' shifts from `from` to `to` (YYYY-MM-DD), in three queries. */
+  async shiftsOf(trx: Knex | Knex.Transaction, employees: Employee[], from: string, to: string): Promise<ShiftBook> {
+    const assignments = await assignmentsCoveringMany(trx, employees.map((e) => e.id), from, to);
+    const byId = await findShiftTypesByIds(trx, [...assignments.values()].flat().map((a) => a.shiftTypeId));
+    const names = employees.flatMap((e) => (e.defaultShift ? [e.defaultShift] : []));
+    if (this.settings.defaultShift) names.push(this.settings.defaultShift);
+    return { assignments, byId, byName: await findShiftTypesByNames(trx, names) };
+  }
+
   /** The shift that applies to an employee at an instant, and its window; null when none does. */
-  async shiftAt(trx: Knex | Knex.Transaction, employee: Employee, instant: Date): Promise<{ shift: ShiftType; window: ShiftWindow } | null> {
+  shiftAt(book: ShiftBook, employee: Employee, instant: Date): { shift: ShiftType; window: ShiftWindow } | null {
     const zone = this.settings.timeZone;
-    const day = DateTime.fromJSDate(instant, { zone });
-    // ±1 day: a night shift started yesterday, or its margin starts today for tomorrow.
-    const assignments = await assignmentsCovering(trx, employee.id, day.minus({ days: 1 }).toISODate()!, day.plus({ days: 1 }).toISODate()!);
-    const types = await findShiftTypesByIds(trx, assignments.map((a) => a.shiftTypeId));
-    for (const a of assignments) {
-      const shift = types.get(a.shiftTypeId);
+    for (const a of book.assignments.get(employee.id) ?? []) {
+      const shift = book.byId.get(a.shiftTypeId);
       const window = shift ? shiftWindowFor(shift, instant, zone) : null;
       if (shift && window && window.date >= a.startDate && (a.endDate === null || window.date <= a.endDate)) return { shift, window };
     }
     for (const name of [employee.defaultShift, this.settings.defaultShift]) {
-      if (!name) continue;
-      const shift = await findShiftType(trx, name);
+      const shift = name ? book.byName.get(name) : undefined;
       const window = shift ? shiftWindowFor(shift, instant, zone) : null;
       if (shift && window) return { shift, window };
     }
@@ -64,11 +71,11 @@ export class AttendanceRunner {
   }
 
   /** The shift that applies to an employee on a date (the day it starts), by the same precedence. */
-  async shiftOnDate(trx: Knex | Knex.Transaction, employee: Employee, date: string): Promise<ShiftType | null> {
-    const [assignment] = await assignmentsCovering(trx, employee.id, date, date);
-    if (assignment) return (await findShiftTypesByIds(trx, [assignment.shiftTypeId])).get(assignment.shiftTypeId) ?? null;
+  shiftOnDate(book: ShiftBook, employee: Employee, date: string): ShiftType | null {
+    const assignment = (book.assignments.get(employee.id) ?? []).find((a) => a.startDate <= date && (a.endDate === null || a.endDate >= date));
+    if (assignment) return book.byId.get(assignment.shiftTypeId) ?? null;
     for (const name of [employee.defaultShift, this.settings.defaultShift]) {
-      if (name) return findShiftType(trx, name);
+      if (name) return book.byName.get(name) ?? null;
     }
     return null;
   }
@@ -99,27 +106,36 @@ export class AttendanceRunner {
   /**
    * Recomputes the employee-shifts these check-ins fall in; returns the ids of the check-ins
    * whose shift's attendance record was created or changed, and of those no shift covers.
+   * A batch costs a fixed number of queries, not a few per check-in.
    */
   async afterCheckins(trx: Knex.Transaction, checkins: CheckinRef[]): Promise<{ changed: Set<number>; noShift: Set<number> }> {
     const changed = new Set<number>();
     const noShift = new Set<number>();
     if (checkins.length === 0) return { changed, noShift };
     const employees = await findEmployeesByIds(trx, checkins.map((c) => c.employeeId));
-    const done = new Map<string, boolean>();
+    const zone = this.settings.timeZone;
+    const days = checkins.map((c) => DateTime.fromJSDate(c.time, { zone }).toISODate()!).sort();
+    // ±1 day: a night shift started yesterday, or its margin starts today for tomorrow.
+    const from = DateTime.fromISO(days[0]!).minus({ days: 1 }).toISODate()!;
+    const to = DateTime.fromISO(days.at(-1)!).plus({ days: 1 }).toISODate()!;
+    const book = await this.shiftsOf(trx, [...employees.values()], from, to);
+    const shifts = new Map<string, EmployeeShift>();
+    const keyOf = new Map<number, string>();
     for (const c of checkins) {
       const employee = employees.get(c.employeeId);
       if (!employee) continue;
-      const found = await this.shiftAt(trx, employee, c.time);
+      const found = this.shiftAt(book, employee, c.time);
       if (!found) {
         // Only worth saying where the employee works shifts: outside them, not without them.
-        const date = DateTime.fromJSDate(c.time, { zone: this.settings.timeZone }).toISODate()!;
-        if (await this.shiftOnDate(trx, employee, date)) noShift.add(c.id);
+        if (this.shiftOnDate(book, employee, DateTime.fromJSDate(c.time, { zone }).toISODate()!)) noShift.add(c.id);
         continue;
       }
       const key = `${employee.id}\u0000${found.window.date}`;
-      if (!done.has(key)) done.set(key, (await this.recompute(trx, employee, found.shift, found.window, false)).changed);
-      if (done.get(key)) changed.add(c.id);
+      if (!shifts.has(key)) shifts.set(key, { employee, ...found });
+      keyOf.set(c.id, key);
     }
+    const results = await this.recomputeMany(trx, [...shifts.values()], false);
+    for (const [id, key] of keyOf) if (results.get(key)?.changed) changed.add(id);
     return { changed, noShift };
   }
 
@@ -127,48 +143,109 @@ export class AttendanceRunner {
    * The attendance of one employee-shift from its check-ins. A finalized record changes only
    * when `force` (the explicit recompute command).
    */
-  async recompute(
-    trx: Knex.Transaction,
-    employee: Employee,
-    shift: ShiftType,
-    window: ShiftWindow,
-    force: boolean,
-  ): Promise<{ changed: boolean; record: AttendanceRecord | null }> {
-    if (!shift.enableAutoAttendance) return { changed: false, record: null };
-    const existing = await findAttendance(trx, employee.id, window.date);
-    if (existing?.finalized && !force) return { changed: false, record: existing };
-    const logs = (await checkinsBetween(trx, employee.id, window.actualStart, window.actualEnd)).filter((l) => !l.skip);
-    const holiday = await isHoliday(trx, shift.holidayList, window.date);
-    const result = computeAttendance(shift, window, logs, holiday);
-    if (!result) return { changed: false, record: existing };
-    const fields = {
-      employeeId: employee.id,
-      date: result.date,
-      shiftType: shift.name,
-      status: result.status,
-      workingHours: result.workingHours,
-      inTime: result.inTime,
-      outTime: result.outTime,
-      lateEntry: result.lateEntry,
-      earlyExit: result.earlyExit,
-      finalized: existing?.finalized ?? false,
-      shiftEnd: window.actualEnd,
-    };
-    const now = this.now();
-    let record: AttendanceRecord;
-    let changed: boolean;
-    if (existing) {
-      changed = !sameAttendance(existing, fields);
-      if (changed) await updateAttendance(trx, existing.id, fields, now);
-      record = { ...existing, ...fields };
-    } else {
-      const prefix = `HR-ATT-${DateTime.fromISO(result.date).year}-`;
-      record = await insertAttendance(trx, seriesName(prefix, await takeSeriesNumbers(trx, prefix, 1)), fields, now);
-      changed = true;
-    }
-    await linkCheckins(trx, result.checkinIds, record.id, shift.name);
-    return { changed, record };
+  async recompute(trx: Knex.Transaction, employee: Employee, shift: ShiftType, window: ShiftWindow, force: boolean): Promise<{ changed: boolean; record: AttendanceRecord | null }> {
+    return (await this.recomputeMany(trx, [{ employee, shift, window }], force)).get(`${employee.id}\u0000${window.date}`)!;
   }
+
+  /** The same for many employee-shifts (distinct employee-dates), reading and writing in batches. */
+  async recomputeMany(trx: Knex.Transaction, items: EmployeeShift[], force: boolean): Promise<Map<string, { changed: boolean; record: AttendanceRecord | null }>> {
+    const results = new Map<string, { changed: boolean; record: AttendanceRecord | null }>();
+    const keyOf = (i: EmployeeShift) => `${i.employee.id}\u0000${i.window.date}`;
+    for (const i of items) if (!i.shift.enableAutoAttendance) results.set(keyOf(i), { changed: false, record: null });
+    const auto = items.filter((i) => i.shift.enableAutoAttendance);
+    if (auto.length === 0) return results;
+    const existing = await findAttendanceMany(trx, auto.map((i) => ({ employeeId: i.employee.id, date: i.window.date })));
+    const open = auto.filter((i) => {
+      const record = existing.get(keyOf(i));
+      if (record?.finalized && !force) results.set(keyOf(i), { changed: false, record });
+      return !(record?.finalized && !force);
+    });
+    if (open.length === 0) return results;
+    const starts = open.map((i) => i.window.actualStart.getTime());
+    const ends = open.map((i) => i.window.actualEnd.getTime());
+    const logsByEmployee = await checkinsOfEmployeesBetween(trx, open.map((i) => i.employee.id), new Date(Math.min(...starts)), new Date(Math.max(...ends)));
+    const holidays = await holidaysAmong(trx, open.flatMap((i) => (i.shift.holidayList ? [{ list: i.shift.holidayList, date: i.window.date }] : [])));
+    const now = this.now();
+
+    const inserts: { item: EmployeeShift; fields: AttendanceFields; checkinIds: number[] }[] = [];
+    const links: { item: EmployeeShift; record: AttendanceRecord; checkinIds: number[] }[] = [];
+    for (const item of open) {
+      const key = keyOf(item);
+      const record = existing.get(key) ?? null;
+      const { actualStart, actualEnd } = item.window;
+      const logs = (logsByEmployee.get(item.employee.id) ?? []).filter((l) => !l.skip && l.time >= actualStart && l.time <= actualEnd);
+      const holiday = item.shift.holidayList !== null && holidays.has(`${item.shift.holidayList}\u0000${item.window.date}`);
+      const result = computeAttendance(item.shift, item.window, logs, holiday);
+      if (!result) {
+        results.set(key, { changed: false, record });
+        continue;
+      }
+      const fields: AttendanceFields = {
+        employeeId: item.employee.id,
+        date: result.date,
+        shiftType: item.shift.name,
+        status: result.status,
+        workingHours: result.workingHours,
+        inTime: result.inTime,
+        outTime: result.outTime,
+        lateEntry: result.lateEntry,
+        earlyExit: result.earlyExit,
+        finalized: record?.finalized ?? false,
+        shiftEnd: item.window.actualEnd,
+      };
+      if (!record) {
+        inserts.push({ item, fields, checkinIds: result.checkinIds });
+        continue;
+      }
+      const changed = !sameAttendance(record, fields);
+      if (changed) await updateAttendance(trx, record.id, fields, now);
+      results.set(key, { changed, record: { ...record, ...fields } });
+      links.push({ item, record, checkinIds: result.checkinIds });
+    }
+
+    // New records: names from each year's series, then one insert.
+    const named: { name: string; fields: AttendanceFields }[] = [];
+    const byPrefix = new Map<string, typeof inserts>();
+    for (const i of inserts) {
+      const prefix = `HR-ATT-${DateTime.fromISO(i.fields.date).year}-`;
+      byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), i]);
+    }
+    for (const [prefix, group] of byPrefix) {
+      const first = await takeSeriesNumbers(trx, prefix, group.length);
+      group.forEach((i, n) => named.push({ name: seriesName(prefix, first + n), fields: i.fields }));
+    }
+    const created = await insertAttendanceMany(trx, named, now);
+    inserts.forEach((i, n) => {
+      const record = created.get(named.find((x) => x.fields === i.fields)!.name)!;
+      results.set(keyOf(i.item), { changed: true, record });
+      links.push({ item: i.item, record, checkinIds: i.checkinIds });
+    });
+
+    // Point check-ins at their record, where they do not already (in item order: the last wins, as before).
+    const current = new Map([...logsByEmployee.values()].flat().map((l) => [l.id, l]));
+    const link = new Map<number, { attendanceId: number; shiftType: string }>();
+    for (const l of links) for (const id of l.checkinIds) link.set(id, { attendanceId: l.record.id, shiftType: l.item.shift.name });
+    for (const [id, l] of link) {
+      const c = current.get(id);
+      if (c && c.attendanceId === l.attendanceId && c.shiftType === l.shiftType) link.delete(id);
+    }
+    await linkCheckinsMany(trx, link);
+    return results;
+  }
+}
+
+/** Loaded shift facts for a batch: assignments by employee, shift types by id and by name. */
+export interface ShiftBook {
+  assignments: Map<number, ShiftAssignment[]>;
+  byId: Map<number, ShiftType>;
+  byName: Map<string, ShiftType>;
+}
+
+/** One employee's shift on one date, to recompute. */
+export interface EmployeeShift {
+  employee: Employee;
+  shift: ShiftType;
+  window: ShiftWindow;
 }
 
 export interface RecomputeReport {
@@ -192,16 +269,22 @@ export async function recomputeRange(
   const total = days.length * range.employees.length;
   const report: RecomputeReport = { employeeShifts: 0, changed: 0 };
   let done = 0;
+  // One transaction per employee: the whole range's records of one person change together.
   for (const employee of range.employees) {
-    for (const date of days) {
-      const shift = await runner.shiftOnDate(knex, employee, date);
-      if (shift) {
-        const { changed, record } = await transactionWithRetry(knex, (trx) => runner.recompute(trx, employee, shift, shiftWindowOn(shift, date, zone), true));
+    const book = await runner.shiftsOf(knex, [employee], range.from, range.to);
+    const items = days.flatMap((date) => {
+      const shift = runner.shiftOnDate(book, employee, date);
+      return shift ? [{ employee, shift, window: shiftWindowOn(shift, date, zone) }] : [];
+    });
+    if (items.length) {
+      const results = await transactionWithRetry(knex, (trx) => runner.recomputeMany(trx, items, true));
+      for (const { changed, record } of results.values()) {
         if (record) report.employeeShifts++;
         if (changed) report.changed++;
       }
-      onProgress?.(++done, total);
     }
+    done += days.length;
+    onProgress?.(done, total);
   }
   return report;
 }

@@ -13,7 +13,8 @@ import { toDbInstant } from '../store/time.js';
 import { type Ceilings, measureDbCeilings } from './ceilings.js';
 import type { LoadKind, LoadResult, LoadSpec } from './load.js';
 
-export type ScenarioName = 'heartbeats' | 'attlog_burst' | 'single_punch_adms' | 'single_punch_json' | 'json_bulk' | 'resend_storm' | 'memory_10k_devices';
+export const SCENARIOS = ['heartbeats', 'attlog_burst', 'single_punch_adms', 'single_punch_json', 'json_bulk', 'resend_storm', 'memory_10k_devices'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioRow {
   name: ScenarioName;
@@ -50,6 +51,10 @@ export interface FleetOptions {
   /** Pool size iclockd uses on MySQL (db_single_ceiling uses as many connections). */
   mysqlPool: number;
   employees: number;
+  /** Only these scenarios (resend_storm needs attlog_burst). */
+  only?: ScenarioName[];
+  /** Write a V8 CPU profile of the server process here (node --cpu-prof). */
+  profileDir?: string;
 }
 
 export const FULL: FleetOptions = { quick: false, heartbeatDevices: 2000, soakDevices: 10_000, soakSeconds: 180, seconds: 12, mysqlPool: 10, employees: 1000 };
@@ -69,8 +74,8 @@ const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const script = (path: string) => fileURLToPath(new URL(`${path}${ext}`, import.meta.url));
 
 /** Node with the same loader flags as this process (tsx when running from sources). */
-function node(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, [...process.execArgv, file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function node(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, nodeFlags: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...process.execArgv, ...nodeFlags, file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function freePort(): Promise<number> {
@@ -197,7 +202,7 @@ async function seed(url: string, employees: number): Promise<string> {
 }
 
 /** iclockd serve, as an operator would run it, on its own port. */
-async function startIclockd(url: string): Promise<{ child: ChildProcess; base: string }> {
+async function startIclockd(url: string, profileDir?: string): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const env = {
     ...process.env,
@@ -209,7 +214,7 @@ async function startIclockd(url: string): Promise<{ child: ChildProcess; base: s
     ICLOCKD_LOG_LEVEL: 'info',
     ICLOCKD_CONFIG: '',
   };
-  const child = node(script('../cli/main'), ['serve'], env);
+  const child = node(script('../cli/main'), ['serve'], env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   child.stdout!.resume(); // the request log: read and dropped, as a log shipper would
@@ -246,10 +251,10 @@ export async function runFleet(
   const ceilings = await measureDbCeilings(url, o.quick ? 2 : 6, ATTLOG_LINES, db === 'mysql' ? o.mysqlPool : 1);
   log(`  db_bulk_ceiling: ${Math.round(ceilings.dbBulk)} rows/s · db_single_ceiling: ${Math.round(ceilings.dbSingle)} rows/s`);
 
-  const { child, base } = await startIclockd(url);
-  const rss = new RssSampler(child.pid!);
+  const wants = (name: ScenarioName) => !o.only || o.only.includes(name) || (name === 'attlog_burst' && o.only.includes('resend_storm'));
+  let { child, base } = await startIclockd(url, o.profileDir);
+  let rss = new RssSampler(child.pid!);
   const rows: ScenarioRow[] = [];
-  let nextScenario = 0;
   try {
     const measure = async (
       name: ScenarioName,
@@ -293,12 +298,13 @@ export async function runFleet(
       rows.push(row);
       return { row, load };
     };
-    const firstRequestOf = (perRequest: number) => Math.floor((nextScenario++ * SCENARIO_SECONDS) / perRequest);
+    const firstRequestOf = (perRequest: number, slot: number) => Math.floor((slot * SCENARIO_SECONDS) / perRequest);
 
     // 1. Heartbeats: every device once first (registration, caches), then the measured run.
     const heartbeat = { connections: HEARTBEAT_CONNECTIONS, devices: o.heartbeatDevices };
+    // Every device has registered before any scenario (uploads come from known devices).
     await runLoadProcess(loadSpec(base, 'heartbeat', { ...heartbeat, amount: o.heartbeatDevices }));
-    await measure('heartbeats', loadSpec(base, 'heartbeat', { ...heartbeat, seconds: o.seconds }), 1, 'requests/s', { name: 'http_ceiling', value: httpCeiling }, {
+    if (wants('heartbeats')) await measure('heartbeats', loadSpec(base, 'heartbeat', { ...heartbeat, seconds: o.seconds }), 1, 'requests/s', { name: 'http_ceiling', value: httpCeiling }, {
       text: '>= 0.70 of http_ceiling, no query per heartbeat',
       ratio: 0.7,
       maxQueries: 0.01,
@@ -310,22 +316,22 @@ export async function runFleet(
       devices: o.heartbeatDevices,
       employees: o.employees,
       perRequest: ATTLOG_LINES,
-      firstRequest: firstRequestOf(ATTLOG_LINES),
+      firstRequest: firstRequestOf(ATTLOG_LINES, 0),
       seconds: o.seconds,
     });
-    const burst = await measure('attlog_burst', attlog, ATTLOG_LINES, 'punches/s', { name: 'db_bulk_ceiling', value: ceilings.dbBulk }, { text: '>= 0.50 of db_bulk_ceiling', ratio: 0.5 });
+    const burst = wants('attlog_burst') ? await measure('attlog_burst', attlog, ATTLOG_LINES, 'punches/s', { name: 'db_bulk_ceiling', value: ceilings.dbBulk }, { text: '>= 0.50 of db_bulk_ceiling', ratio: 0.5 }) : null;
 
     // 3. One punch per request, 100 clients, over ADMS and over JSON.
     const single = { connections: SINGLE_CONNECTIONS, devices: o.heartbeatDevices, employees: o.employees, perRequest: 1, seconds: o.seconds };
     const singleTarget = { text: '>= 1.5 x db_single_ceiling, p99 < 50 ms', ratio: 1.5, p99: 50 };
     const dbSingle = { name: 'db_single_ceiling', value: ceilings.dbSingle };
-    await measure('single_punch_adms', loadSpec(base, 'adms_single', { ...single, firstRequest: firstRequestOf(1) }), 1, 'punches/s', dbSingle, singleTarget);
-    await measure('single_punch_json', loadSpec(base, 'json_single', { ...single, firstRequest: firstRequestOf(1), authorization: auth }), 1, 'punches/s', dbSingle, singleTarget);
+    if (wants('single_punch_adms')) await measure('single_punch_adms', loadSpec(base, 'adms_single', { ...single, firstRequest: firstRequestOf(1, 1) }), 1, 'punches/s', dbSingle, singleTarget);
+    if (wants('single_punch_json')) await measure('single_punch_json', loadSpec(base, 'json_single', { ...single, firstRequest: firstRequestOf(1, 2), authorization: auth }), 1, 'punches/s', dbSingle, singleTarget);
 
     // 4. JSON bulk, 1000 logs per request.
-    await measure(
+    if (wants('json_bulk')) await measure(
       'json_bulk',
-      loadSpec(base, 'json_bulk', { connections: BULK_CONNECTIONS, devices: 50, employees: o.employees, perRequest: BULK_LOGS, firstRequest: firstRequestOf(BULK_LOGS), seconds: o.seconds, authorization: auth }),
+      loadSpec(base, 'json_bulk', { connections: BULK_CONNECTIONS, devices: 50, employees: o.employees, perRequest: BULK_LOGS, firstRequest: firstRequestOf(BULK_LOGS, 3), seconds: o.seconds, authorization: auth }),
       BULK_LOGS,
       'punches/s',
       { name: 'db_bulk_ceiling', value: ceilings.dbBulk },
@@ -333,7 +339,7 @@ export async function runFleet(
     );
 
     // 5. Resend storm: exactly the requests of scenario 2 again, all duplicates.
-    await measure(
+    if (burst && wants('resend_storm')) await measure(
       'resend_storm',
       { ...attlog, seconds: undefined, amount: burst.load.generated },
       ATTLOG_LINES,
@@ -343,7 +349,12 @@ export async function runFleet(
     );
 
     // 6. Memory: 10,000 devices polling through a soak; RSS under 300 MB and not growing.
-    if (withSoak) {
+    // On a fresh server: what heartbeats alone cost, not what the bursts before left behind.
+    if (withSoak && wants('memory_10k_devices')) {
+      rss.stop();
+      await stopChild(child);
+      ({ child, base } = await startIclockd(url, o.profileDir));
+      rss = new RssSampler(child.pid!);
       const soak = { connections: HEARTBEAT_CONNECTIONS, devices: o.soakDevices };
       await runLoadProcess(loadSpec(base, 'heartbeat', { ...soak, amount: o.soakDevices }));
       rss.window();

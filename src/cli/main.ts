@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `iclockd` command. Setup commands (migrate, keys) work on the database directly.
+import { resolve as resolvePath } from 'node:path';
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { SUMMARY_COLUMNS, summaryCsv } from '../attendance/service.js';
 import { ROLES, type Role } from '../auth/apiKeys.js';
 import type { Device, DeviceState } from '../devices/registry.js';
 import { COMMAND_KINDS } from '../devices/service.js';
-import { FULL as FULL_BENCH, QUICK as QUICK_BENCH } from '../bench/fleet.js';
+import { FULL as FULL_BENCH, QUICK as QUICK_BENCH, SCENARIOS, type ScenarioName } from '../bench/fleet.js';
 import { runBench } from '../bench/run.js';
 import { formatCaptureFile } from '../replay/capture.js';
 import { exportArchive } from '../replay/export.js';
@@ -533,8 +534,10 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
     .option('--attendance', 'also the attendance recompute (employees x days of check-ins)')
     .option('--employees <n>', 'employees for the attendance recompute', '1000')
     .option('--days <n>', 'days of check-ins for the attendance recompute', '30')
+    .option('--only <names>', 'only these scenarios, comma-separated')
+    .option('--profile <dir>', 'write a CPU profile of the server process into this directory')
     .option('--out <file>', 'JSON results', 'bench/results/latest.json')
-    .action(async (opts: { quick?: boolean; seconds?: string; soakSeconds?: string; heartbeatDevices?: string; soakDevices?: string; attendance?: boolean; employees: string; days: string; out: string }) => {
+    .action(async (opts: { only?: string; profile?: string; quick?: boolean; seconds?: string; soakSeconds?: string; heartbeatDevices?: string; soakDevices?: string; attendance?: boolean; employees: string; days: string; out: string }) => {
       const number = (name: string, v: string | undefined, fallback: number, min: number) => {
         if (v === undefined) return fallback;
         const n = Number(v);
@@ -548,7 +551,11 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
         soakSeconds: number('soak-seconds', opts.soakSeconds, base.soakSeconds, 0.5),
         heartbeatDevices: Math.round(number('heartbeat-devices', opts.heartbeatDevices, base.heartbeatDevices, 1)),
         soakDevices: Math.round(number('soak-devices', opts.soakDevices, base.soakDevices, 1)),
+        only: opts.only ? (opts.only.split(',').map((x) => x.trim()) as ScenarioName[]) : undefined,
+        profileDir: opts.profile ? resolvePath(opts.profile) : undefined,
       };
+      const unknown = (fleet.only ?? []).filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+      if (unknown.length) throw new AppError('validation_error', `--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
       const attendance = opts.attendance ? { employees: Math.round(number('employees', opts.employees, 1000, 1)), days: Math.round(number('days', opts.days, 30, 1)) } : undefined;
       await runBench({ fleet, out: opts.out, mysqlUrl: env.MYSQL_URL || undefined, attendance }, io.out);
     });

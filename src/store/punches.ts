@@ -1,6 +1,7 @@
 // punches and checkins: the only place that reads or writes them.
 import type { Knex } from 'knex';
 import { type Listed, type Window, listPaged } from './list.js';
+import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 
 export type LogType = 'IN' | 'OUT' | 'AUTO';
@@ -122,15 +123,10 @@ export const punchKeyString = (k: PunchKey) => `${k.deviceSerial}\u0000${k.devic
 
 const CHUNK = 300;
 
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
 
 export async function findPunchesByKeys(knex: Knex, keys: PunchKey[]): Promise<Map<string, StoredPunch>> {
   const found = new Map<string, StoredPunch>();
-  for (const part of chunks(keys)) {
+  for (const part of chunks(keys, CHUNK)) {
     const rows = (await knex('punches').whereIn(
       ['device_serial', 'device_user_id', 'local_time'],
       part.map((k) => [k.deviceSerial, k.deviceUserId, k.localTime]),
@@ -142,7 +138,7 @@ export async function findPunchesByKeys(knex: Knex, keys: PunchKey[]): Promise<M
 
 /** Plain inserts: a unique violation means another writer got there first, and the caller retries. */
 export async function insertPunches(trx: Knex.Transaction, punches: NewPunch[]): Promise<void> {
-  for (const part of chunks(punches)) await trx('punches').insert(part.map(punchToRow));
+  for (const part of chunks(punches, CHUNK)) await trx('punches').insert(part.map(punchToRow));
 }
 
 export async function findPunch(knex: Knex, id: number): Promise<StoredPunch | null> {
@@ -251,7 +247,7 @@ export const checkinKeyString = (k: CheckinKey) => `${k.employeeId}\u0000${toDbI
 
 export async function findCheckinsByKeys(knex: Knex, keys: CheckinKey[]): Promise<Map<string, Checkin>> {
   const found = new Map<string, Checkin>();
-  for (const part of chunks(keys)) {
+  for (const part of chunks(keys, CHUNK)) {
     const rows = (await knex('checkins').whereIn(
       ['employee_id', 'time', 'log_type'],
       part.map((k) => [k.employeeId, toDbInstant(k.time), k.logType]),
@@ -264,7 +260,7 @@ export async function findCheckinsByKeys(knex: Knex, keys: CheckinKey[]): Promis
 /** Inserts check-ins and returns them with their ids, by name. */
 export async function insertCheckins(trx: Knex.Transaction, checkins: NewCheckin[]): Promise<Map<string, Checkin>> {
   const byName = new Map<string, Checkin>();
-  for (const part of chunks(checkins)) {
+  for (const part of chunks(checkins, CHUNK)) {
     await trx('checkins').insert(
       part.map((c) => ({
         name: c.name,
@@ -286,7 +282,7 @@ export async function insertCheckins(trx: Knex.Transaction, checkins: NewCheckin
 
 export async function findCheckinsByIds(knex: Knex, ids: number[]): Promise<Map<number, Checkin>> {
   const found = new Map<number, Checkin>();
-  for (const part of chunks([...new Set(ids)])) {
+  for (const part of chunks([...new Set(ids)], CHUNK)) {
     for (const r of (await knex('checkins').whereIn('id', part)) as CheckinRow[]) found.set(Number(r.id), checkinFromRow(r));
   }
   return found;

@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { AttendanceStatus, HoursBasis, InOutMode, ShiftRules } from '../attendance/engine.js';
 import { type Listed, type Window, listPaged } from './list.js';
+import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 
 export interface ShiftType extends ShiftRules {
@@ -104,6 +105,13 @@ export async function findShiftTypesByIds(knex: Knex, ids: number[]): Promise<Ma
   return found;
 }
 
+export async function findShiftTypesByNames(knex: Knex, names: string[]): Promise<Map<string, ShiftType>> {
+  const found = new Map<string, ShiftType>();
+  if (names.length === 0) return found;
+  for (const r of (await knex('shift_types').whereIn('name', [...new Set(names)])) as ShiftRow[]) found.set(r.name, shiftFromRow(r));
+  return found;
+}
+
 export function listShiftTypes(knex: Knex, window: Window): Promise<Listed<ShiftType>> {
   return listPaged(knex('shift_types').select('*'), window, [{ column: 'name', order: 'asc' }], shiftFromRow);
 }
@@ -161,14 +169,19 @@ export async function deleteAssignment(knex: Knex, id: number): Promise<boolean>
   return (await knex('shift_assignments').where({ id }).del()) > 0;
 }
 
-/** Active assignments of an employee touching [from, to] (dates). */
-export async function assignmentsCovering(knex: Knex, employeeId: number, from: string, to: string): Promise<ShiftAssignment[]> {
-  const rows = (await knex('shift_assignments')
-    .where({ employee_id: employeeId, status: 'Active' })
-    .where('start_date', '<=', to)
-    .where((w) => w.whereNull('end_date').orWhere('end_date', '>=', from))
-    .orderBy('start_date', 'desc')) as AssignmentRow[];
-  return rows.map(assignmentFromRow);
+/** Active assignments of these employees overlapping [from, to], newest start first, by employee. */
+export async function assignmentsCoveringMany(knex: Knex, employeeIds: number[], from: string, to: string): Promise<Map<number, ShiftAssignment[]>> {
+  const found = new Map<number, ShiftAssignment[]>();
+  for (const ids of chunks([...new Set(employeeIds)], 500)) {
+    const rows = (await knex('shift_assignments')
+      .whereIn('employee_id', ids)
+      .where({ status: 'Active' })
+      .where('start_date', '<=', to)
+      .where((w) => w.whereNull('end_date').orWhere('end_date', '>=', from))
+      .orderBy('start_date', 'desc')) as AssignmentRow[];
+    for (const a of rows.map(assignmentFromRow)) found.set(a.employeeId, [...(found.get(a.employeeId) ?? []), a]);
+  }
+  return found;
 }
 
 export function listAssignments(knex: Knex, filter: { employeeId?: number; shiftTypeId?: number }, window: Window): Promise<Listed<ShiftAssignment>> {
@@ -193,6 +206,18 @@ export async function holidaysOf(knex: Knex, list: string): Promise<{ date: stri
 export async function isHoliday(knex: Knex, list: string | null, date: string): Promise<boolean> {
   if (!list) return false;
   return (await knex('holidays').where({ holiday_list: list, holiday_date: date }).first('id')) !== undefined;
+}
+
+/** Which of these (list, date) pairs are holidays: keys `list\u0000date`. */
+export async function holidaysAmong(knex: Knex, pairs: { list: string; date: string }[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (pairs.length === 0) return found;
+  const rows = (await knex('holidays')
+    .whereIn('holiday_list', [...new Set(pairs.map((p) => p.list))])
+    .whereIn('holiday_date', [...new Set(pairs.map((p) => p.date))])
+    .select('holiday_list', 'holiday_date')) as { holiday_list: string; holiday_date: string }[];
+  for (const r of rows) found.add(`${r.holiday_list}\u0000${r.holiday_date}`);
+  return found;
 }
 
 export async function holidayListNames(knex: Knex): Promise<string[]> {
@@ -256,6 +281,22 @@ export async function findAttendance(knex: Knex, employeeId: number, date: strin
   return row ? attendanceFromRow(row) : null;
 }
 
+/** The records of these employee-days, keyed `employeeId\u0000date`. */
+export async function findAttendanceMany(knex: Knex, keys: { employeeId: number; date: string }[]): Promise<Map<string, AttendanceRecord>> {
+  const found = new Map<string, AttendanceRecord>();
+  const wanted = new Set(keys.map((k) => `${k.employeeId}\u0000${k.date}`));
+  for (const part of chunks(keys, 500)) {
+    const rows = (await knex('attendance')
+      .whereIn('employee_id', [...new Set(part.map((k) => k.employeeId))])
+      .whereIn('attendance_date', [...new Set(part.map((k) => k.date))])) as AttendanceRow[];
+    for (const a of rows.map(attendanceFromRow)) {
+      const key = `${a.employeeId}\u0000${a.date}`;
+      if (wanted.has(key)) found.set(key, a);
+    }
+  }
+  return found;
+}
+
 export type AttendanceFields = Omit<AttendanceRecord, 'id' | 'name'>;
 
 function attendanceToRow(a: AttendanceFields): Record<string, unknown> {
@@ -279,13 +320,35 @@ export async function insertAttendance(knex: Knex, name: string, a: AttendanceFi
   return (await findAttendance(knex, a.employeeId, a.date))!;
 }
 
+/** New records (names already taken from the series), in one statement; returns them with their ids, by name. */
+export async function insertAttendanceMany(knex: Knex, records: { name: string; fields: AttendanceFields }[], at: Date): Promise<Map<string, AttendanceRecord>> {
+  const found = new Map<string, AttendanceRecord>();
+  for (const part of chunks(records, 200)) {
+    await knex('attendance').insert(part.map((r) => ({ name: r.name, ...attendanceToRow(r.fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) })));
+    const rows = (await knex('attendance').whereIn('name', part.map((r) => r.name))) as AttendanceRow[];
+    for (const a of rows.map(attendanceFromRow)) found.set(a.name, a);
+  }
+  return found;
+}
+
 export async function updateAttendance(knex: Knex, id: number, a: AttendanceFields, at: Date): Promise<void> {
   await knex('attendance').where({ id }).update({ ...attendanceToRow(a), updated_at: toDbInstant(at) });
 }
 
-/** Points check-ins at the attendance record (and shift) they were counted in. */
-export async function linkCheckins(knex: Knex, checkinIds: number[], attendanceId: number, shiftType: string): Promise<void> {
-  if (checkinIds.length) await knex('checkins').whereIn('id', checkinIds).update({ attendance_id: attendanceId, shift_type: shiftType });
+/** Points each check-in at its record and shift, for many records at once (one statement per 500 check-ins). */
+export async function linkCheckinsMany(knex: Knex, links: Map<number, { attendanceId: number; shiftType: string }>): Promise<void> {
+  for (const part of chunks([...links.entries()], 500)) {
+    const ids = part.map(([id]) => id);
+    const attendance = part.flatMap(([id, l]) => [id, l.attendanceId]);
+    const shift = part.flatMap(([id, l]) => [id, l.shiftType]);
+    const cases = part.map(() => 'WHEN ? THEN ?').join(' ');
+    await knex('checkins')
+      .whereIn('id', ids)
+      .update({
+        attendance_id: knex.raw(`CASE id ${cases} END`, attendance),
+        shift_type: knex.raw(`CASE id ${cases} END`, shift),
+      });
+  }
 }
 
 export interface AttendanceFilter {
@@ -304,14 +367,36 @@ export function listAttendance(knex: Knex, filter: AttendanceFilter, window: Win
   return listPaged(q, window, [{ column: 'attendance_date', order: 'asc' }, { column: 'employee_id', order: 'asc' }], attendanceFromRow);
 }
 
-/** Check-ins of an employee between two instants (inclusive), for recomputing a shift. */
-export async function checkinsBetween(knex: Knex, employeeId: number, from: Date, to: Date): Promise<{ id: number; time: Date; logType: 'IN' | 'OUT' | 'AUTO'; skip: boolean }[]> {
-  const rows = (await knex('checkins')
-    .where({ employee_id: employeeId })
-    .whereBetween('time', [toDbInstant(from), toDbInstant(to)])
-    .orderBy('time')
-    .select('id', 'time', 'log_type', 'skip_auto_attendance')) as { id: number; time: string; log_type: 'IN' | 'OUT' | 'AUTO'; skip_auto_attendance: number | boolean }[];
-  return rows.map((r) => ({ id: Number(r.id), time: fromDbInstant(r.time), logType: r.log_type, skip: Boolean(r.skip_auto_attendance) }));
+/** Check-ins of these employees in [from, to], oldest first, by employee; with the record each is counted in. */
+export async function checkinsOfEmployeesBetween(
+  knex: Knex,
+  employeeIds: number[],
+  from: Date,
+  to: Date,
+): Promise<Map<number, { id: number; time: Date; logType: 'IN' | 'OUT' | 'AUTO'; skip: boolean; attendanceId: number | null; shiftType: string | null }[]>> {
+  const found = new Map<number, { id: number; time: Date; logType: 'IN' | 'OUT' | 'AUTO'; skip: boolean; attendanceId: number | null; shiftType: string | null }[]>();
+  for (const ids of chunks([...new Set(employeeIds)], 500)) {
+    const rows = (await knex('checkins')
+      .whereIn('employee_id', ids)
+      .whereBetween('time', [toDbInstant(from), toDbInstant(to)])
+      .orderBy('time')
+      .orderBy('id')
+      .select('id', 'employee_id', 'time', 'log_type', 'skip_auto_attendance', 'attendance_id', 'shift_type')) as {
+      id: number;
+      employee_id: number;
+      time: string;
+      log_type: 'IN' | 'OUT' | 'AUTO';
+      skip_auto_attendance: number | boolean;
+      attendance_id: number | null;
+      shift_type: string | null;
+    }[];
+    for (const r of rows) {
+      const list = found.get(Number(r.employee_id)) ?? [];
+      list.push({ id: Number(r.id), time: fromDbInstant(r.time), logType: r.log_type, skip: Boolean(r.skip_auto_attendance), attendanceId: r.attendance_id === null ? null : Number(r.attendance_id), shiftType: r.shift_type });
+      found.set(Number(r.employee_id), list);
+    }
+  }
+  return found;
 }
 
 /** Open (not finalized) records whose shift window closed before `before`. */
@@ -387,3 +472,4 @@ export async function summarizeAttendance(knex: Knex, from: string, to: string, 
     workingHours: Math.round(Number(r.hours ?? 0) * 100) / 100,
   }));
 }
+
