@@ -2,7 +2,7 @@
 // Environment variables win over the file, so a deployment can override one value.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { IANAZone } from 'luxon';
+import { isKnownZone } from './pipeline/time.js';
 import { z } from 'zod';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -47,6 +47,22 @@ export interface Config {
   finalizeMaxWaitHours: number;
   /** Days back the first absence pass after a start looks at. */
   absentLookbackDays: number;
+  /** Run the outbox delivery worker in `serve` (off: this process only stores, others deliver). */
+  outboxWorker: boolean;
+  /** Outbox rows one process sends at once. */
+  outboxConcurrency: number;
+  /** Milliseconds between looks at the outbox when there was nothing to send. */
+  outboxPollMs: number;
+  /** Milliseconds a forwarding request may take before it counts as a timeout (and is retried). */
+  outboxTimeoutMs: number;
+  /** First retry delay in milliseconds; doubles with each try, with jitter. */
+  outboxBackoffMs: number;
+  /** Longest retry delay in milliseconds. */
+  outboxBackoffMaxMs: number;
+  /** Tries after which a row that keeps failing is dead. */
+  outboxMaxTries: number;
+  /** Hours after which a row that keeps failing is dead. */
+  outboxMaxAgeHours: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/iclockd.sqlite';
@@ -77,7 +93,7 @@ const FIELDS = {
   },
   timeZone: {
     env: 'ICLOCKD_TZ',
-    schema: z.string().refine((v) => IANAZone.isValidZone(v), {
+    schema: z.string().refine((v) => isKnownZone(v), {
       message: 'must be an IANA time zone name such as Asia/Riyadh or UTC',
     }),
   },
@@ -145,6 +161,40 @@ const FIELDS = {
     env: 'ICLOCKD_ABSENT_LOOKBACK_DAYS',
     schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(366, 'must be at most 366'),
   },
+  outboxWorker: {
+    env: 'ICLOCKD_OUTBOX_WORKER',
+    schema: z
+      .preprocess((v) => (typeof v === 'boolean' ? String(v) : v), z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1 or 0' }))
+      .transform((v) => v === '1' || v === 'true' || v === 'yes'),
+  },
+  outboxConcurrency: {
+    env: 'ICLOCKD_OUTBOX_CONCURRENCY',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more').max(256, 'must be at most 256'),
+  },
+  outboxPollMs: {
+    env: 'ICLOCKD_OUTBOX_POLL_MS',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+  },
+  outboxTimeoutMs: {
+    env: 'ICLOCKD_OUTBOX_TIMEOUT_MS',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+  },
+  outboxBackoffMs: {
+    env: 'ICLOCKD_OUTBOX_BACKOFF_MS',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+  },
+  outboxBackoffMaxMs: {
+    env: 'ICLOCKD_OUTBOX_BACKOFF_MAX_MS',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+  },
+  outboxMaxTries: {
+    env: 'ICLOCKD_OUTBOX_MAX_TRIES',
+    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+  },
+  outboxMaxAgeHours: {
+    env: 'ICLOCKD_OUTBOX_MAX_AGE_HOURS',
+    schema: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 or more'),
+  },
 } as const satisfies Record<keyof Config, { env: string; schema: z.ZodType }>;
 
 function defaults(): Config {
@@ -168,6 +218,14 @@ function defaults(): Config {
     defaultShift: null,
     finalizeMaxWaitHours: 24,
     absentLookbackDays: 7,
+    outboxWorker: true,
+    outboxConcurrency: 4,
+    outboxPollMs: 1000,
+    outboxTimeoutMs: 10_000,
+    outboxBackoffMs: 5000,
+    outboxBackoffMaxMs: 3_600_000,
+    outboxMaxTries: 30,
+    outboxMaxAgeHours: 72,
   };
 }
 

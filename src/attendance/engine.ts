@@ -64,18 +64,24 @@ function parseTime(hhmm: string): { hour: number; minute: number; second: number
 
 /** The shift that starts on `date` (local, in `zone`), with its margins. */
 export function shiftWindowOn(rules: ShiftRules, date: string, zone: string): ShiftWindow {
-  const day = DateTime.fromISO(date, { zone });
-  const start = day.set(parseTime(rules.startTime));
-  let end = day.set(parseTime(rules.endTime));
-  if (end <= start) end = end.plus({ days: 1 });
-  return {
-    date,
-    start: start.toJSDate(),
-    end: end.toJSDate(),
-    actualStart: start.minus({ minutes: rules.beginCheckInBeforeShiftStartTime }).toJSDate(),
-    actualEnd: end.plus({ minutes: rules.allowCheckOutAfterShiftEndTime }).toJSDate(),
-  };
+  // Memoized: every check-in asks for four of these, and zone arithmetic is the costly part.
+  const key = `${zone}|${date}|${rules.startTime}|${rules.endTime}|${rules.beginCheckInBeforeShiftStartTime}|${rules.allowCheckOutAfterShiftEndTime}`;
+  let w = windowCache.get(key);
+  if (!w) {
+    const day = DateTime.fromISO(date, { zone });
+    const start = day.set(parseTime(rules.startTime));
+    let end = day.set(parseTime(rules.endTime));
+    if (end <= start) end = end.plus({ days: 1 });
+    w = [start.toMillis(), end.toMillis(), start.minus({ minutes: rules.beginCheckInBeforeShiftStartTime }).toMillis(), end.plus({ minutes: rules.allowCheckOutAfterShiftEndTime }).toMillis()];
+    if (windowCache.size >= WINDOW_CACHE_SIZE) windowCache.clear();
+    windowCache.set(key, w);
+  }
+  // Fresh objects: callers adjust windows in place.
+  return { date, start: new Date(w[0]), end: new Date(w[1]), actualStart: new Date(w[2]), actualEnd: new Date(w[3]) };
 }
+
+const WINDOW_CACHE_SIZE = 50_000;
+const windowCache = new Map<string, [number, number, number, number]>();
 
 /**
  * The shift whose actual window holds `instant`, or null (a check-in outside every window
@@ -84,8 +90,8 @@ export function shiftWindowOn(rules: ShiftRules, date: string, zone: string): Sh
  * previous one's end, and the previous one's actual end to the next one's actual start.
  */
 export function shiftWindowFor(rules: ShiftRules, instant: Date, zone: string): ShiftWindow | null {
-  const local = DateTime.fromJSDate(instant, { zone }).startOf('day');
-  const windows = [-2, -1, 0, 1].map((d) => shiftWindowOn(rules, local.plus({ days: d }).toISODate()!, zone));
+  const today = DateTime.fromJSDate(instant, { zone }).toISODate()!;
+  const windows = [-2, -1, 0, 1].map((d) => shiftWindowOn(rules, addDays(today, d), zone));
   for (let i = 1; i < windows.length; i++) {
     const prev = windows[i - 1]!;
     const next = windows[i]!;
@@ -99,6 +105,13 @@ export function shiftWindowFor(rules: ShiftRules, instant: Date, zone: string): 
     if (w.actualStart.getTime() <= t && t <= w.actualEnd.getTime()) return w;
   }
   return null;
+}
+
+/** A calendar date plus whole days, YYYY-MM-DD (no zone: dates are labels here). */
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }
 
 const hoursBetween = (a: Date, b: Date) => (b.getTime() - a.getTime()) / 3_600_000;

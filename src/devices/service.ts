@@ -1,6 +1,6 @@
 // What operators do with devices: approve (which ingests what was held in quarantine, in
 // arrival order), block, set zone/site/alias, and queue commands.
-import { IANAZone } from 'luxon';
+import { isKnownZone } from '../pipeline/time.js';
 import { commands as build } from '../../protocol/index.js';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
@@ -208,7 +208,7 @@ export class DeviceService {
       else bad.push('site');
     }
     if (input.time_zone !== undefined) {
-      if (input.time_zone === null || (typeof input.time_zone === 'string' && IANAZone.isValidZone(input.time_zone))) change.timeZone = input.time_zone as string | null;
+      if (input.time_zone === null || (typeof input.time_zone === 'string' && isKnownZone(input.time_zone))) change.timeZone = input.time_zone as string | null;
       else bad.push('time_zone');
     }
     if (input.push_generation !== undefined) {

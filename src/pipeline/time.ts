@@ -77,17 +77,32 @@ export function parseTimestamp(raw: string, zone: string): ParsedTimestamp {
     minute: Number(m[5]),
     second: Number(m[6] ?? 0),
   };
-  const valid = DateTime.fromObject(wall, { zone: 'UTC' });
   // luxon takes 24:00 as the end of the day; a device never means that.
-  if (wall.year < 1 || wall.hour > 23 || wall.minute > 59 || wall.second > 59 || !valid.isValid) throw new TimestampError(`"${raw}" is not a real date and time`);
+  if (!isRealWallTime(wall)) throw new TimestampError(`"${raw}" is not a real date and time`);
   const localTime = formatWallTime(wall);
   if (m[7] !== undefined) {
     const offset = parseOffset(m[7]);
     const instant = DateTime.fromObject(wall, { zone: FixedOffsetZone.instance(offset) }).toJSDate();
     return { localTime, instant, timeZone: offsetName(offset) };
   }
-  if (!IANAZone.isValidZone(zone)) throw new TimestampError(`unknown time zone ${zone}`);
+  if (!isKnownZone(zone)) throw new TimestampError(`unknown time zone ${zone}`);
   return { localTime, instant: wallToInstant(wall, zone), timeZone: zone };
+}
+
+/** A real calendar date and time of day (no Feb 30, no 24:00), by arithmetic: this runs for every punch. */
+function isRealWallTime(w: WallTime): boolean {
+  if (w.year < 1 || w.month < 1 || w.month > 12 || w.day < 1 || w.hour > 23 || w.minute > 59 || w.second > 59) return false;
+  const leap = (w.year % 4 === 0 && w.year % 100 !== 0) || w.year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][w.month - 1]!;
+  return w.day <= days;
+}
+
+/**
+ * Whether an IANA zone name is known. luxon caches zone objects, so this is cheap after the
+ * first call; IANAZone.isValidZone builds an Intl formatter every time.
+ */
+export function isKnownZone(zone: string): boolean {
+  return zone !== '' && IANAZone.create(zone).isValid;
 }
 
 /** An instant as wall time in a zone, 'YYYY-MM-DD HH:MM:SS'. */
