@@ -32,6 +32,7 @@ import { PunchIntake } from './pipeline/intake.js';
 import { PunchRecords } from './pipeline/records.js';
 import { SyncLogService } from './pipeline/syncLog.js';
 import type { Database } from './store/db.js';
+import { GroupCommit } from './store/groupCommit.js';
 
 export interface Services {
   config: Config;
@@ -64,8 +65,10 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
   const attendance = new AttendanceRunner(db.knex, config);
   const registry = new DeviceRegistry(db.knex, config, logger);
   const metrics = new Metrics(db.knex, (ms) => registry.devicesSeenSince(ms));
-  const ingest = new IngestService(db.knex, config, () => new Date(), gate, attendance, metrics);
-  const uploads = new DeviceUploads(db.knex, ingest, registry, config, gate);
+  // One connection on SQLite; on MySQL a few batches commit at once and the pool keeps room for reads.
+  const commits = new GroupCommit(db.knex, db.dialect === 'sqlite' ? 1 : 4);
+  const ingest = new IngestService(db.knex, config, () => new Date(), gate, attendance, metrics, commits);
+  const uploads = new DeviceUploads(db.knex, ingest, registry, config, gate, commits);
   const commands = new CommandQueue(db.knex, logger);
   const reconciler = new Reconciler(db.knex, commands, logger, config);
   return {

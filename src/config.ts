@@ -212,7 +212,7 @@ function defaults(): Config {
     storeTemplates: false,
     archiveDays: 30,
     clockDriftSeconds: 300,
-    ingestConcurrency: 8,
+    ingestConcurrency: 64,
     ingestQueue: 200,
     reconcileAt: '03:00',
     defaultShift: null,

@@ -19,6 +19,7 @@ import {
   uploadKind,
 } from '../../protocol/index.js';
 import type { IngestGate } from '../pipeline/gate.js';
+import type { GroupCommit } from '../store/groupCommit.js';
 import type { IngestResult, IngestService } from '../pipeline/ingest.js';
 import { type Punch, logTypeOfPunchState } from '../pipeline/punch.js';
 import { TimestampError, parseTimestamp } from '../pipeline/time.js';
@@ -85,6 +86,7 @@ export class DeviceUploads {
     private readonly registry: DeviceRegistry,
     private readonly settings: { storeTemplates: boolean },
     private readonly gate: IngestGate,
+    private readonly commits: GroupCommit,
   ) {}
 
   /** A live upload. A pending device's upload is archived whole (quarantine) and acknowledged. */
@@ -107,7 +109,7 @@ export class DeviceUploads {
       if (now?.state === 'approved') await this.replayArchived(now, { outcome: 'quarantined' });
       return { ...preview, archiveId, outcome: 'quarantined', created: 0, duplicate: 0 };
     }
-    const result = await this.gate.run(() => transactionWithRetry(this.knex, async (trx) => {
+    const result = await this.gate.run(() => this.commits.run(async (trx) => {
       const processed = await this.process(trx, device, req);
       const archiveId = await archiveRequest(trx, {
         deviceSerial: device.serial,

@@ -25,6 +25,7 @@ import { seriesName, takeSeriesNumbers } from '../store/series.js';
 import { transactionWithRetry } from '../store/transaction.js';
 import type { AttendanceRunner } from '../attendance/runner.js';
 import type { Metrics } from '../metrics.js';
+import type { GroupCommit } from '../store/groupCommit.js';
 import type { IngestGate } from './gate.js';
 import type { Punch } from './punch.js';
 
@@ -90,6 +91,7 @@ export class IngestService {
     private readonly gate?: IngestGate,
     private readonly attendance?: AttendanceRunner,
     private readonly metrics?: Metrics,
+    private readonly commits?: GroupCommit,
   ) {}
 
   /** Punches a channel could not even read (bad fields, unreadable lines). */
@@ -114,7 +116,8 @@ export class IngestService {
   /** Stores punches idempotently and creates their check-ins; one result per punch, in order. */
   ingest(punches: Punch[]): Promise<IngestResult[]> {
     if (punches.length === 0) return Promise.resolve([]);
-    const store = () => transactionWithRetry(this.knex, (trx) => this.ingestWithin(trx, punches));
+    const work = (trx: Knex.Transaction) => this.ingestWithin(trx, punches);
+    const store = () => (this.commits ? this.commits.run(work) : transactionWithRetry(this.knex, work));
     return this.gate ? this.gate.run(store) : store();
   }
 
