@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_core_tables.js';
 import * as m002 from './002_device_channel.js';
 import * as m003 from './003_holidays.js';
+import * as m004 from './004_outbox.js';
 
 interface Migration {
   name: string;
@@ -16,6 +17,7 @@ export const migrations: Migration[] = [
   { name: '001_core_tables', ...m001 },
   { name: '002_device_channel', ...m002 },
   { name: '003_holidays', ...m003 },
+  { name: '004_outbox', ...m004 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

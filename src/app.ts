@@ -22,9 +22,11 @@ import { healthRoutes } from './http/health.js';
 import { iclockRoutes } from './http/iclock.js';
 import { keyRoutes } from './http/keys.js';
 import { shiftRoutes } from './http/shifts.js';
+import { outboxRoutes } from './http/outbox.js';
 import { errorHandler, requestLog } from './http/middleware.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { OutboxService } from './outbox/service.js';
 import { DeviceLookup } from './pipeline/deviceLookup.js';
 import { IngestGate } from './pipeline/gate.js';
 import { IngestService } from './pipeline/ingest.js';
@@ -57,6 +59,7 @@ export interface Services {
   reconciler: Reconciler;
   deviceService: DeviceService;
   retention: ArchiveRetention;
+  outbox: OutboxService;
 }
 
 export function createServices(config: Config, db: Database, logger: Logger): Services {
@@ -71,6 +74,9 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
   const uploads = new DeviceUploads(db.knex, ingest, registry, config, gate, commits);
   const commands = new CommandQueue(db.knex, logger);
   const reconciler = new Reconciler(db.knex, commands, logger, config);
+  // Every check-in created writes its outbox rows in its own transaction.
+  const outbox = new OutboxService(db.knex, config, logger, metrics);
+  ingest.useCheckinSink(outbox);
   return {
     config,
     logger,
@@ -81,7 +87,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     intake: new PunchIntake(devices, config.timeZone),
     ingest,
     records: new PunchRecords(db.knex),
-    employees: new EmployeeService(db.knex, ingest),
+    employees: new EmployeeService(db.knex, ingest, undefined, outbox),
     syncLog: new SyncLogService(db.knex),
     gate,
     metrics,
@@ -94,6 +100,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     reconciler,
     deviceService: new DeviceService(registry, uploads, commands, db.knex, config, reconciler),
     retention: new ArchiveRetention(db.knex, config.archiveDays, logger),
+    outbox,
   };
 }
 
@@ -107,6 +114,7 @@ export function createRouters(s: Services): Router[] {
     adminRoutes({ ...common, employees: s.employees, ingest: s.ingest, records: s.records, syncLog: s.syncLog, devices: s.devices }),
     deviceRoutes(s.apiKeys, s.deviceService, s.config.maxBodyBytes, s.config.timeZone),
     shiftRoutes(s.apiKeys, s.shifts, s.config.maxBodyBytes),
+    outboxRoutes(s.apiKeys, s.outbox, s.config.maxBodyBytes),
     iclockRoutes({
       registry: s.registry,
       uploads: s.uploads,

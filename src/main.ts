@@ -30,7 +30,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   services.retention.start();
   services.reconciler.start();
   services.finalizer.start();
+  if (config.outboxWorker) services.outbox.start();
   const server = await listen(createApp(services), config.port, config.host).catch(async (err: unknown) => {
+    await services.outbox.stop();
     await closeDatabase(db);
     throw err;
   });
@@ -49,6 +51,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         services.retention.stop();
         services.reconciler.stop();
         services.finalizer.stop();
+        // In-flight deliveries finish and are recorded before the pool closes.
+        await services.outbox.stop();
         await services.registry.stop();
         await closeDatabase(db);
         logger.info('iclockd stopped');

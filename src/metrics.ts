@@ -2,6 +2,8 @@
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { countCommandsByState } from './store/commands.js';
+import { countUndelivered } from './store/outbox.js';
+import { listTargets } from './store/targets.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -9,6 +11,10 @@ export class Metrics {
   readonly punches: Counter<'source' | 'outcome'>;
   readonly ingestSeconds: Histogram<'source'>;
   readonly dbQueries: Counter;
+  readonly outboxAttempts: Counter<'target' | 'outcome'>;
+  readonly outboxFailures: Counter<'target' | 'reason'>;
+  readonly outboxLatency: Histogram<'target'>;
+  readonly outboxRequestSeconds: Histogram<'target'>;
 
   constructor(knex: Knex, devicesSeenSince: (ms: number) => number, withDefaults = true) {
     const registers = [this.registry];
@@ -51,6 +57,53 @@ export class Metrics {
       async collect() {
         this.reset();
         for (const [state, n] of Object.entries(await countCommandsByState(knex).catch(() => ({})))) this.set({ state }, n);
+      },
+    });
+    this.outboxAttempts = new Counter({
+      name: 'iclockd_outbox_attempts_total',
+      help: 'Forwarding attempts by target and outcome (delivered, retry, rejected, dead, config_error)',
+      labelNames: ['target', 'outcome'],
+      registers,
+    });
+    this.outboxFailures = new Counter({
+      name: 'iclockd_outbox_failures_total',
+      help: 'Failed forwarding attempts by target and reason (timeout, network, http_503, employee_not_found, auth, …)',
+      labelNames: ['target', 'reason'],
+      registers,
+    });
+    this.outboxLatency = new Histogram({
+      name: 'iclockd_outbox_delivery_latency_seconds',
+      help: 'Time from a check-in being stored to the target having it',
+      labelNames: ['target'],
+      buckets: [1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
+      registers,
+    });
+    this.outboxRequestSeconds = new Histogram({
+      name: 'iclockd_outbox_request_duration_seconds',
+      help: 'Duration of one forwarding request',
+      labelNames: ['target'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    new Gauge({
+      name: 'iclockd_outbox_rows',
+      help: 'Outbox rows not delivered, by target and state (pending, rejected, dead)',
+      labelNames: ['target', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        const names = new Map((await listTargets(knex).catch(() => [])).map((t) => [t.id, t.name]));
+        for (const c of await countUndelivered(knex).catch(() => [])) this.set({ target: names.get(c.targetId) ?? String(c.targetId), state: c.state }, c.n);
+      },
+    });
+    new Gauge({
+      name: 'iclockd_outbox_target_up',
+      help: 'Forwarding targets: 1 delivering, 0 paused by an operator or because the target refused the credentials (state error)',
+      labelNames: ['target', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const t of await listTargets(knex).catch(() => [])) this.set({ target: t.name, state: t.state }, t.state === 'active' ? 1 : 0);
       },
     });
     new Gauge({

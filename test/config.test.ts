@@ -61,6 +61,14 @@ describe('config', () => {
       ICLOCKD_DEFAULT_SHIFT: 'General',
       ICLOCKD_FINALIZE_MAX_WAIT_HOURS: '6',
       ICLOCKD_ABSENT_LOOKBACK_DAYS: '3',
+      ICLOCKD_OUTBOX_WORKER: '0',
+      ICLOCKD_OUTBOX_CONCURRENCY: '2',
+      ICLOCKD_OUTBOX_POLL_MS: '250',
+      ICLOCKD_OUTBOX_TIMEOUT_MS: '3000',
+      ICLOCKD_OUTBOX_BACKOFF_MS: '100',
+      ICLOCKD_OUTBOX_BACKOFF_MAX_MS: '60000',
+      ICLOCKD_OUTBOX_MAX_TRIES: '5',
+      ICLOCKD_OUTBOX_MAX_AGE_HOURS: '12',
     });
     assert.deepEqual(c, {
       port: 9000,
@@ -82,6 +90,14 @@ describe('config', () => {
       defaultShift: 'General',
       finalizeMaxWaitHours: 6,
       absentLookbackDays: 3,
+      outboxWorker: false,
+      outboxConcurrency: 2,
+      outboxPollMs: 250,
+      outboxTimeoutMs: 3000,
+      outboxBackoffMs: 100,
+      outboxBackoffMaxMs: 60000,
+      outboxMaxTries: 5,
+      outboxMaxAgeHours: 12,
     });
   });
 

@@ -26,6 +26,7 @@ import { serve } from '../main.js';
 import { createLogger } from '../log.js';
 import { dayRange } from '../pipeline/time.js';
 import { formatImportReport, importEmployees, readEmployeeCsv } from './employeesImport.js';
+import { registerForwardingCommands } from './outbox.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../store/db.js';
 import { VERSION } from '../version.js';
 
@@ -559,6 +560,8 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
       const attendance = opts.attendance ? { employees: Math.round(number('employees', opts.employees, 1000, 1)), days: Math.round(number('days', opts.days, 30, 1)) } : undefined;
       await runBench({ fleet, out: opts.out, mysqlUrl: env.MYSQL_URL || undefined, attendance }, io.out);
     });
+
+  registerForwardingCommands(program, { out: io.out, err: io.err, withServices: (work) => withServices(config(), work), table });
 
   program
     .command('reprocess')

@@ -84,11 +84,17 @@ export function validateEmployeeInput(input: EmployeeInput, partial: boolean): P
   return out;
 }
 
+/** Told of every employee change, inside its transaction (the outbox retries what the change may cure). */
+export interface EmployeeChangeListener {
+  employeeChanged(trx: Knex.Transaction, employee: Employee): Promise<unknown>;
+}
+
 export class EmployeeService {
   constructor(
     private readonly knex: Knex,
     private readonly ingest: IngestService,
     private readonly now: () => Date = () => new Date(),
+    private readonly listener?: EmployeeChangeListener,
   ) {}
 
   /** Creates an employee; returns it and how many waiting punches became check-ins. */
@@ -126,6 +132,8 @@ export class EmployeeService {
       await updateEmployee(trx, current.id, fields, this.now());
       const employee = (await findEmployee(trx, employeeId))!;
       const matchingChanged = site !== current.site || deviceId !== current.attendanceDeviceId || employee.status !== current.status;
+      // Any update counts: the fix may be on the target's side (the employee added there), and saving is the operator's signal.
+      await this.listener?.employeeChanged(trx, employee);
       return { employee, linked: matchingChanged ? await this.ingest.settleWaitingPunches(trx, employee) : 0 };
     });
   }

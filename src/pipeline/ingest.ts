@@ -83,7 +83,15 @@ interface Decision {
   outsideShifts: boolean;
 }
 
+/** Told of every check-in created, inside the transaction that creates it (the outbox). */
+export interface CheckinSink {
+  checkinsCreated(trx: Knex.Transaction, checkins: Checkin[]): Promise<void>;
+}
+
 export class IngestService {
+  /** Told of every check-in created, inside its transaction: the outbox (wired by the composition root). */
+  private sink: CheckinSink | undefined;
+
   constructor(
     private readonly knex: Knex,
     private readonly settings: IngestSettings,
@@ -93,6 +101,10 @@ export class IngestService {
     private readonly metrics?: Metrics,
     private readonly commits?: GroupCommit,
   ) {}
+
+  useCheckinSink(sink: CheckinSink): void {
+    this.sink = sink;
+  }
 
   /** Punches a channel could not even read (bad fields, unreadable lines). */
   countInvalid(source: string, n: number): void {
@@ -234,6 +246,8 @@ export class IngestService {
       }));
       const byName = await insertCheckins(trx, news);
       created = new Map(news.map((c) => [checkinKeyString(c), byName.get(c.name)!]));
+      // Every check-in, new punch or settled waiting one, passes here: its outbox rows commit with it.
+      await this.sink?.checkinsCreated(trx, [...created.values()]);
     }
     // New check-ins update their employee-shift's attendance in this same transaction.
     const { changed, noShift } = this.attendance ? await this.attendance.afterCheckins(trx, [...created.values()]) : { changed: new Set<number>(), noShift: new Set<number>() };

@@ -24,6 +24,8 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   device_commands: ['id', 'device_serial', 'command', 'state', 'tries', 'return_code', 'result', 'created_by', 'created_at', 'sent_at', 'completed_at'],
   sync_log: ['id', 'channel', 'endpoint', 'device', 'status', 'records_total', 'records_created', 'records_duplicate', 'records_failed', 'error', 'remote_address', 'duration_ms', 'received_at', 'processed_at'],
   api_keys: ['id', 'api_key', 'secret_hash', 'label', 'role', 'created_at', 'last_used_at', 'revoked_at'],
+  outbox_targets: ['id', 'name', 'kind', 'url', 'state', 'state_reason', 'settings', 'secret', 'last_delivered_at', 'last_error', 'last_error_at', 'created_at', 'updated_at'],
+  outbox: ['id', 'target_id', 'event', 'checkin_id', 'employee_id', 'idempotency_key', 'state', 'tries', 'next_attempt_ms', 'claimed_by', 'claim_until_ms', 'failure_reason', 'last_error', 'last_status', 'remote_ref', 'created_at', 'last_attempt_at', 'delivered_at'],
 };
 
 const NOW = '2025-03-30 01:30:00';
@@ -70,7 +72,7 @@ describe(`schema on ${testDialect()}`, () => {
     assert.deepEqual(await migrateToLatest(t.db), []);
     const status = await migrationStatus(t.db);
     assert.deepEqual(status.pending, []);
-    assert.deepEqual(status.applied, ['001_core_tables', '002_device_channel', '003_holidays']);
+    assert.deepEqual(status.applied, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox']);
   });
 
   test('a punch is unique on device serial + device user id + local time', async () => {
@@ -144,8 +146,8 @@ describe(`schema on ${testDialect()}`, () => {
     try {
       await fresh.db.knex.migrate.rollback({ migrationSource }, true);
       assert.equal(await fresh.db.knex.schema.hasTable('punches'), false);
-      assert.deepEqual((await migrationStatus(fresh.db)).pending, ['001_core_tables', '002_device_channel', '003_holidays']);
-      assert.deepEqual(await migrateToLatest(fresh.db), ['001_core_tables', '002_device_channel', '003_holidays']);
+      assert.deepEqual((await migrationStatus(fresh.db)).pending, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox']);
+      assert.deepEqual(await migrateToLatest(fresh.db), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox']);
       assert.equal(await fresh.db.knex.schema.hasTable('punches'), true);
     } finally {
       await fresh.cleanup();

@@ -1,0 +1,99 @@
+// What a delivery is: the event to send, how a target answered, and the HTTP plumbing the
+// senders share (global fetch, a timeout per request, the answer classified once).
+import type { Checkin } from '../store/punches.js';
+import type { Employee } from '../store/employees.js';
+import type { CheckinDevice, OutboxRow } from '../store/outbox.js';
+import type { Target } from '../store/targets.js';
+import { VERSION } from '../version.js';
+
+/** A check-in as it is forwarded: the row, the check-in, its employee (as they are now) and its terminal. */
+export interface CheckinEvent {
+  row: OutboxRow;
+  checkin: Checkin;
+  employee: Employee;
+  device: CheckinDevice | null;
+}
+
+/**
+ * delivered: the target has the record (new, or it already had it) · retry: try again later
+ * (down, overloaded, timeout) · rejected: the target refuses this record for good ·
+ * config_error: the target refuses us (credentials, wrong URL): pause the target, keep the row.
+ */
+export type DeliveryOutcome = 'delivered' | 'retry' | 'rejected' | 'config_error';
+
+export interface DeliveryResult {
+  outcome: DeliveryOutcome;
+  /** Short machine reason: delivered, already_there, employee_not_found, http_503, timeout, … */
+  reason: string;
+  /** HTTP status, when there was an answer. */
+  status: number | null;
+  /** What the target said, in words (for operators). */
+  message: string | null;
+  /** The record's name at the target (ERPNext Employee Checkin name). */
+  remoteRef?: string | null;
+  /** The target asked us to wait this long (Retry-After). */
+  retryAfterMs?: number;
+}
+
+export interface Sender {
+  send(target: Target, event: CheckinEvent, timeoutMs: number): Promise<DeliveryResult>;
+  /** Checks the target answers and accepts our credentials, sending no record. */
+  test(target: Target, timeoutMs: number): Promise<{ ok: boolean; status: number | null; message: string }>;
+}
+
+export interface HttpAnswer {
+  status: number;
+  text: string;
+  headers: Headers;
+}
+
+export const USER_AGENT = `iclockd/${VERSION}`;
+
+/** One request; network errors and timeouts come back as a retry result instead of throwing. */
+export async function request(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  timeoutMs: number,
+): Promise<HttpAnswer | DeliveryResult> {
+  try {
+    const res = await fetch(url, { ...init, headers: { 'user-agent': USER_AGENT, ...init.headers }, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    return { status: res.status, text: await res.text(), headers: res.headers };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+      return { outcome: 'retry', reason: 'timeout', status: null, message: `no answer within ${timeoutMs} ms` };
+    }
+    const detail = e.cause?.code ?? e.cause?.message ?? e.message;
+    return { outcome: 'retry', reason: 'network', status: null, message: `cannot reach ${new URL(url).host}: ${detail}` };
+  }
+}
+
+export function isAnswer(a: HttpAnswer | DeliveryResult): a is HttpAnswer {
+  return 'text' in a;
+}
+
+/** Retry-After in seconds or as an HTTP date, in milliseconds. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const raw = headers.get('retry-after');
+  if (!raw) return undefined;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Answers every target kind treats alike: too many requests, server errors, redirects. */
+export function transientResult(a: HttpAnswer, message: string | null): DeliveryResult | null {
+  if (a.status === 408 || a.status === 429 || a.status >= 500) {
+    return { outcome: 'retry', reason: `http_${a.status}`, status: a.status, message, retryAfterMs: retryAfterMs(a.headers) };
+  }
+  if (a.status >= 300 && a.status < 400) {
+    return { outcome: 'config_error', reason: 'redirect', status: a.status, message: `the URL redirects to ${a.headers.get('location') ?? '?'}; configure the final URL` };
+  }
+  return null;
+}
+
+/** Trims a body for storing and logging. */
+export function excerpt(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
