@@ -212,7 +212,7 @@ export class OutboxService {
     if (await findTarget(this.knex, fields.name)) throw new AppError('conflict', `Target ${fields.name} already exists`);
     try {
       const target = await insertTarget(this.knex, fields, input.paused === true ? 'paused' : 'active', this.now());
-      this.logger.info({ target: target.name, kind: target.kind, url: target.url }, 'outbox: target added');
+      this.logger.info({ target: target.name, kind: target.kind, url: safeUrl(target.url) }, 'outbox: target added');
       return { target, generatedSecret };
     } catch (err) {
       if (await findTarget(this.knex, fields.name)) throw new AppError('conflict', `Target ${fields.name} already exists`);
