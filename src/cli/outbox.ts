@@ -196,6 +196,7 @@ export function registerForwardingCommands(program: Command, ctx: ForwardingCliC
       const chosen = [id !== undefined, Boolean(opts.allDead), Boolean(opts.allRejected)].filter(Boolean).length;
       if (chosen !== 1) throw new AppError('validation_error', 'give one of: an outbox row id, --all-dead, --all-rejected');
       if (id !== undefined) {
+        if (!/^\d+$/.test(id)) throw new AppError('validation_error', `not an outbox row id: ${id}`);
         const entry = await ctx.withServices((s) => s.outbox.retry(Number(id)));
         ctx.out(`row ${entry.row.id} is ${entry.row.state} again; it goes out on the next pass`);
         return;
