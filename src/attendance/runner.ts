@@ -20,7 +20,7 @@ import {
   insertAttendance,
   insertAttendanceMany,
   linkCheckinsMany,
-  updateAttendance,
+  updateAttendanceMany,
 } from '../store/shifts.js';
 import { transactionWithRetry } from '../store/transaction.js';
 import { type ShiftWindow, computeAttendance, shiftWindowFor, shiftWindowOn } from './engine.js';
@@ -169,6 +169,7 @@ export class AttendanceRunner {
 
     const inserts: { item: EmployeeShift; fields: AttendanceFields; checkinIds: number[] }[] = [];
     const links: { item: EmployeeShift; record: AttendanceRecord; checkinIds: number[] }[] = [];
+    const updates: { name: string; fields: AttendanceFields }[] = [];
     for (const item of open) {
       const key = keyOf(item);
       const record = existing.get(key) ?? null;
@@ -198,10 +199,12 @@ export class AttendanceRunner {
         continue;
       }
       const changed = !sameAttendance(record, fields);
-      if (changed) await updateAttendance(trx, record.id, fields, now);
+      if (changed) updates.push({ name: record.name, fields });
       results.set(key, { changed, record: { ...record, ...fields } });
       links.push({ item, record, checkinIds: result.checkinIds });
     }
+
+    await updateAttendanceMany(trx, updates, now);
 
     // New records: names from each year's series, then one insert.
     const named: { name: string; fields: AttendanceFields }[] = [];

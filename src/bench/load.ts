@@ -67,7 +67,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const last = spec.amount === undefined ? Infinity : spec.firstRequest + spec.amount;
   const result = await autocannon({
     url: spec.baseUrl,
-    connections: spec.connections,
+    // autocannon refuses more connections than requests.
+    connections: spec.amount === undefined ? spec.connections : Math.max(1, Math.min(spec.connections, spec.amount)),
     ...(spec.amount === undefined ? { duration: spec.seconds ?? 10 } : { amount: spec.amount }),
     timeout: 30,
     requests: [

@@ -331,8 +331,13 @@ export async function insertAttendanceMany(knex: Knex, records: { name: string; 
   return found;
 }
 
-export async function updateAttendance(knex: Knex, id: number, a: AttendanceFields, at: Date): Promise<void> {
-  await knex('attendance').where({ id }).update({ ...attendanceToRow(a), updated_at: toDbInstant(at) });
+/** Changes many existing records in one statement per 200 (an upsert on employee + date that only ever hits). */
+export async function updateAttendanceMany(knex: Knex, changes: { name: string; fields: AttendanceFields }[], at: Date): Promise<void> {
+  for (const part of chunks(changes, 200)) {
+    const rows = part.map((c) => ({ name: c.name, ...attendanceToRow(c.fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) }));
+    const columns = Object.keys(rows[0]!).filter((k) => k !== 'name' && k !== 'created_at' && k !== 'employee_id' && k !== 'attendance_date');
+    await knex('attendance').insert(rows).onConflict(['employee_id', 'attendance_date']).merge(columns);
+  }
 }
 
 /** Points each check-in at its record and shift, for many records at once (one statement per 500 check-ins). */

@@ -1,23 +1,39 @@
-// `iclockd bench` runs end to end on a tiny input (no timing is asserted).
+// `iclockd bench` runs end to end with tiny durations: every scenario row, its ceiling and ratio,
+// in the table and the JSON file. No timing is asserted.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { SCENARIOS } from '../../src/bench/fleet.js';
+import type { BenchResults } from '../../src/bench/run.js';
 import { runCli } from '../../src/cli/main.js';
 
-test('iclockd bench: a table and a JSON file with the rate, the ceiling and their ratio', async () => {
+test('iclockd bench: every scenario with throughput, ceiling, ratio, target, latency, memory and queries per request', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'iclockd-bench-test-'));
   try {
     const out: string[] = [];
     const env = { ...process.env, MYSQL_URL: '' };
-    const code = await runCli(['bench', '--employees', '3', '--days', '3', '--ceiling-seconds', '0.2', '--out', join(dir, 'r.json')], { out: (l) => out.push(l), err: (l) => out.push(l) }, env);
+    const args = ['bench', '--quick', '--seconds', '0.3', '--soak-seconds', '0.6', '--heartbeat-devices', '20', '--soak-devices', '40', '--attendance', '--employees', '3', '--days', '3', '--out', join(dir, 'r.json')];
+    const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l) }, env);
     assert.equal(code, 0, out.join('\n'));
-    assert.ok(out.some((l) => /^sqlite\s+3\s+9\s+\d+\s+[\d.]+\s+\d+\s+\d+\s+[\d.]+$/.test(l)), out.join('\n'));
-    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { attendance_recompute: { sqlite: { employeeDays: number; ratio: number; records: number } } };
-    assert.equal(json.attendance_recompute.sqlite.employeeDays, 9);
-    assert.ok(json.attendance_recompute.sqlite.records > 0);
-    assert.ok(json.attendance_recompute.sqlite.ratio > 0);
+    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as BenchResults;
+    assert.deepEqual(Object.keys(json.ceilings).sort(), ['db', 'db_bulk_ceiling', 'db_single_ceiling', 'http_ceiling']);
+    for (const v of [json.ceilings.http_ceiling, json.ceilings.db_bulk_ceiling, json.ceilings.db_single_ceiling]) assert.ok(v > 0);
+    assert.deepEqual(json.scenarios.map((s) => s.name), [...SCENARIOS, 'attendance_recompute']);
+    for (const s of json.scenarios) {
+      for (const key of ['name', 'db', 'throughput', 'unit', 'ceiling', 'ratio', 'target', 'p50_ms', 'p99_ms', 'peak_rss_mb', 'db_queries_per_request', 'pass']) assert.ok(key in s, `${s.name}: ${key}`);
+      assert.equal(s.db, 'sqlite');
+      // Figures only: a busy test machine may finish few requests in 0.3 s.
+      for (const n of [s.throughput, s.ratio, s.ceiling, s.p99_ms, s.db_queries_per_request]) assert.ok(Number.isFinite(n) && n >= 0, `${s.name}: ${n}`);
+    }
+    // Duplicates really were duplicates: the resend storm sent the burst's requests again.
+    const burst = json.scenarios.find((s) => s.name === 'attlog_burst')!;
+    const resend = json.scenarios.find((s) => s.name === 'resend_storm')!;
+    assert.ok(resend.requests >= burst.requests, `${resend.requests} resent of ${burst.requests}`);
+    // The table: a header and one line per row.
+    assert.ok(out.some((l) => /^scenario\s+db\s+throughput/.test(l)), out.join('\n'));
+    for (const name of SCENARIOS) assert.ok(out.some((l) => l.startsWith(`${name} `)), name);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
