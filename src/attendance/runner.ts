@@ -207,7 +207,7 @@ export class AttendanceRunner {
     await updateAttendanceMany(trx, updates, now);
 
     // New records: names from each year's series, then one insert.
-    const named: { name: string; fields: AttendanceFields }[] = [];
+    const named = new Map<(typeof inserts)[number], string>();
     const byPrefix = new Map<string, typeof inserts>();
     for (const i of inserts) {
       const prefix = `HR-ATT-${DateTime.fromISO(i.fields.date).year}-`;
@@ -215,14 +215,14 @@ export class AttendanceRunner {
     }
     for (const [prefix, group] of byPrefix) {
       const first = await takeSeriesNumbers(trx, prefix, group.length);
-      group.forEach((i, n) => named.push({ name: seriesName(prefix, first + n), fields: i.fields }));
+      group.forEach((i, n) => named.set(i, seriesName(prefix, first + n)));
     }
-    const created = await insertAttendanceMany(trx, named, now);
-    inserts.forEach((i, n) => {
-      const record = created.get(named.find((x) => x.fields === i.fields)!.name)!;
+    const created = await insertAttendanceMany(trx, inserts.map((i) => ({ name: named.get(i)!, fields: i.fields })), now);
+    for (const i of inserts) {
+      const record = created.get(named.get(i)!)!;
       results.set(keyOf(i.item), { changed: true, record });
       links.push({ item: i.item, record, checkinIds: i.checkinIds });
-    });
+    }
 
     // Point check-ins at their record, where they do not already (in item order: the last wins, as before).
     const current = new Map([...logsByEmployee.values()].flat().map((l) => [l.id, l]));
