@@ -276,7 +276,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** A database URL as it is safe to show: any password masked. */
-export function maskDatabaseUrl(url: string): string {
+/** A URL (database, forwarding target) as it is safe to show or log: any password masked. */
+export function maskUrlPassword(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ConfigError, DEFAULT_DATABASE_URL, hostTimeZone, loadConfig, maskDatabaseUrl } from '../src/config.js';
+import { ConfigError, DEFAULT_DATABASE_URL, hostTimeZone, loadConfig, maskUrlPassword } from '../src/config.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -147,8 +147,8 @@ describe('config', () => {
   });
 
   test('database passwords are masked for display', () => {
-    assert.equal(maskDatabaseUrl('mysql://root:s3cret@db:3306/x'), 'mysql://root:***@db:3306/x');
-    assert.equal(maskDatabaseUrl('mysql://root@db:3306/x'), 'mysql://root@db:3306/x');
-    assert.equal(maskDatabaseUrl('sqlite:./data/x.sqlite'), 'sqlite:./data/x.sqlite');
+    assert.equal(maskUrlPassword('mysql://root:s3cret@db:3306/x'), 'mysql://root:***@db:3306/x');
+    assert.equal(maskUrlPassword('mysql://root@db:3306/x'), 'mysql://root@db:3306/x');
+    assert.equal(maskUrlPassword('sqlite:./data/x.sqlite'), 'sqlite:./data/x.sqlite');
   });
 });

@@ -2,10 +2,11 @@
 // operators do with both (the admin API and the CLI call this). The worker does the sending.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { IANAZone } from 'luxon';
+import { maskUrlPassword } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { isKnownZone } from '../pipeline/time.js';
 import { type Employee, findEmployee, findEmployeesByIds } from '../store/employees.js';
 import type { Listed, Window } from '../store/list.js';
 import {
@@ -184,7 +185,7 @@ export class OutboxService {
       }
       if (input.time_zone !== undefined || !current) {
         const v = input.time_zone ?? this.settings.timeZone;
-        if (typeof v === 'string' && IANAZone.isValidZone(v)) s.time_zone = v;
+        if (typeof v === 'string' && isKnownZone(v)) s.time_zone = v;
         else bad.push('time_zone');
       }
       if (input.secret !== undefined) bad.push('secret');
@@ -212,7 +213,7 @@ export class OutboxService {
     if (await findTarget(this.knex, fields.name)) throw new AppError('conflict', `Target ${fields.name} already exists`);
     try {
       const target = await insertTarget(this.knex, fields, input.paused === true ? 'paused' : 'active', this.now());
-      this.logger.info({ target: target.name, kind: target.kind, url: safeUrl(target.url) }, 'outbox: target added');
+      this.logger.info({ target: target.name, kind: target.kind, url: maskUrlPassword(target.url) }, 'outbox: target added');
       return { target, generatedSecret };
     } catch (err) {
       if (await findTarget(this.knex, fields.name)) throw new AppError('conflict', `Target ${fields.name} already exists`);
@@ -325,11 +326,6 @@ export class OutboxService {
 
 const MASK = '********';
 
-/** A URL with any password in it masked. */
-function safeUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}
-
 /** A target as the API and CLI show it: secrets masked, never returned. */
 export function targetView(t: Target, queue?: TargetQueue) {
   const s = t.settings as Partial<ErpnextSettings>;
@@ -340,7 +336,7 @@ export function targetView(t: Target, queue?: TargetQueue) {
   return {
     name: t.name,
     kind: t.kind,
-    url: safeUrl(t.url),
+    url: maskUrlPassword(t.url),
     state: t.state,
     state_reason: t.stateReason,
     ...kindFields,

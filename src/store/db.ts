@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../../migrations/index.js';
-import { maskDatabaseUrl } from '../config.js';
+import { maskUrlPassword } from '../config.js';
 
 export type Dialect = 'mysql' | 'sqlite';
 
@@ -26,7 +26,7 @@ export interface MysqlConnection {
 export function parseMysqlUrl(url: string): MysqlConnection {
   const u = new URL(url);
   const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (u.protocol !== 'mysql:' || !database) throw new Error(`not a mysql://host/db URL: ${maskDatabaseUrl(url)}`);
+  if (u.protocol !== 'mysql:' || !database) throw new Error(`not a mysql://host/db URL: ${maskUrlPassword(url)}`);
   return {
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : 3306,
@@ -66,7 +66,7 @@ function mysqlKnex(conn: MysqlConnection, database?: string): Knex {
  * directory are created on first use.
  */
 export async function openDatabase(url: string): Promise<Database> {
-  const safeUrl = maskDatabaseUrl(url);
+  const safeUrl = maskUrlPassword(url);
   if (url.startsWith('sqlite:')) {
     const file = sqlitePath(url);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
