@@ -70,13 +70,12 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
   const metrics = new Metrics(db.knex, (ms) => registry.devicesSeenSince(ms));
   // One connection on SQLite; on MySQL a few batches commit at once and the pool keeps room for reads.
   const commits = new GroupCommit(db.knex, db.dialect === 'sqlite' ? 1 : 4);
-  const ingest = new IngestService(db.knex, config, () => new Date(), gate, attendance, metrics, commits);
+  // Every check-in created writes its outbox rows in its own transaction.
+  const outbox = new OutboxService(db.knex, config, logger, metrics);
+  const ingest = new IngestService(db.knex, config, () => new Date(), gate, attendance, metrics, commits, outbox);
   const uploads = new DeviceUploads(db.knex, ingest, registry, config, gate, commits);
   const commands = new CommandQueue(db.knex, logger);
   const reconciler = new Reconciler(db.knex, commands, logger, config);
-  // Every check-in created writes its outbox rows in its own transaction.
-  const outbox = new OutboxService(db.knex, config, logger, metrics);
-  ingest.useCheckinSink(outbox);
   return {
     config,
     logger,

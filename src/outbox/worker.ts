@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
+import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { findEmployeesByIds } from '../store/employees.js';
@@ -22,15 +23,7 @@ import { findCheckinsByIds } from '../store/punches.js';
 import { type Target, listTargets, recordTargetDelivered, recordTargetError, setTargetState } from '../store/targets.js';
 import type { CheckinEvent, DeliveryResult, Sender } from './delivery.js';
 
-export interface WorkerSettings {
-  outboxConcurrency: number;
-  outboxPollMs: number;
-  outboxTimeoutMs: number;
-  outboxBackoffMs: number;
-  outboxBackoffMaxMs: number;
-  outboxMaxTries: number;
-  outboxMaxAgeHours: number;
-}
+export type WorkerSettings = Pick<Config, 'outboxConcurrency' | 'outboxPollMs' | 'outboxTimeoutMs' | 'outboxBackoffMs' | 'outboxBackoffMaxMs' | 'outboxMaxTries' | 'outboxMaxAgeHours'>;
 
 /** Exponential backoff with equal jitter: half the delay fixed, half random. */
 export function backoffMs(tries: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {

@@ -89,9 +89,6 @@ export interface CheckinSink {
 }
 
 export class IngestService {
-  /** Told of every check-in created, inside its transaction: the outbox (wired by the composition root). */
-  private sink: CheckinSink | undefined;
-
   constructor(
     private readonly knex: Knex,
     private readonly settings: IngestSettings,
@@ -100,11 +97,9 @@ export class IngestService {
     private readonly attendance?: AttendanceRunner,
     private readonly metrics?: Metrics,
     private readonly commits?: GroupCommit,
+    /** Told of every check-in created, inside its transaction: the outbox. */
+    private readonly sink?: CheckinSink,
   ) {}
-
-  useCheckinSink(sink: CheckinSink): void {
-    this.sink = sink;
-  }
 
   /** Punches a channel could not even read (bad fields, unreadable lines). */
   countInvalid(source: string, n: number): void {
