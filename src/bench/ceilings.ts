@@ -62,7 +62,7 @@ async function mysqlCeilings(url: string, seconds: number, rowsPerStatement: num
   }
 }
 
-function sqliteCeilings(url: string, seconds: number, rowsPerStatement: number): Ceilings {
+async function sqliteCeilings(url: string, seconds: number, rowsPerStatement: number): Promise<Ceilings> {
   const db = new Sqlite(sqlitePath(url));
   try {
     // The pragmas iclockd sets (src/store/db.ts).
@@ -76,18 +76,11 @@ function sqliteCeilings(url: string, seconds: number, rowsPerStatement: number):
     const values = `(${COLUMNS.map(() => '?').join(',')})`;
     const bulk = db.prepare(`INSERT INTO ${TABLE} (${COLUMNS.join(',')}) VALUES ${Array(rowsPerStatement).fill(values).join(',')} ON CONFLICT DO NOTHING`);
     const single = db.prepare(`INSERT INTO ${TABLE} (${COLUMNS.join(',')}) VALUES ${values}`);
-    const timed = (s: number, step: () => number) => {
-      const end = performance.now() + s * 1000;
-      const started = performance.now();
-      let rows = 0;
-      while (performance.now() < end) rows += step();
-      return rows / ((performance.now() - started) / 1000);
-    };
-    const dbBulk = timed(seconds / 2, () => {
+    const dbBulk = await forSeconds(seconds / 2, async () => {
       bulk.run(Array.from({ length: rowsPerStatement }, () => row(n++)).flat());
       return rowsPerStatement;
     });
-    const dbSingle = timed(seconds / 2, () => {
+    const dbSingle = await forSeconds(seconds / 2, async () => {
       single.run(row(n++));
       return 1;
     });

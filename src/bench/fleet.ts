@@ -9,9 +9,9 @@ import { createServices } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../store/db.js';
-import { toDbInstant } from '../store/time.js';
 import { type Ceilings, measureDbCeilings } from './ceilings.js';
 import type { LoadKind, LoadResult, LoadSpec } from './load.js';
+import { seedStaff } from './seed.js';
 
 export const SCENARIOS = ['heartbeats', 'attlog_burst', 'single_punch_adms', 'single_punch_json', 'json_bulk', 'resend_storm', 'memory_10k_devices'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -173,27 +173,13 @@ export async function measureHttpCeiling(o: FleetOptions, log: (l: string) => vo
   }
 }
 
-/** Employees with PINs 1…n on site main, a day shift assigned to all, and an ingest key. */
+/** The bench workforce (PINs 1…n, a day shift) and an ingest key for the JSON scenarios. */
 async function seed(url: string, employees: number): Promise<string> {
   const db = await openDatabase(url);
   try {
     await migrateToLatest(db);
     const services = createServices(loadConfig({ DATABASE_URL: url, ICLOCKD_TZ: 'UTC', ICLOCKD_LOG_LEVEL: 'silent' }), db, createLogger('silent'));
-    const now = toDbInstant(new Date());
-    for (let i = 0; i < employees; i += 500) {
-      await db.knex('employees').insert(
-        Array.from({ length: Math.min(500, employees - i) }, (_, j) => {
-          const n = i + j + 1;
-          return { employee: `BENCH-${n}`, name: `Bench ${n}`, site: 'main', attendance_device_id: String(n), status: 'Active', created_at: now, updated_at: now };
-        }),
-      );
-    }
-    await services.shifts.createShiftType({ name: 'Bench Day', start_time: '08:00', end_time: '17:00', enable_auto_attendance: true, working_hours_threshold_for_half_day: 4 });
-    const shift = (await db.knex('shift_types').where({ name: 'Bench Day' }).first('id')) as { id: number };
-    const ids = ((await db.knex('employees').select('id')) as { id: number }[]).map((r) => Number(r.id));
-    for (let i = 0; i < ids.length; i += 500) {
-      await db.knex('shift_assignments').insert(ids.slice(i, i + 500).map((id) => ({ employee_id: id, shift_type_id: shift.id, start_date: '2024-01-01', status: 'Active', created_at: now, updated_at: now })));
-    }
+    await seedStaff(services, employees, '2024-01-01');
     const key = await services.apiKeys.create('bench', 'ingest');
     return `token ${key.apiKey}:${key.secret}`;
   } finally {
@@ -256,6 +242,26 @@ export async function runFleet(
   let rss = new RssSampler(child.pid!);
   const rows: ScenarioRow[] = [];
   try {
+    /** One load against the server: its answers, SQL statements per request, and the server's memory meanwhile. */
+    const observe = async (spec: LoadSpec) => {
+      rss.window();
+      const before = await queriesSoFar(base);
+      const load = await runLoadProcess(spec);
+      const queries = (await queriesSoFar(base)) - before - 1; // minus the command-queue gauge's query of the first /metrics read
+      const memory = rss.window();
+      const failed = load.non2xx + load.errors + load.timeouts;
+      const queriesPerRequest = Math.max(0, queries) / Math.max(1, load.requests);
+      const measured = {
+        db,
+        p50_ms: load.p50_ms,
+        p99_ms: load.p99_ms,
+        peak_rss_mb: round(memory.peakMb, 1),
+        db_queries_per_request: round(queriesPerRequest, 3),
+        requests: load.requests,
+        failed_requests: failed,
+      };
+      return { load, memory, failed, queriesPerRequest, measured };
+    };
     const measure = async (
       name: ScenarioName,
       spec: LoadSpec,
@@ -264,30 +270,18 @@ export async function runFleet(
       ceiling: { name: string; value: number },
       target: { text: string; ratio: number; p99?: number; maxQueries?: number },
     ): Promise<{ row: ScenarioRow; load: LoadResult }> => {
-      rss.window();
-      const before = await queriesSoFar(base);
-      const load = await runLoadProcess(spec);
-      const queries = (await queriesSoFar(base)) - before - 1; // minus the command-queue gauge's query of the first /metrics read
-      const peak = rss.window().peakMb;
+      const { load, failed, queriesPerRequest, measured } = await observe(spec);
       const throughput = (load.ok * unitsPerRequest) / load.seconds;
       const ratio = throughput / ceiling.value;
-      const failed = load.non2xx + load.errors + load.timeouts;
-      const queriesPerRequest = Math.max(0, queries) / Math.max(1, load.requests);
       const row: ScenarioRow = {
         name,
-        db,
+        ...measured,
         throughput: round(throughput, 1),
         unit,
         ceiling: round(ceiling.value, 1),
         ceiling_name: ceiling.name,
         ratio: round(ratio, 3),
         target: target.text,
-        p50_ms: load.p50_ms,
-        p99_ms: load.p99_ms,
-        peak_rss_mb: round(peak, 1),
-        db_queries_per_request: round(queriesPerRequest, 3),
-        requests: load.requests,
-        failed_requests: failed,
         pass:
           failed === 0 &&
           ratio >= target.ratio &&
@@ -357,30 +351,20 @@ export async function runFleet(
       rss = new RssSampler(child.pid!);
       const soak = { connections: HEARTBEAT_CONNECTIONS, devices: o.soakDevices };
       await runLoadProcess(loadSpec(base, 'heartbeat', { ...soak, amount: o.soakDevices }));
-      rss.window();
-      const before = await queriesSoFar(base);
-      const load = await runLoadProcess(loadSpec(base, 'heartbeat', { ...soak, seconds: o.soakSeconds }));
-      const queries = (await queriesSoFar(base)) - before - 1;
-      const { peakMb, samples } = rss.window();
+      const { load, memory, failed, measured } = await observe(loadSpec(base, 'heartbeat', { ...soak, seconds: o.soakSeconds }));
+      const { peakMb, samples } = memory;
       const third = (samples.at(-1)!.at - samples[0]!.at) / 3;
       const peakOf = (from: number, to: number) => Math.max(...samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.mb));
       const growth = peakOf(samples.at(-1)!.at - third, Infinity) - peakOf(0, samples[0]!.at + third);
-      const failed = load.non2xx + load.errors + load.timeouts;
       const row: ScenarioRow = {
         name: 'memory_10k_devices',
-        db,
+        ...measured,
         throughput: round(load.ok / load.seconds, 1),
         unit: 'requests/s',
         ceiling: 300,
         ceiling_name: 'rss_limit_mb',
         ratio: round(peakMb / 300, 3),
         target: `peak RSS < 300 MB, no growth first→last third of ${o.soakSeconds} s`,
-        p50_ms: load.p50_ms,
-        p99_ms: load.p99_ms,
-        peak_rss_mb: round(peakMb, 1),
-        db_queries_per_request: round(Math.max(0, queries) / Math.max(1, load.requests), 3),
-        requests: load.requests,
-        failed_requests: failed,
         // Growth within a few MB is the garbage collector's rhythm, not a leak.
         pass: failed === 0 && peakMb < 300 && growth <= Math.max(5, peakMb * 0.05),
         rss_growth_mb: round(growth, 1),

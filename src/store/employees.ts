@@ -1,5 +1,6 @@
 // employees: the only place that reads or writes the table.
 import type { Knex } from 'knex';
+import { chunks } from './chunks.js';
 import { type Listed, type Window, listPaged } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 
@@ -62,6 +63,17 @@ function toRow(f: Partial<EmployeeFields>): Partial<Row> {
 export async function insertEmployee(knex: Knex, fields: EmployeeFields, at: Date): Promise<Employee> {
   await knex('employees').insert({ ...toRow(fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) });
   return (await findEmployee(knex, fields.employee))!;
+}
+
+/** Many employees at once (bulk setup: the benchmark); returns their ids, in order. */
+export async function insertEmployees(knex: Knex, list: EmployeeFields[], at: Date): Promise<number[]> {
+  const ids = new Map<string, number>();
+  for (const part of chunks(list, 500)) {
+    await knex('employees').insert(part.map((f) => ({ ...toRow(f), created_at: toDbInstant(at), updated_at: toDbInstant(at) })));
+    const rows = (await knex('employees').whereIn('employee', part.map((f) => f.employee)).select('id', 'employee')) as { id: number; employee: string }[];
+    for (const r of rows) ids.set(r.employee, Number(r.id));
+  }
+  return list.map((f) => ids.get(f.employee)!);
 }
 
 export async function updateEmployee(knex: Knex, id: number, fields: Partial<EmployeeFields>, at: Date): Promise<void> {

@@ -153,6 +153,15 @@ export async function insertAssignment(knex: Knex, a: Omit<ShiftAssignment, 'id'
   return assignmentFromRow((await knex('shift_assignments').where({ id: Number(id) }).first()) as AssignmentRow);
 }
 
+/** Many assignments at once (bulk setup: the benchmark). */
+export async function insertAssignments(knex: Knex, list: Omit<ShiftAssignment, 'id'>[], at: Date): Promise<void> {
+  for (const part of chunks(list, 500)) {
+    await knex('shift_assignments').insert(
+      part.map((a) => ({ employee_id: a.employeeId, shift_type_id: a.shiftTypeId, start_date: a.startDate, end_date: a.endDate, status: a.status, created_at: toDbInstant(at), updated_at: toDbInstant(at) })),
+    );
+  }
+}
+
 export async function updateAssignment(knex: Knex, id: number, change: Partial<Pick<ShiftAssignment, 'endDate' | 'status'>>, at: Date): Promise<void> {
   const row: Record<string, unknown> = { updated_at: toDbInstant(at) };
   if (change.endDate !== undefined) row.end_date = change.endDate;
