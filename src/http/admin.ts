@@ -12,7 +12,7 @@ import type { PunchRecords } from '../pipeline/records.js';
 import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
 import { requireRole } from './auth.js';
 import { readJsonBody } from './body.js';
-import { pageOf, parsePageRequest } from './pagination.js';
+import { pageOf, parsePageWindow } from './pagination.js';
 
 export interface AdminDeps {
   apiKeys: ApiKeyService;
@@ -119,11 +119,6 @@ function dates(q: Record<string, unknown>, zone: string): { start?: Date; end?: 
   return dayRange(text(q, 'from'), text(q, 'to'), zone);
 }
 
-function windowOf(ctx: Context) {
-  const page = parsePageRequest(ctx.query);
-  return { page, window: { offset: (page.page - 1) * page.pageSize, limit: page.pageSize } };
-}
-
 const PUNCH_STATUSES: PunchStatus[] = ['checked_in', 'unmatched', 'inactive', 'suspect_time'];
 
 export function adminRoutes(deps: AdminDeps): Router {
@@ -131,7 +126,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   const adminOnly = requireRole(deps.apiKeys, 'admin');
 
   router.get('/employees', adminOnly, async (ctx) => {
-    const { page, window } = windowOf(ctx);
+    const { page, window } = parsePageWindow(ctx.query);
     const status = text(ctx.query, 'status');
     if (status && !EMPLOYEE_STATUSES.includes(status as EmployeeStatus)) {
       throw new AppError('validation_error', `status must be one of ${EMPLOYEE_STATUSES.join(', ')}`, { fields: ['status'] });
@@ -159,7 +154,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
 
   router.get('/punches', adminOnly, async (ctx) => {
-    const { page, window } = windowOf(ctx);
+    const { page, window } = parsePageWindow(ctx.query);
     const { start, end } = dates(ctx.query, deps.timeZone);
     const statusText = text(ctx.query, 'status');
     const statuses = statusText?.split(',') as PunchStatus[] | undefined;
@@ -202,7 +197,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
 
   router.get('/checkins', adminOnly, async (ctx) => {
-    const { page, window } = windowOf(ctx);
+    const { page, window } = parsePageWindow(ctx.query);
     const { start, end } = dates(ctx.query, deps.timeZone);
     const employeeId = text(ctx.query, 'employee');
     const employee = employeeId ? await deps.employees.find(employeeId) : null;
@@ -216,7 +211,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
 
   router.get('/sync-log', adminOnly, async (ctx) => {
-    const { page, window } = windowOf(ctx);
+    const { page, window } = parsePageWindow(ctx.query);
     const { start, end } = dates(ctx.query, deps.timeZone);
     const status = text(ctx.query, 'status');
     if (status && !['received', 'processed', 'error'].includes(status)) {

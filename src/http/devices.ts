@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { dayRange } from '../pipeline/time.js';
 import { type AuthState, requireRole } from './auth.js';
 import { readJsonBody } from './body.js';
-import { pageOf, parsePageRequest } from './pagination.js';
+import { pageOf, parsePageWindow } from './pagination.js';
 
 export function deviceView(d: Device) {
   return {
@@ -57,11 +57,11 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
   router.use(requireRole(apiKeys, 'admin'));
 
   router.get('/', async (ctx) => {
-    const page = parsePageRequest(ctx.query);
+    const { page, window } = parsePageWindow(ctx.query);
     const state = typeof ctx.query.state === 'string' && ctx.query.state ? (ctx.query.state as DeviceState) : undefined;
     if (state && !STATES.includes(state)) throw new AppError('validation_error', `state must be one of ${STATES.join(', ')}`, { fields: ['state'] });
     const site = typeof ctx.query.site === 'string' && ctx.query.site ? ctx.query.site : undefined;
-    const listed = await devices.list({ state, site }, { offset: (page.page - 1) * page.pageSize, limit: page.pageSize });
+    const listed = await devices.list({ state, site }, window);
     ctx.body = pageOf(page, listed.rows.map(deviceView), listed.total);
   });
 
@@ -102,8 +102,8 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
   });
 
   router.get('/:sn/commands', async (ctx) => {
-    const page = parsePageRequest(ctx.query);
-    const listed = await devices.commands(ctx.params.sn!, { offset: (page.page - 1) * page.pageSize, limit: page.pageSize });
+    const { page, window } = parsePageWindow(ctx.query);
+    const listed = await devices.commands(ctx.params.sn!, window);
     ctx.body = pageOf(page, listed.rows.map(commandView), listed.total);
   });
 

@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import { type OutboxService, outboxEntryView, targetView } from '../outbox/service.js';
 import { requireRole } from './auth.js';
 import { readJsonBody } from './body.js';
-import { pageOf, parsePageRequest } from './pagination.js';
+import { pageOf, parsePageWindow } from './pagination.js';
 
 const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -15,9 +15,9 @@ export function outboxRoutes(apiKeys: ApiKeyService, outbox: OutboxService, maxB
   router.use(requireRole(apiKeys, 'admin'));
 
   router.get('/targets', async (ctx) => {
-    const page = parsePageRequest(ctx.query);
+    const { page, window } = parsePageWindow(ctx.query);
     const [targets, queues] = await Promise.all([outbox.listTargets(), outbox.queues()]);
-    const slice = targets.slice((page.page - 1) * page.pageSize, page.page * page.pageSize);
+    const slice = targets.slice(window.offset, window.offset + window.limit);
     ctx.body = pageOf(page, slice.map((t) => targetView(t, queues.get(t.id))), targets.length);
   });
   router.post('/targets', async (ctx) => {
@@ -49,12 +49,9 @@ export function outboxRoutes(apiKeys: ApiKeyService, outbox: OutboxService, maxB
   });
 
   router.get('/outbox', async (ctx) => {
-    const page = parsePageRequest(ctx.query);
+    const { page, window } = parsePageWindow(ctx.query);
     const states = text(ctx.query.state)?.split(',');
-    const listed = await outbox.list(
-      { states, target: text(ctx.query.target), employee: text(ctx.query.employee) },
-      { offset: (page.page - 1) * page.pageSize, limit: page.pageSize },
-    );
+    const listed = await outbox.list({ states, target: text(ctx.query.target), employee: text(ctx.query.employee) }, window);
     ctx.body = pageOf(page, listed.rows.map(outboxEntryView), listed.total);
   });
   router.post('/outbox/retry', async (ctx) => {

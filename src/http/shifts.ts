@@ -7,7 +7,7 @@ import type { AttendanceRecord, ShiftAssignment, ShiftType } from '../store/shif
 import type { Employee } from '../store/employees.js';
 import { requireRole } from './auth.js';
 import { readJsonBody } from './body.js';
-import { pageOf, parsePageRequest } from './pagination.js';
+import { pageOf, parsePageWindow } from './pagination.js';
 
 export function shiftTypeView(s: ShiftType) {
   return {
@@ -64,13 +64,9 @@ const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined)
 export function shiftRoutes(apiKeys: ApiKeyService, shifts: ShiftService, maxBodyBytes: number): Router {
   const router = new Router({ prefix: '/api/v1' });
   router.use(requireRole(apiKeys, 'admin'));
-  const window = (q: Record<string, unknown>) => {
-    const page = parsePageRequest(q);
-    return { page, window: { offset: (page.page - 1) * page.pageSize, limit: page.pageSize } };
-  };
 
   router.get('/shift-types', async (ctx) => {
-    const { page, window: w } = window(ctx.query);
+    const { page, window: w } = parsePageWindow(ctx.query);
     const listed = await shifts.listShiftTypes(w);
     ctx.body = pageOf(page, listed.rows.map(shiftTypeView), listed.total);
   });
@@ -90,7 +86,7 @@ export function shiftRoutes(apiKeys: ApiKeyService, shifts: ShiftService, maxBod
   });
 
   router.get('/shift-assignments', async (ctx) => {
-    const { page, window: w } = window(ctx.query);
+    const { page, window: w } = parsePageWindow(ctx.query);
     const listed = await shifts.listAssignments({ employee: text(ctx.query.employee), shiftType: text(ctx.query.shift_type) }, w);
     const names = await shifts.namesFor(listed.rows);
     ctx.body = pageOf(page, listed.rows.map((a) => assignmentView(a, names.employees, names.shifts)), listed.total);
@@ -142,7 +138,7 @@ export function shiftRoutes(apiKeys: ApiKeyService, shifts: ShiftService, maxBod
   });
 
   router.get('/attendance', async (ctx) => {
-    const { page, window: w } = window(ctx.query);
+    const { page, window: w } = parsePageWindow(ctx.query);
     const listed = await shifts.listAttendance(
       { employee: text(ctx.query.employee), from: text(ctx.query.from), to: text(ctx.query.to), status: text(ctx.query.status) },
       w,
