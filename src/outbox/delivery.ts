@@ -1,8 +1,8 @@
 // What a delivery is: the event to send, how a target answered, and the HTTP plumbing the
 // senders share (global fetch, a timeout per request, the answer classified once).
-import type { Checkin } from '../store/punches.js';
+import type { Checkin, CheckinDevice } from '../store/punches.js';
 import type { Employee } from '../store/employees.js';
-import type { CheckinDevice, OutboxRow } from '../store/outbox.js';
+import type { OutboxRow } from '../store/outbox.js';
 import type { Target } from '../store/targets.js';
 import { VERSION } from '../version.js';
 

@@ -14,12 +14,11 @@ import {
   type OutboxOutcome,
   type OutboxRow,
   claimOutboxRows,
-  findCheckinDevices,
   findDueHeads,
   finishOutboxRow,
   releaseOutboxClaims,
 } from '../store/outbox.js';
-import { findCheckinsByIds } from '../store/punches.js';
+import { findCheckinDevices, findCheckinsByIds } from '../store/punches.js';
 import { type Target, listTargets, recordTargetDelivered, recordTargetError, setTargetState } from '../store/targets.js';
 import type { CheckinEvent, DeliveryResult, Sender } from './delivery.js';
 

@@ -6,6 +6,7 @@
 // hold the same row at once. Only the oldest pending row of each (target, employee) is ever
 // claimable, which keeps every employee's rows in order.
 import type { Knex } from 'knex';
+import { chunks } from './chunks.js';
 import { type Listed, type Window, listPaged } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 
@@ -86,12 +87,10 @@ function fromRow(r: Row): OutboxRow {
   };
 }
 
-const CHUNK = 300;
-
 export async function insertOutboxRows(trx: Knex.Transaction, rows: NewOutboxRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) {
+  for (const part of chunks(rows, 300)) {
     await trx('outbox').insert(
-      rows.slice(i, i + CHUNK).map((r) => ({
+      part.map((r) => ({
         target_id: r.targetId,
         event: r.event,
         checkin_id: r.checkinId,
@@ -224,34 +223,4 @@ export async function countUndelivered(knex: Knex): Promise<{ targetId: number; 
     .select('target_id', 'state')
     .count({ n: '*' })) as { target_id: number; state: OutboxState; n: number | string }[];
   return rows.map((r) => ({ targetId: Number(r.target_id), state: r.state, n: Number(r.n) }));
-}
-
-/** The terminal each check-in's first punch came from, with what the registry knows of it. */
-export interface CheckinDevice {
-  serial: string;
-  alias: string | null;
-  site: string | null;
-  timeZone: string | null;
-}
-
-export async function findCheckinDevices(knex: Knex, checkinIds: number[]): Promise<Map<number, CheckinDevice>> {
-  const found = new Map<number, CheckinDevice>();
-  for (let i = 0; i < checkinIds.length; i += CHUNK) {
-    const rows = (await knex('punches as p')
-      .leftJoin('devices as d', 'd.serial', 'p.device_serial')
-      .whereIn('p.checkin_id', checkinIds.slice(i, i + CHUNK))
-      .orderBy('p.id')
-      .select('p.checkin_id', 'p.device_serial', 'd.alias', 'd.site', 'd.time_zone')) as {
-      checkin_id: number;
-      device_serial: string;
-      alias: string | null;
-      site: string | null;
-      time_zone: string | null;
-    }[];
-    for (const r of rows) {
-      const id = Number(r.checkin_id);
-      if (!found.has(id)) found.set(id, { serial: r.device_serial, alias: r.alias, site: r.site, timeZone: r.time_zone });
-    }
-  }
-  return found;
 }

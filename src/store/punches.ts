@@ -311,3 +311,33 @@ export async function countDevicePunches(knex: Knex, deviceSerial: string, fromL
   };
   return Number(row.n);
 }
+
+/** The terminal each check-in's first punch came from, with what the registry knows of it. */
+export interface CheckinDevice {
+  serial: string;
+  alias: string | null;
+  site: string | null;
+  timeZone: string | null;
+}
+
+export async function findCheckinDevices(knex: Knex, checkinIds: number[]): Promise<Map<number, CheckinDevice>> {
+  const found = new Map<number, CheckinDevice>();
+  for (const part of chunks(checkinIds, CHUNK)) {
+    const rows = (await knex('punches as p')
+      .leftJoin('devices as d', 'd.serial', 'p.device_serial')
+      .whereIn('p.checkin_id', part)
+      .orderBy('p.id')
+      .select('p.checkin_id', 'p.device_serial', 'd.alias', 'd.site', 'd.time_zone')) as {
+      checkin_id: number;
+      device_serial: string;
+      alias: string | null;
+      site: string | null;
+      time_zone: string | null;
+    }[];
+    for (const r of rows) {
+      const id = Number(r.checkin_id);
+      if (!found.has(id)) found.set(id, { serial: r.device_serial, alias: r.alias, site: r.site, timeZone: r.time_zone });
+    }
+  }
+  return found;
+}
