@@ -3,7 +3,7 @@
 // POST /api/resource/Employee Checkin. Answers are classified the way ERPNext really gives them
 // (see ../shared/erpnext.md §1, §3): a duplicate is success, an unknown or inactive employee
 // fails that record only, refused credentials pause the target, the rest is retried.
-import { DateTime } from 'luxon';
+import { instantToWall } from '../pipeline/time.js';
 import type { Target } from '../store/targets.js';
 import { type CheckinEvent, type DeliveryResult, type HttpAnswer, type Sender, excerpt, isAnswer, request, transientResult } from './delivery.js';
 
@@ -40,7 +40,7 @@ export function erpnextEndpoint(url: string, method: ErpnextMethod): string {
 export function erpnextBody(s: ErpnextSettings, e: CheckinEvent): Record<string, unknown> | null {
   const value = s.employee_value === 'employee' ? e.employee.employee : e.employee.attendanceDeviceId;
   if (!value) return null;
-  const time = DateTime.fromJSDate(e.checkin.time, { zone: s.time_zone }).toFormat('yyyy-MM-dd HH:mm:ss');
+  const time = instantToWall(e.checkin.time, s.time_zone);
   const logType = e.checkin.logType === 'AUTO' ? null : e.checkin.logType;
   const where = e.checkin.latitude !== null && e.checkin.longitude !== null ? { latitude: e.checkin.latitude, longitude: e.checkin.longitude } : {};
   const skip = e.checkin.skipAutoAttendance ? 1 : 0;

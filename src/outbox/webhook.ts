@@ -1,7 +1,7 @@
 // Forwarding check-ins to any HTTP endpoint: POST JSON, signed with HMAC-SHA256 over
 // `timestamp + "." + body` (header X-Iclockd-Signature: t=<unix seconds>,v1=<hex>), with an
 // Idempotency-Key that stays the same for every try of one outbox row.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Target } from '../store/targets.js';
 import { type CheckinEvent, type DeliveryResult, type HttpAnswer, type Sender, excerpt, isAnswer, request, transientResult } from './delivery.js';
 
@@ -10,17 +10,6 @@ export const SIGNATURE_HEADER = 'x-iclockd-signature';
 export function signatureHeader(secret: string, body: string, unixSeconds: number): string {
   const v1 = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
   return `t=${unixSeconds},v1=${v1}`;
-}
-
-/** The receiver's check (the README recipe): true when the header signs this body with this secret within `toleranceSeconds`. */
-export function verifySignature(secret: string, body: string, header: string, nowSeconds = Math.floor(Date.now() / 1000), toleranceSeconds = 300): boolean {
-  const parts = new Map(header.split(',').map((p) => p.split('=', 2) as [string, string]));
-  const t = Number(parts.get('t'));
-  const v1 = parts.get('v1') ?? '';
-  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
-  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
-  const given = Buffer.from(v1, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** The JSON sent for a check-in. Instants are ISO 8601 UTC. */
