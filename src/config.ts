@@ -72,16 +72,21 @@ export function hostTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
+/** The rules the settings share, with the words every error uses. */
+const number = () => z.coerce.number({ message: 'must be a number' });
+const wholeNumber = () => number().int('must be a whole number');
+const atLeast = (min: number) => wholeNumber().min(min, `must be ${min} or more`);
+const flag = () =>
+  z
+    .preprocess((v) => (typeof v === 'boolean' ? String(v) : v), z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1 or 0' }))
+    .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
 /** Each config key, the environment variable that sets it, and its rule. */
 const FIELDS = {
   host: { env: 'ICLOCKD_HOST', schema: z.string().min(1, 'must not be empty') },
   port: {
     env: 'ICLOCKD_PORT',
-    schema: z.coerce
-      .number({ message: 'must be a number' })
-      .int('must be a whole number')
-      .min(0, 'must be between 0 and 65535')
-      .max(65535, 'must be between 0 and 65535'),
+    schema: wholeNumber().min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535'),
   },
   databaseUrl: {
     env: 'DATABASE_URL',
@@ -100,15 +105,15 @@ const FIELDS = {
   logLevel: { env: 'ICLOCKD_LOG_LEVEL', schema: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }) },
   shutdownGraceSeconds: {
     env: 'ICLOCKD_SHUTDOWN_GRACE_SECONDS',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more'),
+    schema: atLeast(0),
   },
   maxBodyBytes: {
     env: 'ICLOCKD_MAX_BODY_BYTES',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1024, 'must be at least 1024'),
+    schema: wholeNumber().min(1024, 'must be at least 1024'),
   },
   futureWindowHours: {
     env: 'ICLOCKD_FUTURE_WINDOW_HOURS',
-    schema: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 or more'),
+    schema: number().min(0, 'must be 0 or more'),
   },
   timeFloor: {
     env: 'ICLOCKD_TIME_FLOOR',
@@ -122,25 +127,23 @@ const FIELDS = {
   },
   storeTemplates: {
     env: 'ICLOCKD_STORE_TEMPLATES',
-    schema: z
-      .preprocess((v) => (typeof v === 'boolean' ? String(v) : v), z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1 or 0' }))
-      .transform((v) => v === '1' || v === 'true' || v === 'yes'),
+    schema: flag(),
   },
   archiveDays: {
     env: 'ICLOCKD_ARCHIVE_DAYS',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+    schema: atLeast(1),
   },
   clockDriftSeconds: {
     env: 'ICLOCKD_CLOCK_DRIFT_SECONDS',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+    schema: atLeast(1),
   },
   ingestConcurrency: {
     env: 'ICLOCKD_INGEST_CONCURRENCY',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+    schema: atLeast(1),
   },
   ingestQueue: {
     env: 'ICLOCKD_INGEST_QUEUE',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more'),
+    schema: atLeast(0),
   },
   reconcileAt: {
     env: 'ICLOCKD_RECONCILE_AT',
@@ -155,45 +158,43 @@ const FIELDS = {
   },
   finalizeMaxWaitHours: {
     env: 'ICLOCKD_FINALIZE_MAX_WAIT_HOURS',
-    schema: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 or more'),
+    schema: number().min(0, 'must be 0 or more'),
   },
   absentLookbackDays: {
     env: 'ICLOCKD_ABSENT_LOOKBACK_DAYS',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(366, 'must be at most 366'),
+    schema: atLeast(0).max(366, 'must be at most 366'),
   },
   outboxWorker: {
     env: 'ICLOCKD_OUTBOX_WORKER',
-    schema: z
-      .preprocess((v) => (typeof v === 'boolean' ? String(v) : v), z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1 or 0' }))
-      .transform((v) => v === '1' || v === 'true' || v === 'yes'),
+    schema: flag(),
   },
   outboxConcurrency: {
     env: 'ICLOCKD_OUTBOX_CONCURRENCY',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more').max(256, 'must be at most 256'),
+    schema: atLeast(1).max(256, 'must be at most 256'),
   },
   outboxPollMs: {
     env: 'ICLOCKD_OUTBOX_POLL_MS',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+    schema: atLeast(1),
   },
   outboxTimeoutMs: {
     env: 'ICLOCKD_OUTBOX_TIMEOUT_MS',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+    schema: atLeast(1),
   },
   outboxBackoffMs: {
     env: 'ICLOCKD_OUTBOX_BACKOFF_MS',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+    schema: atLeast(1),
   },
   outboxBackoffMaxMs: {
     env: 'ICLOCKD_OUTBOX_BACKOFF_MAX_MS',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+    schema: atLeast(1),
   },
   outboxMaxTries: {
     env: 'ICLOCKD_OUTBOX_MAX_TRIES',
-    schema: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more'),
+    schema: atLeast(1),
   },
   outboxMaxAgeHours: {
     env: 'ICLOCKD_OUTBOX_MAX_AGE_HOURS',
-    schema: z.coerce.number({ message: 'must be a number' }).min(0, 'must be 0 or more'),
+    schema: number().min(0, 'must be 0 or more'),
   },
 } as const satisfies Record<keyof Config, { env: string; schema: z.ZodType }>;
 
