@@ -1,5 +1,5 @@
-// One sync_log row per inbound request: `received` on arrival, then `processed` or `error`
-// with what the handler reports in ctx.state.
+// One sync_log row per inbound request, `processed` or `error`, with what the handler
+// reports in ctx.state; written before the reply goes out.
 import type { Context, Next } from 'koa';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -16,7 +16,7 @@ export interface SyncState {
 export function syncLogged(syncLog: SyncLogService, channel: string, logger: Logger, endpoint: (ctx: Context) => string = (ctx) => ctx.path) {
   return async function logSync(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
-    const id = await syncLog.begin({ channel, endpoint: endpoint(ctx), device: null, remoteAddress: ctx.ip });
+    const receivedAt = new Date();
     let thrown: unknown;
     try {
       await next();
@@ -31,14 +31,18 @@ export function syncLogged(syncLog: SyncLogService, channel: string, logger: Log
         ? (thrown as Error).message
         : (state.syncError ?? (status >= 400 && typeof body?.error === 'string' ? body.error : null));
       await syncLog
-        .finish(id, {
+        .record({
+          channel,
+          endpoint: endpoint(ctx),
+          remoteAddress: ctx.ip,
+          receivedAt,
           ok: status < 400 && !state.syncError,
           device: state.syncDevice ?? null,
           counts: state.syncCounts ?? NO_COUNTS,
           error,
           durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         })
-        .catch((err: unknown) => logger.error({ err, sync_log_id: id }, 'could not close the sync log row'));
+        .catch((err: unknown) => logger.error({ err, channel, path: ctx.path }, 'could not write the sync log row'));
     }
   };
 }

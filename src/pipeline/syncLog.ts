@@ -1,16 +1,17 @@
-// The sync log: one row per inbound request, written as `received` when it arrives and
-// closed as `processed` or `error` with its counts. Never holds a secret or a body.
+// The sync log: one row per inbound request, written once it is answered, as `processed` or
+// `error` with its counts (rows of concurrent requests in one statement). Never holds a
+// secret or a body. (`received` is the state of rows an older version left open.)
 import type { Knex } from 'knex';
 import {
   type SyncCounts,
   type SyncLogEntry,
   type SyncLogFilter,
   type SyncTally,
-  finishSyncLog,
-  insertSyncLog,
+  insertSyncLogEntries,
   listSyncLog,
   tallySyncLog,
 } from '../store/syncLog.js';
+import { Batcher } from '../store/batcher.js';
 import type { Listed, Window } from '../store/list.js';
 
 export type { SyncCounts, SyncLogEntry, SyncLogFilter };
@@ -33,25 +34,47 @@ function tallyView(t: SyncTally) {
   return { total_requests: t.total, successful: t.processed, errors: t.errors, success_rate: rate(t.processed, t.total) };
 }
 
+/** What the HTTP layer reports about one answered request. */
+export interface SyncRecord {
+  channel: string;
+  endpoint: string;
+  device: string | null;
+  remoteAddress: string | null;
+  receivedAt: Date;
+  ok: boolean;
+  counts: SyncCounts;
+  error: string | null;
+  durationMs: number;
+}
+
 export class SyncLogService {
+  private readonly writes: Batcher<SyncRecord, void>;
+
   constructor(
     private readonly knex: Knex,
     private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  begin(entry: { channel: string; endpoint: string; device: string | null; remoteAddress: string | null }): Promise<number> {
-    return insertSyncLog(this.knex, { ...entry, receivedAt: this.now() });
+  ) {
+    this.writes = new Batcher(
+      async (records) => {
+        const processedAt = this.now();
+        await insertSyncLogEntries(
+          this.knex,
+          records.map((r) => ({
+            ...r,
+            status: r.ok ? 'processed' : 'error',
+            error: r.error ? r.error.slice(0, MAX_ERROR_LENGTH) : null,
+            processedAt,
+          })),
+        );
+        return records.map(() => undefined);
+      },
+      { isolateFailures: true },
+    );
   }
 
-  finish(id: number, outcome: { ok: boolean; device: string | null; counts: SyncCounts; error: string | null; durationMs: number }): Promise<void> {
-    return finishSyncLog(this.knex, id, {
-      status: outcome.ok ? 'processed' : 'error',
-      device: outcome.device,
-      counts: outcome.counts,
-      error: outcome.error ? outcome.error.slice(0, MAX_ERROR_LENGTH) : null,
-      durationMs: outcome.durationMs,
-      processedAt: this.now(),
-    });
+  /** Resolves once the row is written. */
+  record(entry: SyncRecord): Promise<void> {
+    return this.writes.add(entry);
   }
 
   list(filter: SyncLogFilter, window: Window): Promise<Listed<SyncLogEntry>> {

@@ -59,39 +59,29 @@ function fromRow(r: Row): SyncLogEntry {
   };
 }
 
-export async function insertSyncLog(
-  knex: Knex,
-  entry: { channel: string; endpoint: string; device: string | null; remoteAddress: string | null; receivedAt: Date },
-): Promise<number> {
-  const [id] = await knex('sync_log').insert({
-    channel: entry.channel,
-    endpoint: entry.endpoint.slice(0, 200),
-    device: entry.device?.slice(0, 64) ?? null,
-    status: 'received',
-    remote_address: entry.remoteAddress?.slice(0, 64) ?? null,
-    received_at: toDbInstant(entry.receivedAt),
-  });
-  return Number(id);
-}
+/** A request as the log keeps it, written once it has been answered. */
+export type NewSyncLogEntry = Omit<SyncLogEntry, 'id' | 'processedAt'> & { processedAt: Date };
 
-export async function finishSyncLog(
-  knex: Knex,
-  id: number,
-  outcome: { status: SyncStatus; device: string | null; counts: SyncCounts; error: string | null; durationMs: number; processedAt: Date },
-): Promise<void> {
-  await knex('sync_log')
-    .where({ id })
-    .update({
-      status: outcome.status,
-      device: outcome.device?.slice(0, 64) ?? null,
-      records_total: outcome.counts.total,
-      records_created: outcome.counts.created,
-      records_duplicate: outcome.counts.duplicate,
-      records_failed: outcome.counts.failed,
-      error: outcome.error,
-      duration_ms: Math.round(outcome.durationMs),
-      processed_at: toDbInstant(outcome.processedAt),
-    });
+/** Many rows in one statement (concurrent requests' rows are written together). */
+export async function insertSyncLogEntries(knex: Knex, entries: NewSyncLogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await knex('sync_log').insert(
+    entries.map((e) => ({
+      channel: e.channel,
+      endpoint: e.endpoint.slice(0, 200),
+      device: e.device?.slice(0, 64) ?? null,
+      status: e.status,
+      records_total: e.counts.total,
+      records_created: e.counts.created,
+      records_duplicate: e.counts.duplicate,
+      records_failed: e.counts.failed,
+      error: e.error,
+      remote_address: e.remoteAddress?.slice(0, 64) ?? null,
+      duration_ms: e.durationMs === null ? null : Math.round(e.durationMs),
+      received_at: toDbInstant(e.receivedAt),
+      processed_at: toDbInstant(e.processedAt),
+    })),
+  );
 }
 
 export interface SyncLogFilter {
