@@ -1,7 +1,9 @@
-// Coalesces concurrent calls into one: items added while `concurrency` flushes are running
-// wait, and the next flush takes all of them (up to `maxWeight`). Under load a hundred
-// single-row writes become one statement; alone, an item is flushed at once, so nothing
-// waits for a timer. Each caller gets its own result, in the order it was added.
+// Coalesces concurrent calls into one: a flush starts on the next turn of the event loop
+// (setImmediate, no timer) and takes every item waiting then, up to `maxWeight`; items added
+// while `concurrency` flushes run wait for the next. Waiting one turn matters: with a
+// synchronous driver (better-sqlite3) a request runs start to end without yielding, so the
+// requests read from the sockets in one poll phase only meet here. Under load a hundred
+// single-row writes become one statement. Each caller gets its own result, in order.
 type Flush<I, R> = (items: I[]) => Promise<R[]>;
 
 interface Waiting<I, R> {
@@ -26,6 +28,7 @@ export interface BatcherOptions<I> {
 export class Batcher<I, R> {
   private readonly queue: Waiting<I, R>[] = [];
   private running = 0;
+  private scheduled = false;
   private readonly concurrency: number;
   private readonly weight: (item: I) => number;
   private readonly maxWeight: number;
@@ -42,6 +45,15 @@ export class Batcher<I, R> {
   add(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
       this.next();
     });
   }
@@ -60,7 +72,7 @@ export class Batcher<I, R> {
       this.running++;
       void this.run(batch).finally(() => {
         this.running--;
-        this.next();
+        this.schedule();
       });
     }
   }
