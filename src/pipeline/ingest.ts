@@ -25,6 +25,7 @@ import { seriesName, takeSeriesNumbers } from '../store/series.js';
 import { transactionWithRetry } from '../store/transaction.js';
 import type { AttendanceRunner } from '../attendance/runner.js';
 import type { Metrics } from '../metrics.js';
+import { Batcher } from '../store/batcher.js';
 import type { GroupCommit } from '../store/groupCommit.js';
 import type { IngestGate } from './gate.js';
 import type { Punch } from './punch.js';
@@ -88,7 +89,13 @@ export interface CheckinSink {
   checkinsCreated(trx: Knex.Transaction, checkins: Checkin[]): Promise<void>;
 }
 
+/** Punches of one ingest call stored in one shared batch: at most this many at once. */
+const MERGED_BATCH_PUNCHES = 2000;
+
 export class IngestService {
+  /** Concurrent ingest calls merged into one batch (one set of statements for all of them). */
+  private readonly merged: Batcher<Punch[], IngestResult[]> | undefined;
+
   constructor(
     private readonly knex: Knex,
     private readonly settings: IngestSettings,
@@ -96,10 +103,22 @@ export class IngestService {
     private readonly gate?: IngestGate,
     private readonly attendance?: AttendanceRunner,
     private readonly metrics?: Metrics,
-    private readonly commits?: GroupCommit,
+    commits?: GroupCommit,
     /** Told of every check-in created, inside its transaction: the outbox. */
     private readonly sink?: CheckinSink,
-  ) {}
+  ) {
+    if (commits) {
+      this.merged = new Batcher(
+        async (calls) => {
+          const results = await commits.run((trx) => this.ingestWithin(trx, calls.flat()));
+          let at = 0;
+          return calls.map((punches) => results.slice(at, (at += punches.length)));
+        },
+        // A merged batch that fails rolled back whole, so each call can safely go again alone.
+        { concurrency: commits.transactions, weight: (punches) => punches.length, maxWeight: MERGED_BATCH_PUNCHES, isolateFailures: true },
+      );
+    }
+  }
 
   /** Punches a channel could not even read (bad fields, unreadable lines). */
   countInvalid(source: string, n: number): void {
@@ -109,9 +128,8 @@ export class IngestService {
   /** Counts outcomes and times a batch (per attempt: a retried transaction counts again, rarely). */
   private observe(punches: Punch[], results: IngestResult[], seconds: number): void {
     if (!this.metrics || punches.length === 0) return;
-    const source = punches[0]!.source;
-    this.metrics.ingestSeconds.observe({ source }, seconds);
-    for (const r of results) this.metrics.punches.inc({ source, outcome: r.outcome });
+    this.metrics.ingestSeconds.observe({ source: punches[0]!.source }, seconds);
+    results.forEach((r, i) => this.metrics!.punches.inc({ source: punches[i]!.source, outcome: r.outcome }));
   }
 
   isSuspectTime(instant: Date, now = this.now()): boolean {
@@ -120,11 +138,13 @@ export class IngestService {
     return instant.getTime() > latest || instant.getTime() < floor;
   }
 
-  /** Stores punches idempotently and creates their check-ins; one result per punch, in order. */
+  /**
+   * Stores punches idempotently and creates their check-ins; one result per punch, in order.
+   * Resolves once they are committed; concurrent calls share one batch.
+   */
   ingest(punches: Punch[]): Promise<IngestResult[]> {
     if (punches.length === 0) return Promise.resolve([]);
-    const work = (trx: Knex.Transaction) => this.ingestWithin(trx, punches);
-    const store = () => (this.commits ? this.commits.run(work) : transactionWithRetry(this.knex, work));
+    const store = () => (this.merged ? this.merged.add(punches) : transactionWithRetry(this.knex, (trx) => this.ingestWithin(trx, punches)));
     return this.gate ? this.gate.run(store) : store();
   }
 

@@ -29,7 +29,7 @@ export class GroupCommit {
    */
   constructor(
     private readonly knex: Knex,
-    private readonly transactions: number,
+    readonly transactions: number,
     private readonly maxBatch = 100,
   ) {}
 
