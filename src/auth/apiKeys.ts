@@ -6,12 +6,13 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Listed, Window } from '../store/list.js';
+import { Batcher } from '../store/batcher.js';
 import { AppError } from '../errors.js';
 import {
   type ApiKeyRecord,
   type Role,
   ROLES,
-  findApiKey,
+  findApiKeys,
   insertApiKey,
   listApiKeys,
   revokeApiKey,
@@ -77,10 +78,21 @@ export class ApiKeyService {
   /** Secrets that passed scrypt, by key: the stored hash and a SHA-256 of key:secret. */
   private readonly verified = new Map<string, string>();
 
+  /** Concurrent requests' key rows are read in one query (still read on every request, so a revocation counts at once). */
+  private readonly lookups: Batcher<string, ApiKeyRecord | null>;
+
   constructor(
     private readonly knex: Knex,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.lookups = new Batcher(
+      async (keys) => {
+        const found = await findApiKeys(this.knex, keys);
+        return keys.map((k) => found.get(k) ?? null);
+      },
+      { concurrency: 4 },
+    );
+  }
 
   /** Creates a key; the secret is returned this once and only its hash is kept. */
   async create(label: string, role: Role): Promise<{ apiKey: string; secret: string; role: Role; label: string }> {
@@ -115,7 +127,7 @@ export class ApiKeyService {
     if (!parsed) {
       throw new AppError('authentication_error', header ? 'Malformed Authorization header; expected "token KEY:SECRET"' : 'Missing Authorization header; expected "token KEY:SECRET"');
     }
-    const record = await findApiKey(this.knex, parsed.apiKey);
+    const record = await this.lookups.add(parsed.apiKey);
     const print = fingerprint(parsed.apiKey, parsed.secret);
     let secretMatches = record !== null && this.verified.get(record.apiKey) === `${record.secretHash}\u0000${print}`;
     if (!secretMatches) {

@@ -54,9 +54,10 @@ export async function insertApiKey(
   });
 }
 
-export async function findApiKey(knex: Knex, apiKey: string): Promise<ApiKeyRecord | null> {
-  const row = (await knex<Row>('api_keys').where({ api_key: apiKey }).first()) as Row | undefined;
-  return row ? fromRow(row) : null;
+/** By key, for many at once. */
+export async function findApiKeys(knex: Knex, apiKeys: string[]): Promise<Map<string, ApiKeyRecord>> {
+  const rows = (await knex<Row>('api_keys').whereIn('api_key', [...new Set(apiKeys)])) as Row[];
+  return new Map(rows.map((r) => [r.api_key, fromRow(r)]));
 }
 
 export function listApiKeys(knex: Knex, window: Window): Promise<Listed<ApiKeyRecord>> {
