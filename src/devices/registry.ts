@@ -25,6 +25,9 @@ const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 50_000;
 const SEEN_FLUSH_MS = 5_000;
 
+/** What an upload tells about its device. */
+export type UploadFacts = Pick<DeviceChange, 'attlogStamp' | 'operlogStamp' | 'attphotoStamp' | 'biodataStamp' | 'clockDriftSeconds' | 'clockDriftAt'>;
+
 export interface Contact {
   pushver: string | null;
   language: number | null;
@@ -156,6 +159,16 @@ export class DeviceRegistry {
     const device = await findDevice(this.knex, serial);
     if (!device) throw new AppError('not_found', `No device ${serial}`);
     return this.remember(device);
+  }
+
+  /**
+   * Writes what an upload tells about its device (stamps, clock drift) and applies it to the
+   * cached copy without reading the row back: one statement per upload, not two.
+   */
+  async note(device: Device, change: UploadFacts): Promise<void> {
+    await updateDevice(this.knex, device.serial, change, this.now());
+    const cached = this.cache.get(device.serial);
+    if (cached) cached.device = { ...cached.device, ...change };
   }
 
   async setState(serial: string, state: DeviceState): Promise<Device> {

@@ -19,6 +19,7 @@ import {
   uploadKind,
 } from '../../protocol/index.js';
 import type { IngestGate } from '../pipeline/gate.js';
+import { Batcher } from '../store/batcher.js';
 import type { GroupCommit } from '../store/groupCommit.js';
 import type { IngestResult, IngestService } from '../pipeline/ingest.js';
 import { type Punch, logTypeOfPunchState } from '../pipeline/punch.js';
@@ -29,20 +30,22 @@ import {
   type DeviceRequest,
   type DeviceTemplate,
   archiveRequest,
+  archiveRequests,
   findArchivedRequests,
   updateArchivedOutcome,
   upsertDeviceTemplates,
   upsertDeviceUsers,
 } from '../store/devices.js';
 import { transactionWithRetry } from '../store/transaction.js';
-import type { Device, DeviceRegistry } from './registry.js';
+import type { Device, DeviceRegistry, UploadFacts } from './registry.js';
 
 export type { DeviceRequest };
 
 export interface UploadOutcome {
   /** The reply body for the device. */
   reply: string;
-  archiveId: number;
+  /** The archived request's id when lines were rejected (the sync log names it); else null. */
+  archiveId: number | null;
   outcome: ArchiveOutcome;
   /** Records in the body now stored (new or already there). */
   records: number;
@@ -65,6 +68,18 @@ interface Processed {
   options: Record<string, string> | null;
 }
 
+/** An ATTLOG or RTLOG upload read into punches, before they are stored. */
+interface PunchUpload {
+  punches: Punch[];
+  records: number;
+  rejected: LineError[];
+  reply: string;
+  stamp: Processed['stamp'];
+}
+
+/** Live uploads stored in one shared batch: at most about this many body bytes at once. */
+const MERGED_UPLOAD_BYTES = 512 * 1024;
+
 function summarize(error: LineError[]): string | null {
   if (error.length === 0) return null;
   const shown = error.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`);
@@ -80,14 +95,25 @@ function templateOf(r: OperlogRecord): DeviceTemplate[] {
 }
 
 export class DeviceUploads {
+  /** Concurrent live uploads stored together: their punches in one ingest batch, their bytes in one insert. */
+  private readonly live: Batcher<{ device: Device; req: DeviceRequest }, Processed & { archiveId: number | null }>;
+
   constructor(
     private readonly knex: Knex,
     private readonly ingest: IngestService,
     private readonly registry: DeviceRegistry,
     private readonly settings: { storeTemplates: boolean },
     private readonly gate: IngestGate,
-    private readonly commits: GroupCommit,
-  ) {}
+    commits: GroupCommit,
+  ) {
+    this.live = new Batcher((uploads) => commits.run((trx) => this.storeLive(trx, uploads)), {
+      concurrency: commits.transactions,
+      weight: (u) => u.req.body.length,
+      maxWeight: MERGED_UPLOAD_BYTES,
+      // A merged batch that failed rolled back whole: each upload goes again alone.
+      isolateFailures: true,
+    });
+  }
 
   /** A live upload. A pending device's upload is archived whole (quarantine) and acknowledged. */
   async receive(cached: Device, req: DeviceRequest): Promise<UploadOutcome> {
@@ -109,33 +135,34 @@ export class DeviceUploads {
       if (now?.state === 'approved') await this.replayArchived(now, { outcome: 'quarantined' });
       return { ...preview, archiveId, outcome: 'quarantined', created: 0, duplicate: 0 };
     }
-    const result = await this.gate.run(() => this.commits.run(async (trx) => {
-      const processed = await this.process(trx, device, req);
-      const archiveId = await archiveRequest(trx, {
-        deviceSerial: device.serial,
-        ...req,
-        outcome: processed.outcome,
-        records: processed.records,
-        rejectedLines: processed.rejected.length,
-        error: summarize(processed.rejected),
-      });
-      return { ...processed, archiveId };
-    }));
-    await this.afterCommit(device, result);
+    const result = await this.gate.run(() => this.live.add({ device, req }));
+    await this.afterCommit(device, result, req.receivedAt);
     this.ingest.countInvalid('adms', result.rejected.length);
-    await this.recordClockDrift(device, req.receivedAt, result);
     return result;
   }
 
   /**
-   * Arrival minus punch time, from real-time uploads only (a few records, the newest within
-   * a day): buffered history after an outage says nothing about the clock.
+   * Live uploads in the caller's transaction: every upload's punches in one ingest batch
+   * (each keeps its own results, in order), then the requests archived. Only an archive row
+   * the sync log will name (lines were rejected) is inserted alone, for its id.
    */
-  private async recordClockDrift(device: Device, receivedAt: Date, p: Processed): Promise<void> {
-    if (!p.latestPunch || p.records > 3) return;
-    const seconds = Math.round((receivedAt.getTime() - p.latestPunch.getTime()) / 1000);
-    if (Math.abs(seconds) > 86_400) return;
-    await this.registry.change(device.serial, { clockDriftSeconds: seconds, clockDriftAt: receivedAt });
+  private async storeLive(trx: Knex.Transaction, uploads: { device: Device; req: DeviceRequest }[]): Promise<(Processed & { archiveId: number | null })[]> {
+    const read = uploads.map((u) => this.readPunches(u.device, u.req));
+    const results = await this.ingest.ingestWithin(trx, read.flatMap((r) => r?.punches ?? []));
+    const processed: Processed[] = [];
+    let at = 0;
+    for (const [i, u] of uploads.entries()) {
+      const r = read[i];
+      processed.push(r ? this.punchesProcessed(r, results.slice(at, (at += r.punches.length))) : await this.process(trx, u.device, u.req));
+    }
+    const rows = uploads.map((u, i) => {
+      const p = processed[i]!;
+      return { deviceSerial: u.device.serial, ...u.req, outcome: p.outcome, records: p.records, rejectedLines: p.rejected.length, error: summarize(p.rejected) };
+    });
+    const ids = new Map<number, number>();
+    for (const [i, row] of rows.entries()) if (row.rejectedLines > 0) ids.set(i, await archiveRequest(trx, row));
+    await archiveRequests(trx, rows.filter((row) => row.rejectedLines === 0));
+    return processed.map((p, i) => ({ ...p, archiveId: ids.get(i) ?? null }));
   }
 
   /** Runs archived requests of a device again, in arrival order (quarantine release, reprocess). */
@@ -161,7 +188,7 @@ export class DeviceUploads {
           });
           return processed;
         });
-        await this.afterCommit(device, result);
+        await this.afterCommit(device, result, null);
         total.requests++;
         total.records += result.records;
         total.created += result.created;
@@ -190,12 +217,21 @@ export class DeviceUploads {
     await archiveRequest(this.knex, { deviceSerial: serial, ...req, outcome, records: 0, rejectedLines: 0, error: null });
   }
 
-  private async afterCommit(device: Device, p: Processed): Promise<void> {
+  /** What a committed upload tells about its device: options, the new stamp, clock drift (one write). */
+  private async afterCommit(device: Device, p: Processed, receivedAt: Date | null): Promise<void> {
     if (p.options) await this.registry.recordOptions(device, p.options);
+    const change: UploadFacts = {};
     if (p.stamp) {
       const key = `${p.stamp.kind}Stamp` as 'attlogStamp';
-      if (device[key] !== p.stamp.value) await this.registry.change(device.serial, { [key]: p.stamp.value });
+      if (device[key] !== p.stamp.value) change[key] = p.stamp.value;
     }
+    // Arrival minus punch time, from real-time uploads only (a few records, the newest within
+    // a day): buffered history after an outage says nothing about the clock.
+    if (receivedAt && p.latestPunch && p.records <= 3) {
+      const seconds = Math.round((receivedAt.getTime() - p.latestPunch.getTime()) / 1000);
+      if (Math.abs(seconds) <= 86_400) Object.assign(change, { clockDriftSeconds: seconds, clockDriftAt: receivedAt });
+    }
+    if (Object.keys(change).length) await this.registry.note(device, change);
   }
 
   /** What the reply would be, without storing anything (quarantine). */
@@ -256,17 +292,60 @@ export class DeviceUploads {
     return punches;
   }
 
-  private async storePunches(
-    trx: Knex.Transaction,
-    punches: Punch[],
-  ): Promise<{ results: IngestResult[]; created: number; duplicate: number; latestPunch: Date | null }> {
-    const results = await this.ingest.ingestWithin(trx, punches);
-    const latest = punches.reduce<Date | null>((m, p) => (m === null || p.instant > m ? p.instant : m), null);
+  /** An ATTLOG or RTLOG upload's punches, read without the database; null for other kinds. */
+  private readPunches(device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>): PunchUpload | null {
+    const q = parseDeviceQuery(req.query);
+    switch (uploadKind(q)) {
+      case 'ATTLOG': {
+        const { records, errors } = parseAttlog(req.body);
+        const rejected = [...errors];
+        const punches = this.toPunches(records, (r) => this.attlogPunch(device, r), rejected, (r) => `${r.pin}\t${r.time}`);
+        const stamp = q.stamp ?? null;
+        return {
+          punches,
+          records: punches.length,
+          rejected,
+          reply: formatUploadReply(punches.length),
+          stamp: stamp === null ? null : { kind: 'attlog', value: stamp },
+        };
+      }
+      case 'RTLOG': {
+        const { records, errors } = parseKeyValueRows(req.body);
+        const rejected = [...errors];
+        const events = records.filter((r) => isPunchEvent(r.fields));
+        const punches = this.toPunches(
+          events,
+          (r) => {
+            const f = r.fields;
+            const inout = f.inoutstatus === '0' ? 0 : f.inoutstatus === '1' ? 1 : null;
+            return {
+              ...this.attlogPunch(device, { line: r.line, pin: f.pin!.trim(), time: f.time!.trim(), status: inout, verify: null, workCode: null, extra: [] }),
+              verifyMode: f.verifytype !== undefined && /^\d+$/.test(f.verifytype) ? Number(f.verifytype) : null,
+            };
+          },
+          rejected,
+          (r) => `${r.fields.pin}\t${r.fields.time}`,
+        );
+        return { punches, records: records.length, rejected, reply: 'OK', stamp: null };
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** A punch upload once its punches are stored. */
+  private punchesProcessed(u: PunchUpload, results: IngestResult[]): Processed {
+    const created = results.filter((r) => r.newPunch).length;
     return {
-      results,
-      latestPunch: latest,
-      created: results.filter((r) => r.newPunch).length,
-      duplicate: results.filter((r) => !r.newPunch).length,
+      reply: u.reply,
+      outcome: u.rejected.length ? 'unparsed' : 'processed',
+      records: u.records,
+      created,
+      duplicate: results.length - created,
+      rejected: u.rejected,
+      latestPunch: u.punches.reduce<Date | null>((m, p) => (m === null || p.instant > m ? p.instant : m), null),
+      stamp: u.stamp,
+      options: null,
     };
   }
 
@@ -276,22 +355,10 @@ export class DeviceUploads {
     const base: Processed = { reply: 'OK', outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], latestPunch: null, stamp: null, options: null };
     const withRejects = (p: Processed): Processed => ({ ...p, outcome: p.rejected.length ? 'unparsed' : p.outcome });
     switch (kind) {
-      case 'ATTLOG': {
-        const { records, errors } = parseAttlog(req.body);
-        const rejected = [...errors];
-        const punches = this.toPunches(records, (r) => this.attlogPunch(device, r), rejected, (r) => `${r.pin}\t${r.time}`);
-        const stored = await this.storePunches(trx, punches);
-        const stamp = q.stamp ?? null;
-        return withRejects({
-          ...base,
-          reply: formatUploadReply(punches.length),
-          records: punches.length,
-          created: stored.created,
-          duplicate: stored.duplicate,
-          latestPunch: stored.latestPunch,
-          rejected,
-          stamp: stamp === null ? null : { kind: 'attlog', value: stamp },
-        });
+      case 'ATTLOG':
+      case 'RTLOG': {
+        const read = this.readPunches(device, req)!;
+        return this.punchesProcessed(read, await this.ingest.ingestWithin(trx, read.punches));
       }
       case 'OPERLOG':
       case 'BIODATA':
@@ -317,26 +384,6 @@ export class DeviceUploads {
       }
       case 'OPTIONS':
         return { ...base, options: parseOptionsBody(req.body) };
-      case 'RTLOG': {
-        const { records, errors } = parseKeyValueRows(req.body);
-        const rejected = [...errors];
-        const events = records.filter((r) => isPunchEvent(r.fields));
-        const punches = this.toPunches(
-          events,
-          (r) => {
-            const f = r.fields;
-            const inout = f.inoutstatus === '0' ? 0 : f.inoutstatus === '1' ? 1 : null;
-            return {
-              ...this.attlogPunch(device, { line: r.line, pin: f.pin!.trim(), time: f.time!.trim(), status: inout, verify: null, workCode: null, extra: [] }),
-              verifyMode: f.verifytype !== undefined && /^\d+$/.test(f.verifytype) ? Number(f.verifytype) : null,
-            };
-          },
-          rejected,
-          (r) => `${r.fields.pin}\t${r.fields.time}`,
-        );
-        const stored = await this.storePunches(trx, punches);
-        return withRejects({ ...base, records: records.length, created: stored.created, duplicate: stored.duplicate, latestPunch: stored.latestPunch, rejected });
-      }
       case 'TABLEDATA': {
         const name = q.params.tablename ?? '';
         const { records, errors } = parseTableData(req.body, name);

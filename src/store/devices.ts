@@ -261,8 +261,8 @@ function requestFromRow(r: RequestRow): ArchivedRequest {
   };
 }
 
-export async function archiveRequest(knex: Knex, r: Omit<ArchivedRequest, 'id'>): Promise<number> {
-  const [id] = await knex('device_requests').insert({
+function archiveRow(r: Omit<ArchivedRequest, 'id'>) {
+  return {
     device_serial: r.deviceSerial?.slice(0, 64) ?? null,
     method: r.method.slice(0, 8),
     path: r.path.slice(0, 200),
@@ -274,8 +274,28 @@ export async function archiveRequest(knex: Knex, r: Omit<ArchivedRequest, 'id'>)
     records: r.records,
     rejected_lines: r.rejectedLines,
     error: r.error,
-  });
+  };
+}
+
+export async function archiveRequest(knex: Knex, r: Omit<ArchivedRequest, 'id'>): Promise<number> {
+  const [id] = await knex('device_requests').insert(archiveRow(r));
   return Number(id);
+}
+
+/** Many requests, a few megabytes per statement (no ids: a multi-row insert does not report them on every database). */
+export async function archiveRequests(knex: Knex, list: Omit<ArchivedRequest, 'id'>[]): Promise<void> {
+  let part: ReturnType<typeof archiveRow>[] = [];
+  let bytes = 0;
+  for (const r of list) {
+    part.push(archiveRow(r));
+    bytes += r.body.length;
+    if (bytes >= 4 * 1024 * 1024) {
+      await knex('device_requests').insert(part);
+      part = [];
+      bytes = 0;
+    }
+  }
+  if (part.length) await knex('device_requests').insert(part);
 }
 
 export async function updateArchivedOutcome(
