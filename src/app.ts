@@ -107,13 +107,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
 export function createRouters(s: Services): Router[] {
   const common = { apiKeys: s.apiKeys, timeZone: s.config.timeZone, maxBodyBytes: s.config.maxBodyBytes };
   return [
-    healthRoutes(s.health, s.metrics),
-    keyRoutes(s.apiKeys, s.config.maxBodyBytes),
-    apiRoutes({ ...common, intake: s.intake, ingest: s.ingest, syncLog: s.syncLog, logger: s.logger }, s.config),
-    adminRoutes({ ...common, employees: s.employees, ingest: s.ingest, records: s.records, syncLog: s.syncLog, devices: s.devices }),
-    deviceRoutes(s.apiKeys, s.deviceService, s.config.maxBodyBytes, s.config.timeZone),
-    shiftRoutes(s.apiKeys, s.shifts, s.config.maxBodyBytes),
-    outboxRoutes(s.apiKeys, s.outbox, s.config.maxBodyBytes),
+    // Terminals first: every one polls every few seconds, and each router a request passes costs a route match.
     iclockRoutes({
       registry: s.registry,
       uploads: s.uploads,
@@ -123,6 +117,13 @@ export function createRouters(s: Services): Router[] {
       logger: s.logger,
       maxBodyBytes: s.config.maxBodyBytes,
     }),
+    healthRoutes(s.health, s.metrics),
+    keyRoutes(s.apiKeys, s.config.maxBodyBytes),
+    apiRoutes({ ...common, intake: s.intake, ingest: s.ingest, syncLog: s.syncLog, logger: s.logger }, s.config),
+    adminRoutes({ ...common, employees: s.employees, ingest: s.ingest, records: s.records, syncLog: s.syncLog, devices: s.devices }),
+    deviceRoutes(s.apiKeys, s.deviceService, s.config.maxBodyBytes, s.config.timeZone),
+    shiftRoutes(s.apiKeys, s.shifts, s.config.maxBodyBytes),
+    outboxRoutes(s.apiKeys, s.outbox, s.config.maxBodyBytes),
   ];
 }
 
