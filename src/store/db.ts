@@ -60,6 +60,33 @@ function mysqlKnex(conn: MysqlConnection, database?: string): Knex {
   });
 }
 
+interface SqliteConnection {
+  pragma(s: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/** Prepared statements kept per connection (SQLite re-prepares one itself if the schema changes). */
+const PREPARED_STATEMENTS = 256;
+
+/**
+ * knex prepares every statement again on every call, and for small statements preparing
+ * costs as much as running: keep the last few hundred, by SQL text, on the connection.
+ */
+function cachePreparedStatements(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  const cache = new Map<string, unknown>();
+  conn.prepare = (sql) => {
+    let statement = cache.get(sql);
+    if (statement) cache.delete(sql);
+    else {
+      statement = prepare(sql);
+      if (cache.size >= PREPARED_STATEMENTS) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, statement);
+    return statement;
+  };
+}
+
 /**
  * Opens the database the URL names. A MySQL database that does not exist yet is created
  * (utf8mb4, binary collation so keys compare exactly as on SQLite); a SQLite file and its
@@ -78,7 +105,8 @@ export async function openDatabase(url: string): Promise<Database> {
       pool: {
         min: 1,
         max: 1,
-        afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
+          cachePreparedStatements(conn);
           conn.pragma('journal_mode = WAL');
           conn.pragma('synchronous = NORMAL');
           conn.pragma('foreign_keys = ON');
