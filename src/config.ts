@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isKnownZone } from './pipeline/time.js';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from './store/db.js';
 import { z } from 'zod';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -35,6 +36,10 @@ export interface Config {
   archiveDays: number;
   /** A device whose real-time punches arrive further than this from their stated time is flagged. */
   clockDriftSeconds: number;
+  /** Seconds a request may wait for a database connection (or for one to be made) before 503. */
+  dbAcquireTimeoutSeconds: number;
+  /** Seconds one statement (and a row lock it waits for) may take before it fails. */
+  dbStatementTimeoutSeconds: number;
   /** Requests that may store punches at once; more wait. */
   ingestConcurrency: number;
   /** Requests that may wait; more are refused with 503 at once. */
@@ -121,6 +126,8 @@ const FIELDS = {
       message: 'must be a real date',
     }),
   },
+  dbAcquireTimeoutSeconds: { env: 'ICLOCKD_DB_ACQUIRE_TIMEOUT_SECONDS', schema: atLeast(1) },
+  dbStatementTimeoutSeconds: { env: 'ICLOCKD_DB_STATEMENT_TIMEOUT_SECONDS', schema: atLeast(1) },
   devicePolicy: {
     env: 'ICLOCKD_DEVICE_POLICY',
     schema: z.enum(['approve', 'pending'], { message: 'must be approve or pending' }),
@@ -213,6 +220,8 @@ function defaults(): Config {
     storeTemplates: false,
     archiveDays: 30,
     clockDriftSeconds: 300,
+    dbAcquireTimeoutSeconds: DEFAULT_DATABASE_TIMEOUTS.acquireSeconds,
+    dbStatementTimeoutSeconds: DEFAULT_DATABASE_TIMEOUTS.statementSeconds,
     ingestConcurrency: 64,
     ingestQueue: 200,
     reconcileAt: '03:00',
@@ -275,6 +284,10 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError(`ICLOCKD_CONFIG file ${path} must hold a JSON object`);
   }
   return value as Record<string, unknown>;
+}
+
+export function databaseTimeouts(c: Pick<Config, 'dbAcquireTimeoutSeconds' | 'dbStatementTimeoutSeconds'>): DatabaseTimeouts {
+  return { acquireSeconds: c.dbAcquireTimeoutSeconds, statementSeconds: c.dbStatementTimeoutSeconds };
 }
 
 /** A URL (database, forwarding target) as it is safe to show or log: any password masked. */

@@ -2,10 +2,10 @@
 // graceful stop on SIGINT/SIGTERM.
 import type { Server } from 'node:http';
 import { type Services, createApp, createServices } from './app.js';
-import type { Config } from './config.js';
+import { type Config, databaseTimeouts } from './config.js';
 import { boundPort, listen, stopServer } from './http/server.js';
 import { type Logger, createLogger } from './log.js';
-import { closeDatabase, migrateToLatest, openDatabase } from './store/db.js';
+import { closeDatabase, migrateDatabase, openDatabase } from './store/db.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -17,14 +17,9 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const db = await openDatabase(config.databaseUrl);
-  try {
-    const applied = await migrateToLatest(db);
-    if (applied.length) logger.info({ applied }, 'migrations applied');
-  } catch (err) {
-    await closeDatabase(db);
-    throw err;
-  }
+  const applied = await migrateDatabase(config.databaseUrl, config.dbAcquireTimeoutSeconds);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const db = await openDatabase(config.databaseUrl, databaseTimeouts(config));
   const services = createServices(config, db, logger);
   services.registry.start();
   services.retention.start();

@@ -2,6 +2,8 @@
 // `npm test`: the whole suite on SQLite, then again on MySQL when MYSQL_URL is set. Each test
 // file makes and drops its own database. With ICLOCKD_REQUIRE_MYSQL=1 (CI) a run without
 // MySQL fails. Prints one summary line per database and a closing "total:" line.
+// `npm run test:faults` (--faults) runs the heavy fault tests in test/faults/ the same way;
+// `npm test` leaves them out.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,10 +20,12 @@ function testFiles(dir) {
   });
 }
 
+const faults = process.argv[2] === '--faults';
 // Optional filter: `npm test -- config` runs only files whose path contains "config".
-const filters = process.argv.slice(2);
+const filters = process.argv.slice(faults ? 3 : 2);
 const files = testFiles(join(root, 'test'))
   .map((f) => relative(root, f))
+  .filter((f) => f.startsWith(join('test', 'faults')) === faults)
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 
@@ -56,7 +60,7 @@ function runSuite(dialect) {
 }
 
 // Types first: tests run through tsx, which does not check them.
-if (filters.length === 0) {
+if (filters.length === 0 && !faults) {
   console.log('=== typecheck (tsc --noEmit)');
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root], { cwd: root, stdio: 'inherit' });
   if (tsc.status !== 0) {

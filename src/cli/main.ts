@@ -20,14 +20,14 @@ import { loadRequests } from '../replay/sources.js';
 import { type SimulationSummary, parseDuration, simulate } from '../simulator/simulator.js';
 import { deviceView } from '../http/devices.js';
 import { shiftTypeView } from '../http/shifts.js';
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { type Config, ConfigError, databaseTimeouts, loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { serve } from '../main.js';
 import { createLogger } from '../log.js';
 import { dayRange } from '../pipeline/time.js';
 import { formatImportReport, importEmployees, readEmployeeCsv } from './employeesImport.js';
 import { registerForwardingCommands } from './outbox.js';
-import { closeDatabase, migrateToLatest, openDatabase } from '../store/db.js';
+import { closeDatabase, migrateDatabase, migrateToLatest, openDatabase } from '../store/db.js';
 import { VERSION } from '../version.js';
 
 /** Where the CLI writes; tests pass their own. */
@@ -46,7 +46,7 @@ const processIo: CliIo = {
 
 /** The same services `serve` builds, on a migrated database, for one command. */
 async function withServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
-  const db = await openDatabase(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, databaseTimeouts(config));
   try {
     await migrateToLatest(db);
     return await work(createServices(config, db, createLogger('warn')));
@@ -90,13 +90,9 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
     .command('migrate')
     .description('apply pending database migrations and exit')
     .action(async () => {
-      const db = await openDatabase(config().databaseUrl);
-      try {
-        const names = await migrateToLatest(db);
-        io.out(names.length ? `applied ${names.length} migration(s): ${names.join(', ')}` : 'database schema is up to date');
-      } finally {
-        await closeDatabase(db);
-      }
+      const cfg = config();
+      const names = await migrateDatabase(cfg.databaseUrl, cfg.dbAcquireTimeoutSeconds);
+      io.out(names.length ? `applied ${names.length} migration(s): ${names.join(', ')}` : 'database schema is up to date');
     });
 
   const keys = program.command('keys').description('manage API keys');

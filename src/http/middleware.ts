@@ -15,7 +15,23 @@ export function errorBody(err: AppError): ErrorBody {
   return { success: false, error: err.message, error_type: err.type, ...err.details };
 }
 
-const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'SQLITE_BUSY', 'SQLITE_CANTOPEN']);
+// Unreachable, or too slow: a link gone silent (PROTOCOL_SEQUENCE_TIMEOUT), a row lock or a
+// statement over ICLOCKD_DB_STATEMENT_TIMEOUT_SECONDS (MariaDB, MySQL).
+const DATABASE_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_STATEMENT_TIMEOUT',
+  'ER_QUERY_TIMEOUT',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+]);
 
 /** The database cannot be reached (not a bad query): the client should retry later. */
 export function isDatabaseUnavailable(err: unknown): boolean {

@@ -42,12 +42,46 @@ export function sqlitePath(url: string): string {
   return path === ':memory:' ? path : resolve(path);
 }
 
-function mysqlKnex(conn: MysqlConnection, database?: string): Knex {
+/** How long the database may keep a request waiting. */
+export interface DatabaseTimeouts {
+  /** Waiting for a connection, or for one to be made (a database that does not answer). */
+  acquireSeconds: number;
+  /** One statement, and a row lock it waits for; a link that went silent fails a little later. */
+  statementSeconds: number;
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { acquireSeconds: 10, statementSeconds: 60 };
+
+interface MysqlRawConnection {
+  query(sql: unknown, ...rest: unknown[]): unknown;
+}
+
+/**
+ * Bounds every statement on a new MySQL connection: server-side (MariaDB's
+ * max_statement_time, MySQL's max_execution_time for reads, and the lock wait), and
+ * client-side, since a link that went silent answers nothing at all.
+ */
+function boundStatements(conn: MysqlRawConnection, t: DatabaseTimeouts, done: (err: Error | null, conn: unknown) => void): void {
+  const query = conn.query.bind(conn);
+  const clientTimeoutMs = (t.statementSeconds + 5) * 1000;
+  conn.query = (sql: unknown, ...rest: unknown[]) =>
+    query(typeof sql === 'object' && sql !== null && !('timeout' in sql) ? { ...sql, timeout: clientTimeoutMs } : sql, ...rest);
+  const lockWait = `SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.round(t.statementSeconds))}`;
+  // MariaDB bounds every statement; MySQL only reads (and knows the other variable's name).
+  query(`SET ${lockWait}, SESSION max_statement_time = ${t.statementSeconds}`, (err: (Error & { errno?: number }) | null) => {
+    if (err?.errno !== 1193) return done(err, conn);
+    query(`SET ${lockWait}, SESSION max_execution_time = ${t.statementSeconds * 1000}`, (err2: Error | null) => done(err2, conn));
+  });
+}
+
+function mysqlKnex(conn: MysqlConnection, database?: string, timeouts = DEFAULT_DATABASE_TIMEOUTS): Knex {
   return knexFactory({
     client: 'mysql2',
+    acquireConnectionTimeout: timeouts.acquireSeconds * 1000,
     connection: {
       ...conn,
       database,
+      connectTimeout: timeouts.acquireSeconds * 1000,
       charset: 'utf8mb4',
       // Instants are stored as UTC DATETIME and read back as strings, so both dialects
       // return the same 'YYYY-MM-DD HH:MM:SS' text and nothing depends on the host's zone.
@@ -56,7 +90,11 @@ function mysqlKnex(conn: MysqlConnection, database?: string): Knex {
       decimalNumbers: true,
       supportBigNumbers: true,
     },
-    pool: { min: 0, max: 10 },
+    pool: {
+      min: 0,
+      max: 10,
+      afterCreate: (raw: MysqlRawConnection, done: (err: Error | null, conn: unknown) => void) => boundStatements(raw, timeouts, done),
+    },
   });
 }
 
@@ -92,7 +130,7 @@ function cachePreparedStatements(conn: SqliteConnection): void {
  * (utf8mb4, binary collation so keys compare exactly as on SQLite); a SQLite file and its
  * directory are created on first use.
  */
-export async function openDatabase(url: string): Promise<Database> {
+export async function openDatabase(url: string, timeouts: DatabaseTimeouts = DEFAULT_DATABASE_TIMEOUTS): Promise<Database> {
   const safeUrl = maskUrlPassword(url);
   if (url.startsWith('sqlite:')) {
     const file = sqlitePath(url);
@@ -100,6 +138,8 @@ export async function openDatabase(url: string): Promise<Database> {
     const knex = knexFactory({
       client: 'better-sqlite3',
       connection: { filename: file },
+      // The one connection is held by a long transaction: wait this long, then 503.
+      acquireConnectionTimeout: timeouts.acquireSeconds * 1000,
       useNullAsDefault: true,
       // One connection: SQLite has one writer anyway, and knex serialises transactions on it.
       pool: {
@@ -119,7 +159,7 @@ export async function openDatabase(url: string): Promise<Database> {
   }
   const conn = parseMysqlUrl(url);
   await createMysqlDatabaseIfMissing(conn);
-  return { knex: mysqlKnex(conn, conn.database), dialect: 'mysql', safeUrl };
+  return { knex: mysqlKnex(conn, conn.database, timeouts), dialect: 'mysql', safeUrl };
 }
 
 async function createMysqlDatabaseIfMissing(conn: MysqlConnection): Promise<void> {
@@ -148,6 +188,19 @@ export async function dropMysqlDatabase(url: string): Promise<void> {
 export async function migrateToLatest(db: Database): Promise<string[]> {
   const [, applied] = (await db.knex.migrate.latest({ migrationSource })) as [number, string[]];
   return applied;
+}
+
+/**
+ * Opens the database on its own connection for migrations, whose statements (an ALTER of a
+ * big table) may rightly take far longer than a request's, applies them and closes it.
+ */
+export async function migrateDatabase(url: string, acquireSeconds: number): Promise<string[]> {
+  const db = await openDatabase(url, { acquireSeconds, statementSeconds: 24 * 3600 });
+  try {
+    return await migrateToLatest(db);
+  } finally {
+    await closeDatabase(db);
+  }
 }
 
 export interface MigrationStatus {
