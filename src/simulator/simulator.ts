@@ -22,6 +22,8 @@ export interface SimulationOptions {
   resendShare: number;
   /** Called every few seconds with the running totals. */
   onTick?: (summary: SimulationSummary) => void;
+  /** Told of every punch made and of every batch a reply acknowledged (the ATTLOG lines): a ledger to check the server against. */
+  onPunches?: (event: { sn: string; kind: 'made' | 'acknowledged'; lines: string[] }) => void;
 }
 
 export interface SimulationSummary {
@@ -104,6 +106,7 @@ class VirtualDevice {
     this.log.push(line);
     this.pending.push(line);
     this.totals.punches++;
+    this.o.onPunches?.({ sn: this.sn, kind: 'made', lines: [line] });
   }
 
   /** Uploads what is not acknowledged yet; keeps it on anything but OK:N for all of it. */
@@ -118,6 +121,7 @@ class VirtualDevice {
         if (lines === this.pending) {
           this.pending = this.pending.slice(batch.length);
           this.totals.acknowledged += batch.length;
+          this.o.onPunches?.({ sn: this.sn, kind: 'acknowledged', lines: batch });
           // A device that missed the reply sends the same records again.
           if (this.rand() < this.o.resendShare) {
             this.totals.resends++;
