@@ -19,6 +19,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Seconds to let in-flight requests finish after SIGINT/SIGTERM. */
   shutdownGraceSeconds: number;
+  /** Seconds a client may take to send a whole request (headers: at most 20 of them); slower ones get 408. */
+  requestTimeoutSeconds: number;
   /** Largest request body accepted; more gets 413. */
   maxBodyBytes: number;
   /** A punch more than this many hours in the future is held as suspect_time. */
@@ -112,6 +114,7 @@ const FIELDS = {
     env: 'ICLOCKD_SHUTDOWN_GRACE_SECONDS',
     schema: atLeast(0),
   },
+  requestTimeoutSeconds: { env: 'ICLOCKD_REQUEST_TIMEOUT_SECONDS', schema: atLeast(1) },
   maxBodyBytes: {
     env: 'ICLOCKD_MAX_BODY_BYTES',
     schema: wholeNumber().min(1024, 'must be at least 1024'),
@@ -213,6 +216,7 @@ function defaults(): Config {
     timeZone: hostTimeZone(),
     logLevel: 'info',
     shutdownGraceSeconds: 10,
+    requestTimeoutSeconds: 60,
     maxBodyBytes: 4 * 1024 * 1024,
     futureWindowHours: 24,
     timeFloor: '2010-01-01',

@@ -26,7 +26,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   services.reconciler.start();
   services.finalizer.start();
   if (config.outboxWorker) services.outbox.start();
-  const server = await listen(createApp(services), config.port, config.host).catch(async (err: unknown) => {
+  const server = await listen(createApp(services), config.port, config.host, config.requestTimeoutSeconds).catch(async (err: unknown) => {
     await services.outbox.stop();
     await closeDatabase(db);
     throw err;

@@ -4,11 +4,19 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 
-export async function listen(app: Koa, port: number, host: string): Promise<Server> {
-  const server = createServer(app.callback());
+/**
+ * A client that sends its request too slowly is cut (408) so it cannot hold a connection and
+ * a body buffer for ever: the headers within HEADERS_TIMEOUT_MS, the whole request within
+ * `requestTimeoutSeconds`.
+ */
+const HEADERS_TIMEOUT_MS = 20_000;
+
+export async function listen(app: Koa, port: number, host: string, requestTimeoutSeconds: number): Promise<Server> {
+  const requestTimeout = requestTimeoutSeconds * 1000;
+  // Timeouts are checked this often (Node's default, 30 s, would let them run late).
+  const server = createServer({ requestTimeout, headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout), connectionsCheckingInterval: 1000 }, app.callback());
   // Terminals keep connections open between polls; keep-alive must outlive their interval.
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
