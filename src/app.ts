@@ -10,11 +10,11 @@ import type { Config } from './config.js';
 import { CommandQueue } from './devices/commands.js';
 import { Reconciler } from './devices/reconcile.js';
 import { DeviceRegistry } from './devices/registry.js';
-import { ArchiveRetention } from './devices/retention.js';
 import { DeviceService } from './devices/service.js';
 import { DeviceUploads } from './devices/uploads.js';
 import { EmployeeService } from './employees/service.js';
 import { HealthService } from './health.js';
+import { Retention } from './retention.js';
 import { adminRoutes } from './http/admin.js';
 import { apiRoutes } from './http/api.js';
 import { deviceRoutes } from './http/devices.js';
@@ -58,7 +58,7 @@ export interface Services {
   commands: CommandQueue;
   reconciler: Reconciler;
   deviceService: DeviceService;
-  retention: ArchiveRetention;
+  retention: Retention;
   outbox: OutboxService;
 }
 
@@ -98,7 +98,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     commands,
     reconciler,
     deviceService: new DeviceService(registry, uploads, commands, db.knex, config, reconciler),
-    retention: new ArchiveRetention(db.knex, config.archiveDays, logger),
+    retention: new Retention(db.knex, { archive: config.archiveDays, syncLog: config.syncLogDays }, logger),
     outbox,
   };
 }

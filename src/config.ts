@@ -36,6 +36,8 @@ export interface Config {
   storeTemplates: boolean;
   /** Days the request archive keeps device uploads. */
   archiveDays: number;
+  /** Days the sync log keeps its rows. */
+  syncLogDays: number;
   /** A device whose real-time punches arrive further than this from their stated time is flagged. */
   clockDriftSeconds: number;
   /** Seconds a request may wait for a database connection (or for one to be made) before 503. */
@@ -139,6 +141,7 @@ const FIELDS = {
     env: 'ICLOCKD_STORE_TEMPLATES',
     schema: flag(),
   },
+  syncLogDays: { env: 'ICLOCKD_SYNC_LOG_DAYS', schema: atLeast(1) },
   archiveDays: {
     env: 'ICLOCKD_ARCHIVE_DAYS',
     schema: atLeast(1),
@@ -223,6 +226,7 @@ function defaults(): Config {
     devicePolicy: null,
     storeTemplates: false,
     archiveDays: 30,
+    syncLogDays: 90,
     clockDriftSeconds: 300,
     dbAcquireTimeoutSeconds: DEFAULT_DATABASE_TIMEOUTS.acquireSeconds,
     dbStatementTimeoutSeconds: DEFAULT_DATABASE_TIMEOUTS.statementSeconds,

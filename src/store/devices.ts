@@ -1,5 +1,6 @@
 // devices and device_requests: the only place that reads or writes them.
 import type { Knex } from 'knex';
+import { deleteInBatches } from './prune.js';
 import { type Listed, type Window, listPaged } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 
@@ -282,14 +283,17 @@ export async function archiveRequest(knex: Knex, r: Omit<ArchivedRequest, 'id'>)
   return Number(id);
 }
 
-/** Many requests, a few megabytes per statement (no ids: a multi-row insert does not report them on every database). */
+/**
+ * Many requests, at most 200 rows and a few megabytes per statement (no ids: a multi-row
+ * insert does not report them on every database).
+ */
 export async function archiveRequests(knex: Knex, list: Omit<ArchivedRequest, 'id'>[]): Promise<void> {
   let part: ReturnType<typeof archiveRow>[] = [];
   let bytes = 0;
   for (const r of list) {
     part.push(archiveRow(r));
     bytes += r.body.length;
-    if (bytes >= 4 * 1024 * 1024) {
+    if (bytes >= 4 * 1024 * 1024 || part.length >= 200) {
       await knex('device_requests').insert(part);
       part = [];
       bytes = 0;
@@ -408,8 +412,8 @@ export async function deviceActivity(knex: Knex, serial: string): Promise<Device
 }
 
 /** Drops archived requests received before `before`; held (quarantined) uploads are kept. */
-export async function deleteArchivedBefore(knex: Knex, before: Date): Promise<number> {
-  return knex('device_requests').where('received_at', '<', toDbInstant(before)).whereNot('outcome', 'quarantined').del();
+export function deleteArchivedBefore(knex: Knex, before: Date): Promise<number> {
+  return deleteInBatches(knex, 'device_requests', (q) => q.where('received_at', '<', toDbInstant(before)).whereNot('outcome', 'quarantined'));
 }
 
 export async function listDeviceTemplates(knex: Knex, serial: string): Promise<DeviceTemplate[]> {

@@ -1,6 +1,8 @@
 // sync_log: one row per inbound request.
 import type { Knex } from 'knex';
 import { type Listed, type Window, listPaged } from './list.js';
+import { chunks } from './chunks.js';
+import { deleteInBatches } from './prune.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 
 export type SyncStatus = 'received' | 'processed' | 'error';
@@ -64,24 +66,31 @@ export type NewSyncLogEntry = Omit<SyncLogEntry, 'id' | 'processedAt'> & { proce
 
 /** Many rows in one statement (concurrent requests' rows are written together). */
 export async function insertSyncLogEntries(knex: Knex, entries: NewSyncLogEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await knex('sync_log').insert(
-    entries.map((e) => ({
-      channel: e.channel,
-      endpoint: e.endpoint.slice(0, 200),
-      device: e.device?.slice(0, 64) ?? null,
-      status: e.status,
-      records_total: e.counts.total,
-      records_created: e.counts.created,
-      records_duplicate: e.counts.duplicate,
-      records_failed: e.counts.failed,
-      error: e.error,
-      remote_address: e.remoteAddress?.slice(0, 64) ?? null,
-      duration_ms: e.durationMs === null ? null : Math.round(e.durationMs),
-      received_at: toDbInstant(e.receivedAt),
-      processed_at: toDbInstant(e.processedAt),
-    })),
-  );
+  // SQLite takes at most 500 rows in one multi-row insert.
+  for (const part of chunks(entries, 200)) {
+    await knex('sync_log').insert(
+      part.map((e) => ({
+        channel: e.channel,
+        endpoint: e.endpoint.slice(0, 200),
+        device: e.device?.slice(0, 64) ?? null,
+        status: e.status,
+        records_total: e.counts.total,
+        records_created: e.counts.created,
+        records_duplicate: e.counts.duplicate,
+        records_failed: e.counts.failed,
+        error: e.error,
+        remote_address: e.remoteAddress?.slice(0, 64) ?? null,
+        duration_ms: e.durationMs === null ? null : Math.round(e.durationMs),
+        received_at: toDbInstant(e.receivedAt),
+        processed_at: toDbInstant(e.processedAt),
+      })),
+    );
+  }
+}
+
+/** Rows received before `before`. */
+export function deleteSyncLogBefore(knex: Knex, before: Date): Promise<number> {
+  return deleteInBatches(knex, 'sync_log', (q) => q.where('received_at', '<', toDbInstant(before)));
 }
 
 export interface SyncLogFilter {

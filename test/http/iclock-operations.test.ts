@@ -81,14 +81,21 @@ describe(`device channel operations on ${testDialect()}`, () => {
     assert.equal((await admin.post('/api/v1/devices/TARGET01/commands', { command: 'copy-users' })).status, 400);
   });
 
-  test('the archive keeps uploads for ICLOCKD_ARCHIVE_DAYS, and held uploads until approval', async () => {
+  test('the archive keeps uploads for ICLOCKD_ARCHIVE_DAYS (held ones until approval), the sync log for ICLOCKD_SYNC_LOG_DAYS', async () => {
     const knex = s.running.services.db.knex;
+    const count = async (table: string) => Number(((await knex(table).count({ n: '*' }).first()) as { n: number | string }).n);
     await knex('device_requests').update({ received_at: '2020-01-01 00:00:00' });
     await knex('device_requests').insert({ method: 'POST', path: '/iclock/cdata', query: 'SN=HELD', body: Buffer.from('x'), received_at: '2020-01-01 00:00:00', outcome: 'quarantined' });
-    const before = Number(((await knex('device_requests').count({ n: '*' }).first()) as { n: number | string }).n);
+    // More old sync-log rows than one delete batch, and some recent ones that stay.
+    const at = (received_at: string) => ({ channel: 'adms', endpoint: '/iclock/cdata', status: 'processed', received_at });
+    for (let i = 0; i < 30; i++) await knex('sync_log').insert(Array.from({ length: 200 }, () => at('2020-01-01 00:00:00')));
+    const recentSync = await count('sync_log') - 6000;
+    const archived = await count('device_requests');
     const removed = await s.running.services.retention.purge();
-    assert.equal(removed, before - 1);
+    assert.deepEqual(removed, { archive: archived - 1, syncLog: 6000 });
     const left = (await knex('device_requests').select('outcome')) as { outcome: string }[];
     assert.deepEqual(left.map((r) => r.outcome), ['quarantined']);
+    assert.equal(await count('sync_log'), recentSync);
+    assert.ok(recentSync > 0);
   });
 });

@@ -23,7 +23,7 @@ test('no secret, Authorization header, template or body reaches the log', async 
   const admin = await s.authHeader('admin');
   const ingest = await s.authHeader('ingest');
   const [adminSecret, ingestSecret] = [admin, ingest].map((h) => h.split(':')[1]!);
-  const secrets: string[] = [adminSecret, ingestSecret];
+  const secrets: string[] = [adminSecret!, ingestSecret!];
   const post = (path: string, auth: string | null, body: string, type = 'application/json') =>
     fetch(`${s.baseUrl}${path}`, { method: 'POST', headers: { ...(auth ? { authorization: auth } : {}), 'content-type': type }, body });
 
