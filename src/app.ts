@@ -23,7 +23,9 @@ import { iclockRoutes } from './http/iclock.js';
 import { keyRoutes } from './http/keys.js';
 import { shiftRoutes } from './http/shifts.js';
 import { outboxRoutes } from './http/outbox.js';
+import { admission } from './http/limits.js';
 import { errorHandler, requestLog } from './http/middleware.js';
+import { AllowList, RateLimiter } from './limits.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { OutboxService } from './outbox/service.js';
@@ -36,7 +38,17 @@ import { SyncLogService } from './pipeline/syncLog.js';
 import type { Database } from './store/db.js';
 import { GroupCommit } from './store/groupCommit.js';
 
+/** Who may call, and how often (per process). */
+export interface Limits {
+  apiAllow: AllowList;
+  deviceAllow: AllowList;
+  perAddress: RateLimiter;
+  perKey: RateLimiter;
+  perDevice: RateLimiter;
+}
+
 export interface Services {
+  limits: Limits;
   config: Config;
   logger: Logger;
   db: Database;
@@ -63,6 +75,13 @@ export interface Services {
 }
 
 export function createServices(config: Config, db: Database, logger: Logger): Services {
+  const limits: Limits = {
+    apiAllow: new AllowList(config.apiAllow),
+    deviceAllow: new AllowList(config.deviceAllow),
+    perAddress: new RateLimiter(config.apiRatePerAddress),
+    perKey: new RateLimiter(config.apiRatePerKey),
+    perDevice: new RateLimiter(config.deviceRate),
+  };
   const devices = new DeviceLookup(db.knex);
   const gate = new IngestGate(config.ingestConcurrency, config.ingestQueue);
   const attendance = new AttendanceRunner(db.knex, config);
@@ -81,7 +100,8 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     logger,
     db,
     health: new HealthService(db),
-    apiKeys: new ApiKeyService(db.knex),
+    apiKeys: new ApiKeyService(db.knex, () => new Date(), limits.perKey),
+    limits,
     devices,
     intake: new PunchIntake(devices, config.timeZone),
     ingest,
@@ -116,6 +136,7 @@ export function createRouters(s: Services): Router[] {
       syncLog: s.syncLog,
       logger: s.logger,
       maxBodyBytes: s.config.maxBodyBytes,
+      perDevice: s.limits.perDevice,
     }),
     healthRoutes(s.health, s.metrics),
     keyRoutes(s.apiKeys, s.config.maxBodyBytes),
@@ -128,10 +149,12 @@ export function createRouters(s: Services): Router[] {
 }
 
 export function createApp(s: Services): Koa {
-  const app = new Koa({ proxy: false });
+  // Behind a proxy that sets X-Forwarded-For (ICLOCKD_TRUST_PROXY), the client is the address it names.
+  const app = new Koa({ proxy: s.config.trustProxy });
   app.silent = true; // errors are logged once, by the error mapper
   app.use(requestLog(s.logger, s.metrics));
   app.use(errorHandler(s.logger));
+  app.use(admission(s.limits));
   for (const router of createRouters(s)) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -2,6 +2,7 @@
 // Environment variables win over the file, so a deployment can override one value.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { isCidr } from './limits.js';
 import { isKnownZone } from './pipeline/time.js';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from './store/db.js';
 import { z } from 'zod';
@@ -19,6 +20,18 @@ export interface Config {
   logLevel: LogLevel;
   /** Seconds to let in-flight requests finish after SIGINT/SIGTERM. */
   shutdownGraceSeconds: number;
+  /** Addresses (CIDR) that may use the JSON API; empty: all. */
+  apiAllow: string[];
+  /** Addresses (CIDR) that may reach /iclock/*; empty: all. */
+  deviceAllow: string[];
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  /** JSON API requests per second per client address (bursts of twice that); 0: no limit. */
+  apiRatePerAddress: number;
+  /** JSON API requests per second per API key (bursts of twice that); 0: no limit. */
+  apiRatePerKey: number;
+  /** Requests per second one terminal may make (bursts of twice that); beyond, it is told to come back later. 0: no cap. */
+  deviceRate: number;
   /** Seconds a client may take to send a whole request (headers: at most 20 of them); slower ones get 408. */
   requestTimeoutSeconds: number;
   /** Largest request body accepted; more gets 413. */
@@ -84,6 +97,11 @@ export function hostTimeZone(): string {
 /** The rules the settings share, with the words every error uses. */
 const number = () => z.coerce.number({ message: 'must be a number' });
 const wholeNumber = () => number().int('must be a whole number');
+/** `10.0.0.0/8, 192.168.1.20, fd00::/8` (a file may give a JSON array). */
+const addressList = () =>
+  z
+    .union([z.string().transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)), z.array(z.string())])
+    .refine((list) => list.every(isCidr), { message: 'must be a comma-separated list of addresses or CIDR blocks, such as 10.0.0.0/8, 192.168.1.20' });
 const atLeast = (min: number) => wholeNumber().min(min, `must be ${min} or more`);
 const flag = () =>
   z
@@ -117,6 +135,12 @@ const FIELDS = {
     schema: atLeast(0),
   },
   requestTimeoutSeconds: { env: 'ICLOCKD_REQUEST_TIMEOUT_SECONDS', schema: atLeast(1) },
+  apiAllow: { env: 'ICLOCKD_API_ALLOW', schema: addressList() },
+  deviceAllow: { env: 'ICLOCKD_DEVICE_ALLOW', schema: addressList() },
+  trustProxy: { env: 'ICLOCKD_TRUST_PROXY', schema: flag() },
+  apiRatePerAddress: { env: 'ICLOCKD_API_RATE_PER_ADDRESS', schema: number().min(0, 'must be 0 or more') },
+  apiRatePerKey: { env: 'ICLOCKD_API_RATE_PER_KEY', schema: number().min(0, 'must be 0 or more') },
+  deviceRate: { env: 'ICLOCKD_DEVICE_RATE', schema: number().min(0, 'must be 0 or more') },
   maxBodyBytes: {
     env: 'ICLOCKD_MAX_BODY_BYTES',
     schema: wholeNumber().min(1024, 'must be at least 1024'),
@@ -220,6 +244,12 @@ function defaults(): Config {
     logLevel: 'info',
     shutdownGraceSeconds: 10,
     requestTimeoutSeconds: 60,
+    apiAllow: [],
+    deviceAllow: [],
+    trustProxy: false,
+    apiRatePerAddress: 0,
+    apiRatePerKey: 0,
+    deviceRate: 20,
     maxBodyBytes: 4 * 1024 * 1024,
     futureWindowHours: 24,
     timeFloor: '2010-01-01',

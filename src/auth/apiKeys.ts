@@ -6,6 +6,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Listed, Window } from '../store/list.js';
+import { type RateLimiter, rateLimited } from '../limits.js';
 import { Batcher } from '../store/batcher.js';
 import { AppError } from '../errors.js';
 import {
@@ -84,6 +85,8 @@ export class ApiKeyService {
   constructor(
     private readonly knex: Knex,
     private readonly now: () => Date = () => new Date(),
+    /** Requests per key (ICLOCKD_API_RATE_PER_KEY); checked once the key is known to be real. */
+    private readonly perKey?: RateLimiter,
   ) {
     this.lookups = new Batcher(
       async (keys) => {
@@ -142,6 +145,8 @@ export class ApiKeyService {
     if (!record || !secretMatches || record.revokedAt) {
       throw new AppError('authentication_error', 'Invalid API key or secret');
     }
+    const wait = this.perKey?.take(record.apiKey) ?? 0;
+    if (wait) throw rateLimited(wait, `with key ${record.apiKey}`);
     const now = this.now();
     if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
       await touchApiKey(this.knex, record.id, now);

@@ -199,6 +199,8 @@ async function startIclockd(url: string, profileDir?: string): Promise<{ child: 
     ICLOCKD_DEVICE_POLICY: 'approve',
     ICLOCKD_LOG_LEVEL: 'info',
     ICLOCKD_CONFIG: '',
+    // The load generator plays a few simulated terminals far faster than a real one polls.
+    ICLOCKD_DEVICE_RATE: '0',
   };
   const child = node(script('../cli/main'), ['serve'], env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
   let err = '';

@@ -11,6 +11,7 @@ import type { DeviceService } from '../devices/service.js';
 import type { DeviceRequest, DeviceUploads } from '../devices/uploads.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { RateLimiter } from '../limits.js';
 import type { SyncLogService } from '../pipeline/syncLog.js';
 import { VERSION } from '../version.js';
 import { readRawBody } from './body.js';
@@ -24,6 +25,8 @@ export interface IclockDeps {
   syncLog: SyncLogService;
   logger: Logger;
   maxBodyBytes: number;
+  /** Requests per terminal (ICLOCKD_DEVICE_RATE). */
+  perDevice: RateLimiter;
 }
 
 /** The push protocol version iclockd speaks; a device uses the lower of this and its own. */
@@ -70,6 +73,16 @@ function request(ctx: Context, body: Buffer): DeviceRequest {
 export function iclockRoutes(deps: IclockDeps): Router {
   const router = new Router({ prefix: '/iclock' });
   router.use(deviceErrors(deps.logger));
+  // A terminal over its request budget (one stuck in a loop) is answered without the database:
+  // a poll gets a plain OK, anything else 503 with Retry-After, so it keeps its data for later.
+  router.use(async (ctx, next) => {
+    const sn = parseDeviceQuery(ctx.querystring).sn;
+    const wait = sn ? deps.perDevice.take(sn) : 0;
+    if (!wait) return next();
+    if (ctx.path === '/iclock/getrequest' || ctx.path === '/iclock/ping') return text(ctx, 'OK');
+    ctx.set('Retry-After', String(wait));
+    text(ctx, `ERROR: too many requests from ${sn}; send it again in ${wait} s`, 503);
+  });
   const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => {
     const table = parseDeviceQuery(ctx.querystring).table;
     return table ? `${ctx.path}?table=${table}` : ctx.path;

@@ -69,6 +69,7 @@ export function errorHandler(logger: Logger) {
         ctx.status = appError.status;
         ctx.body = errorBody(appError);
         if (appError.type === 'service_unavailable') ctx.set('Retry-After', '10');
+        if (appError.type === 'rate_limited') ctx.set('Retry-After', String(appError.details?.retry_after ?? 1));
         if (appError.status >= 500) logger.error({ err }, appError.message);
       } else {
         logger.error({ err, method: ctx.method, path: ctx.path }, 'unhandled error');

@@ -1,0 +1,28 @@
+// The JSON API's and the terminals' allow-lists and the JSON API's per-address rate limit, in
+// front of every route (a per-key limit is part of the key check, a per-terminal cap part of
+// the device routes).
+import type { Context, Next } from 'koa';
+import { AppError } from '../errors.js';
+import { type AllowList, type RateLimiter, rateLimited } from '../limits.js';
+
+/**
+ * The JSON API's and the terminals' allow-lists, and the per-address limit of the JSON API
+ * (before any key is checked, so a flood costs no scrypt). Terminals are refused in text.
+ */
+export function admission(o: { apiAllow: AllowList; deviceAllow: AllowList; perAddress: RateLimiter }) {
+  return async function admit(ctx: Context, next: Next): Promise<void> {
+    if (ctx.path.startsWith('/iclock/')) {
+      if (!o.deviceAllow.allows(ctx.ip)) {
+        ctx.status = 403;
+        ctx.type = 'text/plain';
+        ctx.body = 'ERROR: this address may not reach the device endpoints';
+        return;
+      }
+    } else if (ctx.path.startsWith('/api/')) {
+      if (!o.apiAllow.allows(ctx.ip)) throw new AppError('permission_error', 'This address may not use the API');
+      const wait = o.perAddress.take(ctx.ip);
+      if (wait) throw rateLimited(wait, `from ${ctx.ip}`);
+    }
+    await next();
+  };
+}
