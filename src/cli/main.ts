@@ -29,6 +29,7 @@ import { formatImportReport, importEmployees, readEmployeeCsv } from './employee
 import { registerForwardingCommands } from './outbox.js';
 import { closeDatabase, migrateDatabase, migrateToLatest, openDatabase } from '../store/db.js';
 import { VERSION } from '../version.js';
+import { formatChecks, runChecks } from './doctor.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -84,6 +85,17 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
     .description('run the server (applies pending migrations first)')
     .action(async () => {
       await serve(config());
+    });
+
+  program
+    .command('doctor')
+    .description('check the configuration, database, migrations, clocks and port, and say what to fix')
+    .action(async () => {
+      const checks = await runChecks(config);
+      for (const line of formatChecks(checks)) io.out(line);
+      const failed = checks.filter((c) => c.status === 'fail').length;
+      io.out(failed ? `${failed} problem(s) to fix before iclockd can serve` : 'ready to serve');
+      if (failed) throw new CommanderError(1, 'iclockd.doctor', `${failed} check(s) failed`);
     });
 
   program
