@@ -2,6 +2,14 @@
 
 const TAB = '\t';
 
+/**
+ * A value inside a command line: TAB separates fields and CR/LF end the command, so control
+ * characters become spaces (an employee named with a line break must not add a command).
+ */
+export function commandValue(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, ' ');
+}
+
 export interface UserFields {
   pin: string;
   name: string;
@@ -20,12 +28,12 @@ export const commands = {
   reloadOptions: () => 'RELOAD OPTIONS',
   setOption: (key: string, value: string) => `SET OPTION ${key}=${value}`,
   updateUser: (u: UserFields) =>
-    `DATA UPDATE USERINFO PIN=${u.pin}${TAB}Name=${u.name}${TAB}Pri=${u.privilege ?? 0}${TAB}Passwd=${u.password ?? ''}${TAB}Card=${u.card ?? ''}${TAB}Grp=${u.group ?? 1}`,
-  deleteUser: (pin: string) => `DATA DELETE USERINFO PIN=${pin}`,
+    `DATA UPDATE USERINFO PIN=${commandValue(u.pin)}${TAB}Name=${commandValue(u.name)}${TAB}Pri=${u.privilege ?? 0}${TAB}Passwd=${commandValue(u.password ?? '')}${TAB}Card=${commandValue(u.card ?? '')}${TAB}Grp=${u.group ?? 1}`,
+  deleteUser: (pin: string) => `DATA DELETE USERINFO PIN=${commandValue(pin)}`,
   /** A template record as a device uploaded it (FP, FACE, FVEIN, BIODATA, …), sent to another device. */
   updateTemplate: (kind: string, fields: Record<string, string>) =>
     `DATA UPDATE ${kind.toUpperCase() === 'FP' ? 'FINGERTMP' : kind.toUpperCase()} ${Object.entries(fields)
-      .map(([k, v]) => `${k}=${v}`)
+      .map(([k, v]) => `${commandValue(k)}=${commandValue(v)}`)
       .join(TAB)}`,
   queryAttlog: (start: string, end: string) => `DATA QUERY ATTLOG StartTime=${start}${TAB}EndTime=${end}`,
   verifySumAttlog: (start: string, end: string) => `VERIFY SUM ATTLOG StartTime=${start}${TAB}EndTime=${end}`,

@@ -277,6 +277,8 @@ describe('replies', () => {
     assert.deepEqual(formatCommandList([], 1000), { body: 'OK', sent: [] });
     assert.equal(commands.queryAttlog('2025-01-01 00:00:00', '2025-01-01 23:59:59'), 'DATA QUERY ATTLOG StartTime=2025-01-01 00:00:00\tEndTime=2025-01-01 23:59:59');
     assert.equal(commands.updateUser({ pin: '7', name: 'Ana' }), 'DATA UPDATE USERINFO PIN=7\tName=Ana\tPri=0\tPasswd=\tCard=\tGrp=1');
+    // A line break or a TAB in a value would start another command or field: they become spaces.
+    assert.equal(commands.updateUser({ pin: '7', name: 'Eve\r\nC:9:REBOOT\tX' }), 'DATA UPDATE USERINFO PIN=7\tName=Eve  C:9:REBOOT X\tPri=0\tPasswd=\tCard=\tGrp=1');
     assert.equal(formatUploadReply(9), 'OK:9');
   });
 });
