@@ -154,7 +154,7 @@ export function createApp(s: Services): Koa {
   app.silent = true; // errors are logged once, by the error mapper
   app.use(requestLog(s.logger, s.metrics));
   app.use(errorHandler(s.logger));
-  app.use(admission(s.limits));
+  app.use(admission({ ...s.limits, httpsOnly: s.config.tlsCert !== null }));
   for (const router of createRouters(s)) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -32,6 +32,11 @@ export interface Config {
   apiRatePerKey: number;
   /** Requests per second one terminal may make (bursts of twice that); beyond, it is told to come back later. 0: no cap. */
   deviceRate: number;
+  /** PEM certificate (chain) file: with tlsKey, ICLOCKD_PORT speaks HTTPS. */
+  tlsCert: string | null;
+  tlsKey: string | null;
+  /** With TLS on: a plain-HTTP port for terminals that cannot do HTTPS (device endpoints and health only); null: none. */
+  httpPort: number | null;
   /** Seconds a client may take to send a whole request (headers: at most 20 of them); slower ones get 408. */
   requestTimeoutSeconds: number;
   /** Largest request body accepted; more gets 413. */
@@ -135,6 +140,9 @@ const FIELDS = {
     schema: atLeast(0),
   },
   requestTimeoutSeconds: { env: 'ICLOCKD_REQUEST_TIMEOUT_SECONDS', schema: atLeast(1) },
+  tlsCert: { env: 'ICLOCKD_TLS_CERT', schema: z.string().min(1, 'must name a PEM file') },
+  tlsKey: { env: 'ICLOCKD_TLS_KEY', schema: z.string().min(1, 'must name a PEM file') },
+  httpPort: { env: 'ICLOCKD_HTTP_PORT', schema: wholeNumber().min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535') },
   apiAllow: { env: 'ICLOCKD_API_ALLOW', schema: addressList() },
   deviceAllow: { env: 'ICLOCKD_DEVICE_ALLOW', schema: addressList() },
   trustProxy: { env: 'ICLOCKD_TRUST_PROXY', schema: flag() },
@@ -244,6 +252,9 @@ function defaults(): Config {
     logLevel: 'info',
     shutdownGraceSeconds: 10,
     requestTimeoutSeconds: 60,
+    tlsCert: null,
+    tlsKey: null,
+    httpPort: null,
     apiAllow: [],
     deviceAllow: [],
     trustProxy: false,
@@ -301,6 +312,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = en
       throw new ConfigError(`${origin} ${parsed.error.issues[0]?.message ?? 'is invalid'} (got ${JSON.stringify(raw)})`);
     }
     (config as unknown as Record<string, unknown>)[key] = parsed.data;
+  }
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    throw new ConfigError('ICLOCKD_TLS_CERT and ICLOCKD_TLS_KEY go together: set both (HTTPS) or neither');
+  }
+  if (config.httpPort !== null && config.tlsCert === null) {
+    throw new ConfigError('ICLOCKD_HTTP_PORT is the plain-HTTP port beside HTTPS: set ICLOCKD_TLS_CERT and ICLOCKD_TLS_KEY too');
   }
   return config;
 }

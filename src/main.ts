@@ -1,8 +1,9 @@
 // Process entry for `iclockd serve`: config → database (migrated) → app → listen, and a
 // graceful stop on SIGINT/SIGTERM.
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { type Services, createApp, createServices } from './app.js';
-import { type Config, databaseTimeouts } from './config.js';
+import { type Config, ConfigError, databaseTimeouts } from './config.js';
 import { boundPort, listen, stopServer } from './http/server.js';
 import { type Logger, createLogger } from './log.js';
 import { closeDatabase, migrateDatabase, openDatabase } from './store/db.js';
@@ -12,6 +13,8 @@ export interface RunningServer {
   services: Services;
   server: Server;
   port: number;
+  /** With TLS: the plain-HTTP port for terminals (ICLOCKD_HTTP_PORT), if any. */
+  plainPort?: number;
   /** Stops accepting, finishes in-flight requests, closes the pool. */
   stop(): Promise<void>;
 }
@@ -26,23 +29,38 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   services.reconciler.start();
   services.finalizer.start();
   if (config.outboxWorker) services.outbox.start();
-  const server = await listen(createApp(services), config.port, config.host, config.requestTimeoutSeconds).catch(async (err: unknown) => {
+  const app = createApp(services);
+  const tlsOn = config.tlsCert !== null;
+  const servers: Server[] = [];
+  try {
+    const tls = config.tlsCert && config.tlsKey ? { cert: readPem(config.tlsCert, 'ICLOCKD_TLS_CERT'), key: readPem(config.tlsKey, 'ICLOCKD_TLS_KEY') } : undefined;
+    servers.push(await listen(app, config.port, config.host, config.requestTimeoutSeconds, tls));
+    // Terminals that cannot do HTTPS: the same app in plain HTTP (it serves them and health only).
+    if (tls && config.httpPort !== null) servers.push(await listen(app, config.httpPort, config.host, config.requestTimeoutSeconds));
+  } catch (err) {
+    for (const s of servers) await stopServer(s, 0);
     await services.outbox.stop();
     await closeDatabase(db);
     throw err;
-  });
+  }
+  const [server, plainServer] = servers as [Server, Server | undefined];
   const port = boundPort(server);
-  logger.info({ version: VERSION, host: config.host, port, database: db.safeUrl, time_zone: config.timeZone }, 'iclockd listening');
+  const plainPort = plainServer ? boundPort(plainServer) : undefined;
+  logger.info(
+    { version: VERSION, host: config.host, port, tls: Boolean(tlsOn), http_port: plainPort, database: db.safeUrl, time_zone: config.timeZone },
+    'iclockd listening',
+  );
 
   let stopping: Promise<void> | undefined;
   return {
     services,
     server,
     port,
+    plainPort,
     stop() {
       stopping ??= (async () => {
         services.health.markShuttingDown();
-        await stopServer(server, config.shutdownGraceSeconds * 1000);
+        await Promise.all(servers.map((s) => stopServer(s, config.shutdownGraceSeconds * 1000)));
         services.retention.stop();
         services.reconciler.stop();
         services.finalizer.stop();
@@ -55,6 +73,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       return stopping;
     },
   };
+}
+
+function readPem(path: string, variable: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`${variable} names ${path}, which cannot be read: ${(err as Error).message}`);
+  }
 }
 
 /** Runs until SIGINT or SIGTERM, then stops gracefully and exits 0. */

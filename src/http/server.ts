@@ -1,6 +1,7 @@
 // Listening and stopping: stop accepting, let in-flight requests finish within a grace
 // period, then cut whatever is left.
 import { type Server, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 
@@ -11,10 +12,17 @@ import type Koa from 'koa';
  */
 const HEADERS_TIMEOUT_MS = 20_000;
 
-export async function listen(app: Koa, port: number, host: string, requestTimeoutSeconds: number): Promise<Server> {
+/** PEM certificate chain and key: the server speaks HTTPS. */
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
+export async function listen(app: Koa, port: number, host: string, requestTimeoutSeconds: number, tls?: TlsFiles): Promise<Server> {
   const requestTimeout = requestTimeoutSeconds * 1000;
   // Timeouts are checked this often (Node's default, 30 s, would let them run late).
-  const server = createServer({ requestTimeout, headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout), connectionsCheckingInterval: 1000 }, app.callback());
+  const options = { requestTimeout, headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout), connectionsCheckingInterval: 1000 };
+  const server: Server = tls ? createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, app.callback()) : createServer(options, app.callback());
   // Terminals keep connections open between polls; keep-alive must outlive their interval.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
