@@ -10,8 +10,8 @@ import { after, test } from 'node:test';
 import { freePort } from '../../src/bench/fleet.js';
 import { simulate } from '../../src/simulator/simulator.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../../src/store/db.js';
-import { insertEmployees } from '../../src/store/employees.js';
 import { freshDatabaseUrl, testDialect } from '../helpers/db.js';
+import { Ledger, seedSimulatorEmployees } from '../helpers/ledger.js';
 import { type Started, startProcess } from '../helpers/serveProcess.js';
 
 const DEVICES = 12;
@@ -26,27 +26,13 @@ after(async () => {
 test(`kill -9 mid-run on ${testDialect()}: every acknowledged punch is stored, none twice`, { timeout: 180_000 }, async (t) => {
   const db = await openDatabase(fresh.url);
   await migrateToLatest(db);
-  // The simulator's users (pins 1001…, 2001…) are employees, so every punch becomes a check-in.
-  await insertEmployees(
-    db.knex,
-    Array.from({ length: DEVICES * USERS }, (_, n) => {
-      const pin = String(1000 * (Math.floor(n / USERS) + 1) + (n % USERS) + 1);
-      return { employee: `EMP-${pin}`, name: `Sim ${pin}`, site: 'main', attendanceDeviceId: pin, status: 'Active' as const, defaultShift: null };
-    }),
-    new Date(),
-  );
+  await seedSimulatorEmployees(db.knex, DEVICES, USERS);
 
   const port = await freePort();
   const env = { DATABASE_URL: fresh.url, ICLOCKD_PORT: String(port), ICLOCKD_DEVICE_POLICY: 'approve' };
   let server: Started = await startProcess(cwd, env);
 
-  const made = new Map<string, Set<string>>();
-  const acknowledged = new Map<string, Set<string>>();
-  const note = (ledger: Map<string, Set<string>>, sn: string, lines: string[]) => {
-    const set = ledger.get(sn) ?? new Set<string>();
-    for (const l of lines) set.add(l);
-    ledger.set(sn, set);
-  };
+  const ledger = new Ledger();
   const run = simulate({
     url: `http://127.0.0.1:${port}`,
     devices: DEVICES,
@@ -57,12 +43,12 @@ test(`kill -9 mid-run on ${testDialect()}: every acknowledged punch is stored, n
     prefix: 'CRASH',
     timeZone: 'UTC',
     resendShare: 0.1,
-    onPunches: (e) => note(e.kind === 'made' ? made : acknowledged, e.sn, e.lines),
+    onPunches: ledger.note,
   });
 
   // Let punches flow, then kill the server without warning while uploads are in flight.
   await new Promise((r) => setTimeout(r, 3500));
-  const ackedBeforeKill = [...acknowledged.values()].reduce((n, s) => n + s.size, 0);
+  const ackedBeforeKill = ledger.count(ledger.acknowledged);
   server.child.kill('SIGKILL');
   await server.exited;
   await new Promise((r) => setTimeout(r, 1000)); // the terminals pile up punches meanwhile
@@ -77,21 +63,6 @@ test(`kill -9 mid-run on ${testDialect()}: every acknowledged punch is stored, n
   assert.ok(summary.punches >= 1000, `thousands of punches (${summary.punches})`);
   assert.equal(summary.acknowledged, summary.punches, 'every punch was acknowledged in the end');
 
-  // The ledger against the database, device by device.
-  let stored = 0;
-  for (const [sn, lines] of made) {
-    const rows = (await db.knex('punches').where({ device_serial: sn }).select('device_user_id', 'local_time')) as { device_user_id: string; local_time: string }[];
-    const inDb = new Set(rows.map((r) => `${r.device_user_id}\t${r.local_time}`));
-    assert.equal(inDb.size, rows.length, `${sn}: a punch stored twice`);
-    for (const line of acknowledged.get(sn) ?? []) {
-      const [pin, time] = line.split('\t');
-      assert.ok(inDb.has(`${pin}\t${time}`), `${sn}: acknowledged punch ${pin} ${time} is not stored`);
-    }
-    assert.equal(rows.length, lines.size, `${sn}: stored punches are the punches made`);
-    stored += rows.length;
-  }
-  assert.equal(stored, summary.punches);
-  const checkins = Number(((await db.knex('checkins').count({ n: '*' })) as { n: number }[])[0]!.n);
-  assert.equal(checkins, summary.punches, 'one check-in per punch');
+  await ledger.checkAgainst(db.knex);
   await closeDatabase(db);
 });

@@ -10,8 +10,8 @@ import { after, test } from 'node:test';
 import { ApiKeyService } from '../../src/auth/apiKeys.js';
 import { simulate } from '../../src/simulator/simulator.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../../src/store/db.js';
-import { insertEmployees } from '../../src/store/employees.js';
 import { freshDatabaseUrl, testDialect } from '../helpers/db.js';
+import { Ledger, seedSimulatorEmployees } from '../helpers/ledger.js';
 import { startRoundRobin } from '../helpers/roundRobin.js';
 import { startProcess } from '../helpers/serveProcess.js';
 
@@ -27,14 +27,7 @@ after(async () => {
 test('two instances on one MySQL behind a load balancer', { skip: testDialect() !== 'mysql' && 'several instances share a MySQL database, not an embedded one', timeout: 180_000 }, async (t) => {
   const db = await openDatabase(fresh.url);
   await migrateToLatest(db);
-  await insertEmployees(
-    db.knex,
-    Array.from({ length: DEVICES * USERS }, (_, n) => {
-      const pin = String(1000 * (Math.floor(n / USERS) + 1) + (n % USERS) + 1);
-      return { employee: `EMP-${pin}`, name: `Sim ${pin}`, site: 'main', attendanceDeviceId: pin, status: 'Active' as const, defaultShift: null };
-    }),
-    new Date(),
-  );
+  await seedSimulatorEmployees(db.knex, DEVICES, USERS);
   const key = await new ApiKeyService(db.knex).create('two-instances test', 'admin');
   const admin = `token ${key.apiKey}:${key.secret}`;
 
@@ -43,7 +36,7 @@ test('two instances on one MySQL behind a load balancer', { skip: testDialect() 
   const lb = await startRoundRobin(servers.map((s) => s.port));
   const base = `http://127.0.0.1:${lb.port}`;
 
-  const made = new Map<string, Set<string>>();
+  const ledger = new Ledger();
   const run = simulate({
     url: base,
     devices: DEVICES,
@@ -54,12 +47,7 @@ test('two instances on one MySQL behind a load balancer', { skip: testDialect() 
     prefix: 'TWIN',
     timeZone: 'UTC',
     resendShare: 0.2,
-    onPunches: (e) => {
-      if (e.kind !== 'made') return;
-      const set = made.get(e.sn) ?? new Set<string>();
-      for (const l of e.lines) set.add(l);
-      made.set(e.sn, set);
-    },
+    onPunches: ledger.note,
   });
 
   // Once the terminals have shaken hands, queue two commands each, through either instance.
@@ -81,20 +69,7 @@ test('two instances on one MySQL behind a load balancer', { skip: testDialect() 
   assert.equal(summary.acknowledged, summary.punches);
 
   // Stored == acknowledged, once each; one check-in per punch.
-  let stored = 0;
-  for (const [sn, lines] of made) {
-    const rows = (await db.knex('punches').where({ device_serial: sn }).select('device_user_id', 'local_time')) as { device_user_id: string; local_time: string }[];
-    const inDb = new Set(rows.map((r) => `${r.device_user_id}\t${r.local_time}`));
-    assert.equal(inDb.size, rows.length, `${sn}: a punch stored twice`);
-    for (const line of lines) {
-      const [pin, time] = line.split('\t');
-      assert.ok(inDb.has(`${pin}\t${time}`), `${sn}: punch ${pin} ${time} is not stored`);
-    }
-    assert.equal(rows.length, lines.size);
-    stored += rows.length;
-  }
-  assert.equal(stored, summary.punches);
-  assert.equal(Number(((await db.knex('checkins').count({ n: '*' })) as { n: number }[])[0]!.n), summary.punches);
+  await ledger.checkAgainst(db.knex);
 
   // Each command handed out once (the terminals saw exactly as many as were queued), each with one result.
   const commands = (await db.knex('device_commands').select('device_serial', 'state', 'tries')) as { device_serial: string; state: string; tries: number }[];
