@@ -1,5 +1,6 @@
 // Composition root: builds the services from config and database, and the Koa app from the
 // services. Tests build the same app around their own database.
+import type { RequestListener } from 'node:http';
 import type Router from '@koa/router';
 import Koa from 'koa';
 import { AttendanceFinalizer } from './attendance/finalizer.js';
@@ -19,7 +20,8 @@ import { adminRoutes } from './http/admin.js';
 import { apiRoutes } from './http/api.js';
 import { deviceRoutes } from './http/devices.js';
 import { healthRoutes } from './http/health.js';
-import { iclockRoutes } from './http/iclock.js';
+import { withHeartbeatFastPath } from './http/fastPath.js';
+import { heartbeat, iclockRoutes } from './http/iclock.js';
 import { keyRoutes } from './http/keys.js';
 import { shiftRoutes } from './http/shifts.js';
 import { outboxRoutes } from './http/outbox.js';
@@ -146,6 +148,17 @@ export function createRouters(s: Services): Router[] {
     shiftRoutes(s.apiKeys, s.shifts, s.config.maxBodyBytes),
     outboxRoutes(s.apiKeys, s.outbox, s.config.maxBodyBytes),
   ];
+}
+
+/** What the HTTP server runs: terminal polls on the fast path, everything else through Koa. */
+export function createHandler(s: Services): RequestListener {
+  return withHeartbeatFastPath(createApp(s).callback(), {
+    poll: heartbeat({ registry: s.registry, commands: s.commands, perDevice: s.limits.perDevice }),
+    deviceAllow: s.limits.deviceAllow,
+    trustProxy: s.config.trustProxy,
+    metrics: s.metrics,
+    logger: s.logger,
+  });
 }
 
 export function createApp(s: Services): Koa {

@@ -2,7 +2,7 @@
 // graceful stop on SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { type Services, createApp, createServices } from './app.js';
+import { type Services, createHandler, createServices } from './app.js';
 import { type Config, ConfigError, databaseTimeouts } from './config.js';
 import { boundPort, listen, stopServer } from './http/server.js';
 import { type Logger, createLogger } from './log.js';
@@ -29,7 +29,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   services.reconciler.start();
   services.finalizer.start();
   if (config.outboxWorker) services.outbox.start();
-  const app = createApp(services);
+  const app = createHandler(services);
   const tlsOn = config.tlsCert !== null;
   const servers: Server[] = [];
   try {

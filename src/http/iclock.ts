@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { encodeForLanguage, encodeZkTime, formatOptionBlock, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
+import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
 import type { CommandQueue } from '../devices/commands.js';
 import type { Device, DeviceRegistry } from '../devices/registry.js';
 import type { DeviceService } from '../devices/service.js';
@@ -39,25 +39,57 @@ function text(ctx: Context, body: string, status = 200): void {
   ctx.body = body;
 }
 
-/** Device requests get text replies, never JSON: a storage failure is a non-200 so the device keeps its data. */
+/** What a terminal outside ICLOCKD_DEVICE_ALLOW is told (403). */
+export const DEVICE_REFUSED = 'ERROR: this address may not reach the device endpoints';
+
+/** A reply to a terminal: text (or encoded bytes), never JSON. */
+export interface DeviceReply {
+  status: number;
+  body: string | Uint8Array;
+  retryAfterSeconds?: number;
+}
+
+/** What a failure tells the terminal: a non-200 for storage trouble, so the device keeps its data. */
+export function deviceErrorReply(err: unknown, logger: Logger, where: { path: string; sn: unknown }): DeviceReply {
+  if (err instanceof AppError && err.status < 500) return { status: err.status, body: `ERROR: ${err.message}` };
+  // Saturated or the database away: the device keeps its data and sends it again shortly.
+  if (err instanceof AppError && err.type === 'service_unavailable') return { status: 503, body: `ERROR: ${err.message}`, retryAfterSeconds: 10 };
+  logger.error({ err, ...where }, 'device request failed');
+  return { status: 503, body: 'ERROR: the server could not store this; send it again later' };
+}
+
+function reply(ctx: Context, r: DeviceReply): void {
+  if (r.retryAfterSeconds) ctx.set('Retry-After', String(r.retryAfterSeconds));
+  ctx.status = r.status;
+  ctx.type = 'text/plain';
+  ctx.body = typeof r.body === 'string' ? r.body : Buffer.from(r.body);
+}
+
 function deviceErrors(logger: Logger) {
   return async function mapDeviceErrors(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
     } catch (err) {
-      if (err instanceof AppError && err.status < 500) {
-        text(ctx, `ERROR: ${err.message}`, err.status);
-        return;
-      }
-      if (err instanceof AppError && err.type === 'service_unavailable') {
-        // Saturated: the device keeps its data and sends it again shortly.
-        ctx.set('Retry-After', '10');
-        text(ctx, `ERROR: ${err.message}`, 503);
-        return;
-      }
-      logger.error({ err, path: ctx.path, sn: ctx.query.SN ?? ctx.query.sn }, 'device request failed');
-      text(ctx, 'ERROR: the server could not store this; send it again later', 503);
+      reply(ctx, deviceErrorReply(err, logger, { path: ctx.path, sn: ctx.query.SN ?? ctx.query.sn }));
     }
+  };
+}
+
+/**
+ * The poll every terminal makes every few seconds (GET /iclock/getrequest): INFO stored when
+ * it changed, then the due commands or OK. No database round trip in the usual case (cached
+ * device, no command open). Served by the fast path in front of Koa and by the route below.
+ */
+export function heartbeat(deps: Pick<IclockDeps, 'registry' | 'commands' | 'perDevice'>) {
+  return async function poll(q: DeviceQuery, address: string | null): Promise<DeviceReply> {
+    if (!q.sn) throw new AppError('validation_error', 'no SN in the query');
+    // Over its budget (a terminal stuck in a loop): OK, from memory.
+    if (deps.perDevice.take(q.sn)) return { status: 200, body: 'OK' };
+    const d = await deps.registry.contact(q.sn, { pushver: q.pushver, language: q.language, deviceType: q.deviceType, address });
+    if (d.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
+    if (q.info) await deps.registry.recordInfo(d, q.info);
+    // User names in commands: GB18030 for Chinese-language firmware, UTF-8 otherwise.
+    return { status: 200, body: encodeForLanguage(await deps.commands.handOut(d.serial), d.language) };
   };
 }
 
@@ -76,10 +108,11 @@ export function iclockRoutes(deps: IclockDeps): Router {
   // A terminal over its request budget (one stuck in a loop) is answered without the database:
   // a poll gets a plain OK, anything else 503 with Retry-After, so it keeps its data for later.
   router.use(async (ctx, next) => {
+    if (ctx.path === '/iclock/getrequest') return next(); // heartbeat() has its own
     const sn = parseDeviceQuery(ctx.querystring).sn;
     const wait = sn ? deps.perDevice.take(sn) : 0;
     if (!wait) return next();
-    if (ctx.path === '/iclock/getrequest' || ctx.path === '/iclock/ping') return text(ctx, 'OK');
+    if (ctx.path === '/iclock/ping') return text(ctx, 'OK');
     ctx.set('Retry-After', String(wait));
     text(ctx, `ERROR: too many requests from ${sn}; send it again in ${wait} s`, 503);
   });
@@ -168,13 +201,11 @@ export function iclockRoutes(deps: IclockDeps): Router {
   router.post('/querydata', logged, upload);
 
   // Heartbeat: INFO when it changed, then due commands or OK. No sync_log row.
+  const poll = heartbeat(deps);
   router.get('/getrequest', async (ctx) => {
-    const d = await device(ctx);
     const q = parseDeviceQuery(ctx.querystring);
-    if (q.info) await deps.registry.recordInfo(d, q.info);
-    text(ctx, '');
-    // User names in commands: GB18030 for Chinese-language firmware, UTF-8 otherwise.
-    ctx.body = Buffer.from(encodeForLanguage(await deps.commands.handOut(d.serial), d.language));
+    reply(ctx, await poll(q, ctx.ip));
+    (ctx.state as SyncState).syncDevice = q.sn;
   });
 
   // Command results.

@@ -4,6 +4,7 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../errors.js';
 import { type AllowList, type RateLimiter, rateLimited } from '../limits.js';
+import { DEVICE_REFUSED } from './iclock.js';
 
 const PLAIN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -21,7 +22,7 @@ export function admission(o: { apiAllow: AllowList; deviceAllow: AllowList; perA
       if (!o.deviceAllow.allows(ctx.ip)) {
         ctx.status = 403;
         ctx.type = 'text/plain';
-        ctx.body = 'ERROR: this address may not reach the device endpoints';
+        ctx.body = DEVICE_REFUSED;
         return;
       }
     } else if (ctx.path.startsWith('/api/')) {

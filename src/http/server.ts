@@ -1,9 +1,8 @@
 // Listening and stopping: stop accepting, let in-flight requests finish within a grace
 // period, then cut whatever is left.
-import { type Server, createServer } from 'node:http';
+import { type RequestListener, type Server, createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type Koa from 'koa';
 
 /**
  * A client that sends its request too slowly is cut (408) so it cannot hold a connection and
@@ -18,11 +17,11 @@ export interface TlsFiles {
   key: Buffer;
 }
 
-export async function listen(app: Koa, port: number, host: string, requestTimeoutSeconds: number, tls?: TlsFiles): Promise<Server> {
+export async function listen(handler: RequestListener, port: number, host: string, requestTimeoutSeconds: number, tls?: TlsFiles): Promise<Server> {
   const requestTimeout = requestTimeoutSeconds * 1000;
   // Timeouts are checked this often (Node's default, 30 s, would let them run late).
   const options = { requestTimeout, headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout), connectionsCheckingInterval: 1000 };
-  const server: Server = tls ? createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, app.callback()) : createServer(options, app.callback());
+  const server: Server = tls ? createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, handler) : createServer(options, handler);
   // Terminals keep connections open between polls; keep-alive must outlive their interval.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

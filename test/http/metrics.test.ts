@@ -23,6 +23,9 @@ describe(`metrics on ${testDialect()}`, () => {
     await device.post('/api/v1/punches', { employee_id: '2', timestamp: 'never', device_id: 'D' });
     await fetch(`${s.baseUrl}/iclock/cdata?SN=MET1&options=all&pushver=2.4.1`);
     await fetch(`${s.baseUrl}/iclock/cdata?SN=MET1&table=ATTLOG&Stamp=9999`, { method: 'POST', body: '5\t2025-01-01 09:00:00\t0\t1\nbad line\n' });
+    // Polls, answered in front of Koa (the fast path), are counted and logged the same way.
+    for (let i = 0; i < 2; i++) assert.equal(await (await fetch(`${s.baseUrl}/iclock/getrequest?SN=MET1`)).text(), 'OK');
+    assert.equal((await fetch(`${s.baseUrl}/iclock/getrequest`)).status, 400);
     await admin.post('/api/v1/devices/MET1/commands', { command: 'info' });
 
     const res = await fetch(`${s.baseUrl}/metrics`);
@@ -41,6 +44,9 @@ describe(`metrics on ${testDialect()}`, () => {
     assert.equal(value(/^iclockd_punches_total\{source="adms",outcome="invalid"\}/), 1);
     assert.equal(value(/^iclockd_http_requests_total\{channel="json",route="\/api\/v1\/punches",method="POST",status="200"\}/), 2);
     assert.equal(value(/^iclockd_http_requests_total\{channel="adms",route="\/iclock\/cdata",method="POST",status="200"\}/), 1);
+    assert.equal(value(/^iclockd_http_requests_total\{channel="adms",route="\/iclock\/getrequest",method="GET",status="200"\}/), 2);
+    assert.equal(value(/^iclockd_http_requests_total\{channel="adms",route="\/iclock\/getrequest",method="GET",status="400"\}/), 1);
+    assert.ok(s.logs.some((l) => l.msg === 'request' && l.path === '/iclock/getrequest' && l.status === 400), 'a failed poll is logged');
     assert.ok((value(/^iclockd_ingest_duration_seconds_count\{source="json"\}/) ?? 0) >= 3);
     assert.equal(value(/^iclockd_devices_seen /), 1);
     assert.equal(value(/^iclockd_command_queue\{state="pending"\}/), 1);

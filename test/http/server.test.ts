@@ -27,7 +27,7 @@ test('stopServer lets an in-flight request finish and refuses new connections', 
     await new Promise((r) => setTimeout(r, 300));
     ctx.body = 'finished';
   });
-  const server = await listen(app, 0, '127.0.0.1', 60);
+  const server = await listen(app.callback(), 0, '127.0.0.1', 60);
   const port = boundPort(server);
   const inflight = get(port, '/slow');
   await inside;
@@ -43,7 +43,7 @@ test('stopServer cuts a request that outlives the grace period', async () => {
     await new Promise((r) => setTimeout(r, 10_000).unref());
     ctx.body = 'too late';
   });
-  const server = await listen(app, 0, '127.0.0.1', 60);
+  const server = await listen(app.callback(), 0, '127.0.0.1', 60);
   const inflight = get(boundPort(server), '/stuck');
   await new Promise((r) => setTimeout(r, 50));
   const started = Date.now();
@@ -82,7 +82,7 @@ for (const [what, parts] of [
       for await (const _ of ctx.req);
       ctx.body = 'OK';
     });
-    const server = await listen(app, 0, '127.0.0.1', 1);
+    const server = await listen(app.callback(), 0, '127.0.0.1', 1);
     const answer = await trickle(boundPort(server), [...parts]);
     assert.match(answer, /^HTTP\/1\.1 408 /);
     await stopServer(server, 100);
