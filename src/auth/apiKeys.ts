@@ -79,6 +79,12 @@ export class ApiKeyService {
   /** Secrets that passed scrypt, by key: the stored hash and a SHA-256 of key:secret. */
   private readonly verified = new Map<string, string>();
 
+  /** scrypt runs in flight, by stored hash and fingerprint: a crowd of requests with one new secret costs one scrypt, not one each. */
+  private readonly verifying = new Map<string, Promise<boolean>>();
+
+  /** When this process last wrote last_used_at, by key: concurrent requests that all read an old value write it once. */
+  private readonly touched = new Map<string, number>();
+
   /** Concurrent requests' key rows are read in one query (still read on every request, so a revocation counts at once). */
   private readonly lookups: Batcher<string, ApiKeyRecord | null>;
 
@@ -87,6 +93,8 @@ export class ApiKeyService {
     private readonly now: () => Date = () => new Date(),
     /** Requests per key (ICLOCKD_API_RATE_PER_KEY); checked once the key is known to be real. */
     private readonly perKey?: RateLimiter,
+    /** The scrypt check (a test counts its calls). */
+    private readonly verify: (secret: string, stored: string) => Promise<boolean> = verifySecret,
   ) {
     this.lookups = new Batcher(
       async (keys) => {
@@ -132,25 +140,41 @@ export class ApiKeyService {
     }
     const record = await this.lookups.add(parsed.apiKey);
     const print = fingerprint(parsed.apiKey, parsed.secret);
-    let secretMatches = record !== null && this.verified.get(record.apiKey) === `${record.secretHash}\u0000${print}`;
-    if (!secretMatches) {
-      // Verified even for an unknown key, so timing does not tell which keys exist.
-      decoyHash ??= hashSecret(randomBytes(16).toString('hex'));
-      secretMatches = (await verifySecret(parsed.secret, record?.secretHash ?? (await decoyHash))) && record !== null;
-      if (secretMatches) {
-        if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
-        this.verified.set(record!.apiKey, `${record!.secretHash}\u0000${print}`);
-      }
-    }
+    const proof = record === null ? null : `${record.secretHash}\u0000${print}`;
+    let secretMatches = proof !== null && this.verified.get(record!.apiKey) === proof;
+    if (!secretMatches) secretMatches = (await this.verifyOnce(parsed.secret, record, proof)) && record !== null;
     if (!record || !secretMatches || record.revokedAt) {
       throw new AppError('authentication_error', 'Invalid API key or secret');
     }
     const wait = this.perKey?.take(record.apiKey) ?? 0;
     if (wait) throw rateLimited(wait, `with key ${record.apiKey}`);
-    const now = this.now();
-    if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-      await touchApiKey(this.knex, record.id, now);
+    const now = this.now().getTime();
+    const lastUsed = Math.max(record.lastUsedAt?.getTime() ?? 0, this.touched.get(record.apiKey) ?? 0);
+    if (now - lastUsed > TOUCH_INTERVAL_MS) {
+      if (this.touched.size >= VERIFIED_MAX) this.touched.delete(this.touched.keys().next().value!);
+      this.touched.set(record.apiKey, now);
+      await touchApiKey(this.knex, record.id, new Date(now));
     }
     return { apiKey: record.apiKey, label: record.label, role: record.role };
+  }
+
+  /** scrypt of a secret not yet seen to verify, shared by the requests that carry it at the same time. */
+  private async verifyOnce(secret: string, record: ApiKeyRecord | null, proof: string | null): Promise<boolean> {
+    // Verified even for an unknown key, so timing does not tell which keys exist.
+    if (record === null || proof === null) {
+      decoyHash ??= hashSecret(randomBytes(16).toString('hex'));
+      return this.verify(secret, await decoyHash);
+    }
+    let running = this.verifying.get(proof);
+    if (!running) {
+      running = this.verify(secret, record.secretHash).finally(() => this.verifying.delete(proof));
+      this.verifying.set(proof, running);
+    }
+    const ok = await running;
+    if (ok) {
+      if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(record.apiKey, proof);
+    }
+    return ok;
   }
 }

@@ -39,6 +39,35 @@ describe(`ApiKeyService on ${testDialect()}`, () => {
     assert.match(created.secret, /^[0-9a-f]{32}$/);
   });
 
+  test('a crowd of requests with a new secret costs one scrypt and one last-use write', async () => {
+    let scrypts = 0;
+    const counted = new ApiKeyService(t.db.knex, () => clock, undefined, (secret, stored) => {
+      scrypts += 1;
+      return verifySecret(secret, stored);
+    });
+    const created = await counted.create('crowd', 'ingest');
+    const touches: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (/^update/i.test(q.sql) && q.sql.includes('api_keys')) touches.push(q.sql);
+    };
+    t.db.knex.on('query', onQuery);
+    try {
+      const header = `token ${created.apiKey}:${created.secret}`;
+      const principals = await Promise.all(Array.from({ length: 40 }, () => counted.authenticate(header)));
+      assert.ok(principals.every((p) => p.apiKey === created.apiKey));
+      assert.equal(scrypts, 1, 'one scrypt for 40 concurrent requests');
+      assert.equal(touches.length, 1, 'one last_used_at write');
+      // A wrong secret is checked on its own, and never shares the right one's result.
+      const wrong = await Promise.allSettled(Array.from({ length: 5 }, () => counted.authenticate(`token ${created.apiKey}:${'0'.repeat(32)}`)));
+      assert.ok(wrong.every((r) => r.status === 'rejected'));
+      assert.equal(scrypts, 2);
+      await counted.authenticate(header);
+      assert.equal(scrypts, 2, 'remembered once verified');
+    } finally {
+      t.db.knex.removeListener('query', onQuery);
+    }
+  });
+
   test('authenticates, records last use at most once a minute, refuses once revoked', async () => {
     const created = await keys.create('gate', 'admin');
     const header = `token ${created.apiKey}:${created.secret}`;
