@@ -36,6 +36,8 @@ export interface ScenarioRow {
   pass: boolean;
   /** memory_10k_devices: RSS peak of the last third of the soak minus that of the first third. */
   rss_growth_mb?: number;
+  /** Single punches: throughput over http_post_ceiling, what bare HTTP alone does with the same posts. */
+  http_post_ratio?: number;
 }
 
 export interface FleetOptions {
@@ -156,18 +158,29 @@ function loadSpec(baseUrl: string, kind: LoadKind, o: Partial<LoadSpec>): LoadSp
   return { baseUrl, kind, connections: 10, devices: 1, employees: 1000, perRequest: 1, firstRequest: 0, baseTime: BASE_TIME, ...o };
 }
 
-/** The HTTP ceiling: requests/s of a bare Koa app answering the same heartbeats. */
-export async function measureHttpCeiling(o: FleetOptions, log: (l: string) => void): Promise<number> {
+/** What HTTP alone can do on this machine, from the same load generator. */
+export interface HttpCeilings {
+  /** Requests/s of a bare Koa app answering the same heartbeats. */
+  get: number;
+  /** Requests/s of a bare Koa app reading, parsing and answering the same single-punch JSON posts (informative). */
+  post: number;
+}
+
+export async function measureHttpCeilings(o: FleetOptions, log: (l: string) => void): Promise<HttpCeilings> {
   const port = await freePort();
   const child = node(script('./bareServer'), [String(port)]);
   try {
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/iclock/getrequest?SN=X`)).ok, 'the bare server');
     const base = `http://127.0.0.1:${port}`;
-    await runLoadProcess(loadSpec(base, 'heartbeat', { connections: HEARTBEAT_CONNECTIONS, devices: o.heartbeatDevices, seconds: 1 }));
-    const r = await runLoadProcess(loadSpec(base, 'heartbeat', { connections: HEARTBEAT_CONNECTIONS, devices: o.heartbeatDevices, seconds: o.seconds }));
-    const rate = r.ok / r.seconds;
-    log(`  http_ceiling: ${Math.round(rate)} requests/s (bare Koa)`);
-    return rate;
+    const rateOf = async (spec: LoadSpec) => {
+      await runLoadProcess({ ...spec, seconds: 1 });
+      const r = await runLoadProcess(spec);
+      return r.ok / r.seconds;
+    };
+    const get = await rateOf(loadSpec(base, 'heartbeat', { connections: HEARTBEAT_CONNECTIONS, devices: o.heartbeatDevices, seconds: o.seconds }));
+    const post = await rateOf(loadSpec(base, 'json_single', { connections: SINGLE_CONNECTIONS, devices: o.heartbeatDevices, employees: o.employees, seconds: o.seconds }));
+    log(`  http_ceiling: ${Math.round(get)} requests/s (bare Koa) · http_post_ceiling: ${Math.round(post)} JSON posts/s (bare Koa, informative)`);
+    return { get, post };
   } finally {
     await stopChild(child);
   }
@@ -230,7 +243,7 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 export async function runFleet(
   db: 'sqlite' | 'mysql',
   url: string,
-  httpCeiling: number,
+  http: HttpCeilings,
   o: FleetOptions,
   withSoak: boolean,
   log: (l: string) => void,
@@ -300,7 +313,7 @@ export async function runFleet(
     const heartbeat = { connections: HEARTBEAT_CONNECTIONS, devices: o.heartbeatDevices };
     // Every device has registered before any scenario (uploads come from known devices).
     await runLoadProcess(loadSpec(base, 'heartbeat', { ...heartbeat, amount: o.heartbeatDevices }));
-    if (wants('heartbeats')) await measure('heartbeats', loadSpec(base, 'heartbeat', { ...heartbeat, seconds: o.seconds }), 1, 'requests/s', { name: 'http_ceiling', value: httpCeiling }, {
+    if (wants('heartbeats')) await measure('heartbeats', loadSpec(base, 'heartbeat', { ...heartbeat, seconds: o.seconds }), 1, 'requests/s', { name: 'http_ceiling', value: http.get }, {
       text: '>= 0.70 of http_ceiling, no query per heartbeat',
       ratio: 0.7,
       maxQueries: 0.01,
@@ -321,8 +334,13 @@ export async function runFleet(
     const single = { connections: SINGLE_CONNECTIONS, devices: o.heartbeatDevices, employees: o.employees, perRequest: 1, seconds: o.seconds };
     const singleTarget = { text: '>= 1.5 x db_single_ceiling, p99 < 50 ms', ratio: 1.5, p99: 50 };
     const dbSingle = { name: 'db_single_ceiling', value: ceilings.dbSingle };
-    if (wants('single_punch_adms')) await measure('single_punch_adms', loadSpec(base, 'adms_single', { ...single, firstRequest: firstRequestOf(1, 1) }), 1, 'punches/s', dbSingle, singleTarget);
-    if (wants('single_punch_json')) await measure('single_punch_json', loadSpec(base, 'json_single', { ...single, firstRequest: firstRequestOf(1, 2), authorization: auth }), 1, 'punches/s', dbSingle, singleTarget);
+    const measureSingle = async (name: ScenarioName, spec: LoadSpec) => {
+      const { row } = await measure(name, spec, 1, 'punches/s', dbSingle, singleTarget);
+      row.http_post_ratio = round(row.throughput / http.post, 3);
+      log(`  ${name}: ${row.http_post_ratio} of http_post_ceiling (${Math.round(http.post)} bare JSON posts/s)`);
+    };
+    if (wants('single_punch_adms')) await measureSingle('single_punch_adms', loadSpec(base, 'adms_single', { ...single, firstRequest: firstRequestOf(1, 1) }));
+    if (wants('single_punch_json')) await measureSingle('single_punch_json', loadSpec(base, 'json_single', { ...single, firstRequest: firstRequestOf(1, 2), authorization: auth }));
 
     // 4. JSON bulk, 1000 logs per request.
     if (wants('json_bulk')) await measure(

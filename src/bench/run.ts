@@ -11,7 +11,7 @@ import { createLogger } from '../log.js';
 import { closeDatabase, dropMysqlDatabase, migrateToLatest, openDatabase } from '../store/db.js';
 import { benchAttendance } from './attendance.js';
 import type { Ceilings } from './ceilings.js';
-import { type FleetOptions, type ScenarioRow, measureHttpCeiling, runFleet } from './fleet.js';
+import { type FleetOptions, type ScenarioRow, measureHttpCeilings, runFleet } from './fleet.js';
 
 export interface BenchOptions {
   fleet: FleetOptions;
@@ -30,7 +30,7 @@ interface AttendanceRow extends Omit<ScenarioRow, 'name'> {
 
 export interface BenchResults {
   machine: Record<string, unknown>;
-  ceilings: { http_ceiling: number; db_bulk_ceiling: number; db_single_ceiling: number; db: Db };
+  ceilings: { http_ceiling: number; http_post_ceiling: number; db_bulk_ceiling: number; db_single_ceiling: number; db: Db };
   ceilings_by_db: Partial<Record<Db, { db_bulk_ceiling: number; db_single_ceiling: number }>>;
   scenarios: Row[];
 }
@@ -89,11 +89,11 @@ export async function runBench(options: BenchOptions, log: (l: string) => void):
   const rows: Row[] = [];
   const ceilingsByDb: BenchResults['ceilings_by_db'] = {};
   log(`== http ceiling`);
-  const httpCeiling = await measureHttpCeiling(options.fleet, log);
+  const http = await measureHttpCeilings(options.fleet, log);
 
   const onDb = async (db: Db, url: string, withSoak: boolean) => {
     log(`== ${db}`);
-    const r: { ceilings: Ceilings; rows: ScenarioRow[] } = await runFleet(db, url, httpCeiling, options.fleet, withSoak, log);
+    const r: { ceilings: Ceilings; rows: ScenarioRow[] } = await runFleet(db, url, http, options.fleet, withSoak, log);
     ceilingsByDb[db] = { db_bulk_ceiling: Math.round(r.ceilings.dbBulk), db_single_ceiling: Math.round(r.ceilings.dbSingle) };
     rows.push(...r.rows);
   };
@@ -131,7 +131,7 @@ export async function runBench(options: BenchOptions, log: (l: string) => void):
   const primary: Db = ceilingsByDb.mysql ? 'mysql' : 'sqlite';
   const results: BenchResults = {
     machine: machine(),
-    ceilings: { http_ceiling: Math.round(httpCeiling), ...ceilingsByDb[primary]!, db: primary },
+    ceilings: { http_ceiling: Math.round(http.get), http_post_ceiling: Math.round(http.post), ...ceilingsByDb[primary]!, db: primary },
     ceilings_by_db: ceilingsByDb,
     scenarios: rows,
   };

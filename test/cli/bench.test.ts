@@ -18,8 +18,8 @@ test('iclockd bench: every scenario with throughput, ceiling, ratio, target, lat
     const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l) }, env);
     assert.equal(code, 0, out.join('\n'));
     const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as BenchResults;
-    assert.deepEqual(Object.keys(json.ceilings).sort(), ['db', 'db_bulk_ceiling', 'db_single_ceiling', 'http_ceiling']);
-    for (const v of [json.ceilings.http_ceiling, json.ceilings.db_bulk_ceiling, json.ceilings.db_single_ceiling]) assert.ok(v > 0);
+    assert.deepEqual(Object.keys(json.ceilings).sort(), ['db', 'db_bulk_ceiling', 'db_single_ceiling', 'http_ceiling', 'http_post_ceiling']);
+    for (const v of [json.ceilings.http_ceiling, json.ceilings.http_post_ceiling, json.ceilings.db_bulk_ceiling, json.ceilings.db_single_ceiling]) assert.ok(v > 0);
     assert.deepEqual(json.scenarios.map((s) => s.name), [...SCENARIOS, 'attendance_recompute']);
     for (const s of json.scenarios) {
       for (const key of ['name', 'db', 'throughput', 'unit', 'ceiling', 'ratio', 'target', 'p50_ms', 'p99_ms', 'peak_rss_mb', 'db_queries_per_request', 'pass']) assert.ok(key in s, `${s.name}: ${key}`);
@@ -27,6 +27,7 @@ test('iclockd bench: every scenario with throughput, ceiling, ratio, target, lat
       // Figures only: a busy test machine may finish few requests in 0.3 s.
       for (const n of [s.throughput, s.ratio, s.ceiling, s.p99_ms, s.db_queries_per_request]) assert.ok(Number.isFinite(n) && n >= 0, `${s.name}: ${n}`);
     }
+    for (const s of json.scenarios.filter((x) => x.name.startsWith('single_punch'))) assert.ok(Number.isFinite(s.http_post_ratio), `${s.name}: http_post_ratio`);
     // Duplicates really were duplicates: the resend storm sent the burst's requests again.
     const burst = json.scenarios.find((s) => s.name === 'attlog_burst')!;
     const resend = json.scenarios.find((s) => s.name === 'resend_storm')!;
