@@ -43,22 +43,61 @@ function parseOffset(text: string): number {
   return sign * (hours * 60 + minutes);
 }
 
-/** The instant a wall time names in an IANA zone, with the DST rules above. */
-export function wallToInstant(wall: WallTime, zone: string): Date {
-  const dt = DateTime.fromObject(wall, { zone });
-  if (!dt.isValid) throw new TimestampError(`${formatWallTime(wall)} is not a valid time in ${zone}`);
-  // luxon resolves an ambiguous wall time to the later instant; prefer the earlier one
-  // when the zone's offset a few hours before also produces the same wall time.
-  const z = IANAZone.create(zone);
-  const wallAsUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-  let best = dt.toMillis();
-  for (const probe of [best - 3 * 3600_000, best + 3 * 3600_000]) {
-    const candidate = wallAsUtc - z.offset(probe) * 60_000;
-    if (candidate < best && z.offset(candidate) === z.offset(probe) && wallAsUtc - z.offset(candidate) * 60_000 === candidate) {
-      best = candidate;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const OFFSET_HOURS_MAX = 100_000;
+
+/**
+ * A zone's UTC offset (minutes) at an instant, from a bounded cache of whole UTC hours:
+ * luxon asks Intl for every offset, and a punch needs four. An hour whose two ends have one
+ * offset has it throughout (no zone changes twice within an hour); an hour with a
+ * transition in it is asked of luxon every time.
+ */
+const hourOffsets = new Map<string, Map<number, number | null>>();
+let hourOffsetsHeld = 0;
+
+function offsetAt(zone: IANAZone, ts: number): number {
+  let hours = hourOffsets.get(zone.name);
+  if (!hours) hourOffsets.set(zone.name, (hours = new Map()));
+  const hour = Math.floor(ts / HOUR_MS);
+  let offset = hours.get(hour);
+  if (offset === undefined) {
+    const first = zone.offset(hour * HOUR_MS);
+    offset = first === zone.offset(hour * HOUR_MS + HOUR_MS - 1) ? first : null;
+    if (++hourOffsetsHeld > OFFSET_HOURS_MAX) {
+      hourOffsets.clear();
+      hourOffsetsHeld = 1;
+      hourOffsets.set(zone.name, (hours = new Map()));
     }
+    hours.set(hour, offset);
   }
-  return new Date(best);
+  return offset ?? zone.offset(ts);
+}
+
+/** A wall time read as if it were UTC, in epoch milliseconds (years 1–99 too, which Date.UTC maps to 19xx). */
+function wallAsUtcMillis(w: WallTime): number {
+  const d = new Date(Date.UTC(2000, w.month - 1, w.day, w.hour, w.minute, w.second));
+  d.setUTCFullYear(w.year);
+  return d.getTime();
+}
+
+/**
+ * The instant a wall time names in an IANA zone, with the DST rules above: the offsets in
+ * force a day either side give at most two candidates; both real is a repeated hour (take
+ * the earlier), neither a gap (take the offset before it, which moves the time forward).
+ */
+export function wallToInstant(wall: WallTime, zone: string): Date {
+  const z = IANAZone.create(zone);
+  if (!z.isValid) throw new TimestampError(`${formatWallTime(wall)} is not a valid time in ${zone}`);
+  const w = wallAsUtcMillis(wall);
+  const before = w - offsetAt(z, w - DAY_MS) * 60_000;
+  const after = w - offsetAt(z, w + DAY_MS) * 60_000;
+  const real = (t: number) => w - offsetAt(z, t) * 60_000 === t;
+  const beforeReal = real(before);
+  const afterReal = before !== after && real(after);
+  if (beforeReal && afterReal) return new Date(Math.min(before, after));
+  if (afterReal) return new Date(after);
+  return new Date(before);
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DateTime, IANAZone } from 'luxon';
 import { TimestampError, dayRange, instantToWall, parseTimestamp } from '../../src/pipeline/time.js';
 
 const iso = (raw: string, zone: string) => {
@@ -76,4 +77,68 @@ test('instantToWall and dayRange work in the given zone', () => {
   assert.throws(() => dayRange('27.01.2025', undefined, 'UTC'), /from must be a date YYYY-MM-DD/);
   assert.throws(() => dayRange('2025-03-10', '2025-03-01', 'UTC'), /to must not be before from/);
   assert.equal(dayRange('2025-03-10', '2025-03-10', 'UTC').end?.toISOString(), '2025-03-11T00:00:00.000Z');
+});
+
+/** luxon's own answer with the DST rules of time.ts, the slow way: what wallToInstant must agree with. */
+function referenceInstant(raw: string, zone: string): string {
+  const [date, time] = raw.split(' ') as [string, string];
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const [hour, minute, second] = time.split(':').map(Number) as [number, number, number];
+  const wall = { year, month, day, hour, minute, second };
+  const z = IANAZone.create(zone);
+  const wallAsUtc = DateTime.fromObject(wall, { zone: 'UTC' }).toMillis();
+  let best = DateTime.fromObject(wall, { zone }).toMillis();
+  for (const probe of [best - 3 * 3600_000, best + 3 * 3600_000]) {
+    const candidate = wallAsUtc - z.offset(probe) * 60_000;
+    if (candidate < best && z.offset(candidate) === z.offset(probe) && wallAsUtc - z.offset(candidate) * 60_000 === candidate) best = candidate;
+  }
+  return new Date(best).toISOString();
+}
+
+test('wall times around every transition of many zones, 2000–2035, agree with luxon', () => {
+  const zones = [
+    'America/New_York', 'Europe/Berlin', 'Europe/London', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Tehran',
+    'Africa/Casablanca', 'Pacific/Apia', 'Pacific/Kiritimati', 'America/Caracas', 'Asia/Kathmandu', 'America/Santiago',
+    'America/Sao_Paulo', 'Asia/Gaza', 'Europe/Moscow', 'Antarctica/Troll', 'America/St_Johns', 'Asia/Riyadh', 'UTC',
+    'Australia/Adelaide', 'Pacific/Auckland', 'America/Havana', 'Europe/Dublin', 'Africa/Cairo', 'America/Godthab',
+  ];
+  let checked = 0;
+  for (const zone of zones) {
+    const z = IANAZone.create(zone);
+    // Transitions: a weekly scan, then every quarter hour of wall time from 3 h before to 3 h after each.
+    const transitions: number[] = [];
+    for (let t = Date.UTC(2000, 0, 1); t < Date.UTC(2035, 0, 1); t += 7 * 86_400_000) {
+      if (z.offset(t) !== z.offset(t + 7 * 86_400_000)) {
+        let lo = t;
+        let hi = t + 7 * 86_400_000;
+        while (hi - lo > 60_000) {
+          const mid = lo + Math.floor((hi - lo) / 2);
+          if (z.offset(mid) === z.offset(lo)) lo = mid;
+          else hi = mid;
+        }
+        transitions.push(hi);
+      }
+    }
+    for (const at of transitions) {
+      const wallAt = DateTime.fromMillis(at, { zone });
+      for (let m = -180; m <= 180; m += 15) {
+        for (const s of [0, 59]) {
+          const raw = wallAt.plus({ minutes: m }).set({ second: s }).toFormat('yyyy-MM-dd HH:mm:ss');
+          assert.equal(parseTimestamp(raw, zone).instant.toISOString(), referenceInstant(raw, zone), `${raw} in ${zone}`);
+          checked++;
+        }
+      }
+    }
+    // And ordinary times, spread over the years.
+    for (let i = 0; i < 200; i++) {
+      const raw = DateTime.fromMillis(Date.UTC(2000, 0, 1) + i * 5_555_555_555 + i * 7_919_000, { zone: 'UTC' }).toFormat('yyyy-MM-dd HH:mm:ss');
+      assert.equal(parseTimestamp(raw, zone).instant.toISOString(), referenceInstant(raw, zone), `${raw} in ${zone}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 20_000, `${checked} wall times`);
+});
+
+test('years before 100 are not read as 19xx', () => {
+  assert.equal(parseTimestamp('0050-06-01 12:00:00', 'UTC').instant.toISOString(), '0050-06-01T12:00:00.000Z');
 });
