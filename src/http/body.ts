@@ -3,6 +3,24 @@ import getRawBody from 'raw-body';
 import type { Context } from 'koa';
 import { AppError } from '../errors.js';
 
+/**
+ * What each kind of request may carry. Uploads (terminal data, bulk punches) get the
+ * configured maximum (ICLOCKD_MAX_BODY_BYTES); the rest carry a few fields or lines, and a
+ * bound that fits them stops a broken client from making the server read megabytes for nothing.
+ */
+export type BodyKind = 'upload' | 'form' | 'single';
+const BODY_BOUNDS: Record<Exclude<BodyKind, 'upload'>, number> = {
+  /** Admin writes, command results, Push 3.x registration: fields, or lines of them. */
+  form: 1024 * 1024,
+  /** One punch, a connection test. */
+  single: 64 * 1024,
+};
+
+/** The body limit of a kind of request, never above the configured maximum. */
+export function bodyLimit(kind: BodyKind, maxBodyBytes: number): number {
+  return kind === 'upload' ? maxBodyBytes : Math.min(maxBodyBytes, BODY_BOUNDS[kind]);
+}
+
 export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
   try {
     return await getRawBody(ctx.req, { limit, length: ctx.get('content-length') || undefined });

@@ -14,7 +14,7 @@ import type { Logger } from '../log.js';
 import type { RateLimiter } from '../limits.js';
 import type { SyncLogService } from '../pipeline/syncLog.js';
 import { VERSION } from '../version.js';
-import { readRawBody } from './body.js';
+import { bodyLimit, readRawBody } from './body.js';
 import { type SyncState, syncLogged } from './syncLog.js';
 
 export interface IclockDeps {
@@ -185,7 +185,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   // Uploads: ATTLOG, OPERLOG, BIODATA, options, photos, 3.x rows. OK only after commit.
   async function upload(ctx: Context): Promise<void> {
     const d = await device(ctx);
-    const body = await readRawBody(ctx, deps.maxBodyBytes);
+    const body = await readRawBody(ctx, bodyLimit('upload', deps.maxBodyBytes));
     const result = await deps.uploads.receive(d, request(ctx, body));
     const state = ctx.state as SyncState;
     state.syncCounts = { total: result.records + result.rejected.length, created: result.created, duplicate: result.duplicate, failed: result.rejected.length };
@@ -211,7 +211,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   // Command results.
   router.post('/devicecmd', logged, async (ctx) => {
     const d = await device(ctx);
-    const body = await readRawBody(ctx, deps.maxBodyBytes);
+    const body = await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
     const { results, unread } = await deps.devices.receiveCommandResults(d, request(ctx, body));
     (ctx.state as SyncState).syncCounts = { total: results + unread, created: results, duplicate: 0, failed: unread };
     text(ctx, 'OK');
@@ -220,14 +220,14 @@ export function iclockRoutes(deps: IclockDeps): Router {
   // Push 3.x.
   router.post('/registry', logged, async (ctx) => {
     const d = await device(ctx);
-    const body = await readRawBody(ctx, deps.maxBodyBytes);
+    const body = await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
     await deps.uploads.archive(d.serial, request(ctx, body), 'processed');
     await deps.registry.recordOptions(d, parseOptionsBody(body));
     text(ctx, `RegistryCode=${registryCode(d.serial)}`);
   });
   router.post('/push', logged, async (ctx) => {
     const d = await device(ctx);
-    await deps.uploads.archive(d.serial, request(ctx, await readRawBody(ctx, deps.maxBodyBytes)), 'processed');
+    await deps.uploads.archive(d.serial, request(ctx, await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes))), 'processed');
     text(ctx, push3Config(d));
   });
   router.get('/ping', async (ctx) => {
@@ -256,7 +256,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   router.all('/{*rest}', logged, async (ctx) => {
     const sn = parseDeviceQuery(ctx.querystring).sn;
     if (sn) await device(ctx);
-    const body = ctx.method === 'GET' || ctx.method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(ctx, deps.maxBodyBytes);
+    const body = ctx.method === 'GET' || ctx.method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
     await deps.uploads.archive(sn, request(ctx, body), 'unknown');
     text(ctx, 'OK');
   });

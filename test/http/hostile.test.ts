@@ -86,6 +86,16 @@ describe('hostile device requests', () => {
     assert.equal(await count('punches', { device_serial: 'HUGE01' }), 0);
   });
 
+  test('each endpoint has its own body bound: 2 MB of command results get 413, 2 MB of ATTLOG is stored', async () => {
+    const results = await send(`/iclock/devicecmd?SN=${SN}`, { method: 'POST', body: Buffer.alloc(2 * 1024 * 1024, 'ID=1&Return=0&CMD=INFO\n') });
+    assert.equal(results.status, 413);
+    const lines = Array.from({ length: 60_000 }, (_, i) => `${20_000 + i}\t2025-07-01 08:00:00\t0\t1\t0\t0\t0\t0\t0\t0`).join('\n');
+    assert.ok(lines.length > 2 * 1024 * 1024);
+    const big = await upload('BIG02', 'ATTLOG', `${lines}\n`);
+    assert.equal(big.text, 'OK:60000');
+    assert.equal(await count('punches', { device_serial: 'BIG02' }), 60_000);
+  });
+
   test('NUL bytes: the line carrying them is rejected alone, the good line beside it is stored', async () => {
     const body = Buffer.concat([Buffer.from('11\t2025-05-02 08:00:00\t0\t1\n1\u00002\t2025-05-02 08:\u000001:00\n'), Buffer.from([0, 0, 0, 0x0a])]);
     const r = await upload('NUL01', 'ATTLOG', body);
