@@ -1,0 +1,163 @@
+// One declaration per route: what it takes (zod schemas for the query and the JSON body) and
+// what it answers. The same schemas validate the request here and are turned into the
+// OpenAPI document (src/http/openapi.ts), so the two cannot drift apart.
+import type { RouterContext, RouterMiddleware } from '@koa/router';
+import { z } from 'zod';
+import { AppError, type ErrorType } from '../errors.js';
+import { readJsonBody } from './body.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
+
+/** Who may call: a key with this role (admin may call everything), or anyone. */
+export type Access = 'admin' | 'ingest' | 'public';
+
+export interface ResponseSpec {
+  description: string;
+  /** The body's schema; absent: described in words only. */
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+export interface OperationSpec<Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined> {
+  summary: string;
+  description?: string;
+  /** Default: the `operations()` defaults. */
+  tag?: string;
+  access?: Access;
+  /** `?a=&b=`: a z.object of the query parameters; validated before the handler runs. */
+  query?: Q;
+  /** The JSON body: a z.object; read (size, type, JSON) and validated before the handler runs. */
+  body?: B;
+  /**
+   * The handler validates the body itself with `body` (the seed endpoints: their messages
+   * are contract, and each bulk item is judged on its own). The handler receives no input.
+   */
+  bodyCheckedByHandler?: boolean;
+  /** The success reply: status (default 200) and body. */
+  status?: number;
+  response?: ResponseSpec;
+  /** Further replies worth naming (e.g. 404 for an unknown punch, 202 for a held one). */
+  responses?: Record<number, ResponseSpec>;
+  /** Error types this route answers besides the ones every route does (401, 403, 429, 500, 503; 400 with a query or body; 413/415 with a body). */
+  errors?: ErrorType[];
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+export type Input<Q, B> = { query: Parsed<Q>; body: Parsed<B> };
+export type Handler<Q, B> = (ctx: RouterContext, input: Input<Q, B>) => unknown;
+
+export const OPERATION = Symbol('iclockd.operation');
+export type DescribedMiddleware = RouterMiddleware & { [OPERATION]: Required<Pick<OperationSpec, 'tag' | 'access'>> & OperationSpec<z.ZodType | undefined, z.ZodType | undefined> };
+
+function isBlank(v: unknown): boolean {
+  return v === undefined || v === null || v === '';
+}
+
+/**
+ * Zod's issues as the API's validation error: `fields` names every bad top-level field, the
+ * message says which are missing and why the others are not valid, as the seed's does.
+ */
+export function issuesToError(issues: readonly z.core.$ZodIssue[], input: unknown): AppError {
+  const { missing, invalid, reasons } = classifyIssues(issues, input);
+  const parts: string[] = [];
+  if (missing.length) parts.push(`Missing required fields: ${missing.join(', ')}`);
+  if (invalid.length) parts.push(`Invalid fields: ${invalid.join(', ')}${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
+  return new AppError('validation_error', parts.join('. ') || 'Invalid request', { fields: [...missing, ...invalid] });
+}
+
+/** Per top-level field: absent (missing) or present but wrong (invalid, with zod's reason). */
+export function classifyIssues(issues: readonly z.core.$ZodIssue[], input: unknown): { missing: string[]; invalid: string[]; reasons: string[] } {
+  const record = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  const missing: string[] = [];
+  const invalid: string[] = [];
+  const reasons: string[] = [];
+  for (const issue of issues) {
+    const field = issue.path.length ? String(issue.path[0]) : 'body';
+    if (missing.includes(field) || invalid.includes(field)) continue;
+    if (issue.code === 'invalid_type' && isBlank(record[field]) && issue.path.length === 1) missing.push(field);
+    else {
+      invalid.push(field);
+      reasons.push(`${issue.path.map(String).join('.') || field}: ${issue.message}`);
+    }
+  }
+  return { missing, invalid, reasons };
+}
+
+/** Parses `value` with `schema`, or throws the API's validation error. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw issuesToError(result.error.issues, value);
+  return result.data;
+}
+
+/**
+ * The operations of one router: `op(spec, handler)` is the route's middleware. It validates
+ * the query and the body with the spec's schemas, hands the parsed values to the handler, and
+ * carries the spec so the OpenAPI document can be built from the routers themselves.
+ */
+export function operations(defaults: { tag: string; access: Access; maxBodyBytes?: number }) {
+  return function op<Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+    spec: OperationSpec<Q, B>,
+    handler: Handler<Q, B>,
+  ): DescribedMiddleware {
+    const described = { tag: defaults.tag, access: defaults.access, ...spec };
+    if (spec.body && !spec.bodyCheckedByHandler && defaults.maxBodyBytes === undefined) {
+      throw new Error(`operation "${spec.summary}" takes a body: give operations() a maxBodyBytes`);
+    }
+    const middleware = async (ctx: RouterContext) => {
+      const query = spec.query ? validate(spec.query, ctx.query) : undefined;
+      const body = spec.body && !spec.bodyCheckedByHandler ? validate(spec.body, await readJsonBody(ctx, defaults.maxBodyBytes!)) : undefined;
+      await handler(ctx, { query, body } as Input<Q, B>);
+    };
+    return Object.assign(middleware, { [OPERATION]: described }) as DescribedMiddleware;
+  };
+}
+
+// Building blocks the route schemas share.
+
+const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
+
+/** An optional query parameter: absent and empty (`?x=`) are the same. */
+export function optionalParam<S extends z.ZodType>(schema: S) {
+  return z.preprocess(blankToUndefined, schema.optional());
+}
+
+/** Optional free text in a query (`?site=main`). */
+export const textParam = (description: string) => optionalParam(z.string().describe(description));
+
+/** `YYYY-MM-DD` (whether it is a real day is the service's check, with its own message). */
+export const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+export const dateParam = (description: string) => optionalParam(dateText.describe(description));
+
+/** A whole number in a query parameter, from `min` (to `max`). */
+function wholeNumber(min: number, max?: number) {
+  const reason = max === undefined ? `a whole number of ${min} or more` : `a whole number from ${min} to ${max}`;
+  const n = z.coerce.number({ error: reason }).int(reason).min(min, reason);
+  return max === undefined ? n : n.max(max, reason);
+}
+
+/** `page`, `page_size`: every list takes them. */
+export const pageQuery = z.object({
+  page: optionalParam(wholeNumber(1).describe('Page, from 1 (default 1)')),
+  page_size: optionalParam(wholeNumber(1, MAX_PAGE_SIZE).describe(`Rows per page (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE})`)),
+});
+
+/** A list query: the page parameters and the route's filters. */
+export function listQuery<T extends z.ZodRawShape>(filters: T) {
+  return pageQuery.extend(filters);
+}
+
+/** Body schema of a success reply `{success: true, ...}` whose other fields are described in words. */
+export function successBody(description: string) {
+  return z.looseObject({ success: z.literal(true) }).describe(description);
+}
+
+/** A resource in a reply: the fields named in words (the views in the route modules shape them). */
+export function resource(name: string, fields: string) {
+  return z.looseObject({}).meta({ title: name, description: `${name}: ${fields}` });
+}
+
+/** The list reply: `{data, total, page, page_size}`. */
+export function listOf(item: z.ZodType) {
+  return z.object({ data: z.array(item), total: z.number().int(), page: z.number().int(), page_size: z.number().int() });
+}
