@@ -66,7 +66,9 @@ function errorTypesOf(spec: Spec): ErrorType[] {
 }
 
 function response(r: ResponseSpec): JsonSchema {
-  return { description: r.description, content: { [r.contentType ?? 'application/json']: r.schema ? { schema: jsonSchema(r.schema) } : {} } };
+  const content: Record<string, JsonSchema> = { [r.contentType ?? 'application/json']: r.schema ? { schema: jsonSchema(r.schema) } : {} };
+  for (const type of r.alsoAs ?? []) content[type] = {};
+  return { description: r.description, content };
 }
 
 function operationObject(method: string, path: string, spec: Spec): JsonSchema {

@@ -16,6 +16,8 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   /** Default application/json. */
   contentType?: string;
+  /** Other media types the same reply may come as (without a schema), e.g. text/csv. */
+  alsoAs?: string[];
 }
 
 export interface OperationSpec<Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined> {
