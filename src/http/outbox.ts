@@ -7,27 +7,37 @@ import { AppError } from '../errors.js';
 import { EMPLOYEE_VALUES, ERPNEXT_METHODS } from '../outbox/erpnext.js';
 import { OUTBOX_STATES } from '../store/outbox.js';
 import { TARGET_KINDS } from '../store/targets.js';
-import { type OutboxService, outboxEntryView, targetView } from '../outbox/service.js';
+import { FIELDNAME, type OutboxService, TARGET_NAME, httpUrl, outboxEntryView, targetView } from '../outbox/service.js';
 import { requireRole } from './auth.js';
 import { listOf, listQuery, operations, optionalParam, pageQuery, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 
-/** A forwarding target; which fields a kind takes (and which it refuses) is the service's check. */
-function targetBody(partial: boolean) {
-  return z.object({
-    name: (partial ? z.string().optional() : z.string()).describe('Letters, digits, . _ -; cannot be changed'),
-    kind: (partial ? z.enum(TARGET_KINDS).optional() : z.enum(TARGET_KINDS)).describe('Cannot be changed'),
-    url: (partial ? z.string().optional() : z.string()).describe('http(s) URL: the ERPNext site or the webhook'),
-    api_key: z.string().optional().describe('erpnext'),
-    api_secret: z.string().optional().describe('erpnext'),
-    method: z.enum(ERPNEXT_METHODS).optional().describe('erpnext: default hrms'),
-    employee_fieldname: z.string().optional().describe('erpnext: default attendance_device_id'),
-    employee_value: z.enum(EMPLOYEE_VALUES).optional().describe('erpnext: what is sent as the employee'),
-    time_zone: z.string().optional().describe('erpnext: IANA zone of the site (default ICLOCKD_TZ)'),
-    secret: z.string().optional().describe('webhook: signing secret, 16 characters or more (generated and answered once when absent)'),
-    paused: z.boolean().optional(),
-  });
-}
+const targetName = z.string().regex(TARGET_NAME, 'letters, digits, . _ -, at most 64').describe('Cannot be changed');
+const targetUrl = z.string().refine((v) => httpUrl(v) !== null, 'an http(s) URL').describe('The ERPNext site or the webhook');
+const credential = z.string().trim().min(1).max(140);
+const erpnextFields = {
+  method: z.enum(ERPNEXT_METHODS).optional().describe('Default hrms'),
+  employee_fieldname: z.string().regex(FIELDNAME, 'a field name').optional().describe('Default attendance_device_id'),
+  employee_value: z.enum(EMPLOYEE_VALUES).optional().describe('What is sent as the employee (default attendance_device_id; employee for method resource)'),
+  time_zone: z.string().optional().describe('IANA zone of the site (default ICLOCKD_TZ)'),
+  paused: z.boolean().optional(),
+};
+const signingSecret = z.string().trim().min(16).max(200).describe('Signing secret, 16 characters or more');
+/** A new target: the fields of its kind, and no others. */
+const TargetCreate = z.discriminatedUnion('kind', [
+  z.strictObject({ name: targetName, kind: z.literal('erpnext'), url: targetUrl, api_key: credential, api_secret: credential, ...erpnextFields }),
+  z.strictObject({ name: targetName, kind: z.literal('webhook'), url: targetUrl, secret: signingSecret.optional().describe('Generated and answered once when absent'), paused: z.boolean().optional() }),
+]);
+/** A change: any field; which ones the target's kind takes is the service's check. */
+const TargetChange = z.object({
+  name: z.string().optional(),
+  kind: z.enum(TARGET_KINDS).optional(),
+  url: targetUrl.optional(),
+  api_key: credential.optional(),
+  api_secret: credential.optional(),
+  ...erpnextFields,
+  secret: signingSecret.optional(),
+});
 const stateList = `any of ${OUTBOX_STATES.join(', ')}, separated by commas`;
 const OutboxQuery = listQuery({
   state: optionalParam(z.string().regex(new RegExp(`^(${OUTBOX_STATES.join('|')})(,(${OUTBOX_STATES.join('|')}))*$`), stateList).describe(stateList)),
@@ -62,7 +72,7 @@ export function outboxRoutes(apiKeys: ApiKeyService, outbox: OutboxService, maxB
   );
   router.post(
     '/targets',
-    targets({ summary: 'Add a forwarding target', body: targetBody(false), status: 201, errors: ['conflict'], response: targetSaved }, async (ctx, { body }) => {
+    targets({ summary: 'Add a forwarding target', body: TargetCreate, status: 201, errors: ['conflict'], response: targetSaved }, async (ctx, { body }) => {
       const { target, generatedSecret } = await outbox.addTarget(body);
       ctx.status = 201;
       // A generated signing secret is shown this once, like an API key's.
@@ -78,7 +88,7 @@ export function outboxRoutes(apiKeys: ApiKeyService, outbox: OutboxService, maxB
   );
   router.patch(
     '/targets/:name',
-    targets({ summary: 'Change a forwarding target', body: targetBody(true), errors: ['not_found'], response: targetSaved }, async (ctx, { body }) => {
+    targets({ summary: 'Change a forwarding target', body: TargetChange, errors: ['not_found'], response: targetSaved }, async (ctx, { body }) => {
       ctx.body = { success: true, ...targetView(await outbox.updateTarget(ctx.params.name!, body)) };
     }),
   );
