@@ -63,3 +63,8 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
   return result.data;
 }
 
+
+/** Absent, null and "" alike are not given (a required field is then missing). */
+export function given<S extends z.ZodType>(schema: S) {
+  return z.preprocess((v) => (isBlank(v) ? undefined : v), schema);
+}

@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import { ERROR_STATUS, type ErrorType } from '../errors.js';
 import { VERSION } from '../version.js';
-import { type DescribedMiddleware, OPERATION, type OperationSpec, type ResponseSpec, operations } from './operation.js';
+import { type DescribedMiddleware, ErrorBodySchema, OPERATION, type OperationSpec, type ResponseSpec, operations } from './operation.js';
 
 type JsonSchema = Record<string, unknown>;
 type Spec = DescribedMiddleware[typeof OPERATION];
@@ -57,6 +57,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorType, string> = {
 };
 
 function errorTypesOf(spec: Spec): ErrorType[] {
+  if (spec.ownErrors) return [];
   const types = new Set<ErrorType>(spec.access === 'public' ? [] : ['authentication_error', 'permission_error', 'rate_limited']);
   if (spec.query || spec.body) types.add('validation_error');
   if (spec.body) types.add('payload_too_large').add('unsupported_media_type');
@@ -97,15 +98,10 @@ function operationObject(method: string, path: string, spec: Spec): JsonSchema {
     'x-iclockd-access': spec.access,
     security: spec.access === 'public' ? [] : [{ token: [] }, { basic: [] }],
     ...(parameters.length ? { parameters } : {}),
-    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
+    ...(spec.body ? { requestBody: { required: true, content: Object.fromEntries((spec.bodyMediaTypes ?? ['application/json']).map((t) => [t, { schema: jsonSchema(spec.body!) }])) } } : {}),
     responses,
   };
 }
-
-/** The error body every JSON route answers with (the seed endpoints add fields such as `fields`, `punch_id`). */
-export const ErrorBodySchema = z
-  .looseObject({ success: z.literal(false), error: z.string().describe('A human sentence'), error_type: z.enum(Object.keys(ERROR_STATUS) as [ErrorType, ...ErrorType[]]) })
-  .meta({ title: 'Error' });
 
 /** The OpenAPI 3.1 document of the routes the routers serve. */
 export function openApiDocument(routers: Router[]): JsonSchema {

@@ -3,7 +3,7 @@
 // OpenAPI document (src/http/openapi.ts), so the two cannot drift apart.
 import type { RouterContext, RouterMiddleware } from '@koa/router';
 import { z } from 'zod';
-import type { ErrorType } from '../errors.js';
+import { ERROR_STATUS, type ErrorType } from '../errors.js';
 import { validate } from '../validation.js';
 import { readJsonBody } from './body.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
@@ -32,15 +32,20 @@ export interface OperationSpec<Q extends z.ZodType | undefined = undefined, B ex
   /** The JSON body: a z.object; read (size, type, JSON) and validated before the handler runs. */
   body?: B;
   /**
-   * The handler validates the body itself with `body` (the seed endpoints: their messages
-   * are contract, and each bulk item is judged on its own). The handler receives no input.
+   * The handler validates the query and body itself, with these same schemas (the seed
+   * endpoints: their messages are contract, and each bulk item is judged on its own). The
+   * handler then receives no parsed input.
    */
-  bodyCheckedByHandler?: boolean;
+  checkedByHandler?: boolean;
+  /** Media types of the body, default application/json (the HRMS method takes form data too). */
+  bodyMediaTypes?: string[];
   /** The success reply: status (default 200) and body. */
   status?: number;
   response?: ResponseSpec;
   /** Further replies worth naming (e.g. 404 for an unknown punch, 202 for a held one). */
   responses?: Record<number, ResponseSpec>;
+  /** The route answers its errors in a body of its own (listed in `responses`): none of the API's error replies apply. */
+  ownErrors?: boolean;
   /** Error types this route answers besides the ones every route does (401, 403, 429, 500, 503; 400 with a query or body; 413/415 with a body). */
   errors?: ErrorType[];
 }
@@ -63,12 +68,13 @@ export function operations(defaults: { tag: string; access: Access; maxBodyBytes
     handler: Handler<Q, B>,
   ): DescribedMiddleware {
     const described = { tag: defaults.tag, access: defaults.access, ...spec };
-    if (spec.body && !spec.bodyCheckedByHandler && defaults.maxBodyBytes === undefined) {
+    if (spec.body && !spec.checkedByHandler && defaults.maxBodyBytes === undefined) {
       throw new Error(`operation "${spec.summary}" takes a body: give operations() a maxBodyBytes`);
     }
     const middleware = async (ctx: RouterContext) => {
-      const query = spec.query ? validate(spec.query, ctx.query) : undefined;
-      const body = spec.body && !spec.bodyCheckedByHandler ? validate(spec.body, await readJsonBody(ctx, defaults.maxBodyBytes!)) : undefined;
+      const checked = !spec.checkedByHandler;
+      const query = spec.query && checked ? validate(spec.query, ctx.query) : undefined;
+      const body = spec.body && checked ? validate(spec.body, await readJsonBody(ctx, defaults.maxBodyBytes!)) : undefined;
       await handler(ctx, { query, body } as Input<Q, B>);
     };
     return Object.assign(middleware, { [OPERATION]: described }) as DescribedMiddleware;
@@ -123,3 +129,9 @@ export function resource(name: string, fields: string) {
 export function listOf(item: z.ZodType) {
   return z.object({ data: z.array(item), total: z.number().int(), page: z.number().int(), page_size: z.number().int() });
 }
+
+/** The error body every JSON route answers with (the seed endpoints add fields such as `fields`, `punch_id`). */
+export const ErrorBodySchema = z
+  .looseObject({ success: z.literal(false), error: z.string().describe('A human sentence'), error_type: z.enum(Object.keys(ERROR_STATUS) as [ErrorType, ...ErrorType[]]) })
+  .meta({ title: 'Error' });
+

@@ -1,7 +1,7 @@
 // JSON punch input (the seed API's fields) to Punches: field checks, the device's zone and
 // site, timestamp conversion. Each item is judged alone, so one bad item never blocks others.
 import { z } from 'zod';
-import { classifyIssues, fieldOrder, isBlank } from '../validation.js';
+import { classifyIssues, fieldOrder, given } from '../validation.js';
 import type { DeviceLookup } from './deviceLookup.js';
 import { DEFAULT_SITE, type Punch, type PunchSource, parseLogType } from './punch.js';
 import { TimestampError, parseTimestamp } from './time.js';
@@ -26,8 +26,6 @@ export type IntakeResult = { punch: Punch } | { invalid: InvalidPunch };
 
 const LOG_TYPE_REASON = 'log_type must be IN, OUT, AUTO or a device punch state 0-255';
 
-/** The seed treats absent, null and "" alike: not given (a required field is then missing). */
-const given = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (isBlank(v) ? undefined : v), schema);
 /** An id: text (trimmed, 1-64 characters) or a number. */
 const idValue = z.union([z.number().finite(), z.string().trim().min(1).max(64)]).transform(String);
 const coordinate = (limit: number) =>
