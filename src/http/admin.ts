@@ -12,7 +12,7 @@ import type { DeviceLookup } from '../pipeline/deviceLookup.js';
 import type { PunchRecords } from '../pipeline/records.js';
 import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
 import { requireRole } from './auth.js';
-import { dateParam, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
+import { commaListParam, dateParam, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 
 export interface AdminDeps {
@@ -123,7 +123,9 @@ function employeeBody(partial: boolean) {
     ),
     name: partial ? name.optional() : name,
     attendance_device_id: z.union([idText(64), z.literal(''), z.null()]).optional().describe('The user id / PIN on the terminals; null or "" clears it'),
-    status: z.string().regex(new RegExp(`^(${EMPLOYEE_STATUSES.join('|')})$`, 'i'), EMPLOYEE_STATUSES.join(', ')).optional().describe(`${EMPLOYEE_STATUSES.join(', ')} (any case); default Active`),
+    status: z
+      .preprocess((v) => (typeof v === 'string' ? (EMPLOYEE_STATUSES.find((s) => s.toLowerCase() === v.trim().toLowerCase()) ?? v) : v), z.enum(EMPLOYEE_STATUSES).optional())
+      .describe('Any case; default Active'),
     site: idText(64).optional().describe('The site whose terminals the biometric id is matched on (default main)'),
     default_shift: z.union([z.string().trim().min(1).max(140), z.literal(''), z.null()]).optional().describe('A shift type name; null or "" clears it'),
   });
@@ -138,12 +140,7 @@ const EmployeeQuery = listQuery({
 const PunchQuery = listQuery({
   device: textParam('Device serial'),
   unmatched: optionalParam(z.enum(['1', 'true', 'yes', '0', 'false', 'no']).describe('1: only punches no employee matched (same as status=unmatched)')),
-  status: optionalParam(
-    z
-      .string()
-      .regex(new RegExp(`^(${PUNCH_STATUSES.join('|')})(,(${PUNCH_STATUSES.join('|')}))*$`), `any of ${PUNCH_STATUSES.join(', ')}, separated by commas`)
-      .describe(`Any of ${PUNCH_STATUSES.join(', ')}, separated by commas`),
-  ),
+  status: commaListParam(PUNCH_STATUSES),
   employee: textParam('Employee id'),
   from: dateParam('First day, in ICLOCKD_TZ'),
   to: dateParam('Last day, in ICLOCKD_TZ'),

@@ -93,6 +93,13 @@ export function optionalParam<S extends z.ZodType>(schema: S) {
 /** Optional free text in a query (`?site=main`). */
 export const textParam = (description: string) => optionalParam(z.string().describe(description));
 
+/** `?status=a,b`: any of `values`, separated by commas. */
+export function commaListParam(values: readonly string[]) {
+  const one = values.join('|');
+  const description = `Any of ${values.join(', ')}, separated by commas`;
+  return optionalParam(z.string().regex(new RegExp(`^(${one})(,(${one}))*$`), description).describe(description));
+}
+
 /** `YYYY-MM-DD` (whether it is a real day is the service's check, with its own message). */
 export const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 export const dateParam = (description: string) => optionalParam(dateText.describe(description));

@@ -9,7 +9,7 @@ import { OUTBOX_STATES } from '../store/outbox.js';
 import { TARGET_KINDS } from '../store/targets.js';
 import { FIELDNAME, type OutboxService, TARGET_NAME, httpUrl, outboxEntryView, targetView } from '../outbox/service.js';
 import { requireRole } from './auth.js';
-import { listOf, listQuery, operations, optionalParam, pageQuery, resource, successBody, textParam } from './operation.js';
+import { commaListParam, listOf, listQuery, operations, pageQuery, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 
 const targetName = z.string().regex(TARGET_NAME, 'letters, digits, . _ -, at most 64').describe('Cannot be changed');
@@ -38,9 +38,8 @@ const TargetChange = z.object({
   ...erpnextFields,
   secret: signingSecret.optional(),
 });
-const stateList = `any of ${OUTBOX_STATES.join(', ')}, separated by commas`;
 const OutboxQuery = listQuery({
-  state: optionalParam(z.string().regex(new RegExp(`^(${OUTBOX_STATES.join('|')})(,(${OUTBOX_STATES.join('|')}))*$`), stateList).describe(stateList)),
+  state: commaListParam(OUTBOX_STATES),
   target: textParam('Target name'),
   employee: textParam('Employee id'),
 });

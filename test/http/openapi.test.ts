@@ -66,7 +66,7 @@ after(async () => {
 
 describe('the OpenAPI document', () => {
   test('is valid OpenAPI 3.1, with the version of iclockd', async () => {
-    const result = await new Validator().validate(doc as unknown as object);
+    const result = await new Validator().validate(doc as unknown as Parameters<Validator['validate']>[0]);
     assert.equal(result.valid, true, JSON.stringify(result.errors, null, 1));
     assert.equal(doc.openapi, '3.1.0');
     assert.equal(doc.info.version, VERSION);
