@@ -155,6 +155,8 @@ const HrmsArgs = z.looseObject({
   longitude: z.union([z.string(), z.number()]).optional(),
   employee_fieldname: z.literal('attendance_device_id').optional().describe('Only attendance_device_id (the default) is supported'),
 });
+/** The seed's refusal of a punch it stored all the same. */
+const StoredRefusal = (errorType: string) => ErrorBodySchema.extend({ error_type: z.literal(errorType), punch_id: z.number().int(), duplicate: z.literal(true).optional() });
 const FrappeError = z.object({ exc_type: z.string(), exception: z.string(), _server_messages: z.string().describe('JSON list of JSON messages') }).meta({ title: 'Frappe error' });
 
 export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }): Router {
@@ -348,8 +350,8 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
       response: { description: 'Check-in created, or a resend (duplicate: true)', schema: successBody('checkin_id, message, employee, attendance_created, timestamp; duplicate, attendance_note') },
       responses: {
         202: { description: 'Time suspect: stored and held for review (suspect_time: true, checkin_id: null)', schema: successBody('checkin_id: null, suspect_time, message, punch_id, attendance_created, timestamp') },
-        404: { description: 'No employee has the biometric id: stored unmatched (error_type employee_not_found, punch_id)', schema: ErrorBodySchema },
-        409: { description: 'The employee is Inactive or Left: stored (error_type inactive_employee)', schema: ErrorBodySchema },
+        404: { description: 'No employee has the biometric id: stored unmatched, a check-in once that employee exists', schema: StoredRefusal('employee_not_found') },
+        409: { description: 'The employee is Inactive or Left: stored, a check-in if the employee is set Active', schema: StoredRefusal('inactive_employee') },
       },
     },
     receiveOne,
