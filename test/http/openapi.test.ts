@@ -69,6 +69,8 @@ describe('the OpenAPI document', () => {
     const result = await new Validator().validate(doc as unknown as Parameters<Validator['validate']>[0]);
     assert.equal(result.valid, true, JSON.stringify(result.errors, null, 1));
     assert.equal(doc.openapi, '3.1.0');
+    const ids = operationsOf(doc).map((o) => (o.op as Operation & { operationId: string }).operationId);
+    assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
     assert.equal(doc.info.version, VERSION);
   });
 
