@@ -25,6 +25,7 @@ import { heartbeat, iclockRoutes } from './http/iclock.js';
 import { keyRoutes } from './http/keys.js';
 import { shiftRoutes } from './http/shifts.js';
 import { outboxRoutes } from './http/outbox.js';
+import { openApiRoutes } from './http/openapi.js';
 import { admission } from './http/limits.js';
 import { errorHandler, requestLog } from './http/middleware.js';
 import { AllowList, RateLimiter } from './limits.js';
@@ -128,7 +129,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
 /** Every router of the app (the security test walks them). */
 export function createRouters(s: Services): Router[] {
   const common = { apiKeys: s.apiKeys, timeZone: s.config.timeZone, maxBodyBytes: s.config.maxBodyBytes };
-  return [
+  const routers = [
     // Terminals first: every one polls every few seconds, and each router a request passes costs a route match.
     iclockRoutes({
       registry: s.registry,
@@ -148,6 +149,7 @@ export function createRouters(s: Services): Router[] {
     shiftRoutes(s.apiKeys, s.shifts, s.config.maxBodyBytes),
     outboxRoutes(s.apiKeys, s.outbox, s.config.maxBodyBytes),
   ];
+  return [...routers, openApiRoutes(() => routers)];
 }
 
 /** What the HTTP server runs: terminal polls on the fast path, everything else through Koa. */

@@ -24,7 +24,7 @@ import { isUniqueViolation, transactionWithRetry } from '../store/transaction.js
 export type { Employee, EmployeeFilter, EmployeeStatus };
 export { EMPLOYEE_STATUSES };
 
-const EMPLOYEE_ID = /^[A-Za-z0-9][A-Za-z0-9._\-/ ]{0,31}$/;
+export const EMPLOYEE_ID = /^[A-Za-z0-9][A-Za-z0-9._\-/ ]{0,31}$/;
 
 export interface EmployeeInput {
   employee?: unknown;

@@ -2,7 +2,8 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ApiKeyService } from '../auth/apiKeys.js';
-import { EMPLOYEE_STATUSES, type Employee, type EmployeeService, type EmployeeStatus } from '../employees/service.js';
+import { z } from 'zod';
+import { EMPLOYEE_ID, EMPLOYEE_STATUSES, type Employee, type EmployeeService } from '../employees/service.js';
 import { AppError } from '../errors.js';
 import type { IngestResult, IngestService } from '../pipeline/ingest.js';
 import type { SyncLogEntry, SyncLogService } from '../pipeline/syncLog.js';
@@ -11,8 +12,8 @@ import type { DeviceLookup } from '../pipeline/deviceLookup.js';
 import type { PunchRecords } from '../pipeline/records.js';
 import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
 import { requireRole } from './auth.js';
-import { readJsonBody } from './body.js';
-import { pageOf, parsePageWindow } from './pagination.js';
+import { commaListParam, dateParam, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
+import { pageOf, pageWindow } from './pagination.js';
 
 export interface AdminDeps {
   apiKeys: ApiKeyService;
@@ -110,119 +111,206 @@ function reviewView(r: IngestResult) {
   };
 }
 
-function text(q: Record<string, unknown>, name: string): string | undefined {
-  const v = q[name];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function dates(q: Record<string, unknown>, zone: string): { start?: Date; end?: Date } {
-  return dayRange(text(q, 'from'), text(q, 'to'), zone);
-}
-
 const PUNCH_STATUSES: PunchStatus[] = ['checked_in', 'unmatched', 'inactive', 'suspect_time'];
+
+const idText = (max: number) => z.union([z.string().trim().min(1).max(max), z.number()]);
+/** The employee fields of a create (name required) or a change (all optional). */
+function employeeBody(partial: boolean) {
+  const name = z.string().trim().min(1).max(200).describe('Full name');
+  return z.object({
+    employee: optionalParam(z.union([z.string().trim().regex(EMPLOYEE_ID, 'letters, digits, . _ - / and spaces, at most 32'), z.number()]).nullable()).describe(
+      'The employee id; EMP-00001 style when absent (cannot be changed)',
+    ),
+    name: partial ? name.optional() : name,
+    attendance_device_id: z.union([idText(64), z.literal(''), z.null()]).optional().describe('The user id / PIN on the terminals; null or "" clears it'),
+    status: z
+      .preprocess((v) => (typeof v === 'string' ? (EMPLOYEE_STATUSES.find((s) => s.toLowerCase() === v.trim().toLowerCase()) ?? v) : v), z.enum(EMPLOYEE_STATUSES).optional())
+      .describe('Any case; default Active'),
+    site: idText(64).optional().describe('The site whose terminals the biometric id is matched on (default main)'),
+    default_shift: z.union([z.string().trim().min(1).max(140), z.literal(''), z.null()]).optional().describe('A shift type name; null or "" clears it'),
+  });
+}
+
+const EmployeeQuery = listQuery({
+  status: optionalParam(z.enum(EMPLOYEE_STATUSES)),
+  site: textParam('Site'),
+  attendance_device_id: textParam('Biometric id'),
+  q: textParam('Search in name and id'),
+});
+const PunchQuery = listQuery({
+  device: textParam('Device serial'),
+  unmatched: optionalParam(z.enum(['1', 'true', 'yes', '0', 'false', 'no']).describe('1: only punches no employee matched (same as status=unmatched)')),
+  status: commaListParam(PUNCH_STATUSES),
+  employee: textParam('Employee id'),
+  from: dateParam('First day, in ICLOCKD_TZ'),
+  to: dateParam('Last day, in ICLOCKD_TZ'),
+});
+const CheckinQuery = listQuery({ employee: textParam('Employee id'), device: textParam('Device id'), from: dateParam('First day'), to: dateParam('Last day') });
+const SyncLogQuery = listQuery({
+  device: textParam('Device'),
+  status: optionalParam(z.enum(['received', 'processed', 'error'])),
+  channel: textParam('json or adms'),
+  from: dateParam('First day'),
+  to: dateParam('Last day'),
+});
+const AcceptBody = z.object({ timestamp: z.string().optional().describe('The corrected time (as punches take it); absent: accept the time as it is') });
+
+const EMPLOYEE_FIELDS = 'employee, name, attendance_device_id, site, status, default_shift, created_at, updated_at';
+const EmployeeItem = resource('Employee', EMPLOYEE_FIELDS);
+const EmployeeSaved = successBody(`${EMPLOYEE_FIELDS}, linked_punches (waiting punches that became check-ins)`);
+const PunchItem = resource(
+  'Punch',
+  'id, device_serial, device_id, site, employee_id, local_time, time, time_zone, log_type, punch_state, verify_mode, work_code, latitude, longitude, source, status, employee, checkin_id, received_at',
+);
+const CheckinItem = resource('Check-in', 'checkin_id, employee, employee_name, time, local_time, log_type, device_id, shift, skip_auto_attendance, latitude, longitude, created_at');
+const SyncLogRow = resource(
+  'Sync log row',
+  'id, channel, endpoint, device, status, records_total, records_created, records_duplicate, records_failed, error, remote_address, duration_ms, received_at, processed_at',
+);
 
 export function adminRoutes(deps: AdminDeps): Router {
   const router = new Router({ prefix: '/api/v1' });
   const adminOnly = requireRole(deps.apiKeys, 'admin');
+  const employees = operations({ tag: 'Employees', access: 'admin', maxBodyBytes: deps.maxBodyBytes });
+  const records = operations({ tag: 'Punches and check-ins', access: 'admin', maxBodyBytes: deps.maxBodyBytes });
+  const dates = (q: { from?: string | undefined; to?: string | undefined }) => dayRange(q.from, q.to, deps.timeZone);
 
-  router.get('/employees', adminOnly, async (ctx) => {
-    const { page, window } = parsePageWindow(ctx.query);
-    const status = text(ctx.query, 'status');
-    if (status && !EMPLOYEE_STATUSES.includes(status as EmployeeStatus)) {
-      throw new AppError('validation_error', `status must be one of ${EMPLOYEE_STATUSES.join(', ')}`, { fields: ['status'] });
-    }
-    const listed = await deps.employees.list(
-      { status: status as EmployeeStatus | undefined, site: text(ctx.query, 'site'), attendanceDeviceId: text(ctx.query, 'attendance_device_id'), search: text(ctx.query, 'q') },
-      window,
-    );
-    ctx.body = pageOf(page, listed.rows.map(employeeView), listed.total);
-  });
+  router.get(
+    '/employees',
+    adminOnly,
+    employees({ summary: 'List employees', query: EmployeeQuery, response: { description: 'Employees', schema: listOf(EmployeeItem) } }, async (ctx, { query }) => {
+      const { page, window } = pageWindow(query);
+      const listed = await deps.employees.list({ status: query.status, site: query.site, attendanceDeviceId: query.attendance_device_id, search: query.q }, window);
+      ctx.body = pageOf(page, listed.rows.map(employeeView), listed.total);
+    }),
+  );
 
-  router.post('/employees', adminOnly, async (ctx) => {
-    const { employee, linked } = await deps.employees.create(await readJsonBody(ctx, deps.maxBodyBytes));
-    ctx.status = 201;
-    ctx.body = { success: true, ...employeeView(employee), linked_punches: linked };
-  });
+  router.post(
+    '/employees',
+    adminOnly,
+    employees(
+      {
+        summary: 'Create an employee',
+        description: 'Punches that waited for its biometric id become check-ins.',
+        body: employeeBody(false),
+        status: 201,
+        errors: ['conflict'],
+        response: { description: 'The employee', schema: EmployeeSaved },
+      },
+      async (ctx, { body }) => {
+        const { employee, linked } = await deps.employees.create(body);
+        ctx.status = 201;
+        ctx.body = { success: true, ...employeeView(employee), linked_punches: linked };
+      },
+    ),
+  );
 
-  router.get('/employees/:id', adminOnly, async (ctx) => {
-    ctx.body = employeeView(await deps.employees.get(ctx.params.id!));
-  });
+  router.get(
+    '/employees/:id',
+    adminOnly,
+    employees({ summary: 'Read an employee', errors: ['not_found'], response: { description: 'The employee', schema: EmployeeItem } }, async (ctx) => {
+      ctx.body = employeeView(await deps.employees.get(ctx.params.id!));
+    }),
+  );
 
-  router.patch('/employees/:id', adminOnly, async (ctx) => {
-    const { employee, linked } = await deps.employees.update(ctx.params.id!, await readJsonBody(ctx, deps.maxBodyBytes));
-    ctx.body = { success: true, ...employeeView(employee), linked_punches: linked };
-  });
+  router.patch(
+    '/employees/:id',
+    adminOnly,
+    employees(
+      {
+        summary: 'Change an employee',
+        description: 'A new biometric id, site or status links waiting punches.',
+        body: employeeBody(true),
+        errors: ['not_found', 'conflict'],
+        response: { description: 'The employee', schema: EmployeeSaved },
+      },
+      async (ctx, { body }) => {
+        const { employee, linked } = await deps.employees.update(ctx.params.id!, body);
+        ctx.body = { success: true, ...employeeView(employee), linked_punches: linked };
+      },
+    ),
+  );
 
-  router.get('/punches', adminOnly, async (ctx) => {
-    const { page, window } = parsePageWindow(ctx.query);
-    const { start, end } = dates(ctx.query, deps.timeZone);
-    const statusText = text(ctx.query, 'status');
-    const statuses = statusText?.split(',') as PunchStatus[] | undefined;
-    if (statuses?.some((s) => !PUNCH_STATUSES.includes(s))) {
-      throw new AppError('validation_error', `status must be among ${PUNCH_STATUSES.join(', ')}`, { fields: ['status'] });
-    }
-    const unmatched = ['1', 'true', 'yes'].includes(text(ctx.query, 'unmatched') ?? '');
-    const employeeId = text(ctx.query, 'employee');
-    const employee = employeeId ? await deps.employees.find(employeeId) : null;
-    if (employeeId && !employee) {
-      ctx.body = pageOf(page, [], 0);
-      return;
-    }
-    const listed = await deps.records.listPunches(
-      { device: text(ctx.query, 'device'), status: unmatched ? ['unmatched'] : statuses, employeeId: employee?.id, from: start, to: end },
-      window,
-    );
-    const { employees, checkins } = await deps.records.relatedTo(listed.rows);
-    ctx.body = pageOf(page, listed.rows.map((p) => punchView(p, employees, checkins)), listed.total);
-  });
+  router.get(
+    '/punches',
+    adminOnly,
+    records({ summary: 'List punches', description: 'Every punch received, matched or not.', query: PunchQuery, response: { description: 'Punches', schema: listOf(PunchItem) } }, async (ctx, { query }) => {
+      const { page, window } = pageWindow(query);
+      const { start, end } = dates(query);
+      const statuses = query.status?.split(',') as PunchStatus[] | undefined;
+      const unmatched = ['1', 'true', 'yes'].includes(query.unmatched ?? '');
+      const employee = query.employee ? await deps.employees.find(query.employee) : null;
+      if (query.employee && !employee) {
+        ctx.body = pageOf(page, [], 0);
+        return;
+      }
+      const listed = await deps.records.listPunches({ device: query.device, status: unmatched ? ['unmatched'] : statuses, employeeId: employee?.id, from: start, to: end }, window);
+      const { employees: related, checkins } = await deps.records.relatedTo(listed.rows);
+      ctx.body = pageOf(page, listed.rows.map((p) => punchView(p, related, checkins)), listed.total);
+    }),
+  );
 
   // Accept a punch held as suspect_time, optionally with a corrected timestamp.
-  router.post('/punches/:id/accept', adminOnly, async (ctx) => {
-    const id = Number(ctx.params.id);
-    if (!Number.isInteger(id) || id < 1) throw new AppError('not_found', `No punch ${ctx.params.id}`);
-    const body = await readJsonBody(ctx, deps.maxBodyBytes);
-    let correction: { localTime: string; instant: Date; timeZone: string } | undefined;
-    if (body.timestamp !== undefined) {
-      if (typeof body.timestamp !== 'string') throw new AppError('validation_error', 'timestamp must be text', { fields: ['timestamp'] });
-      const punch = await deps.records.getPunch(id);
-      const zone = (await deps.devices.zoneOf(punch.deviceSerial)) ?? deps.timeZone;
-      try {
-        correction = parseTimestamp(body.timestamp, zone);
-      } catch (err) {
-        if (err instanceof TimestampError) throw new AppError('validation_error', `Invalid fields: timestamp (${err.message})`, { fields: ['timestamp'] });
-        throw err;
+  router.post(
+    '/punches/:id/accept',
+    adminOnly,
+    records(
+      {
+        summary: 'Accept a suspect-time punch',
+        description: 'As it is, or with a corrected timestamp; it is then matched like any punch.',
+        body: AcceptBody,
+        errors: ['not_found', 'conflict'],
+        response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
+      },
+      async (ctx, { body }) => {
+        const id = Number(ctx.params.id);
+        if (!Number.isInteger(id) || id < 1) throw new AppError('not_found', `No punch ${ctx.params.id}`);
+        let correction: { localTime: string; instant: Date; timeZone: string } | undefined;
+        if (body.timestamp !== undefined) {
+          const punch = await deps.records.getPunch(id);
+          const zone = (await deps.devices.zoneOf(punch.deviceSerial)) ?? deps.timeZone;
+          try {
+            correction = parseTimestamp(body.timestamp, zone);
+          } catch (err) {
+            if (err instanceof TimestampError) throw new AppError('validation_error', `Invalid fields: timestamp (${err.message})`, { fields: ['timestamp'] });
+            throw err;
+          }
+        }
+        ctx.body = reviewView(await deps.ingest.review(id, correction));
+      },
+    ),
+  );
+
+  router.get(
+    '/checkins',
+    adminOnly,
+    records({ summary: 'List check-ins', query: CheckinQuery, response: { description: 'Check-ins', schema: listOf(CheckinItem) } }, async (ctx, { query }) => {
+      const { page, window } = pageWindow(query);
+      const { start, end } = dates(query);
+      const employee = query.employee ? await deps.employees.find(query.employee) : null;
+      if (query.employee && !employee) {
+        ctx.body = pageOf(page, [], 0);
+        return;
       }
-    }
-    ctx.body = reviewView(await deps.ingest.review(id, correction));
-  });
+      const listed = await deps.records.listCheckins({ employeeId: employee?.id, device: query.device, from: start, to: end }, window);
+      const { employees: related } = await deps.records.relatedTo([], listed.rows);
+      ctx.body = pageOf(page, listed.rows.map((c) => checkinView(c, related, deps.timeZone)), listed.total);
+    }),
+  );
 
-  router.get('/checkins', adminOnly, async (ctx) => {
-    const { page, window } = parsePageWindow(ctx.query);
-    const { start, end } = dates(ctx.query, deps.timeZone);
-    const employeeId = text(ctx.query, 'employee');
-    const employee = employeeId ? await deps.employees.find(employeeId) : null;
-    if (employeeId && !employee) {
-      ctx.body = pageOf(page, [], 0);
-      return;
-    }
-    const listed = await deps.records.listCheckins({ employeeId: employee?.id, device: text(ctx.query, 'device'), from: start, to: end }, window);
-    const { employees } = await deps.records.relatedTo([], listed.rows);
-    ctx.body = pageOf(page, listed.rows.map((c) => checkinView(c, employees, deps.timeZone)), listed.total);
-  });
-
-  router.get('/sync-log', adminOnly, async (ctx) => {
-    const { page, window } = parsePageWindow(ctx.query);
-    const { start, end } = dates(ctx.query, deps.timeZone);
-    const status = text(ctx.query, 'status');
-    if (status && !['received', 'processed', 'error'].includes(status)) {
-      throw new AppError('validation_error', 'status must be received, processed or error', { fields: ['status'] });
-    }
-    const listed = await deps.syncLog.list(
-      { device: text(ctx.query, 'device'), status: status as SyncLogEntry['status'] | undefined, channel: text(ctx.query, 'channel'), from: start, to: end },
-      window,
-    );
-    ctx.body = pageOf(page, listed.rows.map(syncLogView), listed.total);
-  });
+  router.get(
+    '/sync-log',
+    adminOnly,
+    records(
+      { summary: 'List the sync log', description: 'One row per upload and per JSON API request.', tag: 'Sync log', query: SyncLogQuery, response: { description: 'Rows', schema: listOf(SyncLogRow) } },
+      async (ctx, { query }) => {
+        const { page, window } = pageWindow(query);
+        const { start, end } = dates(query);
+        const listed = await deps.syncLog.list({ device: query.device, status: query.status, channel: query.channel, from: start, to: end }, window);
+        ctx.body = pageOf(page, listed.rows.map(syncLogView), listed.total);
+      },
+    ),
+  );
 
   return router;
 }

@@ -5,9 +5,11 @@ import type { Context, Next } from 'koa';
 import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
 import type { ApiKeyService } from '../auth/apiKeys.js';
+import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { classifyIssues, given } from '../validation.js';
 import type { IngestResult, IngestService } from '../pipeline/ingest.js';
-import type { JsonPunchInput, PunchIntake } from '../pipeline/intake.js';
+import { type JsonPunchInput, PunchLog, type PunchIntake } from '../pipeline/intake.js';
 import { NO_COUNTS, type SyncCounts, type SyncLogService } from '../pipeline/syncLog.js';
 import { dayRange, instantToWall } from '../pipeline/time.js';
 import type { Logger } from '../log.js';
@@ -15,6 +17,7 @@ import { VERSION } from '../version.js';
 import { requireRole } from './auth.js';
 import { type SyncState, syncLogged } from './syncLog.js';
 import { readJsonBody, readRawBody } from './body.js';
+import { ErrorBodySchema, operations, successBody } from './operation.js';
 
 export const MAX_BULK_LOGS = 1000;
 
@@ -133,6 +136,29 @@ async function frappeArgs(ctx: Context, maxBodyBytes: number): Promise<Record<st
   throw new AppError('unsupported_media_type', `Content-Type must be application/json or form data, not ${type}`);
 }
 
+/** `?wrap=frappe`: the success body under `message`, as Frappe clients read it. */
+const WrapQuery = z.object({ wrap: z.string().optional().describe('frappe: a success body comes as {"message": …} (or send X-Frappe-Compat: 1)') });
+const BulkLogs = z.object({ logs: z.array(PunchLog).max(MAX_BULK_LOGS).describe(`At most ${MAX_BULK_LOGS} punches`) });
+const StatisticsQuery = WrapQuery.extend({
+  from_date: z.string().optional().describe('First day YYYY-MM-DD (seed name)'),
+  to_date: z.string().optional().describe('Last day YYYY-MM-DD (seed name)'),
+  from: z.string().optional().describe('First day (alias of from_date)'),
+  to: z.string().optional().describe('Last day (alias of to_date)'),
+});
+const HrmsArgs = z.looseObject({
+  employee_field_value: given(z.union([z.string(), z.number()]).describe('The biometric id')),
+  timestamp: given(z.string().describe('Wall time YYYY-MM-DD HH:MM:SS (or ISO 8601)')),
+  device_id: z.string().optional(),
+  log_type: z.string().optional().describe('IN, OUT or absent'),
+  skip_auto_attendance: z.union([z.string(), z.number(), z.boolean()]).optional().describe('1: the check-in makes no attendance'),
+  latitude: z.union([z.string(), z.number()]).optional(),
+  longitude: z.union([z.string(), z.number()]).optional(),
+  employee_fieldname: z.literal('attendance_device_id').optional().describe('Only attendance_device_id (the default) is supported'),
+});
+/** The seed's refusal of a punch it stored all the same. */
+const StoredRefusal = (errorType: string) => ErrorBodySchema.extend({ error_type: z.literal(errorType), punch_id: z.number().int(), duplicate: z.literal(true).optional() });
+const FrappeError = z.object({ exc_type: z.string(), exception: z.string(), _server_messages: z.string().describe('JSON list of JSON messages') }).meta({ title: 'Frappe error' });
+
 export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }): Router {
   const router = new Router();
   const ingestOnly = requireRole(deps.apiKeys, 'ingest');
@@ -212,8 +238,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     };
   }
 
-  async function statistics(ctx: Context): Promise<void> {
-    const q = ctx.query as Record<string, string | undefined>;
+  async function statistics(ctx: Context, q: z.output<typeof StatisticsQuery>): Promise<void> {
     const range = dayRange(q.from_date ?? q.from, q.to_date ?? q.to, deps.timeZone);
     const stats = await deps.syncLog.statistics({ from: range.start, to: range.end });
     ctx.body = { success: true, ...stats, from_date: q.from_date ?? q.from ?? null, to_date: q.to_date ?? q.to ?? null };
@@ -227,7 +252,10 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
       const value = args.employee_field_value;
       const timestamp = args.timestamp;
       state.syncDevice = typeof args.device_id === 'string' ? args.device_id : null;
-      if (value === undefined || value === null || value === '' || timestamp === undefined || timestamp === null || timestamp === '') {
+      // The shape of the punch is the intake's check (the same schema as the seed API's); only a missing value or time is HRMS's own answer.
+      const checked = HrmsArgs.safeParse(args);
+      const { missing } = checked.success ? { missing: [] as string[] } : classifyIssues(checked.error.issues, args);
+      if (missing.includes('employee_field_value') || missing.includes('timestamp')) {
         state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
         return frappeError(ctx, 417, 'ValidationError', "'employee_field_value' and 'timestamp' are required.");
       }
@@ -310,16 +338,86 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     }
   }
 
+  const ingest = operations({ tag: 'Punches (seed API)', access: 'ingest' });
+  const admin = operations({ tag: 'Punches (seed API)', access: 'admin' });
+  const receiveOneOp = ingest(
+    {
+      summary: 'Receive one punch',
+      description: 'The seed API: the punch is stored whatever happens to it, and answered as the seed does. The body is checked by the intake with this schema.',
+      query: WrapQuery,
+      body: PunchLog,
+      checkedByHandler: true,
+      response: { description: 'Check-in created, or a resend (duplicate: true)', schema: successBody('checkin_id, message, employee, attendance_created, timestamp; duplicate, attendance_note') },
+      responses: {
+        202: { description: 'Time suspect: stored and held for review (suspect_time: true, checkin_id: null)', schema: successBody('checkin_id: null, suspect_time, message, punch_id, attendance_created, timestamp') },
+        404: { description: 'No employee has the biometric id: stored unmatched, a check-in once that employee exists', schema: StoredRefusal('employee_not_found') },
+        409: { description: 'The employee is Inactive or Left: stored, a check-in if the employee is set Active', schema: StoredRefusal('inactive_employee') },
+      },
+    },
+    receiveOne,
+  );
+  const receiveBulkOp = ingest(
+    {
+      summary: 'Receive punches in bulk',
+      description: `At most ${MAX_BULK_LOGS}; each item is judged and answered on its own (with the single punch's schema), a bad item never blocks the others.`,
+      query: WrapQuery,
+      body: BulkLogs,
+      checkedByHandler: true,
+      response: {
+        description: 'processed + failed = total; results: one per item, in order',
+        schema: z.looseObject({ success: z.literal(true), processed: z.number().int(), failed: z.number().int(), total: z.number().int(), results: z.array(z.looseObject({ success: z.boolean() })) }),
+      },
+    },
+    receiveBulk,
+  );
+  const testConnectionOp = ingest(
+    {
+      summary: 'Test the connection',
+      query: WrapQuery,
+      checkedByHandler: true,
+      response: { description: 'server_time: wall time in ICLOCKD_TZ', schema: z.object({ success: z.literal(true), message: z.string(), server_time: z.string(), version: z.string() }) },
+    },
+    testConnection,
+  );
+  const statisticsOp = admin(
+    {
+      summary: 'Statistics of the sync log',
+      description: 'Requests to these endpoints between the dates (whole days in ICLOCKD_TZ).',
+      tag: 'Sync log',
+      query: StatisticsQuery,
+      response: { description: 'Counts by device and channel', schema: successBody('total_requests, successful, errors, success_rate, by_device, by_channel, from_date, to_date') },
+    },
+    (ctx, { query }) => statistics(ctx, query),
+  );
+  const hrms = operations({ tag: 'HRMS method', access: 'ingest' });
+  const hrmsSpec = {
+    summary: 'add_log_based_on_employee_field, as HRMS answers it',
+    description:
+      "For ERPNext's biometric-attendance-sync-tool: 200 {message: the Employee Checkin}, failures as 417 with exc_type and _server_messages (ERPNext's texts). The arguments are checked by the handler with this schema.",
+    checkedByHandler: true,
+    response: { description: 'The Employee Checkin document under message', schema: z.object({ message: z.looseObject({ name: z.string().nullable(), doctype: z.literal('Employee Checkin') }) }) },
+    ownErrors: true,
+    responses: {
+      401: { description: 'AuthenticationError', schema: FrappeError },
+      403: { description: 'PermissionError', schema: FrappeError },
+      413: { description: 'ValidationError: body too large', schema: FrappeError },
+      415: { description: 'ValidationError: neither JSON nor form data', schema: FrappeError },
+      417: { description: 'ValidationError or InactiveEmployeeStatusError, with ERPNext\u2019s texts', schema: FrappeError },
+    },
+  };
+  const hrmsGet = hrms({ ...hrmsSpec, query: HrmsArgs }, hrmsAddLog);
+  const hrmsPost = hrms({ ...hrmsSpec, body: HrmsArgs, bodyMediaTypes: ['application/json', 'application/x-www-form-urlencoded'] }, hrmsAddLog);
+
   // Seed paths and their aliases: the same handlers.
-  for (const path of [`${SEED}.receive_attendance_log`, '/api/v1/punches']) router.post(path, logged, frappeWrap, ingestOnly, receiveOne);
-  for (const path of [`${SEED}.receive_bulk_attendance_logs`, '/api/v1/punches/bulk']) router.post(path, logged, frappeWrap, ingestOnly, receiveBulk);
-  router.get(`${SEED}.test_connection`, logged, frappeWrap, ingestOnly, testConnection);
-  router.post(`${SEED}.test_connection`, logged, frappeWrap, ingestOnly, testConnection);
-  router.get('/api/v1/ping', logged, frappeWrap, ingestOnly, testConnection);
-  for (const path of [`${SEED}.get_realtime_sync_statistics`, '/api/v1/stats']) router.get(path, logged, frappeWrap, adminOnly, statistics);
+  for (const path of [`${SEED}.receive_attendance_log`, '/api/v1/punches']) router.post(path, logged, frappeWrap, ingestOnly, receiveOneOp);
+  for (const path of [`${SEED}.receive_bulk_attendance_logs`, '/api/v1/punches/bulk']) router.post(path, logged, frappeWrap, ingestOnly, receiveBulkOp);
+  router.get(`${SEED}.test_connection`, logged, frappeWrap, ingestOnly, testConnectionOp);
+  router.post(`${SEED}.test_connection`, logged, frappeWrap, ingestOnly, testConnectionOp);
+  router.get('/api/v1/ping', logged, frappeWrap, ingestOnly, testConnectionOp);
+  for (const path of [`${SEED}.get_realtime_sync_statistics`, '/api/v1/stats']) router.get(path, logged, frappeWrap, adminOnly, statisticsOp);
   for (const path of HRMS_METHODS) {
-    router.post(path, logged, hrmsAddLog);
-    router.get(path, logged, hrmsAddLog);
+    router.post(path, logged, hrmsPost);
+    router.get(path, logged, hrmsGet);
   }
   return router;
 }

@@ -3,12 +3,13 @@ import Router from '@koa/router';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import type { DeviceCommand } from '../devices/commands.js';
 import type { Device, DeviceState } from '../devices/registry.js';
-import type { DeviceService } from '../devices/service.js';
+import { COMMAND_KINDS, type DeviceService } from '../devices/service.js';
+import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { dayRange } from '../pipeline/time.js';
 import { type AuthState, requireRole } from './auth.js';
-import { readJsonBody } from './body.js';
-import { pageOf, parsePageWindow } from './pagination.js';
+import { dateText, listOf, listQuery, operations, optionalParam, pageQuery, resource, successBody, textParam } from './operation.js';
+import { pageOf, pageWindow } from './pagination.js';
 
 export function deviceView(d: Device) {
   return {
@@ -52,69 +53,155 @@ function commandView(c: DeviceCommand) {
 
 const STATES: DeviceState[] = ['pending', 'approved', 'blocked'];
 
+const DeviceQuery = listQuery({ state: optionalParam(z.enum(STATES)), site: textParam('Site') });
+const DeviceChange = z.object({
+  alias: z.string().max(100).nullable().optional().describe('A name for people; null clears it'),
+  site: z.string().trim().min(1).max(64).optional(),
+  time_zone: z.string().nullable().optional().describe('IANA time zone of its wall clock; null: ICLOCKD_TZ'),
+  push_generation: z.enum(['2', '3']).nullable().optional().describe('"3" for 3.x firmware that announces 2.4.1; null: from what it announces'),
+});
+const Days = z.object({ from: dateText.describe('First day'), to: dateText.optional().describe('Last day (default: from)') });
+const Range = z.object({ from: dateText.optional().describe('First day, in ICLOCKD_TZ'), to: dateText.optional().describe('Last day') });
+const option = z.union([z.string(), z.number()]);
+const CommandBody = z.object({
+  command: z.enum(COMMAND_KINDS).describe('What to send; each kind names the options it needs (see the CLI)'),
+  from: z.string().optional().describe('query-attlog, verify-sum: first day; copy-users: the source terminal'),
+  to: z.string().optional().describe('query-attlog, verify-sum: last day'),
+  pin: option.optional().describe('add-user, delete-user'),
+  name: option.optional().describe('add-user'),
+  card: option.optional().describe('add-user'),
+  privilege: option.optional().describe('add-user'),
+  key: option.optional().describe('set-option'),
+  value: option.optional().describe('set-option'),
+  text: option.optional().describe('raw: the command text'),
+});
+
+const DEVICE_FIELDS =
+  'serial, alias, site, time_zone, state, push_version, push_generation, firmware, language, device_type, stamps, info, info_at, clock_drift_seconds, clock_drift_at, options, last_seen_at, last_address, created_at';
+const DeviceItem = resource('Device', DEVICE_FIELDS);
+const CommandItem = resource('Device command', 'id, device, command, state (pending, sent, succeeded, failed, expired), tries, return_code, result, created_by, created_at, sent_at, completed_at');
+
 export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, maxBodyBytes: number, timeZone: string): Router {
   const router = new Router({ prefix: '/api/v1/devices' });
   router.use(requireRole(apiKeys, 'admin'));
+  const op = operations({ tag: 'Devices', access: 'admin', maxBodyBytes });
+  const saved = (description: string) => ({ description, schema: successBody(DEVICE_FIELDS) });
 
-  router.get('/', async (ctx) => {
-    const { page, window } = parsePageWindow(ctx.query);
-    const state = typeof ctx.query.state === 'string' && ctx.query.state ? (ctx.query.state as DeviceState) : undefined;
-    if (state && !STATES.includes(state)) throw new AppError('validation_error', `state must be one of ${STATES.join(', ')}`, { fields: ['state'] });
-    const site = typeof ctx.query.site === 'string' && ctx.query.site ? ctx.query.site : undefined;
-    const listed = await devices.list({ state, site }, window);
-    ctx.body = pageOf(page, listed.rows.map(deviceView), listed.total);
-  });
+  router.get(
+    '/',
+    op({ summary: 'List terminals', query: DeviceQuery, response: { description: 'Terminals', schema: listOf(DeviceItem) } }, async (ctx, { query }) => {
+      const { page, window } = pageWindow(query);
+      const listed = await devices.list({ state: query.state, site: query.site }, window);
+      ctx.body = pageOf(page, listed.rows.map(deviceView), listed.total);
+    }),
+  );
 
-  router.get('/:sn', async (ctx) => {
-    const diagnosis = await devices.diagnose(ctx.params.sn!);
-    const device = await devices.get(ctx.params.sn!).catch((err: unknown) => {
-      if (err instanceof AppError && err.type === 'not_found') throw new AppError('not_found', diagnosis.findings[0]!);
-      throw err;
-    });
-    ctx.body = { ...deviceView(device), diagnosis };
-  });
+  router.get(
+    '/:sn',
+    op(
+      {
+        summary: 'Read a terminal, with a diagnosis',
+        description: 'A 404 for an unknown serial carries the "never seen" advice.',
+        errors: ['not_found'],
+        response: { description: 'The terminal and diagnosis {delivering, findings[]}', schema: resource('Device', `${DEVICE_FIELDS}, diagnosis`) },
+      },
+      async (ctx) => {
+        const diagnosis = await devices.diagnose(ctx.params.sn!);
+        const device = await devices.get(ctx.params.sn!).catch((err: unknown) => {
+          if (err instanceof AppError && err.type === 'not_found') throw new AppError('not_found', diagnosis.findings[0]!);
+          throw err;
+        });
+        ctx.body = { ...deviceView(device), diagnosis };
+      },
+    ),
+  );
 
-  router.patch('/:sn', async (ctx) => {
-    ctx.body = { success: true, ...deviceView(await devices.update(ctx.params.sn!, await readJsonBody(ctx, maxBodyBytes))) };
-  });
+  router.patch(
+    '/:sn',
+    op({ summary: 'Change a terminal', body: DeviceChange, errors: ['not_found'], response: saved('The terminal') }, async (ctx, { body }) => {
+      ctx.body = { success: true, ...deviceView(await devices.update(ctx.params.sn!, body)) };
+    }),
+  );
 
-  router.post('/:sn/approve', async (ctx) => {
-    const { device, released } = await devices.approve(ctx.params.sn!);
-    ctx.body = { success: true, ...deviceView(device), released };
-  });
+  router.post(
+    '/:sn/approve',
+    op({ summary: 'Approve a terminal', description: 'Ingests what it sent while pending (answered as released).', errors: ['not_found'], response: saved('The terminal and released') }, async (ctx) => {
+      const { device, released } = await devices.approve(ctx.params.sn!);
+      ctx.body = { success: true, ...deviceView(device), released };
+    }),
+  );
 
-  router.post('/:sn/block', async (ctx) => {
-    ctx.body = { success: true, ...deviceView(await devices.block(ctx.params.sn!)) };
-  });
+  router.post(
+    '/:sn/block',
+    op({ summary: 'Block a terminal', errors: ['not_found'], response: saved('The terminal') }, async (ctx) => {
+      ctx.body = { success: true, ...deviceView(await devices.block(ctx.params.sn!)) };
+    }),
+  );
 
-  router.post('/:sn/reconcile', async (ctx) => {
-    const body = await readJsonBody(ctx, maxBodyBytes);
-    const principal = (ctx.state as AuthState).principal;
-    const days = await devices.reconcile(ctx.params.sn!, String(body.from ?? ''), String(body.to ?? body.from ?? ''), principal?.label ?? null);
-    ctx.status = 202;
-    ctx.body = { success: true, device: ctx.params.sn, days };
-  });
+  router.post(
+    '/:sn/reconcile',
+    op(
+      {
+        summary: 'Queue the reconciliation of days',
+        body: Days,
+        status: 202,
+        errors: ['not_found'],
+        response: { description: 'The days queued', schema: successBody('device, days') },
+      },
+      async (ctx, { body }) => {
+        const principal = (ctx.state as AuthState).principal;
+        const days = await devices.reconcile(ctx.params.sn!, body.from, body.to ?? body.from, principal?.label ?? null);
+        ctx.status = 202;
+        ctx.body = { success: true, device: ctx.params.sn, days };
+      },
+    ),
+  );
 
-  router.post('/:sn/reprocess', async (ctx) => {
-    const body = await readJsonBody(ctx, maxBodyBytes);
-    const range = dayRange(typeof body.from === 'string' ? body.from : undefined, typeof body.to === 'string' ? body.to : undefined, timeZone);
-    ctx.body = { success: true, device: ctx.params.sn, ...(await devices.reprocess(ctx.params.sn!, { from: range.start, to: range.end })) };
-  });
+  router.post(
+    '/:sn/reprocess',
+    op(
+      {
+        summary: 'Run archived uploads again',
+        body: Range,
+        errors: ['not_found', 'conflict'],
+        response: { description: 'What the uploads gave this time', schema: successBody('device and the counts of the replay') },
+      },
+      async (ctx, { body }) => {
+        const range = dayRange(body.from, body.to, timeZone);
+        ctx.body = { success: true, device: ctx.params.sn, ...(await devices.reprocess(ctx.params.sn!, { from: range.start, to: range.end })) };
+      },
+    ),
+  );
 
-  router.get('/:sn/commands', async (ctx) => {
-    const { page, window } = parsePageWindow(ctx.query);
-    const listed = await devices.commands(ctx.params.sn!, window);
-    ctx.body = pageOf(page, listed.rows.map(commandView), listed.total);
-  });
+  router.get(
+    '/:sn/commands',
+    op({ summary: "List a terminal's commands", query: pageQuery, errors: ['not_found'], response: { description: 'Commands', schema: listOf(CommandItem) } }, async (ctx, { query }) => {
+      const { page, window } = pageWindow(query);
+      const listed = await devices.commands(ctx.params.sn!, window);
+      ctx.body = pageOf(page, listed.rows.map(commandView), listed.total);
+    }),
+  );
 
-  router.post('/:sn/commands', async (ctx) => {
-    const spec = await readJsonBody(ctx, maxBodyBytes);
-    const principal = (ctx.state as AuthState).principal;
-    const queued = await devices.command(ctx.params.sn!, spec, principal ? `${principal.label} (${principal.apiKey})` : null);
-    ctx.status = 201;
-    // One command: its record; a fan-out (sync-users, copy-users): how many and which.
-    ctx.body = queued.length === 1 ? { success: true, ...commandView(queued[0]!) } : { success: true, queued: queued.length, commands: queued.map(commandView) };
-  });
+  router.post(
+    '/:sn/commands',
+    op(
+      {
+        summary: 'Queue a command',
+        description: 'sync-users and copy-users fan out into one command per user or template (answered as queued, commands).',
+        body: CommandBody,
+        status: 201,
+        errors: ['not_found'],
+        response: { description: 'The command, or the commands of a fan-out', schema: successBody('the command, or queued and commands') },
+      },
+      async (ctx, { body }) => {
+        const principal = (ctx.state as AuthState).principal;
+        const queued = await devices.command(ctx.params.sn!, body, principal ? `${principal.label} (${principal.apiKey})` : null);
+        ctx.status = 201;
+        // One command: its record; a fan-out (sync-users, copy-users): how many and which.
+        ctx.body = queued.length === 1 ? { success: true, ...commandView(queued[0]!) } : { success: true, queued: queued.length, commands: queued.map(commandView) };
+      },
+    ),
+  );
 
   return router;
 }

@@ -1,10 +1,10 @@
 // /api/v1/keys: the admin API for API keys, mirroring `iclockd keys`.
 import Router from '@koa/router';
-import type { ApiKeyRecord, ApiKeyService, Role } from '../auth/apiKeys.js';
-import { AppError } from '../errors.js';
+import { z } from 'zod';
+import type { ApiKeyRecord, ApiKeyService } from '../auth/apiKeys.js';
 import { requireRole } from './auth.js';
-import { readJsonBody } from './body.js';
-import { pageOf, parsePageRequest } from './pagination.js';
+import { listOf, operations, pageQuery, resource, successBody } from './operation.js';
+import { pageOf, pageWindow } from './pagination.js';
 
 export function keyView(k: ApiKeyRecord) {
   return {
@@ -18,35 +18,51 @@ export function keyView(k: ApiKeyRecord) {
   };
 }
 
+const KeyCreate = z.object({
+  label: z.string({ error: 'non-empty text' }).trim().min(1, 'non-empty text').describe('Who or what the key is for'),
+  role: z.enum(['ingest', 'admin'], { error: 'ingest or admin' }).optional().describe('Default ingest'),
+});
+const Key = resource('API key', 'api_key, label, role, status (active/revoked), created_at, last_used_at, revoked_at');
+
 export function keyRoutes(apiKeys: ApiKeyService, maxBodyBytes: number): Router {
   const router = new Router({ prefix: '/api/v1/keys' });
   router.use(requireRole(apiKeys, 'admin'));
+  const op = operations({ tag: 'Keys', access: 'admin', maxBodyBytes });
 
-  router.get('/', async (ctx) => {
-    const request = parsePageRequest(ctx.query);
-    const { rows: keys, total } = await apiKeys.list({ offset: (request.page - 1) * request.pageSize, limit: request.pageSize });
-    ctx.body = pageOf(request, keys.map(keyView), total);
-  });
+  router.get(
+    '/',
+    op({ summary: 'List API keys', query: pageQuery, response: { description: 'Keys', schema: listOf(Key) } }, async (ctx, { query }) => {
+      const { page, window } = pageWindow(query);
+      const { rows: keys, total } = await apiKeys.list(window);
+      ctx.body = pageOf(page, keys.map(keyView), total);
+    }),
+  );
 
-  router.post('/', async (ctx) => {
-    const body = await readJsonBody(ctx, maxBodyBytes);
-    const bad: string[] = [];
-    if (typeof body.label !== 'string' || !body.label.trim()) bad.push('label');
-    if (body.role !== undefined && body.role !== 'ingest' && body.role !== 'admin') bad.push('role');
-    if (bad.length) {
-      throw new AppError('validation_error', `Invalid fields: ${bad.join(', ')} (label: non-empty text; role: ingest or admin)`, {
-        fields: bad,
-      });
-    }
-    const created = await apiKeys.create(body.label as string, (body.role as Role | undefined) ?? 'ingest');
-    ctx.status = 201;
-    ctx.body = { success: true, api_key: created.apiKey, api_secret: created.secret, label: created.label, role: created.role };
-  });
+  router.post(
+    '/',
+    op(
+      {
+        summary: 'Create an API key',
+        description: 'Answers the secret once; only its salted hash is kept.',
+        body: KeyCreate,
+        status: 201,
+        response: { description: 'The key and its secret', schema: successBody('api_key, api_secret, label, role') },
+      },
+      async (ctx, { body }) => {
+        const created = await apiKeys.create(body.label, body.role ?? 'ingest');
+        ctx.status = 201;
+        ctx.body = { success: true, api_key: created.apiKey, api_secret: created.secret, label: created.label, role: created.role };
+      },
+    ),
+  );
 
-  router.delete('/:key', async (ctx) => {
-    await apiKeys.revoke(ctx.params.key!);
-    ctx.body = { success: true, api_key: ctx.params.key, status: 'revoked' };
-  });
+  router.delete(
+    '/:key',
+    op({ summary: 'Revoke an API key', errors: ['not_found'], response: { description: 'Revoked', schema: successBody('api_key, status: revoked') } }, async (ctx) => {
+      await apiKeys.revoke(ctx.params.key!);
+      ctx.body = { success: true, api_key: ctx.params.key, status: 'revoked' };
+    }),
+  );
 
   return router;
 }

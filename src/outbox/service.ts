@@ -75,10 +75,10 @@ export interface OutboxEntry {
   employee: string | null;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const FIELDNAME = /^[a-z_][a-z0-9_]{0,139}$/;
+export const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const FIELDNAME = /^[a-z_][a-z0-9_]{0,139}$/;
 
-function httpUrl(v: unknown): string | null {
+export function httpUrl(v: unknown): string | null {
   if (typeof v !== 'string' || v.trim().length > 500) return null;
   try {
     const u = new URL(v.trim());
@@ -144,7 +144,7 @@ export class OutboxService {
   private validate(input: TargetInput, current: Target | null): { fields: Omit<Target, 'id' | 'state' | 'stateReason' | 'lastDeliveredAt' | 'lastError' | 'lastErrorAt' | 'createdAt' | 'updatedAt'>; generatedSecret: string | null } {
     const bad: string[] = [];
     const name = current ? current.name : nonEmpty(input.name, 64);
-    if (!current && (!name || !NAME.test(name))) bad.push('name');
+    if (!current && (!name || !TARGET_NAME.test(name))) bad.push('name');
     const kind = current ? current.kind : (input.kind as TargetKind);
     if (!current && !TARGET_KINDS.includes(kind)) bad.push('kind');
     let url = current?.url ?? null;

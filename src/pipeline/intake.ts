@@ -1,5 +1,7 @@
 // JSON punch input (the seed API's fields) to Punches: field checks, the device's zone and
 // site, timestamp conversion. Each item is judged alone, so one bad item never blocks others.
+import { z } from 'zod';
+import { classifyIssues, fieldOrder, given } from '../validation.js';
 import type { DeviceLookup } from './deviceLookup.js';
 import { DEFAULT_SITE, type Punch, type PunchSource, parseLogType } from './punch.js';
 import { TimestampError, parseTimestamp } from './time.js';
@@ -22,16 +24,47 @@ export interface InvalidPunch {
 
 export type IntakeResult = { punch: Punch } | { invalid: InvalidPunch };
 
-function idText(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  if (typeof v === 'string' && v.trim() !== '') return v.trim();
-  return undefined;
+const LOG_TYPE_REASON = 'log_type must be IN, OUT, AUTO or a device punch state 0-255';
+
+/** An id: text (trimmed, 1-64 characters) or a number. */
+const idValue = z.union([z.number().finite(), z.string().trim().min(1).max(64)]).transform(String);
+const coordinate = (limit: number) =>
+  z
+    .union([z.number(), z.string()])
+    .transform(Number)
+    .refine((n) => Number.isFinite(n) && Math.abs(n) <= limit)
+    .transform((n) => Math.round(n * 1e7) / 1e7)
+    .describe(`Degrees, -${limit} to ${limit}`);
+
+function punchLogSchema(requireDeviceId: boolean) {
+  const deviceId = idValue.describe('The device as the client names it');
+  return z.object({
+    employee_id: given(idValue.describe('The biometric id (user id / PIN on the terminal)')),
+    device_id: given(requireDeviceId ? deviceId : deviceId.optional()),
+    device_serial: given(idValue.optional().describe('The terminal serial; identifies the device when given')),
+    timestamp: given(z.string().describe('YYYY-MM-DD HH:MM:SS or ISO 8601; without an offset: wall time of the device (else ICLOCKD_TZ)')),
+    log_type: given(
+      z
+        .union([z.string(), z.number()], { error: LOG_TYPE_REASON })
+        .optional()
+        .refine((v) => parseLogType(v) !== null, LOG_TYPE_REASON)
+        .describe('IN, OUT, AUTO (any case; absent: AUTO) or a ZKTeco punch state 0-255'),
+    ),
+    latitude: given(coordinate(90).optional()),
+    longitude: given(coordinate(180).optional()),
+    skip_auto_attendance: z.unknown().optional().describe('true, 1 or "1": the check-in makes no attendance'),
+  });
 }
 
-function coordinate(v: unknown, limit: number): number | null | undefined {
-  if (v === undefined || v === null || v === '') return null;
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
-  return Number.isFinite(n) && Math.abs(n) <= limit ? Math.round(n * 1e7) / 1e7 : undefined;
+/** One punch of the seed's JSON API (`receive_attendance_log`, each item of the bulk call). */
+export const PunchLog = punchLogSchema(true);
+/** The same from the HRMS method, whose device_id is optional. */
+const HrmsPunchLog = punchLogSchema(false);
+const FIELD_ORDER = fieldOrder(PunchLog);
+
+function idOf(v: unknown): string | undefined {
+  const id = idValue.safeParse(v);
+  return id.success ? id.data : undefined;
 }
 
 export class PunchIntake {
@@ -45,75 +78,56 @@ export class PunchIntake {
    * method does not.
    */
   async fromJson(items: JsonPunchInput[], source: PunchSource, requireDeviceId = true): Promise<IntakeResult[]> {
-    const serials = items.flatMap((it) => [idText(it.device_serial), idText(it.device_id)].filter((s): s is string => s !== undefined));
+    const serials = items.flatMap((it) => [idOf(it.device_serial), idOf(it.device_id)].filter((s): s is string => s !== undefined));
     const devices = await this.devices.settings(serials);
+    const schema = requireDeviceId ? PunchLog : HrmsPunchLog;
     return items.map((item) => {
-      const missing: string[] = [];
-      const invalid: string[] = [];
-      const reasons: string[] = [];
-      const has = (v: unknown) => v !== undefined && v !== null && v !== '';
-
-      const employeeId = idText(item.employee_id);
-      if (!has(item.employee_id)) missing.push('employee_id');
-      else if (employeeId === undefined || employeeId.length > 64) invalid.push('employee_id');
-
-      const deviceId = idText(item.device_id);
-      if (!has(item.device_id)) {
-        if (requireDeviceId) missing.push('device_id');
-      } else if (deviceId === undefined || deviceId.length > 64) invalid.push('device_id');
-
-      const deviceSerial = idText(item.device_serial);
-      if (has(item.device_serial) && (deviceSerial === undefined || deviceSerial.length > 64)) invalid.push('device_serial');
-
-      const serial = deviceSerial ?? deviceId ?? 'unknown';
+      const parsed = schema.safeParse(item);
+      const { missing, invalid } = parsed.success ? { missing: [] as string[], invalid: [] as string[] } : classifyIssues(parsed.error.issues, item, FIELD_ORDER);
+      const deviceId = idOf(item.device_id);
+      const serial = idOf(item.device_serial) ?? deviceId ?? 'unknown';
       const device = devices.get(serial) ?? (deviceId ? devices.get(deviceId) : undefined);
       const zone = device?.timeZone ?? this.defaultZone;
 
+      // The shape is the schema's; whether the time is real (in the device's zone) is a check of its own.
       let time: ReturnType<typeof parseTimestamp> | undefined;
-      if (!has(item.timestamp)) missing.push('timestamp');
-      else if (typeof item.timestamp !== 'string') invalid.push('timestamp');
-      else {
+      let timeReason: string | undefined;
+      if (typeof item.timestamp === 'string' && !missing.includes('timestamp') && !invalid.includes('timestamp')) {
         try {
           time = parseTimestamp(item.timestamp, zone);
         } catch (err) {
           if (!(err instanceof TimestampError)) throw err;
           invalid.push('timestamp');
-          reasons.push(err.message);
+          timeReason = err.message;
         }
       }
 
-      const logType = parseLogType(item.log_type);
-      if (!logType) {
-        invalid.push('log_type');
-        reasons.push('log_type must be IN, OUT, AUTO or a device punch state 0-255');
-      }
-      const latitude = coordinate(item.latitude, 90);
-      if (latitude === undefined) invalid.push('latitude');
-      const longitude = coordinate(item.longitude, 180);
-      if (longitude === undefined) invalid.push('longitude');
-
-      if (missing.length || invalid.length) {
+      if (!parsed.success || !time) {
+        invalid.sort((a, b) => FIELD_ORDER.indexOf(a) - FIELD_ORDER.indexOf(b));
+        const reasons = [invalid.includes('timestamp') ? timeReason : undefined, invalid.includes('log_type') ? LOG_TYPE_REASON : undefined].filter((r) => r !== undefined);
         const parts: string[] = [];
         if (missing.length) parts.push(`Missing required fields: ${missing.join(', ')}`);
         if (invalid.length) parts.push(`Invalid fields: ${invalid.join(', ')}${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
         return { invalid: { error: parts.join('. '), fields: [...missing, ...invalid] } };
       }
-      const skip = item.skip_auto_attendance;
+      const punch = parsed.data;
+      const logType = parseLogType(punch.log_type)!;
+      const skip = punch.skip_auto_attendance;
       return {
         punch: {
           deviceSerial: serial,
           deviceId: deviceId ?? null,
           site: device?.site ?? DEFAULT_SITE,
-          deviceUserId: employeeId!,
-          localTime: time!.localTime,
-          instant: time!.instant,
-          timeZone: time!.timeZone,
-          logType: logType!.logType,
-          punchState: logType!.punchState,
+          deviceUserId: punch.employee_id,
+          localTime: time.localTime,
+          instant: time.instant,
+          timeZone: time.timeZone,
+          logType: logType.logType,
+          punchState: logType.punchState,
           verifyMode: null,
           workCode: null,
-          latitude: latitude!,
-          longitude: longitude!,
+          latitude: punch.latitude ?? null,
+          longitude: punch.longitude ?? null,
           source,
           skipAutoAttendance: skip === true || skip === 1 || skip === '1',
         },
