@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { requireRole } from './auth.js';
 import { type SyncState, syncLogged } from './syncLog.js';
-import { readJsonBody, readRawBody } from './body.js';
+import { bodyLimit, readJsonBody, readRawBody } from './body.js';
 import { ErrorBodySchema, operations, successBody } from './operation.js';
 
 export const MAX_BULK_LOGS = 1000;
@@ -166,7 +166,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
   const logged = syncLogged(deps.syncLog, 'json', deps.logger);
 
   async function receiveOne(ctx: Context): Promise<void> {
-    const item = (await readJsonBody(ctx, deps.maxBodyBytes)) as JsonPunchInput;
+    const item = (await readJsonBody(ctx, bodyLimit('single', deps.maxBodyBytes))) as JsonPunchInput;
     const state = ctx.state as SyncState;
     state.syncDevice = typeof item.device_id === 'string' ? item.device_id : null;
     const intake = (await deps.intake.fromJson([item], 'json'))[0]!;
@@ -200,7 +200,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
   }
 
   async function receiveBulk(ctx: Context): Promise<void> {
-    const body = await readJsonBody(ctx, deps.maxBodyBytes);
+    const body = await readJsonBody(ctx, bodyLimit('upload', deps.maxBodyBytes));
     const state = ctx.state as SyncState;
     if (!Array.isArray(body.logs)) {
       throw new AppError('validation_error', 'Missing required fields: logs (an array of attendance logs)', { fields: ['logs'] });
@@ -248,7 +248,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     const state = ctx.state as SyncState;
     try {
       await ingestOnly(ctx, async () => undefined);
-      const args = await frappeArgs(ctx, deps.maxBodyBytes);
+      const args = await frappeArgs(ctx, bodyLimit('single', deps.maxBodyBytes));
       const value = args.employee_field_value;
       const timestamp = args.timestamp;
       state.syncDevice = typeof args.device_id === 'string' ? args.device_id : null;

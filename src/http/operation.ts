@@ -5,7 +5,7 @@ import type { RouterContext, RouterMiddleware } from '@koa/router';
 import { z } from 'zod';
 import { ERROR_STATUS, type ErrorType } from '../errors.js';
 import { validate } from '../validation.js';
-import { readJsonBody } from './body.js';
+import { type BodyKind, bodyLimit, readJsonBody } from './body.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
 
 /** Who may call: a key with this role (admin may call everything), or anyone. */
@@ -37,6 +37,8 @@ export interface OperationSpec<Q extends z.ZodType | undefined = undefined, B ex
    * handler then receives no parsed input.
    */
   checkedByHandler?: boolean;
+  /** What the body carries, for its size bound (body.ts): default `form` (1 MiB, never above ICLOCKD_MAX_BODY_BYTES). */
+  bodyKind?: BodyKind;
   /** Media types of the body, default application/json (the HRMS method takes form data too). */
   bodyMediaTypes?: string[];
   /** The success reply: status (default 200) and body. */
@@ -74,7 +76,7 @@ export function operations(defaults: { tag: string; access: Access; maxBodyBytes
     const middleware = async (ctx: RouterContext) => {
       const checked = !spec.checkedByHandler;
       const query = spec.query && checked ? validate(spec.query, ctx.query) : undefined;
-      const body = spec.body && checked ? validate(spec.body, await readJsonBody(ctx, defaults.maxBodyBytes!)) : undefined;
+      const body = spec.body && checked ? validate(spec.body, await readJsonBody(ctx, bodyLimit(spec.bodyKind ?? 'form', defaults.maxBodyBytes!))) : undefined;
       await handler(ctx, { query, body } as Input<Q, B>);
     };
     return Object.assign(middleware, { [OPERATION]: described }) as DescribedMiddleware;

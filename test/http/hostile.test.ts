@@ -157,8 +157,10 @@ describe('hostile JSON requests', () => {
   const PUNCH = '/api/v1/punches';
   for (const [name, body, type, status, kind] of [
     ['wrong types', JSON.stringify({ employee_id: { $gt: '' }, timestamp: 12 }), 'application/json', 400, 'validation_error'],
-    ['deep nesting', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'application/json', 400, 'validation_error'],
-    ['deep nesting in an object', `{"employee_id":${'['.repeat(50_000)}${']'.repeat(50_000)}}`, 'application/json', 400, 'validation_error'],
+    // As deep as one punch's 64 KiB allow (the bulk endpoint takes deeper: below).
+    ['deep nesting', `${'['.repeat(30_000)}${']'.repeat(30_000)}`, 'application/json', 400, 'validation_error'],
+    ['deep nesting in an object', `{"employee_id":${'['.repeat(30_000)}${']'.repeat(30_000)}}`, 'application/json', 400, 'validation_error'],
+    ['past the single punch bound', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'application/json', 413, 'payload_too_large'],
     ['not JSON', '{"employee_id": "7", ', 'application/json', 400, 'validation_error'],
     ['a JSON string, not an object', '"7"', 'application/json', 400, 'validation_error'],
     ['an empty body', '', 'application/json', 400, 'validation_error'],
@@ -174,6 +176,31 @@ describe('hostile JSON requests', () => {
       assert.equal(await count('punches'), before);
     });
   }
+
+  test('each endpoint has its own body bound: one punch padded past 64 KiB gets 413, a 1000-log bulk of 200 KiB is taken, an admin write past 1 MiB gets 413', async () => {
+    const padded = JSON.stringify({ employee_id: '41', timestamp: '2025-05-08 08:00:00', device_id: 'BOUND1', note: 'x'.repeat(70 * 1024) });
+    const one = await json(PUNCH, padded);
+    assert.equal(one.status, 413, one.text);
+    assert.equal(errorType(one), 'payload_too_large');
+    const logs = Array.from({ length: 1000 }, (_, i) => ({ employee_id: String(5000 + i), timestamp: '2025-05-08 09:00:00', device_id: 'BOUND1', log_type: 'IN', note: 'y'.repeat(120) }));
+    const bulkBody = JSON.stringify({ logs });
+    assert.ok(bulkBody.length > 200 * 1024);
+    const bulk = await json(`${PUNCH}/bulk`, bulkBody);
+    assert.equal(bulk.status, 200, bulk.text.slice(0, 300));
+    assert.equal(await count('punches', { device_serial: 'BOUND1' }), 1000);
+    const employee = await json('/api/v1/employees', JSON.stringify({ name: 'z'.repeat(1100 * 1024), attendance_device_id: '4343' }), 'application/json', admin);
+    assert.equal(employee.status, 413, employee.text.slice(0, 300));
+    assert.equal(await count('employees', { attendance_device_id: '4343' }), 0);
+  });
+
+  test('100,000-deep nesting in a bulk body: the one item fails as validation_error, nothing stored', async () => {
+    const before = await count('punches');
+    const r = await json(`${PUNCH}/bulk`, `{"logs":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+    const body = JSON.parse(r.text) as { failed: number; total: number; results: { error_type?: string }[] };
+    assert.deepEqual([body.total, body.failed, body.results[0]?.error_type], [1, 1, 'validation_error']);
+    assert.equal(await count('punches'), before);
+  });
 
   test('duplicate keys: the last one counts (as JSON.parse reads it), stored once', async () => {
     const r = await json(PUNCH, '{"employee_id":"8","employee_id":"9","timestamp":"2025-05-06 08:00:00","device_id":"DUPKEY"}');
