@@ -3,15 +3,16 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import { EMPLOYEE_STATUSES, type Employee, type EmployeeService, type EmployeeStatus } from '../employees/service.js';
+import { importEmployees, parseEmployeeCsv } from '../employees/csvImport.js';
 import { AppError } from '../errors.js';
 import type { IngestResult, IngestService } from '../pipeline/ingest.js';
-import type { SyncLogEntry, SyncLogService } from '../pipeline/syncLog.js';
+import type { ReceivedRequest, SyncLogEntry, SyncLogService } from '../pipeline/syncLog.js';
 import { TimestampError, dayRange, instantToWall, parseTimestamp } from '../pipeline/time.js';
 import type { DeviceLookup } from '../pipeline/deviceLookup.js';
 import type { PunchRecords } from '../pipeline/records.js';
 import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
 import { requireRole } from './auth.js';
-import { readJsonBody } from './body.js';
+import { readJsonBody, readRawBody } from './body.js';
 import { pageOf, parsePageWindow } from './pagination.js';
 
 export interface AdminDeps {
@@ -99,6 +100,23 @@ function syncLogView(s: SyncLogEntry) {
   };
 }
 
+function receivedView(r: ReceivedRequest) {
+  return {
+    archive_id: r.archiveId,
+    method: r.method,
+    path: r.path,
+    query: r.query,
+    body: r.body,
+    body_bytes: r.bodyBytes,
+    body_truncated: r.bodyTruncated,
+    outcome: r.outcome,
+    records: r.records,
+    rejected_lines: r.rejectedLines,
+    error: r.error,
+    received_at: r.receivedAt.toISOString(),
+  };
+}
+
 function reviewView(r: IngestResult) {
   return {
     success: true,
@@ -142,6 +160,17 @@ export function adminRoutes(deps: AdminDeps): Router {
     const { employee, linked } = await deps.employees.create(await readJsonBody(ctx, deps.maxBodyBytes));
     ctx.status = 201;
     ctx.body = { success: true, ...employeeView(employee), linked_punches: linked };
+  });
+
+  // A CSV file as the body (the columns of `iclockd employees import`): upserted row by row.
+  router.post('/employees/import', adminOnly, async (ctx) => {
+    const type = ctx.get('content-type');
+    if (type && !/^(text\/csv|text\/plain|application\/octet-stream|application\/vnd\.ms-excel)\b/i.test(type)) {
+      throw new AppError('unsupported_media_type', `Content-Type must be text/csv, not ${type}`);
+    }
+    const csv = parseEmployeeCsv(await readRawBody(ctx, deps.maxBodyBytes), 'the CSV file');
+    const report = await importEmployees(csv, deps.employees);
+    ctx.body = { success: report.rejected.length === 0, rows: report.rows, created: report.created, updated: report.updated, linked_punches: report.linked, rejected: report.rejected };
   });
 
   router.get('/employees/:id', adminOnly, async (ctx) => {
@@ -222,6 +251,25 @@ export function adminRoutes(deps: AdminDeps): Router {
       window,
     );
     ctx.body = pageOf(page, listed.rows.map(syncLogView), listed.total);
+  });
+
+  // The success rate over a filter (without status: it would make the rate 0 or 100). Unlike
+  // /api/v1/stats (the seed's statistics call), reading it writes no sync-log row itself.
+  router.get('/sync-log/summary', adminOnly, async (ctx) => {
+    const { start, end } = dates(ctx.query, deps.timeZone);
+    const stats = await deps.syncLog.statistics({ device: text(ctx.query, 'device'), channel: text(ctx.query, 'channel'), from: start, to: end });
+    ctx.body = { success: true, ...stats, from: text(ctx.query, 'from') ?? null, to: text(ctx.query, 'to') ?? null };
+  });
+
+  router.get('/sync-log/:id', adminOnly, async (ctx) => {
+    const { entry, received } = await deps.syncLog.get(Number(ctx.params.id));
+    ctx.body = { ...syncLogView(entry), received: received ? receivedView(received) : null };
+  });
+
+  // Punches per hour of a day against the same weekday a week before (the live page's chart).
+  router.get('/stats/punches-per-hour', adminOnly, async (ctx) => {
+    const c = await deps.records.punchesPerHour(text(ctx.query, 'date'), deps.timeZone);
+    ctx.body = { date: c.date, compare_date: c.compareDate, time_zone: c.timeZone, hours: c.hours };
   });
 
   return router;

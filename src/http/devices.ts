@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import type { DeviceCommand } from '../devices/commands.js';
 import type { Device, DeviceState } from '../devices/registry.js';
-import type { DeviceService } from '../devices/service.js';
+import type { DeviceService, DeviceStatus, TimelineBucket } from '../devices/service.js';
 import { AppError } from '../errors.js';
 import { dayRange } from '../pipeline/time.js';
 import { type AuthState, requireRole } from './auth.js';
@@ -34,6 +34,15 @@ export function deviceView(d: Device) {
   };
 }
 
+/** The console's extras: online (heard from within 3 × Delay), and today's punches. */
+function statusView(s: DeviceStatus | undefined) {
+  return s ? { online: s.online, delay_seconds: s.delaySeconds, punches_today: s.punchesToday, today: s.today } : {};
+}
+
+function bucketView(b: TimelineBucket) {
+  return { at: b.at.toISOString(), requests: b.requests, uploads: b.uploads, records: b.records, errors: b.errors };
+}
+
 function commandView(c: DeviceCommand) {
   return {
     id: c.id,
@@ -62,7 +71,8 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
     if (state && !STATES.includes(state)) throw new AppError('validation_error', `state must be one of ${STATES.join(', ')}`, { fields: ['state'] });
     const site = typeof ctx.query.site === 'string' && ctx.query.site ? ctx.query.site : undefined;
     const listed = await devices.list({ state, site }, window);
-    ctx.body = pageOf(page, listed.rows.map(deviceView), listed.total);
+    const status = await devices.status(listed.rows);
+    ctx.body = pageOf(page, listed.rows.map((d) => ({ ...deviceView(d), ...statusView(status.get(d.serial)) })), listed.total);
   });
 
   router.get('/:sn', async (ctx) => {
@@ -71,7 +81,14 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
       if (err instanceof AppError && err.type === 'not_found') throw new AppError('not_found', diagnosis.findings[0]!);
       throw err;
     });
-    ctx.body = { ...deviceView(device), diagnosis };
+    const status = await devices.status([device]);
+    ctx.body = { ...deviceView(device), ...statusView(status.get(device.serial)), diagnosis };
+  });
+
+  router.get('/:sn/timeline', async (ctx) => {
+    const hours = ctx.query.hours === undefined || ctx.query.hours === '' ? 24 : Number(ctx.query.hours);
+    const { from, to, buckets } = await devices.timeline(ctx.params.sn!, hours);
+    ctx.body = { device: ctx.params.sn, from: from.toISOString(), to: to.toISOString(), bucket_minutes: 5, buckets: buckets.map(bucketView) };
   });
 
   router.patch('/:sn', async (ctx) => {

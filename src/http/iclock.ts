@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
 import type { CommandQueue } from '../devices/commands.js';
-import type { Device, DeviceRegistry } from '../devices/registry.js';
+import { type Device, type DeviceRegistry, POLL_DELAY_SECONDS } from '../devices/registry.js';
 import type { DeviceService } from '../devices/service.js';
 import type { DeviceRequest, DeviceUploads } from '../devices/uploads.js';
 import { AppError } from '../errors.js';
@@ -144,7 +144,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
       attphotoStamp: stamp(d.attphotoStamp),
       biodataStamp: stamp(d.biodataStamp),
       errorDelay: 30,
-      delay: 10,
+      delay: POLL_DELAY_SECONDS,
       transTimes: '00:00;14:05',
       transInterval: 1,
       realtime: true,
@@ -164,7 +164,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
       `ServerVersion=${PUSH3_PROTOCOL_VERSION} iclockd-${VERSION}`,
       'ServerName=iclockd',
       `PushVersion=${PUSH3_PROTOCOL_VERSION}`,
-      'RequestDelay=10',
+      `RequestDelay=${POLL_DELAY_SECONDS}`,
       'TransTables=User Transaction',
       `SessionID=${randomBytes(8).toString('hex')}`,
       'TimeoutSec=10',

@@ -2,11 +2,15 @@
 // `error` with its counts (rows of concurrent requests in one statement). Never holds a
 // secret or a body. (`received` is the state of rows an older version left open.)
 import type { Knex } from 'knex';
+import { parseDeviceQuery, uploadKind } from '../../protocol/index.js';
+import { AppError } from '../errors.js';
+import { type ArchivedRequest, findArchivedRequests } from '../store/devices.js';
 import {
   type SyncCounts,
   type SyncLogEntry,
   type SyncLogFilter,
   type SyncTally,
+  findSyncLogEntry,
   insertSyncLogEntries,
   listSyncLog,
   tallySyncLog,
@@ -32,6 +36,46 @@ const rate = (ok: number, total: number) => (total === 0 ? 0 : Math.round((ok / 
 
 function tallyView(t: SyncTally) {
   return { total_requests: t.total, successful: t.processed, errors: t.errors, success_rate: rate(t.processed, t.total) };
+}
+
+/** Upload kinds whose bodies are shown: attendance lines and settings, never user or biometric records. */
+const SHOWN_BODIES = new Set(['ATTLOG', 'RTLOG', 'OPTIONS']);
+/** At most this much of a body is shown. */
+const SHOWN_BODY_BYTES = 64 * 1024;
+
+/** A device request as the console shows it. */
+export interface ReceivedRequest {
+  archiveId: number;
+  method: string;
+  path: string;
+  query: string;
+  /** The body as text, or null when it is not shown (user records and biometric templates). */
+  body: string | null;
+  bodyBytes: number;
+  bodyTruncated: boolean;
+  outcome: ArchivedRequest['outcome'];
+  records: number;
+  rejectedLines: number;
+  error: string | null;
+  receivedAt: Date;
+}
+
+function receivedView(r: ArchivedRequest): ReceivedRequest {
+  const shown = SHOWN_BODIES.has(uploadKind(parseDeviceQuery(r.query)));
+  return {
+    archiveId: r.id,
+    method: r.method,
+    path: r.path,
+    query: r.query,
+    body: shown ? r.body.subarray(0, SHOWN_BODY_BYTES).toString('utf8') : null,
+    bodyBytes: r.body.length,
+    bodyTruncated: shown && r.body.length > SHOWN_BODY_BYTES,
+    outcome: r.outcome,
+    records: r.records,
+    rejectedLines: r.rejectedLines,
+    error: r.error,
+    receivedAt: r.receivedAt,
+  };
 }
 
 /** What the HTTP layer reports about one answered request. */
@@ -90,5 +134,22 @@ export class SyncLogService {
       by_device: byDevice.map((t) => ({ device: t.key, ...tallyView(t) })),
       by_channel: byChannel.map((t) => ({ channel: t.key ?? '', ...tallyView(t) })),
     };
+  }
+
+  /**
+   * One entry and, for a terminal's upload, what it sent: the archived request of that device
+   * and path received while the entry's request ran (the archive keeps device uploads only, for
+   * ICLOCKD_ARCHIVE_DAYS; JSON requests are never stored, so only their outcome is known).
+   */
+  async get(id: number): Promise<{ entry: SyncLogEntry; received: ReceivedRequest | null }> {
+    const entry = Number.isSafeInteger(id) && id > 0 ? await findSyncLogEntry(this.knex, id) : null;
+    if (!entry) throw new AppError('not_found', `No sync log entry ${id}`);
+    if (!entry.device || entry.channel !== 'adms') return { entry, received: null };
+    // Instants are stored to the second: allow a second either side of the request's run.
+    const from = new Date(entry.receivedAt.getTime() - 1000);
+    const to = new Date(entry.receivedAt.getTime() + (entry.durationMs ?? 0) + 2000);
+    const candidates = await findArchivedRequests(this.knex, { deviceSerial: entry.device, from, to }, 20);
+    const match = candidates.find((r) => r.path === entry.endpoint) ?? null;
+    return { entry, received: match ? receivedView(match) : null };
   }
 }
