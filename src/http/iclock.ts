@@ -12,7 +12,7 @@ import type { DeviceRequest, DeviceUploads } from '../devices/uploads.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RateLimiter } from '../limits.js';
-import type { SyncLogService } from '../pipeline/syncLog.js';
+import { type SyncLogService, deviceEndpoint } from '../pipeline/syncLog.js';
 import { VERSION } from '../version.js';
 import { readRawBody } from './body.js';
 import { type SyncState, syncLogged } from './syncLog.js';
@@ -116,10 +116,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
     ctx.set('Retry-After', String(wait));
     text(ctx, `ERROR: too many requests from ${sn}; send it again in ${wait} s`, 503);
   });
-  const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => {
-    const table = parseDeviceQuery(ctx.querystring).table;
-    return table ? `${ctx.path}?table=${table}` : ctx.path;
-  });
+  const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => deviceEndpoint(ctx.path, ctx.querystring));
 
   /** The device a request comes from; a blocked one is refused (it keeps its data and retries). */
   async function device(ctx: Context): Promise<Device> {

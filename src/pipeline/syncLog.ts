@@ -11,6 +11,7 @@ import {
   type SyncLogFilter,
   type SyncTally,
   findSyncLogEntry,
+  findSyncLogTwins,
   insertSyncLogEntries,
   listSyncLog,
   tallySyncLog,
@@ -138,18 +139,28 @@ export class SyncLogService {
 
   /**
    * One entry and, for a terminal's upload, what it sent: the archived request of that device
-   * and path received while the entry's request ran (the archive keeps device uploads only, for
-   * ICLOCKD_ARCHIVE_DAYS; JSON requests are never stored, so only their outcome is known).
+   * with the same endpoint and record count received in the same second (when several are
+   * alike, the n-th entry is taken for the n-th request). The archive keeps device uploads
+   * only, for ICLOCKD_ARCHIVE_DAYS; JSON requests are never stored, so only their outcome is known.
    */
   async get(id: number): Promise<{ entry: SyncLogEntry; received: ReceivedRequest | null }> {
     const entry = Number.isSafeInteger(id) && id > 0 ? await findSyncLogEntry(this.knex, id) : null;
     if (!entry) throw new AppError('not_found', `No sync log entry ${id}`);
     if (!entry.device || entry.channel !== 'adms') return { entry, received: null };
-    // Instants are stored to the second: allow a second either side of the request's run.
-    const from = new Date(entry.receivedAt.getTime() - 1000);
-    const to = new Date(entry.receivedAt.getTime() + (entry.durationMs ?? 0) + 2000);
-    const candidates = await findArchivedRequests(this.knex, { deviceSerial: entry.device, from, to }, 20);
-    const match = candidates.find((r) => r.path === entry.endpoint) ?? null;
+    const from = entry.receivedAt;
+    // Stored to the second; reading the body may cross into the next one.
+    const to = new Date(from.getTime() + 2000);
+    const candidates = (await findArchivedRequests(this.knex, { deviceSerial: entry.device, from, to }, 500)).filter(
+      (r) => deviceEndpoint(r.path, r.query) === entry.endpoint && r.records + r.rejectedLines === entry.counts.total,
+    );
+    const twins = await findSyncLogTwins(this.knex, entry);
+    const match = candidates[Math.max(0, twins.indexOf(entry.id))] ?? candidates[0] ?? null;
     return { entry, received: match ? receivedView(match) : null };
   }
+}
+
+/** The sync log's name for a device request: its path, and the table it uploads. */
+export function deviceEndpoint(path: string, query: string): string {
+  const table = parseDeviceQuery(query).table;
+  return table ? `${path}?table=${table}` : path;
 }

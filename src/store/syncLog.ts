@@ -144,3 +144,12 @@ export async function listDeviceSyncLog(knex: Knex, device: string, from: Date, 
   const rows = (await knex('sync_log').where('device', device).where('received_at', '>=', toDbInstant(from)).orderBy('id', 'desc').limit(limit)) as Row[];
   return rows.map(fromRow).reverse();
 }
+
+/** Ids of the rows of the same device, endpoint, second and record count as `e` (itself included), in order. */
+export async function findSyncLogTwins(knex: Knex, e: SyncLogEntry): Promise<number[]> {
+  const ids = (await knex('sync_log')
+    .where({ device: e.device, endpoint: e.endpoint, received_at: toDbInstant(e.receivedAt), records_total: e.counts.total })
+    .orderBy('id')
+    .pluck('id')) as (number | string)[];
+  return ids.map(Number);
+}
