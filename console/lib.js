@@ -130,7 +130,7 @@ export function day(days = 0) {
 
 /** A page heading and an optional intro line. */
 export function heading(title, intro) {
-  return [el('h1', {}, title), intro ? el('p', { class: 'intro' }, intro) : null];
+  return intro ? [el('h1', {}, title), el('p', { class: 'intro' }, intro)] : [el('h1', {}, title)];
 }
 
 /** A definition list from [term, value] pairs. */

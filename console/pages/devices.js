@@ -158,6 +158,7 @@ export async function devicePage(main, serial) {
   }
   main.replaceChildren(...heading(`Device ${serial}`), el('p', {}, el('a', { href: '#/devices' }, '← All devices')), note, body);
   await load();
-  const timer = setInterval(() => load().catch(() => {}), 15_000);
+  // Often enough to see a command go out on the next poll and its result come back.
+  const timer = setInterval(() => load().catch(() => {}), 5_000);
   return () => clearInterval(timer);
 }

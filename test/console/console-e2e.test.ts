@@ -174,6 +174,14 @@ test('the other pages render: device, employees, shifts, keys; signing out ends 
   await open(`devices/${SN}`, `Device ${SN}`);
   await page.getByRole('heading', { name: /Diagnosis/ }).waitFor();
   await page.locator('svg.timeline').waitFor();
+  // A command goes out on the terminal's next poll; its result comes back and fills in INFO.
+  await page.getByLabel('Command', { exact: true }).selectOption('info');
+  await page.getByRole('button', { name: 'Send command' }).click();
+  await page.getByRole('status').filter({ hasText: /Command \d+ queued/ }).waitFor();
+  const command = page.getByRole('row').filter({ hasText: 'INFO' });
+  await command.getByText('succeeded').waitFor({ timeout: 30_000 });
+  await page.getByText('online', { exact: true }).waitFor();
+  await page.getByText(/^3 \/ .+ \/ \d+ \(reported/).waitFor();
   await shot('device');
   await open('employees', 'Employees');
   await page.getByRole('cell', { name: 'Amal Haddad' }).waitFor();
