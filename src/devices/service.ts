@@ -200,8 +200,9 @@ export class DeviceService {
     return { delivering: !blocking, findings };
   }
 
+  /** The device as stored now (not the registry's cached copy: an operator sees its last-seen time). */
   async get(serial: string): Promise<Device> {
-    const d = await this.registry.get(serial);
+    const d = await this.registry.fresh(serial);
     if (!d) throw new AppError('not_found', `No device ${serial}`);
     return d;
   }
