@@ -35,7 +35,8 @@ export function eventRoutes(apiKeys: ApiKeyService, feed: PunchFeed): Router {
     }
     keepalive = setInterval(() => send(': keepalive\n\n'), KEEPALIVE_MS);
     keepalive.unref();
-    ctx.req.on('close', end);
+    // The response closes when the client goes away (or the stream ended).
+    ctx.res.on('close', end);
     ctx.req.socket.setTimeout(0);
     ctx.status = 200;
     ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no', Connection: 'close' });

@@ -93,6 +93,20 @@ test('the live feed delivers each committed punch with its outcome: unmatched, c
   feed.close();
 });
 
+test('a live-feed client that goes away is unsubscribed', async () => {
+  const feed = s.running.services.ingest.feed;
+  const drained = async () => {
+    for (let i = 0; i < 400 && feed.subscribers > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    return feed.subscribers;
+  };
+  assert.equal(await drained(), 0, 'the earlier test closed its stream');
+  const stream = await openFeed(s.baseUrl, adminHeader);
+  await stream.connected();
+  assert.equal(feed.subscribers, 1);
+  stream.close();
+  assert.equal(await drained(), 0);
+});
+
 test('the live feed needs an admin key', async () => {
   assert.equal((await fetch(`${s.baseUrl}/api/v1/events/punches`)).status, 401);
   assert.equal((await ingest.get('/api/v1/events/punches')).status, 403);
