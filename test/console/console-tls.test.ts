@@ -1,28 +1,20 @@
 // Under TLS the console's session cookie is Secure, and the plain-HTTP port for terminals does
 // not serve the console at all.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type TestServer, startTestServer } from '../helpers/server.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'iclockd-console-tls-'));
-const certFile = join(dir, 'cert.pem');
-const keyFile = join(dir, 'key.pem');
-let cert: Buffer;
+const { certFile, keyFile, cert, remove } = selfSignedCertificate();
 let s: TestServer;
 
 before(async () => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  cert = readFileSync(certFile);
   s = await startTestServer({ tlsCert: certFile, tlsKey: keyFile, httpPort: 0 });
 });
 after(async () => {
   await s.stop();
-  rmSync(dir, { recursive: true, force: true });
+  remove();
 });
 
 function https(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
