@@ -13,8 +13,13 @@ export async function devicesPage(main) {
   const list = el('div');
   const state = field('State', 'state', {}, [['', 'all'], ['pending', 'pending'], ['approved', 'approved'], ['blocked', 'blocked']]);
   const filter = el('form', { class: 'filters', 'aria-label': 'Filter devices' }, state, el('button', { type: 'submit' }, 'Show'));
+  let shown = '';
   async function load() {
     const { data, total } = await api('GET', `/devices${query({ state: filter.state.value, page_size: 500 })}`);
+    // Unchanged since the last refresh: keep the table (and keyboard focus in it).
+    const fingerprint = JSON.stringify(data);
+    if (fingerprint === shown) return;
+    shown = fingerprint;
     const rows = data.map((d) => [
       onlineDot(d),
       el('a', { href: `#/devices/${encodeURIComponent(d.serial)}` }, d.serial),
@@ -35,9 +40,12 @@ export async function devicesPage(main) {
             d.state === 'pending' ? el('button', { type: 'button', class: 'danger', onclick: () => decide(d.serial, 'block') }, `Block ${d.serial}`) : null,
           ]),
     ]);
+    // A refresh keeps keyboard focus on the same button.
+    const focused = list.contains(document.activeElement) ? document.activeElement.textContent : null;
     list.replaceChildren(
       table(`${total} terminal(s)`, ['Status', 'Serial', 'Alias', 'State', 'Last seen', 'Firmware', 'Address', 'Time zone', 'Users', 'FP', 'Logs', 'Punches today', 'Actions'], rows, 'No terminal has contacted iclockd yet.'),
     );
+    if (focused) [...list.querySelectorAll('button')].find((b) => b.textContent === focused)?.focus();
   }
   async function decide(serial, action) {
     if (await act(note, async () => {
@@ -96,37 +104,32 @@ function timelineChart(t) {
 export async function devicePage(main, serial) {
   const sn = encodeURIComponent(serial);
   const note = notice();
-  const body = el('div');
+  // The forms are built once; only what they act on is refreshed (so a refresh never loses typing).
+  const factsBox = el('div');
+  const diagnosisBox = el('section', { 'aria-labelledby': 'diag' });
+  const actionsBox = el('div', { class: 'actions' });
+  const timelineBox = el('div');
+  const commandsBox = el('div');
+  const zone = el('form', { class: 'inline', 'aria-label': 'Time zone' }, field('Time zone (IANA, empty for the default)', 'time_zone', { placeholder: 'e.g. Asia/Riyadh' }), el('button', { type: 'submit' }, 'Set time zone'));
+  const kinds = ['info', 'check', 'log', 'reboot', 'reload-options', 'sync-users', 'raw'];
+  const command = el(
+    'form',
+    { class: 'inline', 'aria-label': 'Send a command' },
+    field('Command', 'command', {}, kinds.map((k) => [k, k])),
+    field('Text (for raw)', 'text', {}),
+    el('button', { type: 'submit' }, 'Send command'),
+  );
+  let shown = '';
   async function load() {
     const d = await api('GET', `/devices/${sn}`);
     const timeline = await api('GET', `/devices/${sn}/timeline?hours=24`);
     const commands = await api('GET', `/devices/${sn}/commands?page_size=20`);
-    const zone = el('form', { class: 'inline', 'aria-label': 'Time zone' }, field('Time zone (IANA, empty for the default)', 'time_zone', { value: d.time_zone || '', placeholder: 'e.g. Asia/Riyadh' }), el('button', { type: 'submit' }, 'Set time zone'));
-    zone.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      if (await act(note, async () => {
-        await api('PATCH', `/devices/${sn}`, { time_zone: zone.time_zone.value.trim() || null });
-        return `Time zone of ${serial} set to ${zone.time_zone.value.trim() || 'the default'}.`;
-      })) await load();
-    });
-    const kinds = ['info', 'check', 'log', 'reboot', 'reload-options', 'sync-users', 'raw'];
-    const command = el(
-      'form',
-      { class: 'inline', 'aria-label': 'Send a command' },
-      field('Command', 'command', {}, kinds.map((k) => [k, k])),
-      field('Text (for raw)', 'text', {}),
-      el('button', { type: 'submit' }, 'Send command'),
-    );
-    command.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      if (await act(note, async () => {
-        const spec = { command: command.command.value, ...(command.command.value === 'raw' ? { text: command.text.value } : {}) };
-        const r = await api('POST', `/devices/${sn}/commands`, spec);
-        return r.queued !== undefined ? `${r.queued} command(s) queued.` : `Command ${r.id} queued; it goes out on the next poll.`;
-      })) await load();
-    });
+    // Unchanged since the last refresh: leave the page (and the reader's place in it) alone.
+    const fingerprint = JSON.stringify([d, timeline.buckets, commands.data]);
+    if (fingerprint === shown) return;
+    shown = fingerprint;
     const drift = d.clock_drift_seconds === null ? 'not measured yet (needs a real-time upload)' : `${Math.abs(d.clock_drift_seconds)} s ${d.clock_drift_seconds < 0 ? 'ahead' : d.clock_drift_seconds > 0 ? 'behind' : ''} (measured ${when(d.clock_drift_at)})`;
-    body.replaceChildren(
+    factsBox.replaceChildren(
       facts([
         ['Status', el('span', {}, onlineDot(d), ' ', badge(d.state))],
         ['Last seen', `${when(d.last_seen_at)} from ${d.last_address || '—'} (polls every ${d.delay_seconds} s)`],
@@ -137,17 +140,20 @@ export async function devicePage(main, serial) {
         ['Punches today', `${d.punches_today} (${d.today})`],
         ['Clock drift', drift],
       ]),
-      el('section', { 'aria-labelledby': 'diag' }, el('h2', { id: 'diag' }, d.diagnosis.delivering ? 'Diagnosis: delivering' : 'Diagnosis: not delivering'), el('ul', { class: 'findings' }, d.diagnosis.findings.map((f) => el('li', {}, f)))),
-      el('div', { class: 'actions' }, [
+    );
+    diagnosisBox.replaceChildren(el('h2', { id: 'diag' }, d.diagnosis.delivering ? 'Diagnosis: delivering' : 'Diagnosis: not delivering'), el('ul', { class: 'findings' }, d.diagnosis.findings.map((f) => el('li', {}, f))));
+    actionsBox.replaceChildren(
+      ...[
         d.state !== 'approved' ? el('button', { type: 'button', onclick: () => decide('approve') }, 'Approve') : null,
         d.state !== 'blocked' ? el('button', { type: 'button', class: 'danger', onclick: () => decide('block') }, 'Block') : null,
-      ]),
-      zone,
-      el('section', { 'aria-labelledby': 'tl' }, el('h2', { id: 'tl' }, 'Heartbeats and uploads, last 24 h'), timelineChart(timeline)),
-      el('section', { 'aria-labelledby': 'cmds' }, el('h2', { id: 'cmds' }, 'Commands'), command,
-        table('Latest commands', ['Id', 'Command', 'State', 'Tries', 'Return code', 'Result', 'Queued', 'Completed'],
-          commands.data.map((c) => [String(c.id), el('code', {}, c.command), badge(c.state), String(c.tries), c.return_code === null ? '—' : String(c.return_code), c.result ? el('pre', {}, c.result) : '—', when(c.created_at), when(c.completed_at)]),
-          'No commands sent to this terminal yet.')),
+      ].filter(Boolean),
+    );
+    if (document.activeElement !== zone.time_zone) zone.time_zone.value = d.time_zone || '';
+    timelineBox.replaceChildren(timelineChart(timeline));
+    commandsBox.replaceChildren(
+      table('Latest commands', ['Id', 'Command', 'State', 'Tries', 'Return code', 'Result', 'Queued', 'Completed'],
+        commands.data.map((c) => [String(c.id), el('code', {}, c.command), badge(c.state), String(c.tries), c.return_code === null ? '—' : String(c.return_code), c.result ? el('pre', {}, c.result) : '—', when(c.created_at), when(c.completed_at)]),
+        'No commands sent to this terminal yet.'),
     );
   }
   async function decide(action) {
@@ -156,7 +162,33 @@ export async function devicePage(main, serial) {
       return `${serial}: ${action === 'approve' ? 'approved' : 'blocked'}.`;
     })) await load();
   }
-  main.replaceChildren(...heading(`Device ${serial}`), el('p', {}, el('a', { href: '#/devices' }, '← All devices')), note, body);
+  zone.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const value = zone.time_zone.value.trim();
+    if (await act(note, async () => {
+      await api('PATCH', `/devices/${sn}`, { time_zone: value || null });
+      return `Time zone of ${serial} set to ${value || 'the default'}.`;
+    })) await load();
+  });
+  command.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (await act(note, async () => {
+      const spec = { command: command.command.value, ...(command.command.value === 'raw' ? { text: command.text.value } : {}) };
+      const r = await api('POST', `/devices/${sn}/commands`, spec);
+      return r.queued !== undefined ? `${r.queued} command(s) queued.` : `Command ${r.id} queued; it goes out on the next poll.`;
+    })) await load();
+  });
+  main.replaceChildren(
+    ...heading(`Device ${serial}`),
+    el('p', {}, el('a', { href: '#/devices' }, '← All devices')),
+    note,
+    factsBox,
+    diagnosisBox,
+    actionsBox,
+    zone,
+    el('section', { 'aria-labelledby': 'tl' }, el('h2', { id: 'tl' }, 'Heartbeats and uploads, last 24 h'), timelineBox),
+    el('section', { 'aria-labelledby': 'cmds' }, el('h2', { id: 'cmds' }, 'Commands'), command, commandsBox),
+  );
   await load();
   // Often enough to see a command go out on the next poll and its result come back.
   const timer = setInterval(() => load().catch(() => {}), 5_000);

@@ -183,6 +183,14 @@ test('the other pages render: device, employees, shifts, keys; signing out ends 
   await page.getByText('online', { exact: true }).waitFor();
   await page.getByText(/^3 \/ .+ \/ \d+ \(reported/).waitFor();
   await shot('device');
+  await page.getByLabel('Time zone (IANA, empty for the default)').fill('Asia/Riyadh');
+  await page.getByRole('button', { name: 'Set time zone' }).click();
+  await page.getByRole('status').filter({ hasText: `Time zone of ${SN} set to Asia/Riyadh` }).waitFor();
+  const api = client(s, `token ${admin.key}:${admin.secret}`);
+  assert.equal((await api.get(`/api/v1/devices/${SN}`)).body.time_zone, 'Asia/Riyadh');
+  await page.getByLabel('Time zone (IANA, empty for the default)').fill('Nowhere/Special');
+  await page.getByRole('button', { name: 'Set time zone' }).click();
+  await page.locator('.notice.error').filter({ hasText: 'time_zone' }).waitFor();
   await open('employees', 'Employees');
   await page.getByRole('cell', { name: 'Amal Haddad' }).waitFor();
   await shot('employees');
