@@ -268,6 +268,11 @@ test('punches per hour of a day come beside the same weekday a week before, in t
   assert.equal(c.body.hours.reduce((n: number, h: { punches: number }) => n + h.punches, 0), 3);
   for (const bad of ['2026-02-30', 'yesterday', '20260610']) assert.equal((await admin.get(`/api/v1/stats/punches-per-hour?date=${bad}`)).status, 400, bad);
   assert.equal((await admin.get('/api/v1/stats/punches-per-hour')).body.date, DateTime.now().setZone('UTC').toISODate());
+  // A zone half an hour off UTC: 08:05 and 08:40 UTC are 13:35 and 14:10 in Kolkata.
+  const kolkata = await s.running.services.records.punchesPerHour(day, 'Asia/Kolkata');
+  assert.equal(kolkata.hours[13]!.punches, 1);
+  assert.equal(kolkata.hours[14]!.punches, 1);
+  assert.equal(kolkata.hours[22]!.punches, 1, '17:00 UTC is 22:30 there');
 });
 
 test('employees import from a CSV body: rows created and updated, bad rows reported, waiting punches linked', async () => {
