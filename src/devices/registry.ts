@@ -195,6 +195,13 @@ export class DeviceRegistry {
     return n;
   }
 
+  /** The device with the last contact this process has not written yet (at most SEEN_FLUSH_MS old). */
+  withUnflushedSeen(device: Device): Device {
+    const seen = this.seen.get(device.serial);
+    if (!seen || (device.lastSeenAt && device.lastSeenAt >= seen.at)) return device;
+    return { ...device, lastSeenAt: seen.at, lastAddress: seen.address };
+  }
+
   /** The poll interval a device works with: what it reported (options Delay), else what iclockd told it. */
   delayOf(device: Pick<Device, 'options'>): number {
     const reported = Number(device.options?.Delay ?? device.options?.RequestDelay);

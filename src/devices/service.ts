@@ -204,11 +204,12 @@ export class DeviceService {
   async get(serial: string): Promise<Device> {
     const d = await this.registry.fresh(serial);
     if (!d) throw new AppError('not_found', `No device ${serial}`);
-    return d;
+    return this.registry.withUnflushedSeen(d);
   }
 
-  list(filter: { state?: DeviceState; site?: string }, window: Window): Promise<Listed<Device>> {
-    return this.registry.list(filter, window);
+  async list(filter: { state?: DeviceState; site?: string }, window: Window): Promise<Listed<Device>> {
+    const listed = await this.registry.list(filter, window);
+    return { ...listed, rows: listed.rows.map((d) => this.registry.withUnflushedSeen(d)) };
   }
 
   /** Approves a device and ingests its quarantined uploads in the order they arrived. */

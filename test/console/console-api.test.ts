@@ -185,6 +185,8 @@ test('devices show online (within 3 × Delay), punches of their own today, and a
   const yesterday = wall(now - 86_400_000 - 3600_000);
   const r = await fetch(`${s.baseUrl}/iclock/cdata?SN=STAT0001&table=ATTLOG&Stamp=1`, { method: 'POST', body: `1\t${wall(now - 5000)}\t0\t1\t0\t0\t0\n2\t${wall(now - 4000)}\t0\t1\t0\t0\t0\n3\t${yesterday}\t0\t1\t0\t0\t0\n` });
   assert.match(await r.text(), /^OK:3/);
+  // Online at once, from this process's contacts not yet written (and after they are).
+  assert.equal((await admin.get('/api/v1/devices/STAT0001')).body.online, true);
   await s.running.services.registry.flushSeen();
   const d = await admin.get('/api/v1/devices/STAT0001');
   assert.equal(d.body.online, true);

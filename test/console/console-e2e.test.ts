@@ -127,7 +127,8 @@ test('an unmatched id is assigned to an employee and its punches become check-in
   const linked = Number(/(\d+) punch\(es\) became check-ins/.exec(await done.innerText())![1]);
   assert.ok(linked > 0, 'the waiting punches were linked');
   const checkins = await api.get(`/api/v1/checkins?employee=${created.body.employee}`);
-  assert.equal(checkins.body.total, linked);
+  // The terminal keeps punching: 1001's next punches may already have become check-ins too.
+  assert.ok(checkins.body.total >= linked, `${checkins.body.total} check-ins, ${linked} linked`);
   // And the next punches of 1001 arrive on the Live page as check-ins of Amal Haddad.
   await open('live', 'Live');
   await page.locator('#live-punches tbody tr[data-outcome="created"]').filter({ hasText: 'Amal Haddad' }).first().waitFor({ timeout: 40_000 });
