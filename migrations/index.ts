@@ -6,6 +6,7 @@ import * as m001 from './001_core_tables.js';
 import * as m002 from './002_device_channel.js';
 import * as m003 from './003_holidays.js';
 import * as m004 from './004_outbox.js';
+import * as m005 from './005_console.js';
 
 interface Migration {
   name: string;
@@ -18,6 +19,7 @@ export const migrations: Migration[] = [
   { name: '002_device_channel', ...m002 },
   { name: '003_holidays', ...m003 },
   { name: '004_outbox', ...m004 },
+  { name: '005_console', ...m005 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -22,7 +22,11 @@ import { deviceRoutes } from './http/devices.js';
 import { healthRoutes } from './http/health.js';
 import { withHeartbeatFastPath } from './http/fastPath.js';
 import { heartbeat, iclockRoutes } from './http/iclock.js';
+import { consoleRoutes } from './http/console.js';
+import { eventRoutes } from './http/events.js';
 import { keyRoutes } from './http/keys.js';
+import { sessionRoutes } from './http/session.js';
+import { unmatchedRoutes } from './http/unmatched.js';
 import { shiftRoutes } from './http/shifts.js';
 import { outboxRoutes } from './http/outbox.js';
 import { openApiRoutes } from './http/openapi.js';
@@ -148,6 +152,11 @@ export function createRouters(s: Services): Router[] {
     deviceRoutes(s.apiKeys, s.deviceService, s.config.maxBodyBytes, s.config.timeZone),
     shiftRoutes(s.apiKeys, s.shifts, s.config.maxBodyBytes),
     outboxRoutes(s.apiKeys, s.outbox, s.config.maxBodyBytes),
+    // The web console: its sign-in, live feed and unmatched ids, and its pages.
+    sessionRoutes(s.apiKeys, s.config.maxBodyBytes, s.config.timeZone),
+    eventRoutes(s.apiKeys, s.ingest.feed),
+    unmatchedRoutes(s.apiKeys, s.records, s.employees, s.config.maxBodyBytes),
+    consoleRoutes(),
   ];
   return [...routers, openApiRoutes(() => routers)];
 }

@@ -60,6 +60,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     stop() {
       stopping ??= (async () => {
         services.health.markShuttingDown();
+        // Live-feed streams end now: they would otherwise hold their connections for the whole grace period.
+        services.ingest.feed.close();
         await Promise.all(servers.map((s) => stopServer(s, config.shutdownGraceSeconds * 1000)));
         services.retention.stop();
         services.reconciler.stop();

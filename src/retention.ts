@@ -1,16 +1,22 @@
 // Retention: the request archive keeps device uploads for ICLOCKD_ARCHIVE_DAYS (except uploads
 // still held for a pending device, kept until it is approved) and the sync log keeps its rows
-// for ICLOCKD_SYNC_LOG_DAYS. Pruned every hour, a batch of rows at a time.
+// for ICLOCKD_SYNC_LOG_DAYS; the devices' request counts (the console's timeline) are kept for
+// 8 days and expired console sessions are dropped. Pruned every hour, a batch of rows at a time.
 import type { Knex } from 'knex';
 import type { Logger } from './log.js';
-import { deleteArchivedBefore } from './store/devices.js';
+import { deleteArchivedBefore, deleteHeartbeatsBefore } from './store/devices.js';
+import { deleteSessionsExpiredBefore } from './store/sessions.js';
 import { deleteSyncLogBefore } from './store/syncLog.js';
 
 const PURGE_EVERY_MS = 3600_000;
+/** The timeline shows a week at most. */
+const HEARTBEAT_DAYS = 8;
 
 export interface Purged {
   archive: number;
   syncLog: number;
+  heartbeats: number;
+  sessions: number;
 }
 
 export class Retention {
@@ -27,8 +33,10 @@ export class Retention {
     const purged = {
       archive: await deleteArchivedBefore(this.knex, before(this.days.archive)),
       syncLog: await deleteSyncLogBefore(this.knex, before(this.days.syncLog)),
+      heartbeats: await deleteHeartbeatsBefore(this.knex, before(HEARTBEAT_DAYS)),
+      sessions: await deleteSessionsExpiredBefore(this.knex, now),
     };
-    if (purged.archive || purged.syncLog) this.logger.info({ removed: purged, days: this.days }, 'old records purged');
+    if (purged.archive || purged.syncLog || purged.heartbeats) this.logger.info({ removed: purged, days: this.days }, 'old records purged');
     return purged;
   }
 

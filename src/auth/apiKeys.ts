@@ -19,6 +19,7 @@ import {
   revokeApiKey,
   touchApiKey,
 } from '../store/apiKeys.js';
+import { deleteSession, findSession, insertSession } from '../store/sessions.js';
 
 export type { ApiKeyRecord, Role };
 export { ROLES };
@@ -31,6 +32,11 @@ export interface Principal {
 
 /** How often last_used_at is written for a busy key: once a minute is plenty. */
 const TOUCH_INTERVAL_MS = 60_000;
+
+/** A console session lasts this long from sign-in (absolute, not sliding). */
+export const SESSION_HOURS = 12;
+
+const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
 const VERIFIED_MAX = 10_000;
@@ -176,5 +182,37 @@ export class ApiKeyService {
       this.verified.set(record.apiKey, proof);
     }
     return ok;
+  }
+
+  /**
+   * Starts a console session for a principal that has just authenticated with its key: a
+   * random token for the cookie. Only its SHA-256 is stored, so the table leaks no session.
+   */
+  async startSession(principal: Principal): Promise<{ token: string; expiresAt: Date }> {
+    const token = randomBytes(32).toString('base64url');
+    const createdAt = this.now();
+    const expiresAt = new Date(createdAt.getTime() + SESSION_HOURS * 3600_000);
+    await insertSession(this.knex, { tokenHash: tokenHash(token), apiKey: principal.apiKey, createdAt, expiresAt });
+    return { token, expiresAt };
+  }
+
+  /**
+   * The principal behind a session cookie. The key is read again on every request, so
+   * revoking the key that signed in ends its sessions at once.
+   */
+  async authenticateSession(token: string): Promise<Principal> {
+    const session = token.length <= 100 ? await findSession(this.knex, tokenHash(token)) : null;
+    if (!session || session.expiresAt.getTime() <= this.now().getTime()) {
+      throw new AppError('authentication_error', 'Your console session has ended; sign in again');
+    }
+    const record = await this.lookups.add(session.apiKey);
+    if (!record || record.revokedAt) throw new AppError('authentication_error', 'The API key this session signed in with was revoked; sign in again');
+    const wait = this.perKey?.take(record.apiKey) ?? 0;
+    if (wait) throw rateLimited(wait, `with key ${record.apiKey}`);
+    return { apiKey: record.apiKey, label: record.label, role: record.role };
+  }
+
+  async endSession(token: string): Promise<boolean> {
+    return deleteSession(this.knex, tokenHash(token));
   }
 }

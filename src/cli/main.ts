@@ -25,7 +25,7 @@ import { AppError } from '../errors.js';
 import { serve } from '../main.js';
 import { createLogger } from '../log.js';
 import { dayRange } from '../pipeline/time.js';
-import { formatImportReport, importEmployees, readEmployeeCsv } from './employeesImport.js';
+import { formatImportReport, importEmployees, readEmployeeCsv } from '../employees/csvImport.js';
 import { registerForwardingCommands } from './outbox.js';
 import { closeDatabase, migrateDatabase, migrateToLatest, openDatabase } from '../store/db.js';
 import { VERSION } from '../version.js';

@@ -13,6 +13,7 @@ import {
   type DeviceState,
   findDevice,
   insertDevice,
+  addDeviceHeartbeats,
   listDevices,
   recordDevicesSeen,
   updateDevice,
@@ -24,6 +25,10 @@ export type { Device, DeviceState };
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 50_000;
 const SEEN_FLUSH_MS = 5_000;
+/** The timeline's resolution: requests are counted per device and five minutes. */
+export const HEARTBEAT_BUCKET_MS = 5 * 60_000;
+/** The poll interval (Delay) iclockd tells every terminal; a device's own report of it wins. */
+export const POLL_DELAY_SECONDS = 10;
 
 /** What an upload tells about its device. */
 export type UploadFacts = Pick<DeviceChange, 'attlogStamp' | 'operlogStamp' | 'attphotoStamp' | 'biodataStamp' | 'clockDriftSeconds' | 'clockDriftAt'>;
@@ -40,6 +45,8 @@ export class DeviceRegistry {
   private readonly seen = new Map<string, { at: Date; address: string | null }>();
   /** When each device was last heard from by this process (bounded like the cache). */
   private readonly heard = new Map<string, number>();
+  /** Requests per device and bucket since the last flush. */
+  private contacts = new Map<string, { serial: string; bucketAt: number; requests: number }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -125,6 +132,7 @@ export class DeviceRegistry {
       if (Object.keys(change).length) device = await this.change(serial, change);
     }
     this.seen.set(serial, { at: now, address: c.address });
+    this.countContact(serial, now);
     this.heard.delete(serial);
     if (this.heard.size >= CACHE_MAX) this.heard.delete(this.heard.keys().next().value!);
     this.heard.set(serial, Date.now());
@@ -187,8 +195,35 @@ export class DeviceRegistry {
     return n;
   }
 
-  /** Writes the batched last-seen times; a failure keeps them for the next flush. */
+  /** The device with the last contact this process has not written yet (at most SEEN_FLUSH_MS old). */
+  withUnflushedSeen(device: Device): Device {
+    const seen = this.seen.get(device.serial);
+    if (!seen || (device.lastSeenAt && device.lastSeenAt >= seen.at)) return device;
+    return { ...device, lastSeenAt: seen.at, lastAddress: seen.address };
+  }
+
+  /** The poll interval a device works with: what it reported (options Delay), else what iclockd told it. */
+  delayOf(device: Pick<Device, 'options'>): number {
+    const reported = Number(device.options?.Delay ?? device.options?.RequestDelay);
+    return Number.isInteger(reported) && reported > 0 && reported <= 3600 ? reported : POLL_DELAY_SECONDS;
+  }
+
+  /** Online: heard from within three of its poll intervals. */
+  isOnline(device: Pick<Device, 'options' | 'lastSeenAt'>, now = this.now()): boolean {
+    return device.lastSeenAt !== null && now.getTime() - device.lastSeenAt.getTime() <= 3 * this.delayOf(device) * 1000;
+  }
+
+  private countContact(serial: string, at: Date): void {
+    const bucketAt = Math.floor(at.getTime() / HEARTBEAT_BUCKET_MS) * HEARTBEAT_BUCKET_MS;
+    const key = `${serial}\u0000${bucketAt}`;
+    const counted = this.contacts.get(key);
+    if (counted) counted.requests++;
+    else if (this.contacts.size < CACHE_MAX) this.contacts.set(key, { serial, bucketAt, requests: 1 });
+  }
+
+  /** Writes the batched last-seen times and request counts; a failure keeps them for the next flush. */
   async flushSeen(): Promise<void> {
+    await this.flushContacts();
     if (this.seen.size === 0) return;
     const batch = [...this.seen.entries()].map(([serial, s]) => ({ serial, ...s }));
     this.seen.clear();
@@ -197,6 +232,25 @@ export class DeviceRegistry {
     } catch (err) {
       for (const s of batch) if (!this.seen.has(s.serial)) this.seen.set(s.serial, { at: s.at, address: s.address });
       this.logger.warn({ err }, 'could not record device heartbeats; will retry');
+    }
+  }
+
+  private async flushContacts(): Promise<void> {
+    if (this.contacts.size === 0) return;
+    const batch = this.contacts;
+    this.contacts = new Map();
+    try {
+      await addDeviceHeartbeats(
+        this.knex,
+        [...batch.values()].map((b) => ({ serial: b.serial, bucketAt: new Date(b.bucketAt), requests: b.requests })),
+      );
+    } catch (err) {
+      for (const [key, b] of batch) {
+        const now = this.contacts.get(key);
+        if (now) now.requests += b.requests;
+        else this.contacts.set(key, b);
+      }
+      this.logger.warn({ err }, 'could not record device request counts; will retry');
     }
   }
 }

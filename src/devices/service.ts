@@ -1,14 +1,17 @@
 // What operators do with devices: approve (which ingests what was held in quarantine, in
 // arrival order), block, set zone/site/alias, and queue commands.
+import { DateTime } from 'luxon';
 import { isKnownZone } from '../pipeline/time.js';
 import { commands as build } from '../../protocol/index.js';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
-import { deviceActivity, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
+import { deviceActivity, listDeviceHeartbeats, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
+import { countPunchesPerDay } from '../store/punches.js';
+import { listDeviceSyncLog } from '../store/syncLog.js';
 import { listEmployees } from '../store/employees.js';
 import type { Listed, Window } from '../store/list.js';
 import type { CommandQueue, DeviceCommand } from './commands.js';
-import type { Device, DeviceRegistry, DeviceState } from './registry.js';
+import { type Device, type DeviceRegistry, type DeviceState, HEARTBEAT_BUCKET_MS } from './registry.js';
 import type { Reconciler } from './reconcile.js';
 import type { DeviceRequest, DeviceUploads } from './uploads.js';
 
@@ -88,6 +91,29 @@ export function commandText(spec: Record<string, unknown>): string {
       throw new AppError('validation_error', `command must be one of ${COMMAND_KINDS.join(', ')}`, { fields: ['command'] });
   }
 }
+
+/** What the console shows beside a device: is it polling, and how much it punched today. */
+export interface DeviceStatus {
+  online: boolean;
+  delaySeconds: number;
+  /** Punches recorded on the device's own today (in its zone). */
+  punchesToday: number;
+  today: string;
+}
+
+/** One five-minute slot of a device's timeline. */
+export interface TimelineBucket {
+  at: Date;
+  /** Every request it made (polls, handshakes, uploads). */
+  requests: number;
+  /** Uploads and other logged requests (the sync log), with the records they carried and how many failed. */
+  uploads: number;
+  records: number;
+  errors: number;
+}
+
+/** A timeline reads at most this many sync-log rows (a day of a busy terminal's uploads). */
+const TIMELINE_MAX_UPLOADS = 20_000;
 
 export interface Diagnosis {
   /** True when nothing stands in the way of its punches. */
@@ -174,14 +200,16 @@ export class DeviceService {
     return { delivering: !blocking, findings };
   }
 
+  /** The device as stored now (not the registry's cached copy: an operator sees its last-seen time). */
   async get(serial: string): Promise<Device> {
-    const d = await this.registry.get(serial);
+    const d = await this.registry.fresh(serial);
     if (!d) throw new AppError('not_found', `No device ${serial}`);
-    return d;
+    return this.registry.withUnflushedSeen(d);
   }
 
-  list(filter: { state?: DeviceState; site?: string }, window: Window): Promise<Listed<Device>> {
-    return this.registry.list(filter, window);
+  async list(filter: { state?: DeviceState; site?: string }, window: Window): Promise<Listed<Device>> {
+    const listed = await this.registry.list(filter, window);
+    return { ...listed, rows: listed.rows.map((d) => this.registry.withUnflushedSeen(d)) };
   }
 
   /** Approves a device and ingests its quarantined uploads in the order they arrived. */
@@ -249,5 +277,43 @@ export class DeviceService {
     await this.get(serial);
     return this.queue.list(serial, {}, window);
   }
-}
 
+  /** Online state and today's punches, for a page of devices. */
+  async status(devices: Device[], now = new Date()): Promise<Map<string, DeviceStatus>> {
+    const today = new Map(devices.map((d) => [d.serial, DateTime.fromJSDate(now).setZone(this.registry.zoneOf(d)).toISODate()!]));
+    const earliest = [...today.values()].sort()[0];
+    const counts = earliest ? await countPunchesPerDay(this.knex, [...today.keys()], earliest) : new Map<string, Map<string, number>>();
+    return new Map(
+      devices.map((d) => {
+        const day = today.get(d.serial)!;
+        return [
+          d.serial,
+          { online: this.registry.isOnline(d, now), delaySeconds: this.registry.delayOf(d), punchesToday: counts.get(d.serial)?.get(day) ?? 0, today: day },
+        ];
+      }),
+    );
+  }
+
+  /** Requests and uploads per five minutes over the last `hours` (1 to 168), oldest first. */
+  async timeline(serial: string, hours: number, now = new Date()): Promise<{ from: Date; to: Date; buckets: TimelineBucket[] }> {
+    await this.get(serial);
+    if (!Number.isInteger(hours) || hours < 1 || hours > 168) throw new AppError('validation_error', 'hours must be a whole number from 1 to 168', { fields: ['hours'] });
+    const to = new Date(Math.floor(now.getTime() / HEARTBEAT_BUCKET_MS) * HEARTBEAT_BUCKET_MS + HEARTBEAT_BUCKET_MS);
+    const from = new Date(to.getTime() - hours * 3600_000);
+    const buckets: TimelineBucket[] = [];
+    for (let t = from.getTime(); t < to.getTime(); t += HEARTBEAT_BUCKET_MS) buckets.push({ at: new Date(t), requests: 0, uploads: 0, records: 0, errors: 0 });
+    const slot = (at: Date) => buckets[Math.floor((at.getTime() - from.getTime()) / HEARTBEAT_BUCKET_MS)];
+    for (const h of await listDeviceHeartbeats(this.knex, serial, from)) {
+      const b = slot(h.bucketAt);
+      if (b) b.requests += h.requests;
+    }
+    for (const e of await listDeviceSyncLog(this.knex, serial, from, TIMELINE_MAX_UPLOADS)) {
+      const b = slot(e.receivedAt);
+      if (!b) continue;
+      b.uploads++;
+      b.records += e.counts.total;
+      if (e.status === 'error') b.errors++;
+    }
+    return { from, to, buckets };
+  }
+}

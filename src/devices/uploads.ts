@@ -66,6 +66,8 @@ interface Processed {
   /** Stamp to remember once committed. */
   stamp: { kind: 'attlog' | 'operlog' | 'attphoto' | 'biodata'; value: string } | null;
   options: Record<string, string> | null;
+  /** Punches stored and what became of them, for the live feed once committed. */
+  ingested: { punches: Punch[]; results: IngestResult[] } | null;
 }
 
 /** An ATTLOG or RTLOG upload read into punches, before they are stored. */
@@ -219,6 +221,7 @@ export class DeviceUploads {
 
   /** What a committed upload tells about its device: options, the new stamp, clock drift (one write). */
   private async afterCommit(device: Device, p: Processed, receivedAt: Date | null): Promise<void> {
+    if (p.ingested) this.ingest.feed.publish(p.ingested.punches, p.ingested.results);
     if (p.options) await this.registry.recordOptions(device, p.options);
     const change: UploadFacts = {};
     if (p.stamp) {
@@ -346,13 +349,14 @@ export class DeviceUploads {
       latestPunch: u.punches.reduce<Date | null>((m, p) => (m === null || p.instant > m ? p.instant : m), null),
       stamp: u.stamp,
       options: null,
+      ingested: { punches: u.punches, results },
     };
   }
 
   private async process(trx: Knex.Transaction, device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>): Promise<Processed> {
     const q = parseDeviceQuery(req.query);
     const kind = uploadKind(q);
-    const base: Processed = { reply: 'OK', outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], latestPunch: null, stamp: null, options: null };
+    const base: Processed = { reply: 'OK', outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], latestPunch: null, stamp: null, options: null, ingested: null };
     const withRejects = (p: Processed): Processed => ({ ...p, outcome: p.rejected.length ? 'unparsed' : p.outcome });
     switch (kind) {
       case 'ATTLOG':

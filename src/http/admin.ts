@@ -4,14 +4,16 @@ import type { Context } from 'koa';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import { z } from 'zod';
 import { EMPLOYEE_ID, EMPLOYEE_STATUSES, type Employee, type EmployeeService } from '../employees/service.js';
+import { importEmployees, parseEmployeeCsv } from '../employees/csvImport.js';
 import { AppError } from '../errors.js';
 import type { IngestResult, IngestService } from '../pipeline/ingest.js';
-import type { SyncLogEntry, SyncLogService } from '../pipeline/syncLog.js';
+import type { ReceivedRequest, SyncLogEntry, SyncLogService } from '../pipeline/syncLog.js';
 import { TimestampError, dayRange, instantToWall, parseTimestamp } from '../pipeline/time.js';
 import type { DeviceLookup } from '../pipeline/deviceLookup.js';
 import type { PunchRecords } from '../pipeline/records.js';
 import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
 import { requireRole } from './auth.js';
+import { bodyLimit, readRawBody } from './body.js';
 import { commaListParam, dateParam, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 
@@ -100,6 +102,23 @@ function syncLogView(s: SyncLogEntry) {
   };
 }
 
+function receivedView(r: ReceivedRequest) {
+  return {
+    archive_id: r.archiveId,
+    method: r.method,
+    path: r.path,
+    query: r.query,
+    body: r.body,
+    body_bytes: r.bodyBytes,
+    body_truncated: r.bodyTruncated,
+    outcome: r.outcome,
+    records: r.records,
+    rejected_lines: r.rejectedLines,
+    error: r.error,
+    received_at: r.receivedAt.toISOString(),
+  };
+}
+
 function reviewView(r: IngestResult) {
   return {
     success: true,
@@ -153,6 +172,8 @@ const SyncLogQuery = listQuery({
   from: dateParam('First day'),
   to: dateParam('Last day'),
 });
+const SyncLogSummaryQuery = z.object({ device: textParam('Device serial'), channel: textParam('json or adms'), from: dateParam('First day'), to: dateParam('Last day') });
+const HourlyQuery = z.object({ date: dateParam('The day (default today, in ICLOCKD_TZ)') });
 const AcceptBody = z.object({ timestamp: z.string().optional().describe('The corrected time (as punches take it); absent: accept the time as it is') });
 
 const EMPLOYEE_FIELDS = 'employee, name, attendance_device_id, site, status, default_shift, created_at, updated_at';
@@ -201,6 +222,32 @@ export function adminRoutes(deps: AdminDeps): Router {
         const { employee, linked } = await deps.employees.create(body);
         ctx.status = 201;
         ctx.body = { success: true, ...employeeView(employee), linked_punches: linked };
+      },
+    ),
+  );
+
+  // A CSV file as the body (the columns of `iclockd employees import`): upserted row by row.
+  router.post(
+    '/employees/import',
+    adminOnly,
+    employees(
+      {
+        summary: 'Import employees from CSV',
+        description: 'The columns of `iclockd employees import`; each row is created or updated on its own, and a bad row is reported, never blocks the others.',
+        body: z.string().describe('CSV text with a header row'),
+        bodyMediaTypes: ['text/csv'],
+        checkedByHandler: true,
+        errors: ['unsupported_media_type'],
+        response: { description: 'What the file did; success is false when any row was rejected', schema: z.looseObject({ success: z.boolean() }).describe('rows, created, updated, linked_punches, rejected[{line, reason}]') },
+      },
+      async (ctx) => {
+        const type = ctx.get('content-type');
+        if (type && !/^(text\/csv|text\/plain|application\/octet-stream|application\/vnd\.ms-excel)\b/i.test(type)) {
+          throw new AppError('unsupported_media_type', `Content-Type must be text/csv, not ${type}`);
+        }
+        const csv = parseEmployeeCsv(await readRawBody(ctx, bodyLimit('upload', deps.maxBodyBytes)), 'the CSV file');
+        const report = await importEmployees(csv, deps.employees);
+        ctx.body = { success: report.rejected.length === 0, rows: report.rows, created: report.created, updated: report.updated, linked_punches: report.linked, rejected: report.rejected };
       },
     ),
   );
@@ -308,6 +355,52 @@ export function adminRoutes(deps: AdminDeps): Router {
         const { start, end } = dates(query);
         const listed = await deps.syncLog.list({ device: query.device, status: query.status, channel: query.channel, from: start, to: end }, window);
         ctx.body = pageOf(page, listed.rows.map(syncLogView), listed.total);
+      },
+    ),
+  );
+
+  // The success rate over a filter (without status: it would make the rate 0 or 100). Unlike
+  // /api/v1/stats (the seed's statistics call), reading it writes no sync-log row itself.
+  router.get(
+    '/sync-log/summary',
+    adminOnly,
+    records(
+      { summary: 'Success rate of the sync log over a filter', tag: 'Sync log', query: SyncLogSummaryQuery, response: { description: 'Counts by device and channel', schema: successBody('total_requests, successful, errors, success_rate, by_device, by_channel, from, to') } },
+      async (ctx, { query }) => {
+        const { start, end } = dates(query);
+        const stats = await deps.syncLog.statistics({ device: query.device, channel: query.channel, from: start, to: end });
+        ctx.body = { success: true, ...stats, from: query.from ?? null, to: query.to ?? null };
+      },
+    ),
+  );
+
+  router.get(
+    '/sync-log/:id',
+    adminOnly,
+    records(
+      {
+        summary: 'Read a sync-log row, with what was received',
+        description: 'received: the archived request it came from (bodies of attendance and option uploads only; never user or biometric data), or null.',
+        tag: 'Sync log',
+        errors: ['not_found'],
+        response: { description: 'The row and received', schema: resource('Sync-log row', 'the row\'s fields and received {archive_id, method, path, query, body, body_bytes, body_truncated, outcome, records, rejected_lines, error, received_at}') },
+      },
+      async (ctx) => {
+        const { entry, received } = await deps.syncLog.get(Number(ctx.params.id));
+        ctx.body = { ...syncLogView(entry), received: received ? receivedView(received) : null };
+      },
+    ),
+  );
+
+  // Punches per hour of a day against the same weekday a week before (the live page's chart).
+  router.get(
+    '/stats/punches-per-hour',
+    adminOnly,
+    records(
+      { summary: 'Punches per hour of a day, and of the same weekday a week before', query: HourlyQuery, response: { description: 'Hours 0–23 in ICLOCKD_TZ', schema: z.looseObject({ hours: z.array(z.object({ hour: z.number().int(), punches: z.number().int(), compare: z.number().int() })) }).describe('date, compare_date, time_zone, hours') } },
+      async (ctx, { query }) => {
+        const c = await deps.records.punchesPerHour(query.date, deps.timeZone);
+        ctx.body = { date: c.date, compare_date: c.compareDate, time_zone: c.timeZone, hours: c.hours };
       },
     ),
   );

@@ -3,12 +3,12 @@ import Router from '@koa/router';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import type { DeviceCommand } from '../devices/commands.js';
 import type { Device, DeviceState } from '../devices/registry.js';
-import { COMMAND_KINDS, type DeviceService } from '../devices/service.js';
+import { COMMAND_KINDS, type DeviceService, type DeviceStatus, type TimelineBucket } from '../devices/service.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { dayRange } from '../pipeline/time.js';
 import { type AuthState, requireRole } from './auth.js';
-import { dateText, listOf, listQuery, operations, optionalParam, pageQuery, resource, successBody, textParam } from './operation.js';
+import { dateText, listOf, listQuery, operations, optionalParam, pageQuery, resource, successBody, textParam, wholeNumber } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 
 export function deviceView(d: Device) {
@@ -35,6 +35,15 @@ export function deviceView(d: Device) {
   };
 }
 
+/** The console's extras: online (heard from within 3 × Delay), and today's punches. */
+function statusView(s: DeviceStatus | undefined) {
+  return s ? { online: s.online, delay_seconds: s.delaySeconds, punches_today: s.punchesToday, today: s.today } : {};
+}
+
+function bucketView(b: TimelineBucket) {
+  return { at: b.at.toISOString(), requests: b.requests, uploads: b.uploads, records: b.records, errors: b.errors };
+}
+
 function commandView(c: DeviceCommand) {
   return {
     id: c.id,
@@ -54,6 +63,7 @@ function commandView(c: DeviceCommand) {
 const STATES: DeviceState[] = ['pending', 'approved', 'blocked'];
 
 const DeviceQuery = listQuery({ state: optionalParam(z.enum(STATES)), site: textParam('Site') });
+const TimelineQuery = z.object({ hours: optionalParam(wholeNumber(1, 168).describe('Hours back from now (default 24)')) });
 const DeviceChange = z.object({
   alias: z.string().max(100).nullable().optional().describe('A name for people; null clears it'),
   site: z.string().trim().min(1).max(64).optional(),
@@ -77,7 +87,7 @@ const CommandBody = z.object({
 });
 
 const DEVICE_FIELDS =
-  'serial, alias, site, time_zone, state, push_version, push_generation, firmware, language, device_type, stamps, info, info_at, clock_drift_seconds, clock_drift_at, options, last_seen_at, last_address, created_at';
+  'serial, alias, site, time_zone, state, push_version, push_generation, firmware, language, device_type, stamps, info, info_at, clock_drift_seconds, clock_drift_at, options, last_seen_at, last_address, created_at, online, delay_seconds, punches_today, today';
 const DeviceItem = resource('Device', DEVICE_FIELDS);
 const CommandItem = resource('Device command', 'id, device, command, state (pending, sent, succeeded, failed, expired), tries, return_code, result, created_by, created_at, sent_at, completed_at');
 
@@ -92,7 +102,8 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
     op({ summary: 'List terminals', query: DeviceQuery, response: { description: 'Terminals', schema: listOf(DeviceItem) } }, async (ctx, { query }) => {
       const { page, window } = pageWindow(query);
       const listed = await devices.list({ state: query.state, site: query.site }, window);
-      ctx.body = pageOf(page, listed.rows.map(deviceView), listed.total);
+      const status = await devices.status(listed.rows);
+      ctx.body = pageOf(page, listed.rows.map((d) => ({ ...deviceView(d), ...statusView(status.get(d.serial)) })), listed.total);
     }),
   );
 
@@ -111,7 +122,24 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
           if (err instanceof AppError && err.type === 'not_found') throw new AppError('not_found', diagnosis.findings[0]!);
           throw err;
         });
-        ctx.body = { ...deviceView(device), diagnosis };
+        const status = await devices.status([device]);
+        ctx.body = { ...deviceView(device), ...statusView(status.get(device.serial)), diagnosis };
+      },
+    ),
+  );
+
+  router.get(
+    '/:sn/timeline',
+    op(
+      {
+        summary: "A terminal's requests, uploads, records and errors per 5 minutes",
+        query: TimelineQuery,
+        errors: ['not_found'],
+        response: { description: 'Buckets of 5 minutes, oldest first', schema: successBody('device, from, to, bucket_minutes, buckets[{at, requests, uploads, records, errors}]') },
+      },
+      async (ctx, { query }) => {
+        const { from, to, buckets } = await devices.timeline(ctx.params.sn!, query.hours ?? 24);
+        ctx.body = { device: ctx.params.sn, from: from.toISOString(), to: to.toISOString(), bucket_minutes: 5, buckets: buckets.map(bucketView) };
       },
     ),
   );

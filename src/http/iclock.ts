@@ -6,13 +6,13 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
 import type { CommandQueue } from '../devices/commands.js';
-import type { Device, DeviceRegistry } from '../devices/registry.js';
+import { type Device, type DeviceRegistry, POLL_DELAY_SECONDS } from '../devices/registry.js';
 import type { DeviceService } from '../devices/service.js';
 import type { DeviceRequest, DeviceUploads } from '../devices/uploads.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RateLimiter } from '../limits.js';
-import type { SyncLogService } from '../pipeline/syncLog.js';
+import { type SyncLogService, deviceEndpoint } from '../pipeline/syncLog.js';
 import { VERSION } from '../version.js';
 import { bodyLimit, readRawBody } from './body.js';
 import { type SyncState, syncLogged } from './syncLog.js';
@@ -116,10 +116,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
     ctx.set('Retry-After', String(wait));
     text(ctx, `ERROR: too many requests from ${sn}; send it again in ${wait} s`, 503);
   });
-  const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => {
-    const table = parseDeviceQuery(ctx.querystring).table;
-    return table ? `${ctx.path}?table=${table}` : ctx.path;
-  });
+  const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => deviceEndpoint(ctx.path, ctx.querystring));
 
   /** The device a request comes from; a blocked one is refused (it keeps its data and retries). */
   async function device(ctx: Context): Promise<Device> {
@@ -144,7 +141,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
       attphotoStamp: stamp(d.attphotoStamp),
       biodataStamp: stamp(d.biodataStamp),
       errorDelay: 30,
-      delay: 10,
+      delay: POLL_DELAY_SECONDS,
       transTimes: '00:00;14:05',
       transInterval: 1,
       realtime: true,
@@ -164,7 +161,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
       `ServerVersion=${PUSH3_PROTOCOL_VERSION} iclockd-${VERSION}`,
       'ServerName=iclockd',
       `PushVersion=${PUSH3_PROTOCOL_VERSION}`,
-      'RequestDelay=10',
+      `RequestDelay=${POLL_DELAY_SECONDS}`,
       'TransTables=User Transaction',
       `SessionID=${randomBytes(8).toString('hex')}`,
       'TimeoutSec=10',

@@ -28,9 +28,9 @@ export function routesOf(routers: Router[]): RouteEntry[] {
   );
 }
 
-/** The routes the document covers: the JSON API, health, and the document itself; not the terminals' text protocol. */
+/** The routes the document covers: the JSON API, health, and the document itself; not the terminals' text protocol, nor the web console's page and files. */
 export function isDocumented(path: string): boolean {
-  return !path.startsWith('/iclock/');
+  return !path.startsWith('/iclock/') && path !== '/' && !path.startsWith('/console/');
 }
 
 function jsonSchema(schema: z.ZodType): JsonSchema {
@@ -119,7 +119,7 @@ export function openApiDocument(routers: Router[]): JsonSchema {
       version: VERSION,
       description:
         'The JSON API of iclockd: the seed-compatible punch endpoints under /api/method/ and the admin and integration API under /api/v1/. ' +
-        'The terminals\u2019 ADMS/iclock text protocol (/iclock/*) is not part of it (see protocol/README.md).',
+        'The terminals\u2019 ADMS/iclock text protocol (/iclock/*) is not part of it (see protocol/README.md), nor the web console\u2019s page and files (/, /console/*), which are built on this API.',
     },
     servers: [{ url: '/' }],
     tags: [...new Set(Object.values(paths).flatMap((ops) => Object.values(ops).map((o) => (o.tags as string[])[0]!)))].map((name) => ({ name })),

@@ -107,7 +107,7 @@ export const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-
 export const dateParam = (description: string) => optionalParam(dateText.describe(description));
 
 /** A whole number in a query parameter, from `min` (to `max`). */
-function wholeNumber(min: number, max?: number) {
+export function wholeNumber(min: number, max?: number) {
   const reason = max === undefined ? `a whole number of ${min} or more` : `a whole number from ${min} to ${max}`;
   const n = z.coerce.number({ error: reason }).int(reason).min(min, reason);
   return max === undefined ? n : n.max(max, reason);

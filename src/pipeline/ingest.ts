@@ -27,6 +27,7 @@ import type { AttendanceRunner } from '../attendance/runner.js';
 import type { Metrics } from '../metrics.js';
 import { Batcher } from '../store/batcher.js';
 import type { GroupCommit } from '../store/groupCommit.js';
+import { PunchFeed } from './feed.js';
 import type { IngestGate } from './gate.js';
 import type { Punch } from './punch.js';
 
@@ -95,6 +96,8 @@ const MERGED_BATCH_PUNCHES = 2000;
 export class IngestService {
   /** Concurrent ingest calls merged into one batch (one set of statements for all of them). */
   private readonly merged: Batcher<Punch[], IngestResult[]> | undefined;
+  /** Told of every punch once committed (the console's live page). */
+  readonly feed = new PunchFeed();
 
   constructor(
     private readonly knex: Knex,
@@ -145,10 +148,16 @@ export class IngestService {
   ingest(punches: Punch[]): Promise<IngestResult[]> {
     if (punches.length === 0) return Promise.resolve([]);
     const store = () => (this.merged ? this.merged.add(punches) : transactionWithRetry(this.knex, (trx) => this.ingestWithin(trx, punches)));
-    return this.gate ? this.gate.run(store) : store();
+    return (this.gate ? this.gate.run(store) : store()).then((results) => {
+      this.feed.publish(punches, results);
+      return results;
+    });
   }
 
-  /** The same, inside the caller's transaction (the device channel archives the request with it). */
+  /**
+   * The same, inside the caller's transaction (the device channel archives the request with
+   * it); the caller publishes the results to `feed` once that transaction has committed.
+   */
   async ingestWithin(trx: Knex.Transaction, punches: Punch[]): Promise<IngestResult[]> {
     if (punches.length === 0) return [];
     const started = performance.now();

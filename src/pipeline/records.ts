@@ -1,5 +1,6 @@
 // Reading punches and check-ins back, with the employees and check-ins they point at.
 import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
 import { AppError } from '../errors.js';
 import { type Employee, findEmployeesByIds } from '../store/employees.js';
 import type { Listed, Window } from '../store/list.js';
@@ -8,11 +9,31 @@ import {
   type CheckinFilter,
   type PunchFilter,
   type StoredPunch,
+  type UnmatchedGroup,
+  countPunchesPerMinute,
   findCheckinsByIds,
   findPunch,
+  findUnmatchedSources,
   listCheckins,
   listPunches,
+  listUnmatchedGroups,
 } from '../store/punches.js';
+import { dayRange } from './time.js';
+
+/** Unmatched punches of one device user id on one site, and where they came from. */
+export interface UnmatchedSummary extends UnmatchedGroup {
+  devices: string[];
+  /** The names the terminals have for that user id (from their user directory), if any. */
+  deviceNames: string[];
+}
+
+/** Punches per hour of a day (0…23, in the zone), beside the same weekday a week before. */
+export interface HourlyComparison {
+  date: string;
+  compareDate: string;
+  timeZone: string;
+  hours: { hour: number; punches: number; compare: number }[];
+}
 
 export class PunchRecords {
   constructor(private readonly knex: Knex) {}
@@ -36,5 +57,35 @@ export class PunchRecords {
     const linked = await findCheckinsByIds(this.knex, punches.flatMap((p) => (p.checkinId === null ? [] : [p.checkinId])));
     const employeeIds = [...punches.flatMap((p) => (p.employeeId === null ? [] : [p.employeeId])), ...checkins.map((c) => c.employeeId)];
     return { employees: await findEmployeesByIds(this.knex, employeeIds), checkins: linked };
+  }
+
+  /** Unmatched punches grouped by (site, device user id), with their terminals. */
+  async unmatchedGroups(filter: { site?: string; deviceUserId?: string }, window: Window): Promise<Listed<UnmatchedSummary>> {
+    const listed = await listUnmatchedGroups(this.knex, filter, window);
+    const sources = await findUnmatchedSources(this.knex, listed.rows);
+    return {
+      total: listed.total,
+      rows: listed.rows.map((g) => {
+        const s = sources.get(`${g.site}\u0000${g.deviceUserId}`);
+        return { ...g, devices: s?.devices ?? [], deviceNames: s?.names ?? [] };
+      }),
+    };
+  }
+
+  /** Punches per hour of `date` (YYYY-MM-DD, default today) in `zone`, and of the same weekday a week before. */
+  async punchesPerHour(date: string | undefined, zone: string, now = new Date()): Promise<HourlyComparison> {
+    const day = date ?? DateTime.fromJSDate(now).setZone(zone).toISODate()!;
+    const compareDay = /^\d{4}-\d{2}-\d{2}$/.test(day) ? DateTime.fromISO(day, { zone }).minus({ days: 7 }).toISODate() : null;
+    if (!compareDay) throw new AppError('validation_error', `date must be a date YYYY-MM-DD, not "${day}"`, { fields: ['date'] });
+    const perHour = async (d: string) => {
+      const { start, end } = dayRange(d, d, zone);
+      const counts = new Array<number>(24).fill(0);
+      for (const m of await countPunchesPerMinute(this.knex, start!, end!)) {
+        counts[DateTime.fromISO(`${m.minute.replace(' ', 'T')}:00Z`).setZone(zone).hour]! += m.n;
+      }
+      return counts;
+    };
+    const [today, before] = [await perHour(day), await perHour(compareDay)];
+    return { date: day, compareDate: compareDay, timeZone: zone, hours: today.map((n, hour) => ({ hour, punches: n, compare: before[hour]! })) };
   }
 }

@@ -2,11 +2,16 @@
 // `error` with its counts (rows of concurrent requests in one statement). Never holds a
 // secret or a body. (`received` is the state of rows an older version left open.)
 import type { Knex } from 'knex';
+import { parseDeviceQuery, uploadKind } from '../../protocol/index.js';
+import { AppError } from '../errors.js';
+import { type ArchivedRequest, findArchivedRequests } from '../store/devices.js';
 import {
   type SyncCounts,
   type SyncLogEntry,
   type SyncLogFilter,
   type SyncTally,
+  findSyncLogEntry,
+  findSyncLogTwins,
   insertSyncLogEntries,
   listSyncLog,
   tallySyncLog,
@@ -32,6 +37,46 @@ const rate = (ok: number, total: number) => (total === 0 ? 0 : Math.round((ok / 
 
 function tallyView(t: SyncTally) {
   return { total_requests: t.total, successful: t.processed, errors: t.errors, success_rate: rate(t.processed, t.total) };
+}
+
+/** Upload kinds whose bodies are shown: attendance lines and settings, never user or biometric records. */
+const SHOWN_BODIES = new Set(['ATTLOG', 'RTLOG', 'OPTIONS']);
+/** At most this much of a body is shown. */
+const SHOWN_BODY_BYTES = 64 * 1024;
+
+/** A device request as the console shows it. */
+export interface ReceivedRequest {
+  archiveId: number;
+  method: string;
+  path: string;
+  query: string;
+  /** The body as text, or null when it is not shown (user records and biometric templates). */
+  body: string | null;
+  bodyBytes: number;
+  bodyTruncated: boolean;
+  outcome: ArchivedRequest['outcome'];
+  records: number;
+  rejectedLines: number;
+  error: string | null;
+  receivedAt: Date;
+}
+
+function receivedView(r: ArchivedRequest): ReceivedRequest {
+  const shown = SHOWN_BODIES.has(uploadKind(parseDeviceQuery(r.query)));
+  return {
+    archiveId: r.id,
+    method: r.method,
+    path: r.path,
+    query: r.query,
+    body: shown ? r.body.subarray(0, SHOWN_BODY_BYTES).toString('utf8') : null,
+    bodyBytes: r.body.length,
+    bodyTruncated: shown && r.body.length > SHOWN_BODY_BYTES,
+    outcome: r.outcome,
+    records: r.records,
+    rejectedLines: r.rejectedLines,
+    error: r.error,
+    receivedAt: r.receivedAt,
+  };
 }
 
 /** What the HTTP layer reports about one answered request. */
@@ -91,4 +136,31 @@ export class SyncLogService {
       by_channel: byChannel.map((t) => ({ channel: t.key ?? '', ...tallyView(t) })),
     };
   }
+
+  /**
+   * One entry and, for a terminal's upload, what it sent: the archived request of that device
+   * with the same endpoint and record count received in the same second (when several are
+   * alike, the n-th entry is taken for the n-th request). The archive keeps device uploads
+   * only, for ICLOCKD_ARCHIVE_DAYS; JSON requests are never stored, so only their outcome is known.
+   */
+  async get(id: number): Promise<{ entry: SyncLogEntry; received: ReceivedRequest | null }> {
+    const entry = Number.isSafeInteger(id) && id > 0 ? await findSyncLogEntry(this.knex, id) : null;
+    if (!entry) throw new AppError('not_found', `No sync log entry ${id}`);
+    if (!entry.device || entry.channel !== 'adms') return { entry, received: null };
+    const from = entry.receivedAt;
+    // Stored to the second; reading the body may cross into the next one.
+    const to = new Date(from.getTime() + 2000);
+    const candidates = (await findArchivedRequests(this.knex, { deviceSerial: entry.device, from, to }, 500)).filter(
+      (r) => deviceEndpoint(r.path, r.query) === entry.endpoint && r.records + r.rejectedLines === entry.counts.total,
+    );
+    const twins = await findSyncLogTwins(this.knex, entry);
+    const match = candidates[Math.max(0, twins.indexOf(entry.id))] ?? candidates[0] ?? null;
+    return { entry, received: match ? receivedView(match) : null };
+  }
+}
+
+/** The sync log's name for a device request: its path, and the table it uploads. */
+export function deviceEndpoint(path: string, query: string): string {
+  const table = parseDeviceQuery(query).table;
+  return table ? `${path}?table=${table}` : path;
 }

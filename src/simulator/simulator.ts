@@ -134,9 +134,13 @@ class VirtualDevice {
     }
   }
 
+  private beats = 0;
+
   async heartbeat(): Promise<void> {
     this.totals.heartbeats++;
-    const r = await this.request('GET', `/iclock/getrequest?SN=${this.sn}`);
+    // As terminals do, the first poll (and one in a hundred after) reports firmware, users, fingerprints and log count.
+    const info = this.beats++ % 100 === 0 ? `&INFO=${encodeURIComponent(`SIM-1.0,${this.users.length},0,${this.log.length},127.0.0.1,10,7,12,0,111`)}` : '';
+    const r = await this.request('GET', `/iclock/getrequest?SN=${this.sn}${info}`);
     if (!r.text.startsWith('C:')) return;
     const results: string[] = [];
     for (const line of r.text.split('\n').filter((l) => l.startsWith('C:'))) {

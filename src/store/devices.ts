@@ -420,3 +420,37 @@ export async function listDeviceTemplates(knex: Knex, serial: string): Promise<D
   const rows = (await knex('device_templates').where({ device_serial: serial }).orderBy(['pin', 'kind', 'slot'])) as { pin: string; kind: string; slot: string; fields: string }[];
   return rows.map((r) => ({ pin: r.pin, kind: r.kind, slot: r.slot, fields: JSON.parse(r.fields) as Record<string, string> }));
 }
+
+// --- device_heartbeats: requests per terminal per five-minute bucket (the console's timeline) ---
+
+export interface HeartbeatBucket {
+  serial: string;
+  bucketAt: Date;
+  requests: number;
+}
+
+/** Adds to the buckets' counts (creating them): one upsert per 200 buckets. */
+export async function addDeviceHeartbeats(knex: Knex, buckets: HeartbeatBucket[]): Promise<void> {
+  const mysql = String(knex.client.config.client).startsWith('mysql');
+  // The dialects name the row that did not go in differently.
+  const added = mysql ? 'VALUES(requests)' : 'excluded.requests';
+  for (let i = 0; i < buckets.length; i += 200) {
+    await knex('device_heartbeats')
+      .insert(buckets.slice(i, i + 200).map((b) => ({ device_serial: b.serial.slice(0, 64), bucket_at: toDbInstant(b.bucketAt), requests: b.requests })))
+      .onConflict(['device_serial', 'bucket_at'])
+      .merge({ requests: knex.raw(`device_heartbeats.requests + ${added}`) });
+  }
+}
+
+export async function listDeviceHeartbeats(knex: Knex, serial: string, from: Date): Promise<HeartbeatBucket[]> {
+  const rows = (await knex('device_heartbeats')
+    .where('device_serial', serial)
+    .where('bucket_at', '>=', toDbInstant(from))
+    .orderBy('bucket_at')
+    .select('bucket_at', 'requests')) as { bucket_at: string; requests: number | string }[];
+  return rows.map((r) => ({ serial, bucketAt: fromDbInstant(r.bucket_at), requests: Number(r.requests) }));
+}
+
+export function deleteHeartbeatsBefore(knex: Knex, before: Date): Promise<number> {
+  return deleteInBatches(knex, 'device_heartbeats', (q) => q.where('bucket_at', '<', toDbInstant(before)));
+}

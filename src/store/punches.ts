@@ -341,3 +341,94 @@ export async function findCheckinDevices(knex: Knex, checkinIds: number[]): Prom
   }
   return found;
 }
+
+// --- what the console summarizes ---
+
+/** Punches per device and wall-clock day (YYYY-MM-DD), for days from `fromDay` on. */
+export async function countPunchesPerDay(knex: Knex, serials: string[], fromDay: string): Promise<Map<string, Map<string, number>>> {
+  const found = new Map<string, Map<string, number>>();
+  for (const part of chunks([...new Set(serials)], CHUNK)) {
+    const rows = (await knex('punches')
+      .whereIn('device_serial', part)
+      .where('local_time', '>=', `${fromDay} 00:00:00`)
+      .select('device_serial', knex.raw('SUBSTR(local_time, 1, 10) AS day'))
+      .count({ n: '*' })
+      .groupBy('device_serial', knex.raw('SUBSTR(local_time, 1, 10)'))) as { device_serial: string; day: string; n: number | string }[];
+    for (const r of rows) {
+      const days = found.get(r.device_serial) ?? new Map<string, number>();
+      days.set(r.day, Number(r.n));
+      found.set(r.device_serial, days);
+    }
+  }
+  return found;
+}
+
+/** Punches per UTC minute ('YYYY-MM-DD HH:MM') received for instants in [from, to). */
+export async function countPunchesPerMinute(knex: Knex, from: Date, to: Date): Promise<{ minute: string; n: number }[]> {
+  const minute = knex.raw('SUBSTR(punched_at, 1, 16)');
+  const rows = (await knex('punches')
+    .where('punched_at', '>=', toDbInstant(from))
+    .where('punched_at', '<', toDbInstant(to))
+    .select({ minute })
+    .count({ n: '*' })
+    .groupBy(minute)) as { minute: string; n: number | string }[];
+  return rows.map((r) => ({ minute: String(r.minute), n: Number(r.n) }));
+}
+
+export interface UnmatchedGroup {
+  site: string;
+  deviceUserId: string;
+  punches: number;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+/** Unmatched punches grouped by site and device user id, the most recent first. */
+export async function listUnmatchedGroups(knex: Knex, filter: { site?: string; deviceUserId?: string }, window: Window): Promise<Listed<UnmatchedGroup>> {
+  const q = knex('punches').where('status', 'unmatched');
+  if (filter.site) q.where('site', filter.site);
+  if (filter.deviceUserId) q.where('device_user_id', filter.deviceUserId);
+  q.groupBy('site', 'device_user_id');
+  const count = (await knex.count({ n: '*' }).from(q.clone().select('site', 'device_user_id').as('g')).first()) as { n: number | string } | undefined;
+  const rows = (await q
+    .clone()
+    .select('site', 'device_user_id')
+    .count({ n: '*' })
+    .min({ first_at: 'punched_at' })
+    .max({ last_at: 'punched_at' })
+    .orderBy([{ column: 'last_at', order: 'desc' }, { column: 'site' }, { column: 'device_user_id' }])
+    .offset(window.offset)
+    .limit(window.limit)) as { site: string; device_user_id: string; n: number | string; first_at: string; last_at: string }[];
+  return {
+    total: Number(count?.n ?? 0),
+    rows: rows.map((r) => ({ site: r.site, deviceUserId: r.device_user_id, punches: Number(r.n), firstAt: fromDbInstant(r.first_at), lastAt: fromDbInstant(r.last_at) })),
+  };
+}
+
+/** For each (site, user id) group: the terminals its unmatched punches came from and the names those terminals have for it. */
+export async function findUnmatchedSources(
+  knex: Knex,
+  groups: Pick<UnmatchedGroup, 'site' | 'deviceUserId'>[],
+): Promise<Map<string, { devices: string[]; names: string[] }>> {
+  const found = new Map<string, { devices: string[]; names: string[] }>();
+  if (groups.length === 0) return found;
+  const key = (site: string, id: string) => `${site}\u0000${id}`;
+  const wanted = new Set(groups.map((g) => key(g.site, g.deviceUserId)));
+  for (const part of chunks([...new Set(groups.map((g) => g.deviceUserId))], CHUNK)) {
+    const rows = (await knex('punches as p')
+      .leftJoin('device_users as u', (j) => j.on('u.device_serial', 'p.device_serial').andOn('u.pin', 'p.device_user_id'))
+      .where('p.status', 'unmatched')
+      .whereIn('p.device_user_id', part)
+      .distinct('p.site', 'p.device_user_id', 'p.device_serial', 'u.name')
+      .orderBy('p.device_serial')) as { site: string; device_user_id: string; device_serial: string; name: string | null }[];
+    for (const r of rows) {
+      const k = key(r.site, r.device_user_id);
+      if (!wanted.has(k)) continue;
+      const entry = found.get(k) ?? { devices: [], names: [] };
+      if (!entry.devices.includes(r.device_serial)) entry.devices.push(r.device_serial);
+      if (r.name && !entry.names.includes(r.name)) entry.names.push(r.name);
+      found.set(k, entry);
+    }
+  }
+  return found;
+}

@@ -133,3 +133,23 @@ export async function tallySyncLog(knex: Knex, filter: SyncLogFilter, by?: 'devi
   const rows = (await q) as { key?: string | null; total: number | string; processed: number | string | null; errors: number | string | null }[];
   return rows.map((r) => ({ key: r.key ?? null, total: Number(r.total), processed: Number(r.processed ?? 0), errors: Number(r.errors ?? 0) }));
 }
+
+export async function findSyncLogEntry(knex: Knex, id: number): Promise<SyncLogEntry | null> {
+  const row = (await knex('sync_log').where({ id }).first()) as Row | undefined;
+  return row ? fromRow(row) : null;
+}
+
+/** A device's rows since `from`, oldest first, capped (the console's timeline). */
+export async function listDeviceSyncLog(knex: Knex, device: string, from: Date, limit: number): Promise<SyncLogEntry[]> {
+  const rows = (await knex('sync_log').where('device', device).where('received_at', '>=', toDbInstant(from)).orderBy('id', 'desc').limit(limit)) as Row[];
+  return rows.map(fromRow).reverse();
+}
+
+/** Ids of the rows of the same device, endpoint, second and record count as `e` (itself included), in order. */
+export async function findSyncLogTwins(knex: Knex, e: SyncLogEntry): Promise<number[]> {
+  const ids = (await knex('sync_log')
+    .where({ device: e.device, endpoint: e.endpoint, received_at: toDbInstant(e.receivedAt), records_total: e.counts.total })
+    .orderBy('id')
+    .pluck('id')) as (number | string)[];
+  return ids.map(Number);
+}

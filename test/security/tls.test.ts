@@ -2,30 +2,21 @@
 // certificate as a client would), and ICLOCKD_HTTP_PORT keeps plain HTTP for terminals that
 // cannot do HTTPS, serving them and health checks only, never the keyed API.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { type TestServer, startTestServer } from '../helpers/server.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'iclockd-tls-'));
-const certFile = join(dir, 'cert.pem');
-const keyFile = join(dir, 'key.pem');
-let cert: Buffer;
+const { certFile, keyFile, cert, remove } = selfSignedCertificate();
 let s: TestServer;
 
 before(async () => {
-  // A throwaway self-signed certificate for 127.0.0.1.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  cert = readFileSync(certFile);
   s = await startTestServer({ tlsCert: certFile, tlsKey: keyFile, httpPort: 0, devicePolicy: 'approve' });
 });
 after(async () => {
   await s.stop();
-  rmSync(dir, { recursive: true, force: true });
+  remove();
 });
 
 /** An HTTPS request that trusts only the test certificate. */

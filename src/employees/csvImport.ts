@@ -1,4 +1,4 @@
-// `iclockd employees import FILE.csv`: upsert employees by id, row by row; a bad row is
+// `iclockd employees import FILE.csv` and POST /api/v1/employees/import: upsert employees by id, row by row; a bad row is
 // rejected alone, with its line number and reason, and the rest are imported.
 //
 // The file is read whole (employee lists are small) before the database is touched. csv-parse
@@ -10,7 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { CsvError, parse } from 'csv-parse/sync';
-import type { EmployeeInput, EmployeeService } from '../employees/service.js';
+import type { EmployeeInput, EmployeeService } from './service.js';
 import { AppError } from '../errors.js';
 
 export const IMPORT_COLUMNS = ['employee', 'name', 'attendance_device_id', 'status', 'site', 'default_shift'] as const;
@@ -135,6 +135,11 @@ export async function readEmployeeCsv(file: string): Promise<EmployeeCsv> {
     const why = code === 'ENOENT' ? '' : code === 'EISDIR' ? ' (it is a directory)' : code === 'EACCES' ? ' (permission denied)' : ` (${(err as Error).message})`;
     throw new AppError('validation_error', `cannot read ${file}${why}`);
   }
+  return parseEmployeeCsv(bytes, file);
+}
+
+/** Parses CSV bytes (`file` names them in messages); fails when there is no header row. */
+export function parseEmployeeCsv(bytes: Buffer, file: string): EmployeeCsv {
   const { text, lossy } = decode(bytes);
   const all = records(Buffer.from(text, 'utf8'));
   const noHeader = `${file} has no header naming the columns (${IMPORT_COLUMNS.join(', ')})`;

@@ -1,0 +1,196 @@
+// Devices: every terminal with its online dot, and one terminal's page (approve / block, zone,
+// commands, the 24-hour timeline, the diagnosis and its clock drift).
+import { act, api, badge, el, facts, field, heading, notice, query, table, when } from '../lib.js';
+
+function onlineDot(d) {
+  return el('span', { class: `dot ${d.online ? 'on' : 'off'}` }, d.online ? 'online' : 'offline');
+}
+
+const info = (d, key) => (d.info && d.info[key] !== undefined && d.info[key] !== null ? String(d.info[key]) : '—');
+
+export async function devicesPage(main) {
+  const note = notice();
+  const list = el('div');
+  const state = field('State', 'state', {}, [['', 'all'], ['pending', 'pending'], ['approved', 'approved'], ['blocked', 'blocked']]);
+  const filter = el('form', { class: 'filters', 'aria-label': 'Filter devices' }, state, el('button', { type: 'submit' }, 'Show'));
+  let shown = '';
+  async function load() {
+    const { data, total } = await api('GET', `/devices${query({ state: filter.state.value, page_size: 500 })}`);
+    // Unchanged since the last refresh: keep the table (and keyboard focus in it).
+    const fingerprint = JSON.stringify(data);
+    if (fingerprint === shown) return;
+    shown = fingerprint;
+    const rows = data.map((d) => [
+      onlineDot(d),
+      el('a', { href: `#/devices/${encodeURIComponent(d.serial)}` }, d.serial),
+      d.alias || '—',
+      badge(d.state),
+      when(d.last_seen_at),
+      d.firmware || '—',
+      d.last_address || '—',
+      d.time_zone || 'default',
+      info(d, 'users'),
+      info(d, 'fingerprints'),
+      info(d, 'attlogs'),
+      String(d.punches_today),
+      d.state === 'approved'
+        ? ''
+        : el('span', { class: 'actions' }, [
+            d.state !== 'approved' ? el('button', { type: 'button', onclick: () => decide(d.serial, 'approve') }, `Approve ${d.serial}`) : null,
+            d.state === 'pending' ? el('button', { type: 'button', class: 'danger', onclick: () => decide(d.serial, 'block') }, `Block ${d.serial}`) : null,
+          ]),
+    ]);
+    // A refresh keeps keyboard focus on the same button.
+    const focused = list.contains(document.activeElement) ? document.activeElement.textContent : null;
+    list.replaceChildren(
+      table(`${total} terminal(s)`, ['Status', 'Serial', 'Alias', 'State', 'Last seen', 'Firmware', 'Address', 'Time zone', 'Users', 'FP', 'Logs', 'Punches today', 'Actions'], rows, 'No terminal has contacted iclockd yet.'),
+    );
+    if (focused) [...list.querySelectorAll('button')].find((b) => b.textContent === focused)?.focus();
+  }
+  async function decide(serial, action) {
+    if (await act(note, async () => {
+      const r = await api('POST', `/devices/${encodeURIComponent(serial)}/${action}`);
+      return action === 'approve' ? `${serial} approved; ${r.released.requests} held upload(s) with ${r.released.created} new punch(es) ingested.` : `${serial} blocked.`;
+    })) await load();
+  }
+  filter.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(note, load);
+  });
+  main.replaceChildren(...heading('Devices', 'Online means heard from within three poll intervals (Delay). Open a terminal for its timeline, commands and diagnosis.'), filter, note, list);
+  await load();
+  const timer = setInterval(() => load().catch(() => {}), 10_000);
+  return () => clearInterval(timer);
+}
+
+/** Requests and uploads per five minutes, as an SVG bar strip with a text summary. */
+function timelineChart(t) {
+  const w = 864;
+  const h = 80;
+  const n = t.buckets.length;
+  const max = Math.max(1, ...t.buckets.map((b) => b.requests));
+  const bw = w / n;
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', `0 0 ${w} ${h + 14}`);
+  svg.setAttribute('class', 'timeline');
+  svg.setAttribute('role', 'img');
+  const heard = t.buckets.filter((b) => b.requests > 0).length;
+  const uploads = t.buckets.reduce((s, b) => s + b.uploads, 0);
+  const errors = t.buckets.reduce((s, b) => s + b.errors, 0);
+  svg.setAttribute('aria-label', `Heard from in ${heard} of ${n} five-minute slots; ${uploads} upload(s), ${errors} with errors.`);
+  const rect = (x, y, width, height, cls, title) => {
+    const r = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+    Object.entries({ x, y, width, height, class: cls }).forEach(([k, v]) => r.setAttribute(k, String(v)));
+    const tt = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+    tt.textContent = title;
+    r.append(tt);
+    svg.append(r);
+  };
+  t.buckets.forEach((b, i) => {
+    if (b.requests > 0) {
+      const bh = Math.max(2, (b.requests / max) * (h - 10));
+      rect(i * bw, h - bh, Math.max(1, bw - 0.5), bh, 'beat', `${when(b.at)}: ${b.requests} request(s)`);
+    }
+    if (b.uploads > 0) rect(i * bw, h + 4, Math.max(2, bw - 0.5), 8, b.errors ? 'upload-error' : 'upload', `${when(b.at)}: ${b.uploads} upload(s), ${b.records} record(s)${b.errors ? `, ${b.errors} failed` : ''}`);
+  });
+  return el(
+    'figure',
+    {},
+    svg,
+    el('figcaption', {}, `Last ${Math.round(n / 12)} h, from ${when(t.from)} to ${when(t.to)}: bars are requests (polls and uploads) per five minutes; the strip below marks uploads (red: with errors). ${heard} of ${n} slots heard from, ${uploads} upload(s), ${errors} with errors.`),
+  );
+}
+
+export async function devicePage(main, serial) {
+  const sn = encodeURIComponent(serial);
+  const note = notice();
+  // The forms are built once; only what they act on is refreshed (so a refresh never loses typing).
+  const factsBox = el('div');
+  const diagnosisBox = el('section', { 'aria-labelledby': 'diag' });
+  const actionsBox = el('div', { class: 'actions' });
+  const timelineBox = el('div');
+  const commandsBox = el('div');
+  const zone = el('form', { class: 'inline', 'aria-label': 'Time zone' }, field('Time zone (IANA, empty for the default)', 'time_zone', { placeholder: 'e.g. Asia/Riyadh' }), el('button', { type: 'submit' }, 'Set time zone'));
+  const kinds = ['info', 'check', 'log', 'reboot', 'reload-options', 'sync-users', 'raw'];
+  const command = el(
+    'form',
+    { class: 'inline', 'aria-label': 'Send a command' },
+    field('Command', 'command', {}, kinds.map((k) => [k, k])),
+    field('Text (for raw)', 'text', {}),
+    el('button', { type: 'submit' }, 'Send command'),
+  );
+  let shown = '';
+  async function load() {
+    const d = await api('GET', `/devices/${sn}`);
+    const timeline = await api('GET', `/devices/${sn}/timeline?hours=24`);
+    const commands = await api('GET', `/devices/${sn}/commands?page_size=20`);
+    // Unchanged since the last refresh: leave the page (and the reader's place in it) alone.
+    const fingerprint = JSON.stringify([d, timeline.buckets, commands.data]);
+    if (fingerprint === shown) return;
+    shown = fingerprint;
+    const drift = d.clock_drift_seconds === null ? 'not measured yet (needs a real-time upload)' : `${Math.abs(d.clock_drift_seconds)} s ${d.clock_drift_seconds < 0 ? 'ahead' : d.clock_drift_seconds > 0 ? 'behind' : ''} (measured ${when(d.clock_drift_at)})`;
+    factsBox.replaceChildren(
+      facts([
+        ['Status', el('span', {}, onlineDot(d), ' ', badge(d.state))],
+        ['Last seen', `${when(d.last_seen_at)} from ${d.last_address || '—'} (polls every ${d.delay_seconds} s)`],
+        ['Firmware', d.firmware || '—'],
+        ['Push version', d.push_version || '—'],
+        ['Time zone', d.time_zone || 'the default'],
+        ['Users / FP / logs (INFO)', `${info(d, 'users')} / ${info(d, 'fingerprints')} / ${info(d, 'attlogs')}${d.info_at ? ` (reported ${when(d.info_at)})` : ''}`],
+        ['Punches today', `${d.punches_today} (${d.today})`],
+        ['Clock drift', drift],
+      ]),
+    );
+    diagnosisBox.replaceChildren(el('h2', { id: 'diag' }, d.diagnosis.delivering ? 'Diagnosis: delivering' : 'Diagnosis: not delivering'), el('ul', { class: 'findings' }, d.diagnosis.findings.map((f) => el('li', {}, f))));
+    actionsBox.replaceChildren(
+      ...[
+        d.state !== 'approved' ? el('button', { type: 'button', onclick: () => decide('approve') }, 'Approve') : null,
+        d.state !== 'blocked' ? el('button', { type: 'button', class: 'danger', onclick: () => decide('block') }, 'Block') : null,
+      ].filter(Boolean),
+    );
+    if (document.activeElement !== zone.time_zone) zone.time_zone.value = d.time_zone || '';
+    timelineBox.replaceChildren(timelineChart(timeline));
+    commandsBox.replaceChildren(
+      table('Latest commands', ['Id', 'Command', 'State', 'Tries', 'Return code', 'Result', 'Queued', 'Completed'],
+        commands.data.map((c) => [String(c.id), el('code', {}, c.command), badge(c.state), String(c.tries), c.return_code === null ? '—' : String(c.return_code), c.result ? el('pre', {}, c.result) : '—', when(c.created_at), when(c.completed_at)]),
+        'No commands sent to this terminal yet.'),
+    );
+  }
+  async function decide(action) {
+    if (await act(note, async () => {
+      await api('POST', `/devices/${sn}/${action}`);
+      return `${serial}: ${action === 'approve' ? 'approved' : 'blocked'}.`;
+    })) await load();
+  }
+  zone.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const value = zone.time_zone.value.trim();
+    if (await act(note, async () => {
+      await api('PATCH', `/devices/${sn}`, { time_zone: value || null });
+      return `Time zone of ${serial} set to ${value || 'the default'}.`;
+    })) await load();
+  });
+  command.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (await act(note, async () => {
+      const spec = { command: command.command.value, ...(command.command.value === 'raw' ? { text: command.text.value } : {}) };
+      const r = await api('POST', `/devices/${sn}/commands`, spec);
+      return r.queued !== undefined ? `${r.queued} command(s) queued.` : `Command ${r.id} queued; it goes out on the next poll.`;
+    })) await load();
+  });
+  main.replaceChildren(
+    ...heading(`Device ${serial}`),
+    el('p', {}, el('a', { href: '#/devices' }, '← All devices')),
+    note,
+    factsBox,
+    diagnosisBox,
+    actionsBox,
+    zone,
+    el('section', { 'aria-labelledby': 'tl' }, el('h2', { id: 'tl' }, 'Heartbeats and uploads, last 24 h'), timelineBox),
+    el('section', { 'aria-labelledby': 'cmds' }, el('h2', { id: 'cmds' }, 'Commands'), command, commandsBox),
+  );
+  await load();
+  // Often enough to see a command go out on the next poll and its result come back.
+  const timer = setInterval(() => load().catch(() => {}), 5_000);
+  return () => clearInterval(timer);
+}

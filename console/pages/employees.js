@@ -1,0 +1,91 @@
+// Employees: the list (search, status), a form to add or change one, and a CSV import.
+import { act, api, badge, el, field, heading, notice, query, table } from '../lib.js';
+
+const STATUSES = ['Active', 'Inactive', 'Left'];
+
+export async function employeesPage(main) {
+  const note = notice();
+  const list = el('div');
+  const search = el('form', { class: 'filters', role: 'search', 'aria-label': 'Find employees' }, field('Name or id', 'q', { type: 'search' }), field('Status', 'status', {}, [['', 'any'], ...STATUSES.map((s) => [s, s])]), el('button', { type: 'submit' }, 'Search'));
+  const edit = el(
+    'form',
+    { class: 'card', 'aria-labelledby': 'edit-title' },
+    el('h2', { id: 'edit-title' }, 'Add or change an employee'),
+    field('Employee id (empty: next EMP- number; an existing id: change it)', 'employee', {}),
+    field('Name', 'name', {}),
+    field('Attendance device id (the user id on the terminals)', 'attendance_device_id', {}),
+    field('Site', 'site', { placeholder: 'main' }),
+    field('Status', 'status', {}, STATUSES.map((s) => [s, s])),
+    field('Default shift', 'default_shift', {}),
+    el('button', { type: 'submit' }, 'Save employee'),
+  );
+  const file = el('input', { type: 'file', id: 'csv-file', name: 'file', accept: '.csv,text/csv', required: true });
+  const importForm = el(
+    'form',
+    { class: 'card', 'aria-labelledby': 'import-title' },
+    el('h2', { id: 'import-title' }, 'Import a CSV file'),
+    el('p', {}, 'Columns: employee, name, attendance_device_id, status, site, default_shift (a header row names them). Rows with an existing id update it.'),
+    el('label', { for: 'csv-file' }, 'CSV file'),
+    file,
+    el('button', { type: 'submit' }, 'Import'),
+  );
+  async function load() {
+    const { data, total } = await api('GET', `/employees${query({ q: search.q.value.trim(), status: search.status.value, page_size: 500 })}`);
+    list.replaceChildren(
+      table(
+        `${total} employee(s)`,
+        ['Id', 'Name', 'Attendance device id', 'Site', 'Status', 'Default shift', ''],
+        data.map((e) => [
+          e.employee,
+          e.name,
+          e.attendance_device_id || '—',
+          e.site,
+          badge(e.status, e.status === 'Active' ? 'ok' : 'neutral'),
+          e.default_shift || '—',
+          el('button', { type: 'button', onclick: () => fill(e) }, `Edit ${e.employee}`),
+        ]),
+        'No employees yet.',
+      ),
+    );
+  }
+  function fill(e) {
+    for (const k of ['employee', 'name', 'attendance_device_id', 'site', 'status', 'default_shift']) edit[k].value = e[k] ?? '';
+    edit.name.focus();
+  }
+  search.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(note, load);
+  });
+  edit.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const id = edit.employee.value.trim();
+    const body = {};
+    for (const k of ['name', 'attendance_device_id', 'site', 'status', 'default_shift']) {
+      const v = edit[k].value.trim();
+      if (v) body[k] = v;
+      else if (id && (k === 'attendance_device_id' || k === 'default_shift')) body[k] = null;
+    }
+    const saved = await act(note, async () => {
+      let exists = false;
+      if (id) exists = await api('GET', `/employees/${encodeURIComponent(id)}`).then(() => true, () => false);
+      const r = exists ? await api('PATCH', `/employees/${encodeURIComponent(id)}`, body) : await api('POST', '/employees', { ...(id ? { employee: id } : {}), ...body });
+      return `${r.employee} ${exists ? 'changed' : 'added'}${r.linked_punches ? `; ${r.linked_punches} waiting punch(es) became check-ins` : ''}.`;
+    });
+    if (saved) {
+      edit.reset();
+      await load();
+    }
+  });
+  importForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const chosen = file.files[0];
+    if (!chosen) return;
+    if (await act(note, async () => {
+      const r = await api('POST', '/employees/import', await chosen.arrayBuffer(), 'text/csv');
+      const rejected = r.rejected.map((x) => `line ${x.line}: ${x.reason}`).join('; ');
+      return `Imported ${chosen.name}: created ${r.created}, updated ${r.updated}, rejected ${r.rejected.length} of ${r.rows} row(s)${r.linked_punches ? `; ${r.linked_punches} waiting punch(es) linked` : ''}${rejected ? ` (${rejected})` : ''}.`;
+    })) await load();
+  });
+  main.replaceChildren(...heading('Employees'), search, note, list, el('div', { class: 'columns' }, edit, importForm));
+  await load();
+}

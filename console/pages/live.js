@@ -1,0 +1,107 @@
+// Live: punches as this instance ingests them (server-sent events), and punches per hour today
+// against the same weekday last week.
+import { api, badge, el, heading } from '../lib.js';
+
+const KEEP = 200;
+
+function hourlyChart(c) {
+  const w = 720;
+  const h = 160;
+  const max = Math.max(1, ...c.hours.flatMap((x) => [x.punches, x.compare]));
+  const slot = w / 24;
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${w} ${h + 18}`);
+  svg.setAttribute('class', 'hourly');
+  svg.setAttribute('role', 'img');
+  const total = (k) => c.hours.reduce((s, x) => s + x[k], 0);
+  svg.setAttribute('aria-label', `${total('punches')} punches on ${c.date}, ${total('compare')} on ${c.compare_date}, by hour (${c.time_zone}).`);
+  const add = (tag, attrs, text) => {
+    const n = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
+    if (text !== undefined) n.textContent = text;
+    svg.append(n);
+    return n;
+  };
+  c.hours.forEach((x, i) => {
+    const bar = (value, dx, cls, label) => {
+      const bh = (value / max) * h;
+      const r = add('rect', { x: i * slot + dx, y: h - bh, width: slot / 2 - 2, height: bh, class: cls });
+      const t = document.createElementNS(ns, 'title');
+      t.textContent = `${String(x.hour).padStart(2, '0')}:00 ${label}: ${value}`;
+      r.append(t);
+    };
+    bar(x.compare, 1, 'before', c.compare_date);
+    bar(x.punches, slot / 2, 'today', c.date);
+    if (i % 3 === 0) add('text', { x: i * slot + 2, y: h + 14, class: 'axis' }, String(x.hour).padStart(2, '0'));
+  });
+  return el(
+    'figure',
+    {},
+    svg,
+    el('figcaption', {}, el('span', { class: 'key today' }, `${c.date}: ${total('punches')}`), ' ', el('span', { class: 'key before' }, `${c.compare_date} (same weekday last week): ${total('compare')}`), ` — punches per hour, ${c.time_zone}.`),
+  );
+}
+
+function outcomeBadge(outcome) {
+  return badge(outcome, outcome === 'created' ? 'ok' : outcome === 'duplicate' ? 'neutral' : 'warn');
+}
+
+export async function livePage(main) {
+  const state = el('p', { class: 'muted', role: 'status' }, 'Connecting…');
+  const rows = el('tbody');
+  const feed = el(
+    'table',
+    { id: 'live-punches' },
+    el('caption', {}, 'Latest punches first (the last 200)'),
+    el('thead', {}, el('tr', {}, ['Local time', 'Employee', 'Device user id', 'Device', 'Type', 'Outcome', 'Check-in'].map((t) => el('th', { scope: 'col' }, t)))),
+    rows,
+  );
+  const chart = el('div');
+  async function loadChart() {
+    chart.replaceChildren(hourlyChart(await api('GET', '/stats/punches-per-hour')));
+  }
+  let chartTimer = null;
+  const source = new EventSource('/api/v1/events/punches');
+  source.addEventListener('open', () => {
+    state.textContent = 'Connected: new punches appear below as this server stores them.';
+  });
+  source.addEventListener('error', () => {
+    state.textContent = 'Disconnected; reconnecting…';
+  });
+  source.addEventListener('punch', (e) => {
+    const p = JSON.parse(e.data);
+    rows.prepend(
+      el(
+        'tr',
+        { 'data-outcome': p.outcome },
+        el('td', {}, p.local_time),
+        el('td', {}, p.employee ? `${p.employee_name} (${p.employee})` : '—'),
+        el('td', {}, p.device_user_id),
+        el('td', {}, p.device),
+        el('td', {}, p.log_type),
+        el('td', {}, outcomeBadge(p.outcome)),
+        el('td', {}, p.checkin_id || '—'),
+      ),
+    );
+    while (rows.children.length > KEEP) rows.lastChild.remove();
+    // Redraw the chart soon after a burst, not on every punch.
+    chartTimer ??= setTimeout(() => {
+      chartTimer = null;
+      loadChart().catch(() => {});
+    }, 2000);
+  });
+  main.replaceChildren(
+    ...heading('Live', 'Punches as this instance of iclockd ingests them (with several instances, each shows its own). Outcome: created (a check-in), duplicate (a resend), unmatched (no employee has the id), inactive, suspect_time.'),
+    el('section', { 'aria-labelledby': 'chart-title' }, el('h2', { id: 'chart-title' }, 'Punches per hour'), chart),
+    el('section', { 'aria-labelledby': 'feed-title' }, el('h2', { id: 'feed-title' }, 'Punches as they arrive'), state, feed),
+  );
+  await loadChart();
+  const refresh = setInterval(() => loadChart().catch(() => {}), 60_000);
+  return () => {
+    source.close();
+    clearInterval(refresh);
+    clearTimeout(chartTimer);
+  };
+}
+
