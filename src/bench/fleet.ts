@@ -238,6 +238,8 @@ async function queriesSoFar(base: string): Promise<number> {
 }
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+/** A ratio to a ceiling; 0 when the ceiling is 0 (a smoke run on a busy machine may finish no request in its window). */
+const ratioOf = (value: number, ceiling: number) => (ceiling > 0 ? value / ceiling : 0);
 
 /** Every scenario on one database (its ceilings measured first), rows in the issue's order. */
 export async function runFleet(
@@ -287,7 +289,7 @@ export async function runFleet(
     ): Promise<{ row: ScenarioRow; load: LoadResult }> => {
       const { load, failed, queriesPerRequest, measured } = await observe(spec);
       const throughput = (load.ok * unitsPerRequest) / load.seconds;
-      const ratio = throughput / ceiling.value;
+      const ratio = ratioOf(throughput, ceiling.value);
       const row: ScenarioRow = {
         name,
         ...measured,
@@ -336,7 +338,7 @@ export async function runFleet(
     const dbSingle = { name: 'db_single_ceiling', value: ceilings.dbSingle };
     const measureSingle = async (name: ScenarioName, spec: LoadSpec) => {
       const { row } = await measure(name, spec, 1, 'punches/s', dbSingle, singleTarget);
-      row.http_post_ratio = round(row.throughput / http.post, 3);
+      row.http_post_ratio = round(ratioOf(row.throughput, http.post), 3);
       log(`  ${name}: ${row.http_post_ratio} of http_post_ceiling (${Math.round(http.post)} bare JSON posts/s)`);
     };
     if (wants('single_punch_adms')) await measureSingle('single_punch_adms', loadSpec(base, 'adms_single', { ...single, firstRequest: firstRequestOf(1, 1) }));
