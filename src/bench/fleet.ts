@@ -357,7 +357,7 @@ export async function runFleet(
     // 5. Resend storm: exactly the requests of scenario 2 again, all duplicates.
     if (burst && wants('resend_storm')) await measure(
       'resend_storm',
-      { ...attlog, seconds: undefined, amount: burst.load.generated },
+      { ...attlog, seconds: undefined, amount: Math.max(1, burst.load.generated) },
       ATTLOG_LINES,
       'punches/s',
       { name: 'attlog_burst', value: burst.row.throughput },
