@@ -38,6 +38,8 @@ const OPEN_SET_REFRESH_MS = 2_000;
 export class CommandQueue {
   private open = new Set<string>();
   private openReadAt = 0;
+  /** The read of the open set in flight: every poll that finds it stale waits for this one, not a read of its own. */
+  private openRead: Promise<void> | undefined;
 
   constructor(
     private readonly knex: Knex,
@@ -56,8 +58,16 @@ export class CommandQueue {
   /** Whether the device may have commands waiting: one query per process every 2 s, not per heartbeat. */
   private async mayHaveCommands(serial: string): Promise<boolean> {
     if (Date.now() - this.openReadAt > OPEN_SET_REFRESH_MS) {
-      this.open = await devicesWithOpenCommands(this.knex);
-      this.openReadAt = Date.now();
+      // Thousands of polls a second find the set stale at once: one read for all of them. A
+      // read each piled up behind a busy database, and each slowed the next (seen at 10,000
+      // terminals: a query per poll, a quarter of the throughput).
+      this.openRead ??= devicesWithOpenCommands(this.knex)
+        .then((open) => {
+          this.open = open;
+          this.openReadAt = Date.now();
+        })
+        .finally(() => (this.openRead = undefined));
+      await this.openRead;
     }
     return this.open.has(serial);
   }

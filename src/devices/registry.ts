@@ -45,6 +45,8 @@ export class DeviceRegistry {
   private readonly seen = new Map<string, { at: Date; address: string | null }>();
   /** When each device was last heard from by this process (bounded like the cache). */
   private readonly heard = new Map<string, number>();
+  /** Device reads in flight, by serial. */
+  private readonly reads = new Map<string, Promise<Device | null>>();
   /** Requests per device and bucket since the last flush. */
   private contacts = new Map<string, { serial: string; bucketAt: number; requests: number }>();
   private timer: NodeJS.Timeout | undefined;
@@ -104,8 +106,15 @@ export class DeviceRegistry {
   async get(serial: string): Promise<Device | null> {
     const hit = this.cache.get(serial);
     if (hit && Date.now() - hit.loadedAt < CACHE_TTL_MS) return hit.device;
-    const device = await findDevice(this.knex, serial);
-    return device ? this.remember(device) : null;
+    // Requests from one terminal that find its entry stale at once share one read.
+    let reading = this.reads.get(serial);
+    if (!reading) {
+      reading = findDevice(this.knex, serial)
+        .then((device) => (device ? this.remember(device) : null))
+        .finally(() => this.reads.delete(serial));
+      this.reads.set(serial, reading);
+    }
+    return reading;
   }
 
   /**

@@ -35,6 +35,31 @@ describe(`command queue on ${testDialect()}`, () => {
     assert.equal((await queue.list('SN-R', {}, { offset: 0, limit: 10 })).rows[0]!.state, 'succeeded');
   });
 
+  test('a crowd of polls finding the open-command set stale reads it once, and every terminal reads its row once', async () => {
+    const queue = new CommandQueue(t.db.knex, log, { resendAfterSeconds: 60, maxTries: 2, maxReplyBytes: 60_000 }, now);
+    const registry = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' } as never, log);
+    await registry.contact('SN-CROWD', { pushver: null, language: null, deviceType: null, address: null });
+    const reads = { open: 0, device: 0 };
+    const onQuery = (q: { sql: string }) => {
+      if (q.sql.includes('device_commands') && /^select distinct/i.test(q.sql)) reads.open++;
+      if (/^select \* from [`"]devices[`"] where/i.test(q.sql)) reads.device++;
+    };
+    t.db.knex.on('query', onQuery);
+    try {
+      const fresh = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' } as never, log);
+      const replies = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          await fresh.get('SN-CROWD');
+          return queue.handOut('SN-CROWD');
+        }),
+      );
+      assert.ok(replies.every((r) => r === 'OK'));
+      assert.deepEqual(reads, { open: 1, device: 1 });
+    } finally {
+      t.db.knex.removeListener('query', onQuery);
+    }
+  });
+
   test('a command with a result is never re-sent; a failure code marks it failed', async () => {
     const queue = new CommandQueue(t.db.knex, log, { resendAfterSeconds: 1, maxTries: 5, maxReplyBytes: 60_000 }, now);
     const a = await queue.enqueue('SN-F', 'DATA DELETE USERINFO PIN=9', 'test');
