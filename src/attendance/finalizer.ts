@@ -54,14 +54,13 @@ export class AttendanceFinalizer {
     let finalized = 0;
     for (;;) {
       const open = await openAttendanceEndedBefore(this.knex, now, 500);
-      let progressed = false;
+      const settled: number[] = [];
       for (const record of open) {
-        if (!(await this.settled(record.employeeId, record.shiftEnd!, now))) continue;
-        await finalizeAttendance(this.knex, record.id, now);
-        finalized++;
-        progressed = true;
+        if (await this.settled(record.employeeId, record.shiftEnd!, now)) settled.push(record.id);
       }
-      if (open.length < 500 || !progressed) break;
+      await finalizeAttendance(this.knex, settled, now);
+      finalized += settled.length;
+      if (open.length < 500 || settled.length === 0) break;
     }
     const absent = await this.markAbsences(now);
     if (finalized || absent) this.logger.info({ finalized, absent }, 'attendance finalized');

@@ -419,8 +419,10 @@ export async function openAttendanceEndedBefore(knex: Knex, before: Date, limit:
   return rows.map(attendanceFromRow);
 }
 
-export async function finalizeAttendance(knex: Knex, id: number, at: Date): Promise<void> {
-  await knex('attendance').where({ id }).update({ finalized: true, updated_at: toDbInstant(at) });
+/** Marks records final, one statement for them all (a pass after downtime finalizes thousands). */
+export async function finalizeAttendance(knex: Knex, ids: number[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await knex('attendance').whereIn('id', ids).update({ finalized: true, updated_at: toDbInstant(at) });
 }
 
 /** The latest heartbeat of each registered device an employee punched on since `since`; unregistered sources (JSON clients) are left out. */

@@ -78,4 +78,22 @@ describe(`attendance finalizer on ${testDialect()}`, () => {
     await s.finalizer.pass(at('2025-05-08 18:01:00'));
     assert.equal(Boolean((await record('A', '2025-05-07')).finalized), true, '24 hours after the close');
   });
+  test('a backlog of 600 closed records (after downtime) is finalized a page per statement', async () => {
+    const days = Array.from({ length: 300 }, (_, i) => DateTime.fromISO('2025-06-01', { zone: ZONE }).plus({ days: i }).toISODate()!);
+    await s.ingest.ingest(days.flatMap((d) => ['1', '2'].map((pin) => makePunch(pin, `${d} 09:00:00`, { deviceSerial: 'GATE', timeZone: ZONE }))));
+    const finalizing: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (/^update [`"]attendance[`"] set [`"]finalized[`"]/i.test(q.sql)) finalizing.push(q.sql);
+    };
+    s.db.knex.on('query', onQuery);
+    try {
+      const r = await s.finalizer.pass(at('2026-05-01 12:00:00'));
+      assert.equal(r.finalized, 600);
+      assert.equal(finalizing.length, 2, 'pages of 500');
+    } finally {
+      s.db.knex.removeListener('query', onQuery);
+    }
+    const open = (await s.db.knex('attendance').where({ finalized: false }).count({ n: '*' })) as { n: number }[];
+    assert.equal(Number(open[0]!.n), 0);
+  });
 });
