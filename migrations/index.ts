@@ -7,6 +7,7 @@ import * as m002 from './002_device_channel.js';
 import * as m003 from './003_holidays.js';
 import * as m004 from './004_outbox.js';
 import * as m005 from './005_console.js';
+import * as m006 from './006_daily_jobs.js';
 
 interface Migration {
   name: string;
@@ -20,6 +21,7 @@ export const migrations: Migration[] = [
   { name: '003_holidays', ...m003 },
   { name: '004_outbox', ...m004 },
   { name: '005_console', ...m005 },
+  { name: '006_daily_jobs', ...m006 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -8,6 +8,7 @@ import { type CommandResult, commands } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { findCommand } from '../store/commands.js';
+import { claimDailyJob } from '../store/dailyJobs.js';
 import { listDevices } from '../store/devices.js';
 import { countDevicePunches } from '../store/punches.js';
 import type { CommandQueue } from './commands.js';
@@ -84,15 +85,30 @@ export class Reconciler {
     return rows.length;
   }
 
-  start(): void {
+  /**
+   * Runs the nightly pass once `reconcileAt` has passed today, once a day for the whole
+   * deployment: every instance and every restart ticks, only the one that claims the day in
+   * the database queues the commands (a restart after 03:00 queued them all again before).
+   */
+  async tick(now = new Date()): Promise<boolean> {
     const at = this.settings.reconcileAt;
-    if (!at || this.timer) return;
+    if (!at) return false;
+    const local = DateTime.fromJSDate(now, { zone: this.settings.timeZone });
+    const today = local.toISODate()!;
+    if (this.lastNightly === today || local.toFormat('HH:mm') < at) return false;
+    this.lastNightly = today;
+    if (!(await claimDailyJob(this.knex, 'nightly_reconcile', today, now))) return false;
+    await this.nightly(now);
+    return true;
+  }
+
+  start(): void {
+    if (!this.settings.reconcileAt || this.timer) return;
     this.timer = setInterval(() => {
-      const local = DateTime.now().setZone(this.settings.timeZone);
-      const today = local.toISODate()!;
-      if (this.lastNightly === today || local.toFormat('HH:mm') < at) return;
-      this.lastNightly = today;
-      this.nightly().catch((err: unknown) => this.logger.warn({ err }, 'nightly reconciliation failed'));
+      this.tick().catch((err: unknown) => {
+        this.lastNightly = null; // try again at the next tick
+        this.logger.warn({ err }, 'nightly reconciliation failed');
+      });
     }, 60_000);
     this.timer.unref();
   }

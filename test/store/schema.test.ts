@@ -72,7 +72,7 @@ describe(`schema on ${testDialect()}`, () => {
     assert.deepEqual(await migrateToLatest(t.db), []);
     const status = await migrationStatus(t.db);
     assert.deepEqual(status.pending, []);
-    assert.deepEqual(status.applied, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console']);
+    assert.deepEqual(status.applied, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs']);
   });
 
   test('a punch is unique on device serial + device user id + local time', async () => {
@@ -146,8 +146,8 @@ describe(`schema on ${testDialect()}`, () => {
     try {
       await fresh.db.knex.migrate.rollback({ migrationSource }, true);
       assert.equal(await fresh.db.knex.schema.hasTable('punches'), false);
-      assert.deepEqual((await migrationStatus(fresh.db)).pending, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console']);
-      assert.deepEqual(await migrateToLatest(fresh.db), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console']);
+      assert.deepEqual((await migrationStatus(fresh.db)).pending, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs']);
+      assert.deepEqual(await migrateToLatest(fresh.db), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs']);
       assert.equal(await fresh.db.knex.schema.hasTable('punches'), true);
     } finally {
       await fresh.cleanup();
