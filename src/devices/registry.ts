@@ -30,6 +30,13 @@ export const HEARTBEAT_BUCKET_MS = 5 * 60_000;
 /** The poll interval (Delay) iclockd tells every terminal; a device's own report of it wins. */
 export const POLL_DELAY_SECONDS = 10;
 
+/** A device's contacts since the last flush: the latest, and how many per timeline bucket. */
+interface Seen {
+  at: Date;
+  address: string | null;
+  requests: Map<number, number>;
+}
+
 /** What an upload tells about its device. */
 export type UploadFacts = Pick<DeviceChange, 'attlogStamp' | 'operlogStamp' | 'attphotoStamp' | 'biodataStamp' | 'clockDriftSeconds' | 'clockDriftAt'>;
 
@@ -42,13 +49,12 @@ export interface Contact {
 
 export class DeviceRegistry {
   private readonly cache = new Map<string, { device: Device; loadedAt: number }>();
-  private readonly seen = new Map<string, { at: Date; address: string | null }>();
+  /** Each device's last contact and its requests per timeline bucket, since the last flush. */
+  private seen = new Map<string, Seen>();
   /** When each device was last heard from by this process (bounded like the cache). */
   private readonly heard = new Map<string, number>();
   /** Device reads in flight, by serial. */
   private readonly reads = new Map<string, Promise<Device | null>>();
-  /** Requests per device and bucket since the last flush. */
-  private contacts = new Map<string, { serial: string; bucketAt: number; requests: number }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -140,8 +146,7 @@ export class DeviceRegistry {
       if (c.deviceType !== null && c.deviceType !== device.deviceType) change.deviceType = c.deviceType;
       if (Object.keys(change).length) device = await this.change(serial, change);
     }
-    this.seen.set(serial, { at: now, address: c.address });
-    this.countContact(serial, now);
+    this.noteContact(serial, now, c.address);
     this.heard.delete(serial);
     if (this.heard.size >= CACHE_MAX) this.heard.delete(this.heard.keys().next().value!);
     this.heard.set(serial, Date.now());
@@ -222,44 +227,36 @@ export class DeviceRegistry {
     return device.lastSeenAt !== null && now.getTime() - device.lastSeenAt.getTime() <= 3 * this.delayOf(device) * 1000;
   }
 
-  private countContact(serial: string, at: Date): void {
+  private noteContact(serial: string, at: Date, address: string | null): void {
     const bucketAt = Math.floor(at.getTime() / HEARTBEAT_BUCKET_MS) * HEARTBEAT_BUCKET_MS;
-    const key = `${serial}\u0000${bucketAt}`;
-    const counted = this.contacts.get(key);
-    if (counted) counted.requests++;
-    else if (this.contacts.size < CACHE_MAX) this.contacts.set(key, { serial, bucketAt, requests: 1 });
+    const seen = this.seen.get(serial);
+    if (!seen) {
+      this.seen.set(serial, { at, address, requests: new Map([[bucketAt, 1]]) });
+      return;
+    }
+    seen.at = at;
+    seen.address = address;
+    seen.requests.set(bucketAt, (seen.requests.get(bucketAt) ?? 0) + 1);
   }
 
   /** Writes the batched last-seen times and request counts; a failure keeps them for the next flush. */
   async flushSeen(): Promise<void> {
-    await this.flushContacts();
     if (this.seen.size === 0) return;
-    const batch = [...this.seen.entries()].map(([serial, s]) => ({ serial, ...s }));
-    this.seen.clear();
+    const batch = this.seen;
+    this.seen = new Map();
+    const devices = [...batch].map(([serial, s]) => ({ serial, at: s.at, address: s.address }));
+    const counts = [...batch].flatMap(([serial, s]) => [...s.requests].map(([bucketAt, requests]) => ({ serial, bucketAt: new Date(bucketAt), requests })));
     try {
-      await recordDevicesSeen(this.knex, batch);
+      await recordDevicesSeen(this.knex, devices);
+      await addDeviceHeartbeats(this.knex, counts);
     } catch (err) {
-      for (const s of batch) if (!this.seen.has(s.serial)) this.seen.set(s.serial, { at: s.at, address: s.address });
-      this.logger.warn({ err }, 'could not record device heartbeats; will retry');
-    }
-  }
-
-  private async flushContacts(): Promise<void> {
-    if (this.contacts.size === 0) return;
-    const batch = this.contacts;
-    this.contacts = new Map();
-    try {
-      await addDeviceHeartbeats(
-        this.knex,
-        [...batch.values()].map((b) => ({ serial: b.serial, bucketAt: new Date(b.bucketAt), requests: b.requests })),
-      );
-    } catch (err) {
-      for (const [key, b] of batch) {
-        const now = this.contacts.get(key);
-        if (now) now.requests += b.requests;
-        else this.contacts.set(key, b);
+      // Put back what did not go in; contacts since the flush began are newer and win.
+      for (const [serial, old] of batch) {
+        const now = this.seen.get(serial);
+        if (!now) this.seen.set(serial, old);
+        else for (const [bucketAt, n] of old.requests) now.requests.set(bucketAt, (now.requests.get(bucketAt) ?? 0) + n);
       }
-      this.logger.warn({ err }, 'could not record device request counts; will retry');
+      this.logger.warn({ err }, 'could not record device heartbeats; will retry');
     }
   }
 }
