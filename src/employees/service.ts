@@ -148,6 +148,19 @@ export class EmployeeService {
     return { ...(await this.create(input)), created: true };
   }
 
+  /**
+   * Gives an unmatched biometric id (and the site its punches came from) to an existing
+   * employee, or to a new one by name: the punches that waited for it become check-ins.
+   */
+  async assignDeviceId(a: { attendanceDeviceId?: string; site?: string; employee?: string; name?: string }): Promise<{ employee: Employee; created: boolean; linked: number }> {
+    const bad = [...(a.attendanceDeviceId ? [] : ['attendance_device_id']), ...(a.employee || a.name ? [] : ['employee'])];
+    if (bad.length) throw new AppError('validation_error', 'Give the attendance_device_id and either an existing employee or the name of a new one', { fields: bad });
+    if (a.employee && a.name) throw new AppError('validation_error', 'Give either employee or name, not both', { fields: ['employee', 'name'] });
+    const change = { attendance_device_id: a.attendanceDeviceId, ...(a.site ? { site: a.site } : {}) };
+    if (a.employee) return { ...(await this.update(a.employee, change)), created: false };
+    return { ...(await this.create({ ...change, name: a.name })), created: true };
+  }
+
   async get(employeeId: string): Promise<Employee> {
     const employee = await findEmployee(this.knex, employeeId);
     if (!employee) throw new AppError('not_found', `No employee ${employeeId}`);

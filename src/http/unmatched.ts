@@ -5,7 +5,6 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import type { EmployeeService } from '../employees/service.js';
-import { AppError } from '../errors.js';
 import type { PunchRecords, UnmatchedSummary } from '../pipeline/records.js';
 import { employeeView } from './admin.js';
 import { requireRole } from './auth.js';
@@ -62,17 +61,9 @@ export function unmatchedRoutes(apiKeys: ApiKeyService, records: PunchRecords, e
         response: { description: 'The employee (200 when it existed, 201 when created), created and linked_punches', schema: resource('Employee', 'the employee, created, linked_punches') },
       },
       async (ctx, { body }) => {
-        const deviceUserId = text(body.attendance_device_id);
-        const employee = text(body.employee);
-        const name = text(body.name);
-        const bad = [...(deviceUserId ? [] : ['attendance_device_id']), ...(employee || name ? [] : ['employee'])];
-        if (bad.length) throw new AppError('validation_error', 'Give the attendance_device_id and either an existing employee or the name of a new one', { fields: bad });
-        if (employee && name) throw new AppError('validation_error', 'Give either employee or name, not both', { fields: ['employee', 'name'] });
-        const site = text(body.site);
-        const change = { attendance_device_id: deviceUserId, ...(site ? { site } : {}) };
-        const done = employee ? await employees.update(employee, change) : await employees.create({ ...change, name });
-        ctx.status = employee ? 200 : 201;
-        ctx.body = { success: true, created: !employee, ...employeeView(done.employee), linked_punches: done.linked };
+        const done = await employees.assignDeviceId({ attendanceDeviceId: text(body.attendance_device_id), site: text(body.site), employee: text(body.employee), name: text(body.name) });
+        ctx.status = done.created ? 201 : 200;
+        ctx.body = { success: true, created: done.created, ...employeeView(done.employee), linked_punches: done.linked };
       },
     ),
   );

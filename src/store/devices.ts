@@ -1,5 +1,6 @@
 // devices and device_requests: the only place that reads or writes them.
 import type { Knex } from 'knex';
+import { chunks } from './chunks.js';
 import { deleteInBatches } from './prune.js';
 import { type Listed, type Window, listPaged } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
@@ -434,9 +435,9 @@ export async function addDeviceHeartbeats(knex: Knex, buckets: HeartbeatBucket[]
   const mysql = String(knex.client.config.client).startsWith('mysql');
   // The dialects name the row that did not go in differently.
   const added = mysql ? 'VALUES(requests)' : 'excluded.requests';
-  for (let i = 0; i < buckets.length; i += 200) {
+  for (const part of chunks(buckets, 200)) {
     await knex('device_heartbeats')
-      .insert(buckets.slice(i, i + 200).map((b) => ({ device_serial: b.serial.slice(0, 64), bucket_at: toDbInstant(b.bucketAt), requests: b.requests })))
+      .insert(part.map((b) => ({ device_serial: b.serial.slice(0, 64), bucket_at: toDbInstant(b.bucketAt), requests: b.requests })))
       .onConflict(['device_serial', 'bucket_at'])
       .merge({ requests: knex.raw(`device_heartbeats.requests + ${added}`) });
   }
