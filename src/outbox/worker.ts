@@ -187,6 +187,9 @@ export class OutboxWorker {
         break;
       }
     }
+    // A refused key pauses the target before the row can be claimed again: otherwise another
+    // pass could send it once more (and count another refusal) before the pause lands.
+    const paused = r.outcome === 'config_error' && (await setTargetState(this.knex, target.id, ['active'], 'error', r.message, now));
     const recorded = await finishOutboxRow(this.knex, row.id, token, outcome);
     if (!recorded) {
       this.logger.warn(log, 'outbox: the claim on a row expired before its attempt was recorded; it will be sent again');
@@ -201,8 +204,8 @@ export class OutboxWorker {
     this.metrics?.outboxFailures.inc({ target: target.name, reason: r.reason });
     await recordTargetError(this.knex, target.id, `${r.reason}: ${r.message ?? ''}`.slice(0, 1000), now);
     if (r.outcome === 'config_error') {
-      // Only the process that moves the target alerts.
-      if (await setTargetState(this.knex, target.id, ['active'], 'error', r.message, now)) {
+      // Only the process that moved the target alerts.
+      if (paused) {
         this.logger.error({ ...log, error: r.message }, `outbox: target ${target.name} paused: ${r.message}; fix it, then: iclockd targets resume ${target.name}`);
       }
     } else if (counted === 'dead') {
