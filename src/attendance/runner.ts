@@ -4,7 +4,7 @@
 // employee's default shift, else the configured default.
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
-import { type Employee, findEmployeesByIds } from '../store/employees.js';
+import { type Employee, findEmployeesByIds, lockEmployees } from '../store/employees.js';
 import { seriesName, takeSeriesNumbers } from '../store/series.js';
 import {
   type AttendanceFields,
@@ -154,6 +154,9 @@ export class AttendanceRunner {
     for (const i of items) if (!i.shift.enableAutoAttendance) results.set(keyOf(i), { changed: false, record: null });
     const auto = items.filter((i) => i.shift.enableAutoAttendance);
     if (auto.length === 0) return results;
+    // A record is computed from all of its employee's check-ins: a concurrent transaction adding
+    // one must commit first, or the later write would drop it (a lost update).
+    await lockEmployees(trx, auto.map((i) => i.employee.id));
     const existing = await findAttendanceMany(trx, auto.map((i) => ({ employeeId: i.employee.id, date: i.window.date })));
     const open = auto.filter((i) => {
       const record = existing.get(keyOf(i));

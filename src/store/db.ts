@@ -67,10 +67,16 @@ function boundStatements(conn: MysqlRawConnection, t: DatabaseTimeouts, done: (e
   conn.query = (sql: unknown, ...rest: unknown[]) =>
     query(typeof sql === 'object' && sql !== null && !('timeout' in sql) ? { ...sql, timeout: clientTimeoutMs } : sql, ...rest);
   const lockWait = `SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.round(t.statementSeconds))}`;
-  // MariaDB bounds every statement; MySQL only reads (and knows the other variable's name).
-  query(`SET ${lockWait}, SESSION max_statement_time = ${t.statementSeconds}`, (err: (Error & { errno?: number }) | null) => {
-    if (err?.errno !== 1193) return done(err, conn);
-    query(`SET ${lockWait}, SESSION max_execution_time = ${t.statementSeconds * 1000}`, (err2: Error | null) => done(err2, conn));
+  // READ COMMITTED: a statement sees what committed before it, not a snapshot from the
+  // transaction's first read, so a recompute that waited for a lock (lockEmployees) reads what
+  // the lock's holder wrote; it also takes no gap locks, so concurrent inserts do not deadlock.
+  query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (isolationErr: Error | null) => {
+    if (isolationErr) return done(isolationErr, conn);
+    // MariaDB bounds every statement; MySQL only reads (and knows the other variable's name).
+    query(`SET ${lockWait}, SESSION max_statement_time = ${t.statementSeconds}`, (err: (Error & { errno?: number }) | null) => {
+      if (err?.errno !== 1193) return done(err, conn);
+      query(`SET ${lockWait}, SESSION max_execution_time = ${t.statementSeconds * 1000}`, (err2: Error | null) => done(err2, conn));
+    });
   });
 }
 

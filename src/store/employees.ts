@@ -93,6 +93,18 @@ export async function findEmployeesByIds(knex: Knex, ids: number[]): Promise<Map
   return found;
 }
 
+/**
+ * Locks these employees' rows until the transaction ends (MySQL; SQLite has one writer), in
+ * id order so two transactions never wait on each other in a circle. What is read after it
+ * (with READ COMMITTED, see db.ts) includes everything a transaction that held them committed.
+ */
+export async function lockEmployees(trx: Knex.Transaction, ids: number[]): Promise<void> {
+  if (ids.length === 0 || !String(trx.client.config.client).startsWith('mysql')) return;
+  for (const part of chunks([...new Set(ids)].sort((a, b) => a - b), 500)) {
+    await trx('employees').whereIn('id', part).orderBy('id').forUpdate().select('id');
+  }
+}
+
 export async function findEmployeeByDeviceId(knex: Knex, site: string, attendanceDeviceId: string): Promise<Employee | null> {
   const row = (await knex('employees').where({ site, attendance_device_id: attendanceDeviceId }).first()) as Row | undefined;
   return row ? fromRow(row) : null;
