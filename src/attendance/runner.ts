@@ -32,11 +32,36 @@ export interface AttendanceSettings {
   defaultShift: string | null;
 }
 
-export interface CheckinRef {
-  id: number;
+/** A check-in about to be inserted: its attendance is computed first, so it is inserted linked. */
+export interface UnsavedCheckin {
   employeeId: number;
   time: Date;
+  logType: 'IN' | 'OUT' | 'AUTO';
+  skipAutoAttendance: boolean;
 }
+
+/** What an unsaved check-in's attendance came to, by its position. */
+export interface UnsavedCheckinAttendance {
+  /** The record it is counted in, to insert it with (null: none). */
+  link: CheckinLink | null;
+  /** Its shift's record was created or changed. */
+  changed: boolean;
+  /** No shift covers its time (where the employee works shifts). */
+  noShift: boolean;
+}
+
+export interface CheckinLink {
+  attendanceId: number;
+  shiftType: string;
+}
+
+/**
+ * Unsaved check-ins take part in a recompute under ids above every stored one (2^52 + position):
+ * they sort after stored check-ins of the same second, as their real, later ids will.
+ */
+const UNSAVED_ID = 2 ** 52;
+
+type StoredLog = Awaited<ReturnType<typeof checkinsOfEmployeesBetween>> extends Map<number, (infer L)[]> ? L : never;
 
 export class AttendanceRunner {
   constructor(
@@ -104,14 +129,14 @@ export class AttendanceRunner {
   }
 
   /**
-   * Recomputes the employee-shifts these check-ins fall in; returns the ids of the check-ins
-   * whose shift's attendance record was created or changed, and of those no shift covers.
+   * Recomputes the employee-shifts that check-ins about to be inserted fall in, counting them
+   * with the stored ones; says, for each, the record to insert it linked to, and whether its
+   * shift's record was created or changed or no shift covers it.
    * A batch costs a fixed number of queries, not a few per check-in.
    */
-  async afterCheckins(trx: Knex.Transaction, checkins: CheckinRef[]): Promise<{ changed: Set<number>; noShift: Set<number> }> {
-    const changed = new Set<number>();
-    const noShift = new Set<number>();
-    if (checkins.length === 0) return { changed, noShift };
+  async afterCheckins(trx: Knex.Transaction, checkins: UnsavedCheckin[]): Promise<UnsavedCheckinAttendance[]> {
+    const outcomes: UnsavedCheckinAttendance[] = checkins.map(() => ({ link: null, changed: false, noShift: false }));
+    if (checkins.length === 0) return outcomes;
     const employees = await findEmployeesByIds(trx, checkins.map((c) => c.employeeId));
     const zone = this.settings.timeZone;
     const days = checkins.map((c) => DateTime.fromJSDate(c.time, { zone }).toISODate()!).sort();
@@ -121,22 +146,28 @@ export class AttendanceRunner {
     const book = await this.shiftsOf(trx, [...employees.values()], from, to);
     const shifts = new Map<string, EmployeeShift>();
     const keyOf = new Map<number, string>();
-    for (const c of checkins) {
+    const unsaved: (StoredLog & { employeeId: number })[] = [];
+    for (const [n, c] of checkins.entries()) {
       const employee = employees.get(c.employeeId);
       if (!employee) continue;
       const found = this.shiftAt(book, employee, c.time);
       if (!found) {
         // Only worth saying where the employee works shifts: outside them, not without them.
-        if (this.shiftOnDate(book, employee, DateTime.fromJSDate(c.time, { zone }).toISODate()!)) noShift.add(c.id);
+        if (this.shiftOnDate(book, employee, DateTime.fromJSDate(c.time, { zone }).toISODate()!)) outcomes[n]!.noShift = true;
         continue;
       }
       const key = `${employee.id}\u0000${found.window.date}`;
       if (!shifts.has(key)) shifts.set(key, { employee, ...found });
-      keyOf.set(c.id, key);
+      keyOf.set(UNSAVED_ID + n, key);
+      unsaved.push({ id: UNSAVED_ID + n, employeeId: c.employeeId, time: c.time, logType: c.logType, skip: c.skipAutoAttendance, attendanceId: null, shiftType: null });
     }
-    const results = await this.recomputeMany(trx, [...shifts.values()], false);
-    for (const [id, key] of keyOf) if (results.get(key)?.changed) changed.add(id);
-    return { changed, noShift };
+    const { results, unsavedLinks } = await this.recomputeWith(trx, [...shifts.values()], false, unsaved);
+    for (const [id, key] of keyOf) {
+      const outcome = outcomes[id - UNSAVED_ID]!;
+      outcome.changed = results.get(key)?.changed ?? false;
+      outcome.link = unsavedLinks.get(id) ?? null;
+    }
+    return outcomes;
   }
 
   /**
@@ -149,11 +180,22 @@ export class AttendanceRunner {
 
   /** The same for many employee-shifts (distinct employee-dates), reading and writing in batches. */
   async recomputeMany(trx: Knex.Transaction, items: EmployeeShift[], force: boolean): Promise<Map<string, { changed: boolean; record: AttendanceRecord | null }>> {
+    return (await this.recomputeWith(trx, items, force, [])).results;
+  }
+
+  /** recomputeMany, also counting check-ins not inserted yet; the links for those are returned, not written. */
+  private async recomputeWith(
+    trx: Knex.Transaction,
+    items: EmployeeShift[],
+    force: boolean,
+    unsaved: (StoredLog & { employeeId: number })[],
+  ): Promise<{ results: Map<string, { changed: boolean; record: AttendanceRecord | null }>; unsavedLinks: Map<number, CheckinLink> }> {
     const results = new Map<string, { changed: boolean; record: AttendanceRecord | null }>();
+    const unsavedLinks = new Map<number, CheckinLink>();
     const keyOf = (i: EmployeeShift) => `${i.employee.id}\u0000${i.window.date}`;
     for (const i of items) if (!i.shift.enableAutoAttendance) results.set(keyOf(i), { changed: false, record: null });
     const auto = items.filter((i) => i.shift.enableAutoAttendance);
-    if (auto.length === 0) return results;
+    if (auto.length === 0) return { results, unsavedLinks };
     // A record is computed from all of its employee's check-ins: a concurrent transaction adding
     // one must commit first, or the later write would drop it (a lost update).
     await lockEmployees(trx, auto.map((i) => i.employee.id));
@@ -163,10 +205,13 @@ export class AttendanceRunner {
       if (record?.finalized && !force) results.set(keyOf(i), { changed: false, record });
       return !(record?.finalized && !force);
     });
-    if (open.length === 0) return results;
+    if (open.length === 0) return { results, unsavedLinks };
     const starts = open.map((i) => i.window.actualStart.getTime());
     const ends = open.map((i) => i.window.actualEnd.getTime());
     const logsByEmployee = await checkinsOfEmployeesBetween(trx, open.map((i) => i.employee.id), new Date(Math.min(...starts)), new Date(Math.max(...ends)));
+    for (const { employeeId, ...log } of unsaved) logsByEmployee.set(employeeId, [...(logsByEmployee.get(employeeId) ?? []), log]);
+    // Oldest first, as stored ones are read; the unsaved ones' ids sort after stored ones of the same second.
+    if (unsaved.length > 0) for (const logs of logsByEmployee.values()) logs.sort((a, b) => a.time.getTime() - b.time.getTime() || a.id - b.id);
     const holidays = await holidaysAmong(trx, open.flatMap((i) => (i.shift.holidayList ? [{ list: i.shift.holidayList, date: i.window.date }] : [])));
     const now = this.now();
 
@@ -229,14 +274,17 @@ export class AttendanceRunner {
 
     // Point check-ins at their record, where they do not already (in item order: the last wins, as before).
     const current = new Map([...logsByEmployee.values()].flat().map((l) => [l.id, l]));
-    const link = new Map<number, { attendanceId: number; shiftType: string }>();
+    const link = new Map<number, CheckinLink>();
     for (const l of links) for (const id of l.checkinIds) link.set(id, { attendanceId: l.record.id, shiftType: l.item.shift.name });
     for (const [id, l] of link) {
       const c = current.get(id);
-      if (c && c.attendanceId === l.attendanceId && c.shiftType === l.shiftType) link.delete(id);
+      if (id >= UNSAVED_ID) {
+        unsavedLinks.set(id, l);
+        link.delete(id);
+      } else if (c && c.attendanceId === l.attendanceId && c.shiftType === l.shiftType) link.delete(id);
     }
     await linkCheckinsMany(trx, link);
-    return results;
+    return { results, unsavedLinks };
   }
 }
 

@@ -255,6 +255,8 @@ export class IngestService {
       if (!existing.has(k) && !toCreate.has(k)) toCreate.set(k, w);
     }
     let created = new Map<string, Checkin>();
+    const changed = new Set<number>();
+    const noShift = new Set<number>();
     if (toCreate.size > 0) {
       const year = DateTime.fromJSDate(now, { zone: this.settings.timeZone }).year;
       const prefix = `CHECKIN-${year}-`;
@@ -268,13 +270,18 @@ export class IngestService {
         longitude: w.p.longitude,
         createdAt: now,
       }));
-      const byName = await insertCheckins(trx, news);
+      // Their employee-shifts' attendance first, in this same transaction: they are inserted linked to it.
+      const attendance = this.attendance ? await this.attendance.afterCheckins(trx, news) : [];
+      const byName = await insertCheckins(trx, news.map((c, n) => ({ ...c, ...attendance[n]?.link })));
       created = new Map(news.map((c) => [checkinKeyString(c), byName.get(c.name)!]));
+      news.forEach((c, n) => {
+        const id = byName.get(c.name)!.id;
+        if (attendance[n]?.changed) changed.add(id);
+        if (attendance[n]?.noShift) noShift.add(id);
+      });
       // Every check-in, new punch or settled waiting one, passes here: its outbox rows commit with it.
       await this.sink?.checkinsCreated(trx, [...created.values()]);
     }
-    // New check-ins update their employee-shift's attendance in this same transaction.
-    const { changed, noShift } = this.attendance ? await this.attendance.afterCheckins(trx, [...created.values()]) : { changed: new Set<number>(), noShift: new Set<number>() };
     for (const w of wanted) {
       const k = checkinKeyString(w.key);
       const d = decisions[w.i]!;

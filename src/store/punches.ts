@@ -203,6 +203,9 @@ export interface NewCheckin extends CheckinKey {
   latitude: number | null;
   longitude: number | null;
   createdAt: Date;
+  /** The attendance record it is counted in, when known at insert. */
+  attendanceId?: number | null;
+  shiftType?: string | null;
 }
 
 export interface Checkin extends NewCheckin {
@@ -271,6 +274,8 @@ export async function insertCheckins(trx: Knex.Transaction, checkins: NewCheckin
         skip_auto_attendance: c.skipAutoAttendance,
         latitude: c.latitude,
         longitude: c.longitude,
+        attendance_id: c.attendanceId ?? null,
+        shift_type: c.shiftType ?? null,
         created_at: toDbInstant(c.createdAt),
       })),
     );
