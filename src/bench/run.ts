@@ -12,6 +12,7 @@ import { closeDatabase, dropMysqlDatabase, migrateToLatest, openDatabase } from 
 import { benchAttendance } from './attendance.js';
 import type { Ceilings } from './ceilings.js';
 import { type FleetOptions, type ScenarioRow, measureHttpCeilings, runFleet } from './fleet.js';
+import { formatStatementProfile, statementProfile } from './statements.js';
 
 export interface BenchOptions {
   fleet: FleetOptions;
@@ -23,6 +24,30 @@ export interface BenchOptions {
 }
 
 type Db = 'sqlite' | 'mysql';
+
+/** A database on the server `base` names, for one bench part of this process. */
+function scratchMysqlUrl(base: string, name: string): string {
+  const u = new URL(base);
+  u.pathname = `/iclockd_bench_${name}_${process.pid}`;
+  return u.toString();
+}
+
+/** `bench --statements`: the statement profile on a scratch SQLite database and, with `mysqlUrl`, a scratch MySQL one. */
+export async function runStatementProfiles(mysqlUrl: string | undefined, batches: number, log: (l: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'iclockd-bench-'));
+  try {
+    for (const l of formatStatementProfile('sqlite', await statementProfile(`sqlite:${join(dir, 'statements.sqlite')}`, batches))) log(l);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (!mysqlUrl) return;
+  const url = scratchMysqlUrl(mysqlUrl, 'statements');
+  try {
+    for (const l of formatStatementProfile('mysql', await statementProfile(url, batches))) log(l);
+  } finally {
+    await dropMysqlDatabase(url);
+  }
+}
 type Row = ScenarioRow | AttendanceRow;
 interface AttendanceRow extends Omit<ScenarioRow, 'name'> {
   name: 'attendance_recompute';
@@ -110,11 +135,7 @@ export async function runBench(options: BenchOptions, log: (l: string) => void):
     rmSync(dir, { recursive: true, force: true });
   }
   if (options.mysqlUrl) {
-    const scratch = (name: string) => {
-      const u = new URL(options.mysqlUrl!);
-      u.pathname = `/iclockd_bench_${name}_${process.pid}`;
-      return u.toString();
-    };
+    const scratch = (name: string) => scratchMysqlUrl(options.mysqlUrl!, name);
     for (const [name, run] of [
       ['fleet', (url: string) => onDb('mysql', url, true)],
       ['attendance', (url: string) => onAttendance('mysql', url)],

@@ -12,7 +12,7 @@ import { ROLES, type Role } from '../auth/apiKeys.js';
 import type { Device, DeviceState } from '../devices/registry.js';
 import { COMMAND_KINDS } from '../devices/service.js';
 import { FULL as FULL_BENCH, QUICK as QUICK_BENCH, SCENARIOS, type ScenarioName } from '../bench/fleet.js';
-import { runBench } from '../bench/run.js';
+import { runBench, runStatementProfiles } from '../bench/run.js';
 import { formatCaptureFile } from '../replay/capture.js';
 import { exportArchive } from '../replay/export.js';
 import { replay, withSerial } from '../replay/replay.js';
@@ -546,13 +546,15 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
     .option('--only <names>', 'only these scenarios, comma-separated')
     .option('--profile <dir>', 'write a CPU profile of the server process into this directory')
     .option('--out <file>', 'JSON results', 'bench/results/latest.json')
-    .action(async (opts: { only?: string; profile?: string; quick?: boolean; seconds?: string; soakSeconds?: string; heartbeatDevices?: string; soakDevices?: string; attendance?: boolean; employees: string; days: string; out: string }) => {
+    .option('--statements', "instead of the scenarios: where an ATTLOG burst's database time goes, statement by statement (10 batches of 2,000 punches; quick: 3)")
+    .action(async (opts: { statements?: boolean; only?: string; profile?: string; quick?: boolean; seconds?: string; soakSeconds?: string; heartbeatDevices?: string; soakDevices?: string; attendance?: boolean; employees: string; days: string; out: string }) => {
       const number = (name: string, v: string | undefined, fallback: number, min: number) => {
         if (v === undefined) return fallback;
         const n = Number(v);
         if (!Number.isFinite(n) || n < min) throw new AppError('validation_error', `--${name} must be a number of ${min} or more`);
         return n;
       };
+      if (opts.statements) return runStatementProfiles(env.MYSQL_URL || undefined, opts.quick ? 3 : 10, io.out);
       const base = opts.quick ? QUICK_BENCH : FULL_BENCH;
       const fleet = {
         ...base,

@@ -39,3 +39,17 @@ test('iclockd bench: every scenario with throughput, ceiling, ratio, target, lat
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('iclockd bench --statements: the burst batches stored, and their database time by statement', async () => {
+  const out: string[] = [];
+  const code = await runCli(['bench', '--statements', '--quick'], { out: (l) => out.push(l), err: (l) => out.push(l) }, { ...process.env, MYSQL_URL: '' });
+  assert.equal(code, 0, out.join('\n'));
+  assert.match(out[0]!, /^sqlite: 6000 punches in batches of 2000, one after another: \d+ punches\/s; statements \d+ ms of \d+ ms/);
+  const lines = out.slice(1);
+  // The burst's writes are among them, each counted: punches and check-ins, 2,000 rows in 300-row statements.
+  for (const table of ['punches', 'checkins', 'attendance']) assert.ok(lines.some((l) => l.includes(`insert into \`${table}\``)), `${table}: ${out.join('\n')}`);
+  const punchInserts = lines.find((l) => l.includes('insert into `punches`'))!;
+  assert.equal(Number(/(\d+) × /.exec(punchInserts)![1]), 3 * Math.ceil(2000 / 300));
+  // A check-in is inserted with its attendance: no statement links them afterwards.
+  assert.ok(!lines.some((l) => l.startsWith('update `checkins`', l.indexOf('× ') + 2)), out.join('\n'));
+});
