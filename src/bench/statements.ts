@@ -6,8 +6,7 @@ import type { Knex } from 'knex';
 import { createServices } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
-import type { Punch } from '../pipeline/punch.js';
-import { parseTimestamp } from '../pipeline/time.js';
+import { type Punch, punchAt } from '../pipeline/punch.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../store/db.js';
 import { seedStaff } from './seed.js';
 
@@ -31,23 +30,8 @@ const EMPLOYEES = 1000;
 
 /** Punch n of the run: user n mod 1000, a second apart, as the fleet's load generator makes them. */
 function punchOf(n: number): Punch {
-  const t = parseTimestamp(new Date(Date.UTC(2025, 5, 2, 8) + n * 1000).toISOString().slice(0, 19).replace('T', ' '), 'UTC');
-  return {
-    deviceSerial: `BENCH-${n % 16}`,
-    deviceId: null,
-    site: 'main',
-    deviceUserId: String((n % EMPLOYEES) + 1),
-    localTime: t.localTime,
-    instant: t.instant,
-    timeZone: t.timeZone,
-    logType: 'AUTO',
-    punchState: null,
-    verifyMode: null,
-    workCode: null,
-    latitude: null,
-    longitude: null,
-    source: 'adms',
-  };
+  const local = new Date(Date.UTC(2025, 5, 2, 8) + n * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  return punchAt(String((n % EMPLOYEES) + 1), local, { deviceSerial: `BENCH-${n % 16}`, source: 'adms' });
 }
 
 function timeStatements(knex: Knex): Map<string, StatementShare> {

@@ -1,5 +1,6 @@
 // The one Punch type every channel produces, and the mapping of device log types.
 import type { LogType, PunchData } from '../store/punches.js';
+import { parseTimestamp } from './time.js';
 
 export type { LogType };
 
@@ -13,6 +14,28 @@ export type PunchSource = 'adms' | 'json' | 'hrms' | 'replay' | (string & {});
 export interface Punch extends PunchData {
   source: PunchSource;
   skipAutoAttendance?: boolean;
+}
+
+/** A punch of `user` at wall time `local` ('YYYY-MM-DD HH:MM:SS'), no optional fields, unless `extra` sets them (replays, benchmarks, tests). */
+export function punchAt(user: string, local: string, extra: Partial<Punch> = {}): Punch {
+  const t = parseTimestamp(local, extra.timeZone ?? 'UTC');
+  return {
+    deviceSerial: 'SN-1',
+    deviceId: null,
+    site: DEFAULT_SITE,
+    deviceUserId: user,
+    localTime: t.localTime,
+    instant: t.instant,
+    timeZone: t.timeZone,
+    logType: 'AUTO',
+    punchState: null,
+    verifyMode: null,
+    workCode: null,
+    latitude: null,
+    longitude: null,
+    source: 'replay',
+    ...extra,
+  };
 }
 
 /**

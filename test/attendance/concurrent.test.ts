@@ -5,29 +5,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Services, createServices } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
-import { closeDatabase, migrateToLatest, openDatabase } from '../../src/store/db.js';
-import { type TestDatabaseUrl, freshDatabaseUrl, testDialect } from '../helpers/db.js';
+import type { Services } from '../../src/app.js';
+import { type TestServices, openTestServices, testDialect } from '../helpers/db.js';
 import { makePunch } from '../helpers/punch.js';
 
 describe(`attendance under concurrent check-ins on ${testDialect()}`, () => {
-  let fresh: TestDatabaseUrl;
+  let t: TestServices;
   let s: Services;
 
   before(async () => {
-    fresh = freshDatabaseUrl();
-    const database = await openDatabase(fresh.url);
-    await migrateToLatest(database);
-    s = createServices(loadConfig({ ICLOCKD_TZ: 'UTC' }), database, createLogger('silent'));
+    t = await openTestServices({ ICLOCKD_TZ: 'UTC' });
+    s = t.s;
     await s.shifts.createShiftType({ name: 'G', start_time: '09:00', end_time: '17:00', enable_auto_attendance: true });
     await s.employees.create({ employee: 'A', name: 'A', attendance_device_id: '1' });
     await s.shifts.createAssignment({ employee: 'A', shift_type: 'G', start_date: '2025-05-01' });
   });
   after(async () => {
-    await closeDatabase(s.db);
-    await fresh.drop();
+    await t.cleanup();
   });
 
   test('a check-in committed while another transaction recomputes the same shift is not lost', async () => {

@@ -3,11 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DateTime } from 'luxon';
-import { type Services, createServices } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
-import { closeDatabase, migrateToLatest, openDatabase } from '../../src/store/db.js';
-import { type TestDatabaseUrl, freshDatabaseUrl, testDialect } from '../helpers/db.js';
+import type { Services } from '../../src/app.js';
+import { type TestServices, openTestServices, testDialect } from '../helpers/db.js';
 import { makePunch } from '../helpers/punch.js';
 
 const ZONE = 'Asia/Riyadh';
@@ -15,14 +12,12 @@ const at = (local: string) => DateTime.fromISO(local.replace(' ', 'T'), { zone: 
 const db = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
 
 describe(`attendance finalizer on ${testDialect()}`, () => {
-  let fresh: TestDatabaseUrl;
+  let t: TestServices;
   let s: Services;
 
   before(async () => {
-    fresh = freshDatabaseUrl();
-    const database = await openDatabase(fresh.url);
-    await migrateToLatest(database);
-    s = createServices(loadConfig({ ICLOCKD_TZ: ZONE, ICLOCKD_ABSENT_LOOKBACK_DAYS: '3', ICLOCKD_FINALIZE_MAX_WAIT_HOURS: '24' }), database, createLogger('silent'));
+    t = await openTestServices({ ICLOCKD_TZ: ZONE, ICLOCKD_ABSENT_LOOKBACK_DAYS: '3', ICLOCKD_FINALIZE_MAX_WAIT_HOURS: '24' });
+    s = t.s;
     await s.shifts.createShiftType({ name: 'G', start_time: '09:00', end_time: '17:00', enable_auto_attendance: true, holiday_list: 'H' });
     await s.shifts.setHolidayList('H', ['2025-05-06']);
     for (const [employee, id] of [['A', '1'], ['B', '2']]) {
@@ -39,8 +34,7 @@ describe(`attendance finalizer on ${testDialect()}`, () => {
     assert.ok(results.every((r) => r.attendanceCreated));
   });
   after(async () => {
-    await closeDatabase(s.db);
-    await fresh.drop();
+    await t.cleanup();
   });
 
   const record = (employee: string, date: string) =>

@@ -5,6 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Services, createServices } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
 import { type Database, type Dialect, closeDatabase, dropMysqlDatabase, migrateToLatest, openDatabase } from '../../src/store/db.js';
 
 export function testDialect(): Dialect {
@@ -49,6 +52,26 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     url: fresh.url,
     async cleanup() {
       await closeDatabase(db).catch(() => undefined);
+      await fresh.drop();
+    },
+  };
+}
+
+export interface TestServices {
+  s: Services;
+  cleanup(): Promise<void>;
+}
+
+/** The services (no HTTP) on a fresh, migrated database, configured from `env`, logging nothing. */
+export async function openTestServices(env: NodeJS.ProcessEnv): Promise<TestServices> {
+  const fresh = freshDatabaseUrl();
+  const db = await openDatabase(fresh.url);
+  await migrateToLatest(db);
+  const s = createServices(loadConfig(env), db, createLogger('silent'));
+  return {
+    s,
+    async cleanup() {
+      await closeDatabase(s.db).catch(() => undefined);
       await fresh.drop();
     },
   };
