@@ -8,6 +8,7 @@ import { type Employee, findEmployeesByIds, lockEmployees } from '../store/emplo
 import { seriesName, takeSeriesNumbers } from '../store/series.js';
 import {
   type AttendanceFields,
+  type CheckinLog,
   type AttendanceRecord,
   type ShiftAssignment,
   type ShiftType,
@@ -61,7 +62,8 @@ export interface CheckinLink {
  */
 const UNSAVED_ID = 2 ** 52;
 
-type StoredLog = Awaited<ReturnType<typeof checkinsOfEmployeesBetween>> extends Map<number, (infer L)[]> ? L : never;
+/** An unsaved check-in as a recompute counts it. */
+type UnsavedLog = CheckinLog & { employeeId: number };
 
 export class AttendanceRunner {
   constructor(
@@ -145,8 +147,9 @@ export class AttendanceRunner {
     const to = DateTime.fromISO(days.at(-1)!).plus({ days: 1 }).toISODate()!;
     const book = await this.shiftsOf(trx, [...employees.values()], from, to);
     const shifts = new Map<string, EmployeeShift>();
-    const keyOf = new Map<number, string>();
-    const unsaved: (StoredLog & { employeeId: number })[] = [];
+    /** By position: the employee-shift each check-in counts in. */
+    const keys: (string | undefined)[] = [];
+    const unsaved: UnsavedLog[] = [];
     for (const [n, c] of checkins.entries()) {
       const employee = employees.get(c.employeeId);
       if (!employee) continue;
@@ -158,15 +161,15 @@ export class AttendanceRunner {
       }
       const key = `${employee.id}\u0000${found.window.date}`;
       if (!shifts.has(key)) shifts.set(key, { employee, ...found });
-      keyOf.set(UNSAVED_ID + n, key);
+      keys[n] = key;
       unsaved.push({ id: UNSAVED_ID + n, employeeId: c.employeeId, time: c.time, logType: c.logType, skip: c.skipAutoAttendance, attendanceId: null, shiftType: null });
     }
     const { results, unsavedLinks } = await this.recomputeWith(trx, [...shifts.values()], false, unsaved);
-    for (const [id, key] of keyOf) {
-      const outcome = outcomes[id - UNSAVED_ID]!;
-      outcome.changed = results.get(key)?.changed ?? false;
-      outcome.link = unsavedLinks.get(id) ?? null;
-    }
+    keys.forEach((key, n) => {
+      if (key === undefined) return;
+      outcomes[n]!.changed = results.get(key)?.changed ?? false;
+      outcomes[n]!.link = unsavedLinks.get(UNSAVED_ID + n) ?? null;
+    });
     return outcomes;
   }
 
@@ -188,7 +191,7 @@ export class AttendanceRunner {
     trx: Knex.Transaction,
     items: EmployeeShift[],
     force: boolean,
-    unsaved: (StoredLog & { employeeId: number })[],
+    unsaved: UnsavedLog[],
   ): Promise<{ results: Map<string, { changed: boolean; record: AttendanceRecord | null }>; unsavedLinks: Map<number, CheckinLink> }> {
     const results = new Map<string, { changed: boolean; record: AttendanceRecord | null }>();
     const unsavedLinks = new Map<number, CheckinLink>();
@@ -209,9 +212,15 @@ export class AttendanceRunner {
     const starts = open.map((i) => i.window.actualStart.getTime());
     const ends = open.map((i) => i.window.actualEnd.getTime());
     const logsByEmployee = await checkinsOfEmployeesBetween(trx, open.map((i) => i.employee.id), new Date(Math.min(...starts)), new Date(Math.max(...ends)));
-    for (const { employeeId, ...log } of unsaved) logsByEmployee.set(employeeId, [...(logsByEmployee.get(employeeId) ?? []), log]);
     // Oldest first, as stored ones are read; the unsaved ones' ids sort after stored ones of the same second.
-    if (unsaved.length > 0) for (const logs of logsByEmployee.values()) logs.sort((a, b) => a.time.getTime() - b.time.getTime() || a.id - b.id);
+    const joined = new Set<CheckinLog[]>();
+    for (const { employeeId, ...log } of unsaved) {
+      const logs = logsByEmployee.get(employeeId) ?? [];
+      logs.push(log);
+      logsByEmployee.set(employeeId, logs);
+      joined.add(logs);
+    }
+    for (const logs of joined) logs.sort((a, b) => a.time.getTime() - b.time.getTime() || a.id - b.id);
     const holidays = await holidaysAmong(trx, open.flatMap((i) => (i.shift.holidayList ? [{ list: i.shift.holidayList, date: i.window.date }] : [])));
     const now = this.now();
 

@@ -23,7 +23,7 @@ import {
 } from '../store/punches.js';
 import { seriesName, takeSeriesNumbers } from '../store/series.js';
 import { transactionWithRetry } from '../store/transaction.js';
-import type { AttendanceRunner } from '../attendance/runner.js';
+import type { AttendanceRunner, UnsavedCheckinAttendance } from '../attendance/runner.js';
 import type { Metrics } from '../metrics.js';
 import { Batcher } from '../store/batcher.js';
 import type { GroupCommit } from '../store/groupCommit.js';
@@ -255,8 +255,8 @@ export class IngestService {
       if (!existing.has(k) && !toCreate.has(k)) toCreate.set(k, w);
     }
     let created = new Map<string, Checkin>();
-    const changed = new Set<number>();
-    const noShift = new Set<number>();
+    /** What each new check-in did to attendance, by check-in key. */
+    const attendanceOf = new Map<string, UnsavedCheckinAttendance>();
     if (toCreate.size > 0) {
       const year = DateTime.fromJSDate(now, { zone: this.settings.timeZone }).year;
       const prefix = `CHECKIN-${year}-`;
@@ -274,11 +274,7 @@ export class IngestService {
       const attendance = this.attendance ? await this.attendance.afterCheckins(trx, news) : [];
       const byName = await insertCheckins(trx, news.map((c, n) => ({ ...c, ...attendance[n]?.link })));
       created = new Map(news.map((c) => [checkinKeyString(c), byName.get(c.name)!]));
-      news.forEach((c, n) => {
-        const id = byName.get(c.name)!.id;
-        if (attendance[n]?.changed) changed.add(id);
-        if (attendance[n]?.noShift) noShift.add(id);
-      });
+      attendance.forEach((a, n) => attendanceOf.set(checkinKeyString(news[n]!), a));
       // Every check-in, new punch or settled waiting one, passes here: its outbox rows commit with it.
       await this.sink?.checkinsCreated(trx, [...created.values()]);
     }
@@ -287,8 +283,9 @@ export class IngestService {
       const d = decisions[w.i]!;
       d.checkin = existing.get(k) ?? created.get(k)!;
       d.checkinCreated = !existing.has(k) && toCreate.get(k) === w;
-      d.attendanceChanged = d.checkinCreated && changed.has(d.checkin.id);
-      d.outsideShifts = d.checkinCreated && noShift.has(d.checkin.id);
+      const attendance = d.checkinCreated ? attendanceOf.get(k) : undefined;
+      d.attendanceChanged = attendance?.changed ?? false;
+      d.outsideShifts = attendance?.noShift ?? false;
     }
     return decisions;
   }

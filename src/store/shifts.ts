@@ -381,14 +381,24 @@ export function listAttendance(knex: Knex, filter: AttendanceFilter, window: Win
   return listPaged(q, window, [{ column: 'attendance_date', order: 'asc' }, { column: 'employee_id', order: 'asc' }], attendanceFromRow);
 }
 
+/** A check-in as a recompute reads it: with the record it is counted in. */
+export interface CheckinLog {
+  id: number;
+  time: Date;
+  logType: 'IN' | 'OUT' | 'AUTO';
+  skip: boolean;
+  attendanceId: number | null;
+  shiftType: string | null;
+}
+
 /** Check-ins of these employees in [from, to], oldest first, by employee; with the record each is counted in. */
 export async function checkinsOfEmployeesBetween(
   knex: Knex,
   employeeIds: number[],
   from: Date,
   to: Date,
-): Promise<Map<number, { id: number; time: Date; logType: 'IN' | 'OUT' | 'AUTO'; skip: boolean; attendanceId: number | null; shiftType: string | null }[]>> {
-  const found = new Map<number, { id: number; time: Date; logType: 'IN' | 'OUT' | 'AUTO'; skip: boolean; attendanceId: number | null; shiftType: string | null }[]>();
+): Promise<Map<number, CheckinLog[]>> {
+  const found = new Map<number, CheckinLog[]>();
   for (const ids of chunks([...new Set(employeeIds)], 500)) {
     const rows = (await knex('checkins')
       .whereIn('employee_id', ids)
