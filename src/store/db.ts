@@ -8,6 +8,11 @@ import { maskUrlPassword } from '../config.js';
 
 export type Dialect = 'mysql' | 'sqlite';
 
+/** Whether this knex (or transaction) talks to MySQL/MariaDB, for the few statements the dialects spell differently. */
+export function isMysql(knex: Knex): boolean {
+  return String(knex.client.config.client).startsWith('mysql');
+}
+
 export interface Database {
   knex: Knex;
   dialect: Dialect;
@@ -57,11 +62,11 @@ interface MysqlRawConnection {
 }
 
 /**
- * Bounds every statement on a new MySQL connection: server-side (MariaDB's
- * max_statement_time, MySQL's max_execution_time for reads, and the lock wait), and
- * client-side, since a link that went silent answers nothing at all.
+ * Sets up a new MySQL connection: READ COMMITTED, and every statement bounded server-side
+ * (MariaDB's max_statement_time, MySQL's max_execution_time for reads, and the lock wait)
+ * and client-side, since a link that went silent answers nothing at all.
  */
-function boundStatements(conn: MysqlRawConnection, t: DatabaseTimeouts, done: (err: Error | null, conn: unknown) => void): void {
+function configureMysqlSession(conn: MysqlRawConnection, t: DatabaseTimeouts, done: (err: Error | null, conn: unknown) => void): void {
   const query = conn.query.bind(conn);
   const clientTimeoutMs = (t.statementSeconds + 5) * 1000;
   conn.query = (sql: unknown, ...rest: unknown[]) =>
@@ -99,7 +104,7 @@ function mysqlKnex(conn: MysqlConnection, database?: string, timeouts = DEFAULT_
     pool: {
       min: 0,
       max: 10,
-      afterCreate: (raw: MysqlRawConnection, done: (err: Error | null, conn: unknown) => void) => boundStatements(raw, timeouts, done),
+      afterCreate: (raw: MysqlRawConnection, done: (err: Error | null, conn: unknown) => void) => configureMysqlSession(raw, timeouts, done),
     },
   });
 }

@@ -1,6 +1,7 @@
 // devices and device_requests: the only place that reads or writes them.
 import type { Knex } from 'knex';
 import { chunks } from './chunks.js';
+import { isMysql } from './db.js';
 import { deleteInBatches } from './prune.js';
 import { type Listed, type Window, listPaged } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
@@ -432,9 +433,8 @@ export interface HeartbeatBucket {
 
 /** Adds to the buckets' counts (creating them): one upsert per 200 buckets. */
 export async function addDeviceHeartbeats(knex: Knex, buckets: HeartbeatBucket[]): Promise<void> {
-  const mysql = String(knex.client.config.client).startsWith('mysql');
   // The dialects name the row that did not go in differently.
-  const added = mysql ? 'VALUES(requests)' : 'excluded.requests';
+  const added = isMysql(knex) ? 'VALUES(requests)' : 'excluded.requests';
   for (const part of chunks(buckets, 200)) {
     await knex('device_heartbeats')
       .insert(part.map((b) => ({ device_serial: b.serial.slice(0, 64), bucket_at: toDbInstant(b.bucketAt), requests: b.requests })))

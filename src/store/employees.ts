@@ -1,6 +1,7 @@
 // employees: the only place that reads or writes the table.
 import type { Knex } from 'knex';
 import { chunks } from './chunks.js';
+import { isMysql } from './db.js';
 import { type Listed, type Window, listPaged } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 
@@ -99,7 +100,7 @@ export async function findEmployeesByIds(knex: Knex, ids: number[]): Promise<Map
  * (with READ COMMITTED, see db.ts) includes everything a transaction that held them committed.
  */
 export async function lockEmployees(trx: Knex.Transaction, ids: number[]): Promise<void> {
-  if (ids.length === 0 || !String(trx.client.config.client).startsWith('mysql')) return;
+  if (ids.length === 0 || !isMysql(trx)) return;
   for (const part of chunks([...new Set(ids)].sort((a, b) => a - b), 500)) {
     await trx('employees').whereIn('id', part).orderBy('id').forUpdate().select('id');
   }
