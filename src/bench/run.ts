@@ -25,29 +25,39 @@ export interface BenchOptions {
 
 type Db = 'sqlite' | 'mysql';
 
-/** A database on the server `base` names, for one bench part of this process. */
-function scratchMysqlUrl(base: string, name: string): string {
-  const u = new URL(base);
-  u.pathname = `/iclockd_bench_${name}_${process.pid}`;
-  return u.toString();
-}
+/** The databases a run covers: SQLite, then MySQL when there is a server. */
+const databasesOf = (mysqlUrl: string | undefined): Db[] => (mysqlUrl ? ['sqlite', 'mysql'] : ['sqlite']);
 
-/** `bench --statements`: the statement profile on a scratch SQLite database and, with `mysqlUrl`, a scratch MySQL one. */
-export async function runStatementProfiles(mysqlUrl: string | undefined, batches: number, log: (l: string) => void): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'iclockd-bench-'));
-  try {
-    for (const l of formatStatementProfile('sqlite', await statementProfile(`sqlite:${join(dir, 'statements.sqlite')}`, batches))) log(l);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+/** Runs `run` on a scratch database of this kind, made for one part of this run, and removes it after. */
+async function onScratchDatabase(db: Db, mysqlUrl: string | undefined, part: string, run: (url: string) => Promise<void>): Promise<void> {
+  if (db === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'iclockd-bench-'));
+    try {
+      await run(`sqlite:${join(dir, `${part}.sqlite`)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
   }
-  if (!mysqlUrl) return;
-  const url = scratchMysqlUrl(mysqlUrl, 'statements');
+  const u = new URL(mysqlUrl!);
+  u.pathname = `/iclockd_bench_${part}_${process.pid}`;
+  const url = u.toString();
   try {
-    for (const l of formatStatementProfile('mysql', await statementProfile(url, batches))) log(l);
+    await run(url);
   } finally {
     await dropMysqlDatabase(url);
   }
 }
+
+/** `bench --statements`: the statement profile on a scratch SQLite database and, with `mysqlUrl`, a scratch MySQL one. */
+export async function runStatementProfiles(mysqlUrl: string | undefined, batches: number, log: (l: string) => void): Promise<void> {
+  for (const db of databasesOf(mysqlUrl)) {
+    await onScratchDatabase(db, mysqlUrl, 'statements', async (url) => {
+      for (const l of formatStatementProfile(db, await statementProfile(url, batches))) log(l);
+    });
+  }
+}
+
 type Row = ScenarioRow | AttendanceRow;
 interface AttendanceRow extends Omit<ScenarioRow, 'name'> {
   name: 'attendance_recompute';
@@ -127,26 +137,10 @@ export async function runBench(options: BenchOptions, log: (l: string) => void):
   };
 
   // The memory soak runs once, on the last database (MySQL when there is one): heartbeats do not touch the database.
-  const dir = mkdtempSync(join(tmpdir(), 'iclockd-bench-'));
-  try {
-    await onDb('sqlite', `sqlite:${join(dir, 'fleet.sqlite')}`, !options.mysqlUrl);
-    await onAttendance('sqlite', `sqlite:${join(dir, 'attendance.sqlite')}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  if (options.mysqlUrl) {
-    const scratch = (name: string) => scratchMysqlUrl(options.mysqlUrl!, name);
-    for (const [name, run] of [
-      ['fleet', (url: string) => onDb('mysql', url, true)],
-      ['attendance', (url: string) => onAttendance('mysql', url)],
-    ] as const) {
-      const url = scratch(name);
-      try {
-        await run(url);
-      } finally {
-        await dropMysqlDatabase(url);
-      }
-    }
+  const dbs = databasesOf(options.mysqlUrl);
+  for (const db of dbs) {
+    await onScratchDatabase(db, options.mysqlUrl, 'fleet', (url) => onDb(db, url, db === dbs.at(-1)));
+    await onScratchDatabase(db, options.mysqlUrl, 'attendance', (url) => onAttendance(db, url));
   }
 
   const primary: Db = ceilingsByDb.mysql ? 'mysql' : 'sqlite';
