@@ -64,15 +64,6 @@ export interface TestServices {
 
 /** The services (no HTTP) on a fresh, migrated database, configured from `env`, logging nothing. */
 export async function openTestServices(env: NodeJS.ProcessEnv): Promise<TestServices> {
-  const fresh = freshDatabaseUrl();
-  const db = await openDatabase(fresh.url);
-  await migrateToLatest(db);
-  const s = createServices(loadConfig(env), db, createLogger('silent'));
-  return {
-    s,
-    async cleanup() {
-      await closeDatabase(s.db).catch(() => undefined);
-      await fresh.drop();
-    },
-  };
+  const t = await openTestDatabase();
+  return { s: createServices(loadConfig(env), t.db, createLogger('silent')), cleanup: t.cleanup };
 }
