@@ -16,7 +16,7 @@ export interface Punch extends PunchData {
   skipAutoAttendance?: boolean;
 }
 
-/** A punch of `user` at wall time `local` ('YYYY-MM-DD HH:MM:SS'), no optional fields, unless `extra` sets them (replays, benchmarks, tests). */
+/** A punch of `user` at wall time `local` ('YYYY-MM-DD HH:MM:SS'), no optional fields, unless `extra` sets them (the statement profile, tests). */
 export function punchAt(user: string, local: string, extra: Partial<Punch> = {}): Punch {
   const t = parseTimestamp(local, extra.timeZone ?? 'UTC');
   return {
