@@ -59,7 +59,11 @@ export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { acquireSeconds: 10,
 
 interface MysqlRawConnection {
   query(sql: unknown, ...rest: unknown[]): unknown;
+  stream: { destroy(): void };
 }
+
+/** mysql2's error for a query that got no answer within its client-side `timeout`. */
+const CLIENT_TIMEOUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
 
 /**
  * Sets up a new MySQL connection: READ COMMITTED, and every statement bounded server-side
@@ -69,8 +73,19 @@ interface MysqlRawConnection {
 function configureMysqlSession(conn: MysqlRawConnection, t: DatabaseTimeouts, done: (err: Error | null, conn: unknown) => void): void {
   const query = conn.query.bind(conn);
   const clientTimeoutMs = (t.statementSeconds + 5) * 1000;
-  conn.query = (sql: unknown, ...rest: unknown[]) =>
-    query(typeof sql === 'object' && sql !== null && !('timeout' in sql) ? { ...sql, timeout: clientTimeoutMs } : sql, ...rest);
+  conn.query = (sql: unknown, ...rest: unknown[]) => {
+    const callback = rest.at(-1);
+    // A timed-out query stays at the head of mysql2's command queue, so every later command
+    // on the connection (the ROLLBACK, the next request's queries) would wait behind it for
+    // ever, its own timeout never started. Dropping the socket fails them all at once and
+    // marks the connection broken, so the pool replaces it.
+    if (typeof callback === 'function')
+      rest[rest.length - 1] = (err: (Error & { code?: string }) | null, ...results: unknown[]) => {
+        if (err?.code === CLIENT_TIMEOUT) conn.stream.destroy();
+        return (callback as (...args: unknown[]) => unknown)(err, ...results);
+      };
+    return query(typeof sql === 'object' && sql !== null && !('timeout' in sql) ? { ...sql, timeout: clientTimeoutMs } : sql, ...rest);
+  };
   const lockWait = `SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.round(t.statementSeconds))}`;
   // READ COMMITTED: a statement sees what committed before it, not a snapshot from the
   // transaction's first read, so a recompute that waited for a lock (lockEmployees) reads what

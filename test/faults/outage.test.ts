@@ -49,6 +49,8 @@ describe('database outage (MySQL behind a proxy the test cuts)', { skip: testDia
     ingest = await s.authHeader('ingest');
   });
   after(async () => {
+    // A test that failed half-way may have left the link cut or silent.
+    proxy?.restore();
     await s?.stop();
     await proxy?.close();
     await closeDatabase(direct);
