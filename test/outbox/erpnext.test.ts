@@ -196,7 +196,9 @@ describe(`forwarding to ERPNext on ${testDialect()}`, () => {
       await addEmployees(n, ['1001']);
       await punch(n, '1001', '2025-05-04 08:00:00');
 
-      await until('the target is paused', async () => (await n.s.outbox.getTarget('erp')).state === 'error');
+      // The target is paused first, then the attempt is recorded and alerted: wait for the alert, the last of them.
+      const alerted = () => lines.some((l) => (JSON.parse(l) as { level: number }).level === 50);
+      await until('the target is paused and the attempt recorded', async () => (await n.s.outbox.getTarget('erp')).state === 'error' && alerted());
       const target = await n.s.outbox.getTarget('erp');
       assert.match(target.stateReason ?? '', /^ERPNext refused the API key and secret \(HTTP 401/);
       const [row] = await w.rows();
