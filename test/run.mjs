@@ -4,8 +4,8 @@
 // MySQL fails. Prints one summary line per database and a closing "total:" line.
 // `npm run test:faults` (--faults) runs the heavy fault tests in test/faults/ the same way;
 // `npm test` leaves them out.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,12 +34,44 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-function runSuite(dialect) {
+// A hung test (a hook waiting on something that never comes) would hold the run for ever: past
+// this, the run's whole process group is killed and counted as failed.
+const SUITE_LIMIT_MS = Number(process.env.ICLOCKD_TEST_SUITE_LIMIT_SECONDS ?? 900) * 1000;
+
+/** Runs `args` in its own process group; resolves with its exit status, or null if the limit killed it. */
+function runBounded(args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env, detached: true });
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    };
+    const timer = setTimeout(() => {
+      console.log(`\nthe run did not finish within ${SUITE_LIMIT_MS / 1000} s: killing it`);
+      killGroup();
+    }, SUITE_LIMIT_MS);
+    // Its own group does not get the terminal's Ctrl-C: pass it on.
+    const interrupted = () => {
+      killGroup();
+      process.exit(130);
+    };
+    process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+      // Test files' processes still running after the runner ended (orphans) go with it.
+      killGroup();
+      resolve(code);
+    });
+  });
+}
+
+async function runSuite(dialect) {
   const tmp = mkdtempSync(join(tmpdir(), 'iclockd-tap-'));
   const tapFile = join(tmp, 'report.tap');
   console.log(`\n=== ${dialect}: ${files.length} test files ===`);
-  const result = spawnSync(
-    process.execPath,
+  const status = await runBounded(
     [
       '--import',
       'tsx',
@@ -51,12 +83,12 @@ function runSuite(dialect) {
       `--test-reporter-destination=${tapFile}`,
       ...files,
     ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, ICLOCKD_TEST_DB: dialect } },
+    { ...process.env, ICLOCKD_TEST_DB: dialect },
   );
-  const tap = readFileSync(tapFile, 'utf8');
+  const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
   rmSync(tmp, { recursive: true, force: true });
   const count = (name) => Number([...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
-  return { dialect, status: result.status ?? 1, passed: count('pass'), failed: count('fail'), skipped: count('skipped') + count('todo'), tests: count('tests') };
+  return { dialect, status: status ?? 1, passed: count('pass'), failed: count('fail'), skipped: count('skipped') + count('todo'), tests: count('tests') };
 }
 
 // Types first: tests run through tsx, which does not check them.
@@ -69,8 +101,8 @@ if (filters.length === 0 && !faults) {
   }
 }
 
-const runs = [runSuite('sqlite')];
-if (process.env.MYSQL_URL) runs.push(runSuite('mysql'));
+const runs = [await runSuite('sqlite')];
+if (process.env.MYSQL_URL) runs.push(await runSuite('mysql'));
 
 let ok = true;
 console.log('');
