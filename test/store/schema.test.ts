@@ -160,4 +160,12 @@ describe('instant helpers', () => {
     assert.equal(toDbInstant(new Date('2025-01-27T14:30:00.999+03:00')), '2025-01-27 11:30:00');
     assert.throws(() => toDbInstant(new Date('nonsense')), RangeError);
   });
+
+  test('toDbInstant writes what the ISO form says, to the second, for any instant', () => {
+    // Each side of the 4-digit-year boundaries, and every ~116 days (with some milliseconds) from year 0 to 10000.
+    const edges = ['0999-12-31T23:59:59.999Z', '1000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '+010000-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '2024-02-29T12:05:09Z'];
+    const dates = edges.map((s) => new Date(s));
+    for (let t = Date.parse('0000-01-01T00:00:00Z'); t < Date.parse('+010000-06-01T00:00:00Z'); t += 10_000_019_017) dates.push(new Date(t));
+    for (const d of dates) assert.equal(toDbInstant(d), d.toISOString().slice(0, 19).replace('T', ' '), d.toISOString());
+  });
 });
