@@ -62,47 +62,79 @@ function parseTime(hhmm: string): { hour: number; minute: number; second: number
   return { hour: h ?? 0, minute: m ?? 0, second: s ?? 0 };
 }
 
-/** The shift that starts on `date` (local, in `zone`), with its margins. */
-export function shiftWindowOn(rules: ShiftRules, date: string, zone: string): ShiftWindow {
-  // Memoized: every check-in asks for four of these, and zone arithmetic is the costly part.
-  const key = `${zone}|${date}|${rules.startTime}|${rules.endTime}|${rules.beginCheckInBeforeShiftStartTime}|${rules.allowCheckOutAfterShiftEndTime}`;
-  let w = windowCache.get(key);
-  if (!w) {
-    const day = DateTime.fromISO(date, { zone });
-    const start = day.set(parseTime(rules.startTime));
-    let end = day.set(parseTime(rules.endTime));
-    if (end <= start) end = end.plus({ days: 1 });
-    w = [start.toMillis(), end.toMillis(), start.minus({ minutes: rules.beginCheckInBeforeShiftStartTime }).toMillis(), end.plus({ minutes: rules.allowCheckOutAfterShiftEndTime }).toMillis()];
-    if (windowCache.size >= WINDOW_CACHE_SIZE) windowCache.clear();
-    windowCache.set(key, w);
-  }
-  // Fresh objects: callers adjust windows in place.
-  return { date, start: new Date(w[0]), end: new Date(w[1]), actualStart: new Date(w[2]), actualEnd: new Date(w[3]) };
+/** A shift window as epoch milliseconds: start, end, actual start, actual end. */
+type WindowMs = [number, number, number, number];
+
+function windowMs(rules: ShiftRules, date: string, zone: string): WindowMs {
+  const day = DateTime.fromISO(date, { zone });
+  const start = day.set(parseTime(rules.startTime));
+  let end = day.set(parseTime(rules.endTime));
+  if (end <= start) end = end.plus({ days: 1 });
+  return [start.toMillis(), end.toMillis(), start.minus({ minutes: rules.beginCheckInBeforeShiftStartTime }).toMillis(), end.plus({ minutes: rules.allowCheckOutAfterShiftEndTime }).toMillis()];
 }
 
+// Fresh objects: callers adjust windows in place.
+const toShiftWindow = (date: string, w: WindowMs): ShiftWindow => ({ date, start: new Date(w[0]), end: new Date(w[1]), actualStart: new Date(w[2]), actualEnd: new Date(w[3]) });
+
+const rulesKey = (rules: ShiftRules, zone: string) => `${zone}|${rules.startTime}|${rules.endTime}|${rules.beginCheckInBeforeShiftStartTime}|${rules.allowCheckOutAfterShiftEndTime}`;
+
+/**
+ * Memoized (zone arithmetic is the costly part): a shift's window by date, and the trimmed
+ * windows around a day, which every check-in asks for.
+ */
 const WINDOW_CACHE_SIZE = 50_000;
-const windowCache = new Map<string, [number, number, number, number]>();
+const windowCache = new Map<string, WindowMs>();
+const windowsAroundCache = new Map<string, { date: string; w: WindowMs }[]>();
+
+function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    if (cache.size >= WINDOW_CACHE_SIZE) cache.clear();
+    cache.set(key, v);
+  }
+  return v;
+}
+
+/** The shift that starts on `date` (local, in `zone`), with its margins. */
+export function shiftWindowOn(rules: ShiftRules, date: string, zone: string): ShiftWindow {
+  return toShiftWindow(date, remember(windowCache, `${rulesKey(rules, zone)}|${date}`, () => windowMs(rules, date, zone)));
+}
+
+/**
+ * The windows of the shifts starting two days before `today` to the day after, trimmed so
+ * that consecutive ones do not overlap through their margins: as HRMS, the next one's actual
+ * start moves to the previous one's end, and the previous one's actual end to the next one's
+ * actual start.
+ */
+function windowsAround(rules: ShiftRules, today: string, zone: string): { date: string; w: WindowMs }[] {
+  return remember(windowsAroundCache, `${rulesKey(rules, zone)}|${today}`, () => {
+    const windows = [-2, -1, 0, 1].map((d) => {
+      const date = addDays(today, d);
+      return { date, w: [...remember(windowCache, `${rulesKey(rules, zone)}|${date}`, () => windowMs(rules, date, zone))] as WindowMs };
+    });
+    for (let i = 1; i < windows.length; i++) {
+      const prev = windows[i - 1]!.w;
+      const next = windows[i]!.w;
+      if (next[2] < prev[1]) next[2] = prev[1];
+      if (prev[3] > next[2]) prev[3] = next[2];
+    }
+    return windows;
+  });
+}
 
 /**
  * The shift whose actual window holds `instant`, or null (a check-in outside every window
- * still counts as a check-in but makes no attendance). Consecutive shifts of one type may
- * not overlap through their margins: as HRMS, the next one's actual start moves to the
- * previous one's end, and the previous one's actual end to the next one's actual start.
+ * still counts as a check-in but makes no attendance).
  */
 export function shiftWindowFor(rules: ShiftRules, instant: Date, zone: string): ShiftWindow | null {
   const today = DateTime.fromJSDate(instant, { zone }).toISODate()!;
-  const windows = [-2, -1, 0, 1].map((d) => shiftWindowOn(rules, addDays(today, d), zone));
-  for (let i = 1; i < windows.length; i++) {
-    const prev = windows[i - 1]!;
-    const next = windows[i]!;
-    if (next.actualStart < prev.end) next.actualStart = prev.end;
-    if (prev.actualEnd > next.actualStart) prev.actualEnd = next.actualStart;
-  }
+  const windows = windowsAround(rules, today, zone);
   const t = instant.getTime();
   // On a boundary shared by two windows, the later shift takes the check-in.
   for (let i = windows.length - 1; i >= 0; i--) {
-    const w = windows[i]!;
-    if (w.actualStart.getTime() <= t && t <= w.actualEnd.getTime()) return w;
+    const { date, w } = windows[i]!;
+    if (w[2] <= t && t <= w[3]) return toShiftWindow(date, w);
   }
   return null;
 }
