@@ -230,8 +230,10 @@ export class AttendanceRunner {
     for (const item of open) {
       const key = keyOf(item);
       const record = existing.get(key) ?? null;
-      const { actualStart, actualEnd } = item.window;
-      const logs = (logsByEmployee.get(item.employee.id) ?? []).filter((l) => !l.skip && l.time >= actualStart && l.time <= actualEnd);
+      // As numbers: comparing Dates converts both sides on every comparison.
+      const from = item.window.actualStart.getTime();
+      const to = item.window.actualEnd.getTime();
+      const logs = (logsByEmployee.get(item.employee.id) ?? []).filter((l) => !l.skip && l.time.getTime() >= from && l.time.getTime() <= to);
       const holiday = item.shift.holidayList !== null && holidays.has(`${item.shift.holidayList}\u0000${item.window.date}`);
       const result = computeAttendance(item.shift, item.window, logs, holiday);
       if (!result) {
