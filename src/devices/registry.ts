@@ -30,9 +30,14 @@ export const HEARTBEAT_BUCKET_MS = 5 * 60_000;
 /** The poll interval (Delay) iclockd tells every terminal; a device's own report of it wins. */
 export const POLL_DELAY_SECONDS = 10;
 
-/** A device's contacts since the last flush: the latest, and how many per timeline bucket. */
+/**
+ * A device's contacts since the last flush: the latest (epoch milliseconds), and how many per
+ * timeline bucket. Updated in place on every poll: a poll stores no new object that would
+ * outlive it (10,000 terminals polling would otherwise fill the old generation between
+ * collections).
+ */
 interface Seen {
-  at: Date;
+  at: number;
   address: string | null;
   requests: Map<number, number>;
 }
@@ -51,8 +56,8 @@ export class DeviceRegistry {
   private readonly cache = new Map<string, { device: Device; loadedAt: number }>();
   /** Each device's last contact and its requests per timeline bucket, since the last flush. */
   private seen = new Map<string, Seen>();
-  /** When each device was last heard from by this process (bounded like the cache). */
-  private readonly heard = new Map<string, number>();
+  /** When each device was last heard from by this process, epoch milliseconds (bounded like the cache; updated in place). */
+  private readonly heard = new Map<string, { at: number }>();
   /** Device reads in flight, by serial. */
   private readonly reads = new Map<string, Promise<Device | null>>();
   private timer: NodeJS.Timeout | undefined;
@@ -146,10 +151,13 @@ export class DeviceRegistry {
       if (c.deviceType !== null && c.deviceType !== device.deviceType) change.deviceType = c.deviceType;
       if (Object.keys(change).length) device = await this.change(serial, change);
     }
-    this.noteContact(serial, now, c.address);
-    this.heard.delete(serial);
-    if (this.heard.size >= CACHE_MAX) this.heard.delete(this.heard.keys().next().value!);
-    this.heard.set(serial, Date.now());
+    this.noteContact(serial, now.getTime(), c.address);
+    const heard = this.heard.get(serial);
+    if (heard) heard.at = Date.now();
+    else {
+      if (this.heard.size >= CACHE_MAX) this.heard.delete(this.heard.keys().next().value!);
+      this.heard.set(serial, { at: Date.now() });
+    }
     return device;
   }
 
@@ -205,15 +213,15 @@ export class DeviceRegistry {
   /** How many devices this process heard from since `ms` (epoch milliseconds). */
   devicesSeenSince(ms: number): number {
     let n = 0;
-    for (const at of this.heard.values()) if (at >= ms) n++;
+    for (const { at } of this.heard.values()) if (at >= ms) n++;
     return n;
   }
 
   /** The device with the last contact this process has not written yet (at most SEEN_FLUSH_MS old). */
   withUnflushedSeen(device: Device): Device {
     const seen = this.seen.get(device.serial);
-    if (!seen || (device.lastSeenAt && device.lastSeenAt >= seen.at)) return device;
-    return { ...device, lastSeenAt: seen.at, lastAddress: seen.address };
+    if (!seen || (device.lastSeenAt && device.lastSeenAt.getTime() >= seen.at)) return device;
+    return { ...device, lastSeenAt: new Date(seen.at), lastAddress: seen.address };
   }
 
   /** The poll interval a device works with: what it reported (options Delay), else what iclockd told it. */
@@ -227,15 +235,16 @@ export class DeviceRegistry {
     return device.lastSeenAt !== null && now.getTime() - device.lastSeenAt.getTime() <= 3 * this.delayOf(device) * 1000;
   }
 
-  private noteContact(serial: string, at: Date, address: string | null): void {
-    const bucketAt = Math.floor(at.getTime() / HEARTBEAT_BUCKET_MS) * HEARTBEAT_BUCKET_MS;
+  private noteContact(serial: string, at: number, address: string | null): void {
+    const bucketAt = Math.floor(at / HEARTBEAT_BUCKET_MS) * HEARTBEAT_BUCKET_MS;
     const seen = this.seen.get(serial);
     if (!seen) {
       this.seen.set(serial, { at, address, requests: new Map([[bucketAt, 1]]) });
       return;
     }
     seen.at = at;
-    seen.address = address;
+    // The same text most of the time: keep the string already held, let the request's go.
+    if (seen.address !== address) seen.address = address;
     seen.requests.set(bucketAt, (seen.requests.get(bucketAt) ?? 0) + 1);
   }
 
@@ -244,7 +253,7 @@ export class DeviceRegistry {
     if (this.seen.size === 0) return;
     const batch = this.seen;
     this.seen = new Map();
-    const devices = [...batch].map(([serial, s]) => ({ serial, at: s.at, address: s.address }));
+    const devices = [...batch].map(([serial, s]) => ({ serial, at: new Date(s.at), address: s.address }));
     const counts = [...batch].flatMap(([serial, s]) => [...s.requests].map(([bucketAt, requests]) => ({ serial, bucketAt: new Date(bucketAt), requests })));
     try {
       await recordDevicesSeen(this.knex, devices);
