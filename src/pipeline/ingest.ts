@@ -21,7 +21,7 @@ import {
   punchKeyString,
   updatePunch,
 } from '../store/punches.js';
-import { seriesName, takeSeriesNumbers } from '../store/series.js';
+import { seriesName, takeSeriesNumbersApart } from '../store/series.js';
 import { transactionWithRetry } from '../store/transaction.js';
 import type { AttendanceRunner, UnsavedCheckinAttendance } from '../attendance/runner.js';
 import type { Metrics } from '../metrics.js';
@@ -260,7 +260,7 @@ export class IngestService {
     if (toCreate.size > 0) {
       const year = DateTime.fromJSDate(now, { zone: this.settings.timeZone }).year;
       const prefix = `CHECKIN-${year}-`;
-      const first = await takeSeriesNumbers(trx, prefix, toCreate.size);
+      const first = await takeSeriesNumbersApart(this.knex, trx, prefix, toCreate.size);
       const news = [...toCreate.values()].map((w, n) => ({
         ...w.key,
         name: seriesName(prefix, first + n),
