@@ -96,9 +96,12 @@ function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
   return v;
 }
 
+/** The cached window of the shift that starts on `date`: shared, never to be changed. */
+const cachedWindowOn = (rules: ShiftRules, date: string, zone: string): WindowMs => remember(windowCache, `${rulesKey(rules, zone)}|${date}`, () => windowMs(rules, date, zone));
+
 /** The shift that starts on `date` (local, in `zone`), with its margins. */
 export function shiftWindowOn(rules: ShiftRules, date: string, zone: string): ShiftWindow {
-  return toShiftWindow(date, remember(windowCache, `${rulesKey(rules, zone)}|${date}`, () => windowMs(rules, date, zone)));
+  return toShiftWindow(date, cachedWindowOn(rules, date, zone));
 }
 
 /**
@@ -111,7 +114,8 @@ function windowsAround(rules: ShiftRules, today: string, zone: string): { date: 
   return remember(windowsAroundCache, `${rulesKey(rules, zone)}|${today}`, () => {
     const windows = [-2, -1, 0, 1].map((d) => {
       const date = addDays(today, d);
-      return { date, w: [...remember(windowCache, `${rulesKey(rules, zone)}|${date}`, () => windowMs(rules, date, zone))] as WindowMs };
+      // A copy: trimming below changes it.
+      return { date, w: [...cachedWindowOn(rules, date, zone)] as WindowMs };
     });
     for (let i = 1; i < windows.length; i++) {
       const prev = windows[i - 1]!.w;
