@@ -10,7 +10,7 @@ import { type Database, closeDatabase, migrateToLatest, openDatabase } from '../
 import { insertEmployees } from '../../src/store/employees.js';
 import { freshDatabaseUrl, testDialect } from '../helpers/db.js';
 import { type TestServer, startTestServer } from '../helpers/server.js';
-import { type TcpProxy, startTcpProxy } from '../helpers/tcpProxy.js';
+import { type TcpProxy, startProxyTo } from '../helpers/tcpProxy.js';
 
 const SN = 'OUTAGE0001';
 
@@ -41,11 +41,10 @@ describe('database outage (MySQL behind a proxy the test cuts)', { skip: testDia
     direct = await openDatabase(fresh.url);
     await migrateToLatest(direct);
     await insertEmployees(direct.knex, [{ employee: 'EMP-1', name: 'Amal', site: 'main', attendanceDeviceId: '7', status: 'Active', defaultShift: null }], new Date());
-    const u = new URL(fresh.url);
-    proxy = await startTcpProxy(u.hostname, Number(u.port || 3306));
-    u.host = `127.0.0.1:${proxy.port}`;
+    const through = await startProxyTo(fresh.url);
+    proxy = through.proxy;
     // Short database timeouts, so a link that goes silent fails requests in seconds.
-    s = await startTestServer({ databaseUrl: u.toString(), devicePolicy: 'approve', dbAcquireTimeoutSeconds: 2, dbStatementTimeoutSeconds: 2 });
+    s = await startTestServer({ databaseUrl: through.url, devicePolicy: 'approve', dbAcquireTimeoutSeconds: 2, dbStatementTimeoutSeconds: 2 });
     ingest = await s.authHeader('ingest');
   });
   after(async () => {

@@ -83,3 +83,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   proxy.port = (server.address() as { port: number }).port;
   return proxy;
 }
+
+/** A proxy in front of the MySQL server `url` names, and the same URL through it. */
+export async function startProxyTo(url: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const u = new URL(url);
+  const proxy = await startTcpProxy(u.hostname, Number(u.port || 3306));
+  u.host = `127.0.0.1:${proxy.port}`;
+  return { proxy, url: u.toString() };
+}

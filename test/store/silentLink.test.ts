@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Database, closeDatabase, openDatabase } from '../../src/store/db.js';
 import { freshDatabaseUrl, testDialect } from '../helpers/db.js';
-import { type TcpProxy, startTcpProxy } from '../helpers/tcpProxy.js';
+import { type TcpProxy, startProxyTo } from '../helpers/tcpProxy.js';
 
 const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error & { code?: string }) => e.code ?? e.name);
 
@@ -18,10 +18,9 @@ describe('a silent MySQL link', { skip: testDialect() !== 'mysql' && 'an embedde
   before(async () => {
     const fresh = freshDatabaseUrl();
     drop = fresh.drop;
-    const u = new URL(fresh.url);
-    proxy = await startTcpProxy(u.hostname, Number(u.port || 3306));
-    u.host = `127.0.0.1:${proxy.port}`;
-    db = await openDatabase(u.toString(), { acquireSeconds: 1, statementSeconds: 1 });
+    const through = await startProxyTo(fresh.url);
+    proxy = through.proxy;
+    db = await openDatabase(through.url, { acquireSeconds: 1, statementSeconds: 1 });
   });
   after(async () => {
     proxy.restore();
