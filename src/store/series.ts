@@ -31,7 +31,9 @@ export function seriesName(prefix: string, n: number, width = 5): string {
  * concurrent ingest batch wait for the one before it to commit (the single-punch scenario
  * found three of four transactions waiting there). Numbers a batch that rolls back took are
  * not reused: names stay unique and increasing, with gaps, as deleted check-ins leave in
- * ERPNext. SQLite has one connection and one writer: there, inside the caller's transaction.
+ * ERPNext. It holds a second pooled connection for that moment, while the caller holds its
+ * own (two ingest batches at once leave the pool room). SQLite has one connection and one
+ * writer: there, inside the caller's transaction.
  */
 export function takeSeriesNumbersApart(knex: Knex, trx: Knex.Transaction, prefix: string, count: number): Promise<number> {
   return isMysql(knex) ? knex.transaction((own) => takeSeriesNumbers(own, prefix, count)) : takeSeriesNumbers(trx, prefix, count);
