@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `iclockd` command. Setup commands (migrate, keys) work on the database directly.
+import './v8Tuning.js';
 import { resolve as resolvePath } from 'node:path';
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
