@@ -25,21 +25,30 @@ export type { Device, DeviceState };
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 50_000;
 const SEEN_FLUSH_MS = 5_000;
+/** Devices per pair of flush statements. */
+const SEEN_WRITE_PART = 200;
 /** The timeline's resolution: requests are counted per device and five minutes. */
 export const HEARTBEAT_BUCKET_MS = 5 * 60_000;
 /** The poll interval (Delay) iclockd tells every terminal; a device's own report of it wins. */
 export const POLL_DELAY_SECONDS = 10;
 
 /**
- * A device's contacts since the last flush: the latest (epoch milliseconds), and how many per
- * timeline bucket. Updated in place on every poll: a poll stores no new object that would
- * outlive it (10,000 terminals polling would otherwise fill the old generation between
- * collections).
+ * A device's contacts not written yet: the latest (epoch milliseconds), and its requests per
+ * timeline bucket. Kept across flushes while the device polls and updated in place: neither
+ * a poll nor a flush makes a new object for a polling terminal (10,000 terminals would
+ * otherwise fill the old generation between collections). A device silent for a whole flush
+ * interval is dropped.
  */
 interface Seen {
   at: number;
   address: string | null;
-  requests: Map<number, number>;
+  /** The `at` last written (0: none yet). */
+  writtenAt: number;
+  /** The current bucket and its requests not written yet. */
+  bucketAt: number;
+  requests: number;
+  /** Unwritten requests of earlier buckets (a bucket ended between flushes, or a flush failed). */
+  earlier: { bucketAt: number; requests: number }[] | null;
 }
 
 /** What an upload tells about its device. */
@@ -54,8 +63,10 @@ export interface Contact {
 
 export class DeviceRegistry {
   private readonly cache = new Map<string, { device: Device; loadedAt: number }>();
-  /** Each device's last contact and its requests per timeline bucket, since the last flush. */
-  private seen = new Map<string, Seen>();
+  /** Each recently polling device's last contact and unwritten requests per timeline bucket. */
+  private readonly seen = new Map<string, Seen>();
+  /** The flush in flight: flushes run one at a time. */
+  private flushing: Promise<void> | undefined;
   /** When each device was last heard from by this process, epoch milliseconds (bounded like the cache; updated in place). */
   private readonly heard = new Map<string, { at: number }>();
   /** Device reads in flight, by serial. */
@@ -70,7 +81,8 @@ export class DeviceRegistry {
   ) {}
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flushSeen(), SEEN_FLUSH_MS);
+    // A flush still running when the next is due (a slow database) is not joined by another.
+    this.timer ??= setInterval(() => void (this.flushing ?? this.flushSeen()), SEEN_FLUSH_MS);
     this.timer.unref();
   }
 
@@ -220,7 +232,7 @@ export class DeviceRegistry {
   /** The device with the last contact this process has not written yet (at most SEEN_FLUSH_MS old). */
   withUnflushedSeen(device: Device): Device {
     const seen = this.seen.get(device.serial);
-    if (!seen || (device.lastSeenAt && device.lastSeenAt.getTime() >= seen.at)) return device;
+    if (!seen || seen.at === seen.writtenAt || (device.lastSeenAt && device.lastSeenAt.getTime() >= seen.at)) return device;
     return { ...device, lastSeenAt: new Date(seen.at), lastAddress: seen.address };
   }
 
@@ -239,33 +251,78 @@ export class DeviceRegistry {
     const bucketAt = Math.floor(at / HEARTBEAT_BUCKET_MS) * HEARTBEAT_BUCKET_MS;
     const seen = this.seen.get(serial);
     if (!seen) {
-      this.seen.set(serial, { at, address, requests: new Map([[bucketAt, 1]]) });
+      this.seen.set(serial, { at, address, writtenAt: 0, bucketAt, requests: 1, earlier: null });
       return;
     }
     seen.at = at;
     // The same text most of the time: keep the string already held, let the request's go.
     if (seen.address !== address) seen.address = address;
-    seen.requests.set(bucketAt, (seen.requests.get(bucketAt) ?? 0) + 1);
+    countRequests(seen, bucketAt, 1);
   }
 
-  /** Writes the batched last-seen times and request counts; a failure keeps them for the next flush. */
+  /** Writes the last-seen times and request counts not written yet; a failure keeps them for the next flush. */
   async flushSeen(): Promise<void> {
-    if (this.seen.size === 0) return;
-    const batch = this.seen;
-    this.seen = new Map();
-    const devices = [...batch].map(([serial, s]) => ({ serial, at: new Date(s.at), address: s.address }));
-    const counts = [...batch].flatMap(([serial, s]) => [...s.requests].map(([bucketAt, requests]) => ({ serial, bucketAt: new Date(bucketAt), requests })));
-    try {
-      await recordDevicesSeen(this.knex, devices);
-      await addDeviceHeartbeats(this.knex, counts);
-    } catch (err) {
-      // Put back what did not go in; contacts since the flush began are newer and win.
-      for (const [serial, old] of batch) {
-        const now = this.seen.get(serial);
-        if (!now) this.seen.set(serial, old);
-        else for (const [bucketAt, n] of old.requests) now.requests.set(bucketAt, (now.requests.get(bucketAt) ?? 0) + n);
+    while (this.flushing) await this.flushing;
+    this.flushing = this.writeSeen().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async writeSeen(): Promise<void> {
+    // In parts, each taken from the entries just before it is written: what a flush holds
+    // stays small and short-lived.
+    let part: { serial: string; seen: Seen; writtenAt: number; counts: { bucketAt: number; requests: number }[] }[] = [];
+    const write = async () => {
+      try {
+        await recordDevicesSeen(
+          this.knex,
+          part.filter((p) => p.seen.writtenAt > p.writtenAt).map((p) => ({ serial: p.serial, at: new Date(p.seen.writtenAt), address: p.seen.address })),
+        );
+        await addDeviceHeartbeats(
+          this.knex,
+          part.flatMap((p) => p.counts.map((c) => ({ serial: p.serial, bucketAt: new Date(c.bucketAt), requests: c.requests }))),
+        );
+        part = [];
+        return true;
+      } catch (err) {
+        // Put back what did not go in; the contacts since are newer and stay.
+        for (const p of part) {
+          p.seen.writtenAt = p.writtenAt;
+          for (const c of p.counts) countRequests(p.seen, c.bucketAt, c.requests);
+        }
+        this.logger.warn({ err }, 'could not record device heartbeats; will retry');
+        return false;
       }
-      this.logger.warn({ err }, 'could not record device heartbeats; will retry');
+    };
+    for (const [serial, seen] of this.seen) {
+      if (seen.at === seen.writtenAt && seen.requests === 0 && !seen.earlier) {
+        this.seen.delete(serial); // silent since the last flush
+        continue;
+      }
+      const counts = seen.earlier ?? [];
+      if (seen.requests) counts.push({ bucketAt: seen.bucketAt, requests: seen.requests });
+      part.push({ serial, seen, writtenAt: seen.writtenAt, counts });
+      seen.writtenAt = seen.at;
+      seen.requests = 0;
+      seen.earlier = null;
+      if (part.length === SEEN_WRITE_PART && !(await write())) return;
     }
+    if (part.length) await write();
+  }
+}
+
+/** Adds requests to a bucket of a device's unwritten counts (the bucket now, or an earlier one). */
+function countRequests(seen: Seen, bucketAt: number, requests: number): void {
+  if (bucketAt === seen.bucketAt) {
+    seen.requests += requests;
+    return;
+  }
+  const earlier = seen.earlier?.find((e) => e.bucketAt === bucketAt);
+  if (earlier) earlier.requests += requests;
+  else if (bucketAt < seen.bucketAt) (seen.earlier ??= []).push({ bucketAt, requests });
+  else {
+    // A new bucket begins: the one before waits for the flush with the others.
+    if (seen.requests) (seen.earlier ??= []).push({ bucketAt: seen.bucketAt, requests: seen.requests });
+    seen.bucketAt = bucketAt;
+    seen.requests = requests;
   }
 }

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { CommandQueue } from '../../src/devices/commands.js';
 import { DeviceRegistry } from '../../src/devices/registry.js';
 import { createLogger } from '../../src/log.js';
+import { listDeviceHeartbeats } from '../../src/store/devices.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
 
 const log = createLogger('silent');
@@ -139,5 +140,46 @@ describe(`heartbeats on ${testDialect()}`, () => {
         ['F-3', '2026-02-01 10:00:02', '10.2.0.3'],
       ],
     );
+  });
+
+  test('request counts cross a bucket boundary and survive a failed flush; a silent device costs a flush nothing', async () => {
+    let clock = new Date('2026-03-01T10:04:58Z');
+    const timed = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' }, log, () => clock);
+    const poll = async (at: string, times = 1) => {
+      clock = new Date(at);
+      for (let i = 0; i < times; i++) await timed.contact('B-1', { pushver: null, language: null, deviceType: null, address: '10.3.0.1' });
+    };
+    const counts = async () =>
+      (await listDeviceHeartbeats(t.db.knex, 'B-1', new Date('2026-03-01T00:00:00Z'))).map((b) => [b.bucketAt.toISOString().slice(11, 16), b.requests]);
+    await poll('2026-03-01T10:04:58Z', 2);
+    await poll('2026-03-01T10:05:01Z');
+    await timed.flushSeen();
+    assert.deepEqual(await counts(), [['10:00', 2], ['10:05', 1]]);
+
+    // The counts table is gone for a moment: the flush fails and keeps what it could not write.
+    await poll('2026-03-01T10:06:00Z', 3);
+    await t.db.knex.schema.renameTable('device_heartbeats', 'device_heartbeats_away');
+    try {
+      await timed.flushSeen();
+    } finally {
+      await t.db.knex.schema.renameTable('device_heartbeats_away', 'device_heartbeats');
+    }
+    await poll('2026-03-01T10:10:30Z');
+    await timed.flushSeen();
+    assert.deepEqual(await counts(), [['10:00', 2], ['10:05', 4], ['10:10', 1]]);
+    const row = (await t.db.knex('devices').where({ serial: 'B-1' }).first('last_seen_at')) as { last_seen_at: string };
+    assert.equal(row.last_seen_at, '2026-03-01 10:10:30');
+
+    let queries = 0;
+    const count = () => queries++;
+    t.db.knex.on('query', count);
+    try {
+      await timed.flushSeen();
+      await timed.flushSeen();
+    } finally {
+      t.db.knex.off('query', count);
+    }
+    assert.equal(queries, 0, 'nothing new, nothing written');
+    assert.deepEqual(await counts(), [['10:00', 2], ['10:05', 4], ['10:10', 1]]);
   });
 });
