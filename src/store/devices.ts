@@ -173,6 +173,13 @@ export async function findDevice(knex: Knex, serial: string): Promise<Device | n
   return row ? fromRow(row) : null;
 }
 
+/** The devices of these serials that exist (one query per 500). */
+export async function findDevices(knex: Knex, serials: string[]): Promise<Device[]> {
+  const found: Device[] = [];
+  for (const part of chunks(serials, 500)) for (const row of (await knex('devices').whereIn('serial', part)) as Row[]) found.push(fromRow(row));
+  return found;
+}
+
 /** Creates the device unless another process just did; returns the stored row either way. */
 export async function insertDevice(knex: Knex, serial: string, fields: DeviceChange, at: Date): Promise<Device> {
   await knex('devices')

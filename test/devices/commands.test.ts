@@ -182,4 +182,37 @@ describe(`heartbeats on ${testDialect()}`, () => {
     assert.equal(queries, 0, 'nothing new, nothing written');
     assert.deepEqual(await counts(), [['10:00', 2], ['10:05', 4], ['10:10', 1]]);
   });
+
+  test('stale cached devices answer at once and are read again together; an unchanged one keeps its object', async () => {
+    let clock = new Date('2026-04-01T08:00:00Z');
+    const here = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' }, log, () => clock);
+    const elsewhere = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' }, log);
+    const serials = Array.from({ length: 30 }, (_, i) => `ST-${i}`);
+    for (const serial of serials) await here.contact(serial, { pushver: null, language: null, deviceType: null, address: '10.4.0.1' });
+    await here.flushSeen(); // last contact changes in the rows: that alone is no change
+    const before = await Promise.all(serials.map((serial) => here.get(serial)));
+    await elsewhere.setState('ST-7', 'blocked'); // another process
+
+    clock = new Date(clock.getTime() + 31_000);
+    let reads = 0;
+    const onQuery = (q: { sql: string }) => {
+      if (/^select \* from [`"]devices[`"]/i.test(q.sql)) reads++;
+    };
+    t.db.knex.on('query', onQuery);
+    try {
+      const stale = await Promise.all(serials.map((serial) => here.get(serial)));
+      assert.equal(reads, 0, 'stale entries answer without waiting for a read');
+      assert.equal(stale[7]!.state, 'approved');
+      await here.refreshStale();
+      assert.equal(reads, 1, 'one read for all 30');
+    } finally {
+      t.db.knex.off('query', onQuery);
+    }
+    const after = await Promise.all(serials.map((serial) => here.get(serial)));
+    assert.equal(after[7]!.state, 'blocked', 'the change made elsewhere is seen');
+    assert.notEqual(after[7], before[7]);
+    assert.equal(after[3], before[3], 'unchanged but for the last contact: the same object');
+    assert.equal(after[3]!.lastAddress, '10.4.0.1');
+    assert.ok(after[3]!.lastSeenAt);
+  });
 });
