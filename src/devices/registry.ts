@@ -187,6 +187,10 @@ export class DeviceRegistry {
     }
   }
 
+  /**
+   * A request from `serial`: the device, created on first contact; what it announces about
+   * itself is stored when it changes. Costs no database round trip when nothing changed.
+   */
   async contact(serial: string, c: Contact): Promise<Device> {
     let device = await this.get(serial);
     const now = this.now();
