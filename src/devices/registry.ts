@@ -134,11 +134,12 @@ export class DeviceRegistry {
     return device ? this.remember(device) : null;
   }
 
-  async get(serial: string): Promise<Device | null> {
+  /** The device, from the cache when it is there; `nowMs` lets a poll that has the time already pass it. */
+  async get(serial: string, nowMs = this.now().getTime()): Promise<Device | null> {
     const hit = this.cache.get(serial);
     if (hit) {
       // A stale entry still answers; it is read again with the others found stale about now.
-      if (this.now().getTime() - hit.loadedAt >= CACHE_TTL_MS) this.refreshSoon(serial);
+      if (nowMs - hit.loadedAt >= CACHE_TTL_MS) this.refreshSoon(serial);
       return hit.device;
     }
     // Requests from one terminal that is not cached yet share one read.
@@ -192,8 +193,8 @@ export class DeviceRegistry {
    * itself is stored when it changes. Costs no database round trip when nothing changed.
    */
   async contact(serial: string, c: Contact): Promise<Device> {
-    let device = await this.get(serial);
     const now = this.now();
+    let device = await this.get(serial, now.getTime());
     if (!device) {
       device = await insertDevice(
         this.knex,
