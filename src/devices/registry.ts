@@ -54,6 +54,14 @@ interface Seen {
   earlier: { bucketAt: number; requests: number }[] | null;
 }
 
+/** What a flush took from an entry: the `writtenAt` before, and the counts it writes. */
+interface SeenTaken {
+  serial: string;
+  seen: Seen;
+  writtenAt: number;
+  counts: { bucketAt: number; requests: number }[];
+}
+
 /** What an upload tells about its device. */
 export type UploadFacts = Pick<DeviceChange, 'attlogStamp' | 'operlogStamp' | 'attphotoStamp' | 'biodataStamp' | 'clockDriftSeconds' | 'clockDriftAt'>;
 
@@ -318,29 +326,7 @@ export class DeviceRegistry {
   private async writeSeen(): Promise<void> {
     // In parts, each taken from the entries just before it is written: what a flush holds
     // stays small and short-lived.
-    let part: { serial: string; seen: Seen; writtenAt: number; counts: { bucketAt: number; requests: number }[] }[] = [];
-    const write = async () => {
-      try {
-        await recordDevicesSeen(
-          this.knex,
-          part.filter((p) => p.seen.writtenAt > p.writtenAt).map((p) => ({ serial: p.serial, at: new Date(p.seen.writtenAt), address: p.seen.address })),
-        );
-        await addDeviceHeartbeats(
-          this.knex,
-          part.flatMap((p) => p.counts.map((c) => ({ serial: p.serial, bucketAt: new Date(c.bucketAt), requests: c.requests }))),
-        );
-        part = [];
-        return true;
-      } catch (err) {
-        // Put back what did not go in; the contacts since are newer and stay.
-        for (const p of part) {
-          p.seen.writtenAt = p.writtenAt;
-          for (const c of p.counts) countRequests(p.seen, c.bucketAt, c.requests);
-        }
-        this.logger.warn({ err }, 'could not record device heartbeats; will retry');
-        return false;
-      }
-    };
+    let part: SeenTaken[] = [];
     for (const [serial, seen] of this.seen) {
       if (seen.at === seen.writtenAt && seen.requests === 0 && !seen.earlier) {
         this.seen.delete(serial); // silent since the last flush
@@ -352,9 +338,28 @@ export class DeviceRegistry {
       seen.writtenAt = seen.at;
       seen.requests = 0;
       seen.earlier = null;
-      if (part.length === SEEN_WRITE_PART && !(await write())) return;
+      if (part.length < SEEN_WRITE_PART) continue;
+      if (!(await this.writeSeenPart(part))) return;
+      part = [];
     }
-    if (part.length) await write();
+    if (part.length) await this.writeSeenPart(part);
+  }
+
+  /** Writes what was taken from some entries; on failure puts it back (the contacts since are newer and stay). */
+  private async writeSeenPart(part: SeenTaken[]): Promise<boolean> {
+    try {
+      const moved = part.filter((p) => p.seen.writtenAt > p.writtenAt);
+      await recordDevicesSeen(this.knex, moved.map((p) => ({ serial: p.serial, at: new Date(p.seen.writtenAt), address: p.seen.address })));
+      await addDeviceHeartbeats(this.knex, part.flatMap((p) => p.counts.map((c) => ({ serial: p.serial, bucketAt: new Date(c.bucketAt), requests: c.requests }))));
+      return true;
+    } catch (err) {
+      for (const p of part) {
+        p.seen.writtenAt = p.writtenAt;
+        for (const c of p.counts) countRequests(p.seen, c.bucketAt, c.requests);
+      }
+      this.logger.warn({ err }, 'could not record device heartbeats; will retry');
+      return false;
+    }
   }
 }
 
