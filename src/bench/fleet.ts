@@ -11,6 +11,7 @@ import { createLogger } from '../log.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../store/db.js';
 import { type Ceilings, measureDbCeilings } from './ceilings.js';
 import type { LoadKind, LoadResult, LoadSpec } from './load.js';
+import { punchesPerDay } from './schedule.js';
 import { seedStaff } from './seed.js';
 
 export const SCENARIOS = ['heartbeats', 'attlog_burst', 'single_punch_adms', 'single_punch_json', 'json_bulk', 'resend_storm', 'memory_10k_devices'] as const;
@@ -68,9 +69,10 @@ const ATTLOG_CONNECTIONS = 16;
 const SINGLE_CONNECTIONS = 100;
 const BULK_LOGS = 1000;
 const BULK_CONNECTIONS = 8;
-/** Scenario n's punches start n × this many seconds after BASE_TIME: no two scenarios share a punch. */
-const SCENARIO_SECONDS = 10_000_000;
-const BASE_TIME = '2025-01-01 00:00:00';
+/** Scenario n's punches start n × this many days after FIRST_DAY: no two scenarios share a punch. */
+const SCENARIO_DAYS = 150;
+/** The seeded shift assignments start on it; the last scenario ends well before today. */
+const FIRST_DAY = '2024-01-01';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const script = (path: string) => fileURLToPath(new URL(`${path}${ext}`, import.meta.url));
@@ -155,7 +157,7 @@ async function runLoadProcess(spec: LoadSpec): Promise<LoadResult> {
 }
 
 function loadSpec(baseUrl: string, kind: LoadKind, o: Partial<LoadSpec>): LoadSpec {
-  return { baseUrl, kind, connections: 10, devices: 1, employees: 1000, perRequest: 1, firstRequest: 0, baseTime: BASE_TIME, ...o };
+  return { baseUrl, kind, connections: 10, devices: 1, employees: 1000, perRequest: 1, firstRequest: 0, firstDay: FIRST_DAY, ...o };
 }
 
 /** What HTTP alone can do on this machine, from the same load generator. */
@@ -192,7 +194,7 @@ async function seed(url: string, employees: number): Promise<string> {
   try {
     await migrateToLatest(db);
     const services = createServices(loadConfig({ DATABASE_URL: url, ICLOCKD_TZ: 'UTC', ICLOCKD_LOG_LEVEL: 'silent' }), db, createLogger('silent'));
-    await seedStaff(services, employees, '2024-01-01');
+    await seedStaff(services, employees, FIRST_DAY);
     const key = await services.apiKeys.create('bench', 'ingest');
     return `token ${key.apiKey}:${key.secret}`;
   } finally {
@@ -292,6 +294,10 @@ export async function runFleet(
       target: { text: string; ratio: number; p99?: number; maxQueries?: number },
     ): Promise<{ row: ScenarioRow; load: LoadResult }> => {
       const { load, failed, queriesPerRequest, measured } = await observe(spec);
+      // Past its days, a scenario's punches would be the next one's (or in the future): duplicates, not new punches.
+      if (spec.kind !== 'heartbeat' && load.generated * spec.perRequest > SCENARIO_DAYS * punchesPerDay(spec.employees)) {
+        throw new Error(`${name} sent more punches than its ${SCENARIO_DAYS} days hold: raise SCENARIO_DAYS`);
+      }
       const throughput = (load.ok * unitsPerRequest) / load.seconds;
       const ratio = ratioOf(throughput, ceiling.value);
       const row: ScenarioRow = {
@@ -313,7 +319,7 @@ export async function runFleet(
       rows.push(row);
       return { row, load };
     };
-    const firstRequestOf = (perRequest: number, slot: number) => Math.floor((slot * SCENARIO_SECONDS) / perRequest);
+    const firstRequestOf = (perRequest: number, slot: number) => Math.floor((slot * SCENARIO_DAYS * punchesPerDay(o.employees)) / perRequest);
 
     // 1. Heartbeats: every device once first (registration, caches), then the measured run.
     const heartbeat = { connections: HEARTBEAT_CONNECTIONS, devices: o.heartbeatDevices };

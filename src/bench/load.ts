@@ -3,7 +3,7 @@
 // result line. Request bodies are generated from a running counter, so a run with the same
 // `firstRequest` and `amount` sends exactly the same requests again (the resend storm).
 import autocannon from 'autocannon';
-import { DateTime } from 'luxon';
+import { scheduledPunch } from './schedule.js';
 
 export type LoadKind = 'heartbeat' | 'attlog' | 'adms_single' | 'json_single' | 'json_bulk';
 
@@ -23,8 +23,8 @@ export interface LoadSpec {
   perRequest: number;
   /** Counter value of the first request: scenarios use disjoint ranges of punch times. */
   firstRequest: number;
-  /** Wall time of punch number 0; punch n is n seconds later, so every punch is distinct. */
-  baseTime: string;
+  /** YYYY-MM-DD: day 0 of the punch schedule (./schedule.ts: check-ins and check-outs of a day shift). */
+  firstDay: string;
   authorization?: string;
 }
 
@@ -47,11 +47,7 @@ export const serialOf = (n: number) => `BENCH${String(n).padStart(5, '0')}`;
 export function requestOf(spec: LoadSpec, i: number): { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> } {
   const serial = serialOf(i % spec.devices);
   if (spec.kind === 'heartbeat') return { method: 'GET', path: `/iclock/getrequest?SN=${serial}` };
-  const base = DateTime.fromSQL(spec.baseTime, { zone: 'UTC' });
-  const punches = Array.from({ length: spec.perRequest }, (_, j) => {
-    const n = i * spec.perRequest + j;
-    return { pin: String((n % spec.employees) + 1), time: base.plus({ seconds: n }).toFormat('yyyy-MM-dd HH:mm:ss'), state: n % 2 };
-  });
+  const punches = Array.from({ length: spec.perRequest }, (_, j) => scheduledPunch(i * spec.perRequest + j, spec.employees, spec.firstDay));
   if (spec.kind === 'attlog' || spec.kind === 'adms_single') {
     const body = punches.map((p) => `${p.pin}\t${p.time}\t${p.state}\t1\t0\t0\t0\t0\t0\t0\n`).join('');
     return { method: 'POST', path: `/iclock/cdata?SN=${serial}&table=ATTLOG&Stamp=9999`, body, headers: { 'content-type': 'text/plain' } };

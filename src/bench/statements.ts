@@ -8,6 +8,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { type Punch, punchAt } from '../pipeline/punch.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../store/db.js';
+import { scheduledPunch } from './schedule.js';
 import { seedStaff } from './seed.js';
 
 export interface StatementShare {
@@ -27,11 +28,12 @@ export interface StatementProfile {
 
 const BATCH = 2000;
 const EMPLOYEES = 1000;
+const FIRST_DAY = '2025-06-02';
 
-/** Punch n of the run: user n mod 1000, a second apart, as the fleet's load generator makes them. */
+/** Punch n of the run, on the fleet's schedule (check-ins and check-outs of a day shift). */
 function punchOf(n: number): Punch {
-  const local = new Date(Date.UTC(2025, 5, 2, 8) + n * 1000).toISOString().slice(0, 19).replace('T', ' ');
-  return punchAt(String((n % EMPLOYEES) + 1), local, { deviceSerial: `BENCH-${n % 16}`, source: 'adms' });
+  const p = scheduledPunch(n, EMPLOYEES, FIRST_DAY);
+  return punchAt(p.pin, p.time, { deviceSerial: `BENCH-${n % 16}`, source: 'adms', logType: p.state === 0 ? 'IN' : 'OUT', punchState: p.state });
 }
 
 function timeStatements(knex: Knex): Map<string, StatementShare> {
