@@ -1,18 +1,45 @@
 // The database ceilings of `npm run bench`, measured straight through the driver (mysql2 or
 // better-sqlite3, no knex, no iclockd) on a copy of the real `punches` table with the same
-// columns, unique key and indexes: what the database itself can take on this machine.
+// columns, unique key and indexes: what the database itself can take on this machine. The same
+// method on copies of `checkins` and `attendance` gives the write floor of `bench --statements`.
 import Sqlite from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import { parseMysqlUrl, sqlitePath } from '../store/db.js';
 
-const TABLE = 'bench_ceiling_punches';
-const COLUMNS = ['device_serial', 'site', 'device_user_id', 'local_time', 'punched_at', 'time_zone', 'log_type', 'punch_state', 'verify_mode', 'source', 'status', 'received_at'];
-
-/** A punch-shaped row; n makes it unique. */
-function row(n: number): (string | number)[] {
-  const t = new Date(Date.UTC(2020, 0, 1) + n * 1000).toISOString().slice(0, 19).replace('T', ' ');
-  return [`CEIL${n % 50}`, 'main', String(n % 1000), t, t, 'UTC', 'IN', 0, 1, 'adms', 'unmatched', t];
+/** A real table to copy, the columns to fill and a row for them (n makes it unique). */
+interface RowShape {
+  table: string;
+  columns: string[];
+  row: (n: number) => (string | number)[];
 }
+
+const instantOf = (n: number) => new Date(Date.UTC(2020, 0, 1) + n * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+const PUNCH: RowShape = {
+  table: 'punches',
+  columns: ['device_serial', 'site', 'device_user_id', 'local_time', 'punched_at', 'time_zone', 'log_type', 'punch_state', 'verify_mode', 'source', 'status', 'received_at'],
+  row: (n) => {
+    const t = instantOf(n);
+    return [`CEIL${n % 50}`, 'main', String(n % 1000), t, t, 'UTC', 'IN', 0, 1, 'adms', 'unmatched', t];
+  },
+};
+
+const CHECKIN: RowShape = {
+  table: 'checkins',
+  columns: ['name', 'employee_id', 'time', 'log_type', 'device_id', 'skip_auto_attendance', 'created_at'],
+  row: (n) => [`CHECKIN-2020-${n}`, (n % 1000) + 1, instantOf(n), 'IN', `CEIL${n % 50}`, 0, instantOf(n)],
+};
+
+const ATTENDANCE: RowShape = {
+  table: 'attendance',
+  columns: ['name', 'employee_id', 'attendance_date', 'shift_type', 'status', 'working_hours', 'in_time', 'out_time', 'created_at', 'updated_at'],
+  row: (n) => {
+    const date = instantOf(Math.floor(n / 1000) * 86_400).slice(0, 10);
+    return [`HR-ATT-2020-${n}`, (n % 1000) + 1, date, 'Bench Day', 'Present', 8, instantOf(n), instantOf(n), instantOf(n), instantOf(n)];
+  },
+};
+
+const copyName = (table: string) => `bench_ceiling_${table}`;
 
 export interface Ceilings {
   /** Rows/s of multi-row INSERT IGNORE / ON CONFLICT DO NOTHING, `rowsPerStatement` at a time. */
@@ -29,66 +56,105 @@ async function forSeconds(seconds: number, step: () => Promise<number>): Promise
   return rows / ((performance.now() - started) / 1000);
 }
 
-async function mysqlCeilings(url: string, seconds: number, rowsPerStatement: number, connections: number): Promise<Ceilings> {
-  const conn = parseMysqlUrl(url);
-  const pool = mysql.createPool({ ...conn, connectionLimit: connections, charset: 'utf8mb4' });
+/** A MySQL pool, and a copy of each table in `shapes` for the time of `measure`. */
+async function withMysqlCopies<T>(url: string, connections: number, shapes: RowShape[], measure: (pool: mysql.Pool) => Promise<T>): Promise<T> {
+  const pool = mysql.createPool({ ...parseMysqlUrl(url), connectionLimit: connections, charset: 'utf8mb4' });
   try {
-    await pool.query(`DROP TABLE IF EXISTS ${TABLE}`);
-    await pool.query(`CREATE TABLE ${TABLE} LIKE punches`);
-    let n = 0;
-    const bulkSql = `INSERT IGNORE INTO ${TABLE} (${COLUMNS.join(',')}) VALUES ?`;
-    const bulkRates = await Promise.all(
-      Array.from({ length: connections }, () =>
-        forSeconds(seconds / 2, async () => {
-          const rows = Array.from({ length: rowsPerStatement }, () => row(n++));
-          await pool.query(bulkSql, [rows]);
-          return rows.length;
-        }),
-      ),
-    );
-    const singleSql = `INSERT INTO ${TABLE} (${COLUMNS.join(',')}) VALUES (${COLUMNS.map(() => '?').join(',')})`;
-    const singleRates = await Promise.all(
-      Array.from({ length: connections }, () =>
-        forSeconds(seconds / 2, async () => {
-          await pool.execute(singleSql, row(n++));
-          return 1;
-        }),
-      ),
-    );
-    await pool.query(`DROP TABLE ${TABLE}`);
-    return { dbBulk: sum(bulkRates), dbSingle: sum(singleRates) };
+    for (const { table } of shapes) {
+      await pool.query(`DROP TABLE IF EXISTS ${copyName(table)}`);
+      await pool.query(`CREATE TABLE ${copyName(table)} LIKE ${table}`);
+    }
+    const result = await measure(pool);
+    for (const { table } of shapes) await pool.query(`DROP TABLE ${copyName(table)}`);
+    return result;
   } finally {
     await pool.end();
   }
 }
 
-async function sqliteCeilings(url: string, seconds: number, rowsPerStatement: number): Promise<Ceilings> {
+/** Numbers rows across measurements on one copy, so that no two are the same row. */
+interface Counter {
+  n: number;
+}
+
+/** Rows/s of multi-row INSERT IGNORE into a copy of the shape's table, `connections` at once. */
+async function mysqlBulkRate(pool: mysql.Pool, shape: RowShape, seconds: number, rowsPerStatement: number, connections: number, counter: Counter = { n: 0 }): Promise<number> {
+  const sql = `INSERT IGNORE INTO ${copyName(shape.table)} (${shape.columns.join(',')}) VALUES ?`;
+  const rates = await Promise.all(
+    Array.from({ length: connections }, () =>
+      forSeconds(seconds, async () => {
+        const rows = Array.from({ length: rowsPerStatement }, () => shape.row(counter.n++));
+        await pool.query(sql, [rows]);
+        return rows.length;
+      }),
+    ),
+  );
+  return sum(rates);
+}
+
+async function mysqlCeilings(url: string, seconds: number, rowsPerStatement: number, connections: number): Promise<Ceilings> {
+  return withMysqlCopies(url, connections, [PUNCH], async (pool) => {
+    const counter = { n: 0 };
+    const dbBulk = await mysqlBulkRate(pool, PUNCH, seconds / 2, rowsPerStatement, connections, counter);
+    const singleSql = `INSERT INTO ${copyName(PUNCH.table)} (${PUNCH.columns.join(',')}) VALUES (${PUNCH.columns.map(() => '?').join(',')})`;
+    const singleRates = await Promise.all(
+      Array.from({ length: connections }, () =>
+        forSeconds(seconds / 2, async () => {
+          await pool.execute(singleSql, PUNCH.row(counter.n++));
+          return 1;
+        }),
+      ),
+    );
+    return { dbBulk, dbSingle: sum(singleRates) };
+  });
+}
+
+/** A SQLite connection with iclockd's pragmas, and a copy of each table in `shapes` for the time of `measure`. */
+async function withSqliteCopies<T>(url: string, shapes: RowShape[], measure: (db: Sqlite.Database) => Promise<T>): Promise<T> {
   const db = new Sqlite(sqlitePath(url));
   try {
     // The pragmas iclockd sets (src/store/db.ts).
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
-    db.exec(`DROP TABLE IF EXISTS ${TABLE}`);
-    const ddl = db.prepare(`SELECT sql FROM sqlite_master WHERE tbl_name = 'punches' AND sql IS NOT NULL`).all() as { sql: string }[];
-    for (const { sql } of ddl) db.exec(sql.replace(/`punches`/g, TABLE).replace(/\bpunches_/g, `${TABLE}_`));
-    let n = 0;
-    const values = `(${COLUMNS.map(() => '?').join(',')})`;
-    const bulk = db.prepare(`INSERT INTO ${TABLE} (${COLUMNS.join(',')}) VALUES ${Array(rowsPerStatement).fill(values).join(',')} ON CONFLICT DO NOTHING`);
-    const single = db.prepare(`INSERT INTO ${TABLE} (${COLUMNS.join(',')}) VALUES ${values}`);
-    const dbBulk = await forSeconds(seconds / 2, async () => {
-      bulk.run(Array.from({ length: rowsPerStatement }, () => row(n++)).flat());
-      return rowsPerStatement;
-    });
-    const dbSingle = await forSeconds(seconds / 2, async () => {
-      single.run(row(n++));
-      return 1;
-    });
-    db.exec(`DROP TABLE ${TABLE}`);
-    return { dbBulk, dbSingle };
+    for (const { table } of shapes) {
+      const copy = copyName(table);
+      db.exec(`DROP TABLE IF EXISTS ${copy}`);
+      const ddl = db.prepare(`SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL`).all(table) as { sql: string }[];
+      // The table's name, and its indexes' (knex names them table_columns_unique|index); not its columns'.
+      const rename = (sql: string) => sql.replace(new RegExp(`\`${table}(_\\w+_(?:unique|index))?\``, 'g'), (_m, index: string | undefined) => `\`${copy}${index ?? ''}\``);
+      for (const { sql } of ddl) db.exec(rename(sql));
+    }
+    const result = await measure(db);
+    for (const { table } of shapes) db.exec(`DROP TABLE ${copyName(table)}`);
+    return result;
   } finally {
     db.close();
   }
+}
+
+const valuesOf = (shape: RowShape) => `(${shape.columns.map(() => '?').join(',')})`;
+
+/** Rows/s of multi-row INSERT … ON CONFLICT DO NOTHING into a copy of the shape's table. */
+function sqliteBulkRate(db: Sqlite.Database, shape: RowShape, seconds: number, rowsPerStatement: number, counter: Counter = { n: 0 }): Promise<number> {
+  const bulk = db.prepare(`INSERT INTO ${copyName(shape.table)} (${shape.columns.join(',')}) VALUES ${Array(rowsPerStatement).fill(valuesOf(shape)).join(',')} ON CONFLICT DO NOTHING`);
+  return forSeconds(seconds, async () => {
+    bulk.run(Array.from({ length: rowsPerStatement }, () => shape.row(counter.n++)).flat());
+    return rowsPerStatement;
+  });
+}
+
+async function sqliteCeilings(url: string, seconds: number, rowsPerStatement: number): Promise<Ceilings> {
+  return withSqliteCopies(url, [PUNCH], async (db) => {
+    const counter = { n: 0 };
+    const dbBulk = await sqliteBulkRate(db, PUNCH, seconds / 2, rowsPerStatement, counter);
+    const single = db.prepare(`INSERT INTO ${copyName(PUNCH.table)} (${PUNCH.columns.join(',')}) VALUES ${valuesOf(PUNCH)}`);
+    const dbSingle = await forSeconds(seconds / 2, async () => {
+      single.run(PUNCH.row(counter.n++));
+      return 1;
+    });
+    return { dbBulk, dbSingle };
+  });
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -96,4 +162,35 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 /** Both database ceilings on the (migrated, scratch) database the URL names. */
 export async function measureDbCeilings(url: string, seconds: number, rowsPerStatement: number, connections: number): Promise<Ceilings> {
   return url.startsWith('sqlite:') ? sqliteCeilings(url, seconds, rowsPerStatement) : mysqlCeilings(url, seconds, rowsPerStatement, connections);
+}
+
+/**
+ * The write floor: rows/s of the same multi-row inserts into copies of the three tables an
+ * ingested punch writes to, and what they come to per punch with one punch row, one check-in
+ * and half an attendance record each (a day shift's check-in creates the record, its check-out
+ * changes it; the change is left out). No reads, no iclockd: a bound, not an estimate.
+ */
+export interface WriteFloor {
+  punches: number;
+  checkins: number;
+  attendance: number;
+  /** Punches/s if writing those rows were all an ingest did. */
+  punchesPerSecond: number;
+}
+
+export async function measureWriteFloor(url: string, seconds: number, rowsPerStatement: number, connections: number): Promise<WriteFloor> {
+  const shapes = [PUNCH, CHECKIN, ATTENDANCE];
+  const rates = url.startsWith('sqlite:')
+    ? await withSqliteCopies(url, shapes, async (db) => {
+        const out: number[] = [];
+        for (const shape of shapes) out.push(await sqliteBulkRate(db, shape, seconds, rowsPerStatement));
+        return out;
+      })
+    : await withMysqlCopies(url, connections, shapes, async (pool) => {
+        const out: number[] = [];
+        for (const shape of shapes) out.push(await mysqlBulkRate(pool, shape, seconds, rowsPerStatement, connections));
+        return out;
+      });
+  const [punches, checkins, attendance] = rates as [number, number, number];
+  return { punches, checkins, attendance, punchesPerSecond: 1 / (1 / punches + 1 / checkins + 0.5 / attendance) };
 }

@@ -64,7 +64,7 @@ export const FULL: FleetOptions = { quick: false, heartbeatDevices: 2000, soakDe
 export const QUICK: FleetOptions = { quick: true, heartbeatDevices: 500, soakDevices: 2000, soakSeconds: 6, seconds: 2, mysqlPool: 10, employees: 200 };
 
 const HEARTBEAT_CONNECTIONS = 100;
-const ATTLOG_LINES = 200;
+export const ATTLOG_LINES = 200;
 const ATTLOG_CONNECTIONS = 16;
 const SINGLE_CONNECTIONS = 100;
 const BULK_LOGS = 1000;

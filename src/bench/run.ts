@@ -10,9 +10,9 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { closeDatabase, dropMysqlDatabase, migrateToLatest, openDatabase } from '../store/db.js';
 import { benchAttendance } from './attendance.js';
-import type { Ceilings } from './ceilings.js';
-import { type FleetOptions, type ScenarioRow, measureHttpCeilings, runFleet } from './fleet.js';
-import { formatStatementProfile, statementProfile } from './statements.js';
+import { type Ceilings, measureWriteFloor } from './ceilings.js';
+import { ATTLOG_LINES, FULL, type FleetOptions, type ScenarioRow, measureHttpCeilings, runFleet } from './fleet.js';
+import { formatStatementProfile, formatWriteFloor, statementProfile } from './statements.js';
 
 export interface BenchOptions {
   fleet: FleetOptions;
@@ -54,6 +54,7 @@ export async function runStatementProfiles(mysqlUrl: string | undefined, batches
   for (const db of databasesOf(mysqlUrl)) {
     await onScratchDatabase(db, mysqlUrl, 'statements', async (url) => {
       for (const l of formatStatementProfile(db, await statementProfile(url, batches))) log(l);
+      log(formatWriteFloor(await measureWriteFloor(url, batches < 10 ? 1 : 3, ATTLOG_LINES, db === 'mysql' ? FULL.mysqlPool : 1)));
     });
   }
 }

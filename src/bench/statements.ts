@@ -10,6 +10,7 @@ import { type Punch, punchAt } from '../pipeline/punch.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../store/db.js';
 import { scheduledPunch } from './schedule.js';
 import { seedStaff } from './seed.js';
+import type { WriteFloor } from './ceilings.js';
 
 export interface StatementShare {
   /** The statement's first 60 characters, whitespace folded. */
@@ -79,4 +80,9 @@ export function formatStatementProfile(db: string, p: StatementProfile): string[
     `${db}: ${p.punches} punches in batches of ${BATCH}, one after another: ${Math.round((p.punches * 1000) / p.totalMs)} punches/s; statements ${Math.round(p.sqlMs)} ms of ${Math.round(p.totalMs)} ms (${pct(p.sqlMs)}), the rest in iclockd`,
     ...p.statements.map((x) => `  ${String(Math.round(x.ms)).padStart(6)} ms ${pct(x.ms).padStart(7)} ${String(x.calls).padStart(5)} × ${x.statement}`),
   ];
+}
+
+export function formatWriteFloor(f: WriteFloor): string {
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  return `  write floor (multi-row inserts straight through the driver, as db_bulk_ceiling): punches ${n(f.punches)}, checkins ${n(f.checkins)}, attendance ${n(f.attendance)} rows/s; a punch, its check-in and half a record: ${n(f.punchesPerSecond)} punches/s, ${(f.punchesPerSecond / f.punches).toFixed(2)} of the punches rate`;
 }

@@ -50,6 +50,13 @@ test('iclockd bench --statements: the burst batches stored, and their database t
   for (const table of ['punches', 'checkins', 'attendance']) assert.ok(lines.some((l) => l.includes(`insert into \`${table}\``)), `${table}: ${out.join('\n')}`);
   const punchInserts = lines.find((l) => l.includes('insert into `punches`'))!;
   assert.equal(Number(/(\d+) × /.exec(punchInserts)![1]), 3 * Math.ceil(2000 / 300));
+  // The write floor: the three tables' insert rates, and what they allow per punch.
+  const floor = /write floor .*: punches ([\d,]+), checkins ([\d,]+), attendance ([\d,]+) rows\/s; a punch, its check-in and half a record: ([\d,]+) punches\/s, ([\d.]+) of the punches rate/.exec(out.join('\n'));
+  assert.ok(floor, out.join('\n'));
+  const [punches, checkins, attendance, perPunch] = floor.slice(1, 5).map((x) => Number(x.replace(/,/g, '')));
+  assert.ok(punches! > 0 && checkins! > 0 && attendance! > 0);
+  // Three writes per punch cost more than one: the floor is below each table's own rate.
+  assert.ok(perPunch! < Math.min(punches!, checkins!, attendance! * 2), `${perPunch}`);
   // A check-in is inserted with its attendance: no statement links them afterwards.
   assert.ok(!lines.some((l) => l.startsWith('update `checkins`', l.indexOf('× ') + 2)), out.join('\n'));
 });
