@@ -70,9 +70,9 @@ const SINGLE_CONNECTIONS = 100;
 const BULK_LOGS = 1000;
 const BULK_CONNECTIONS = 8;
 /** Scenario n's punches start n × this many days after FIRST_DAY: no two scenarios share a punch. */
-const SCENARIO_DAYS = 150;
+const SCENARIO_DAYS = 400;
 /** The seeded shift assignments start on it; the last scenario ends well before today. */
-const FIRST_DAY = '2024-01-01';
+const FIRST_DAY = '2020-01-01';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const script = (path: string) => fileURLToPath(new URL(`${path}${ext}`, import.meta.url));
