@@ -40,6 +40,8 @@ const ATTENDANCE: RowShape = {
 };
 
 const copyName = (table: string) => `bench_ceiling_${table}`;
+/** One row's placeholders. */
+const valuesOf = (shape: RowShape) => `(${shape.columns.map(() => '?').join(',')})`;
 
 export interface Ceilings {
   /** Rows/s of multi-row INSERT IGNORE / ON CONFLICT DO NOTHING, `rowsPerStatement` at a time. */
@@ -96,7 +98,7 @@ async function mysqlCeilings(url: string, seconds: number, rowsPerStatement: num
   return withMysqlCopies(url, connections, [PUNCH], async (pool) => {
     const counter = { n: 0 };
     const dbBulk = await mysqlBulkRate(pool, PUNCH, seconds / 2, rowsPerStatement, connections, counter);
-    const singleSql = `INSERT INTO ${copyName(PUNCH.table)} (${PUNCH.columns.join(',')}) VALUES (${PUNCH.columns.map(() => '?').join(',')})`;
+    const singleSql = `INSERT INTO ${copyName(PUNCH.table)} (${PUNCH.columns.join(',')}) VALUES ${valuesOf(PUNCH)}`;
     const singleRates = await Promise.all(
       Array.from({ length: connections }, () =>
         forSeconds(seconds / 2, async () => {
@@ -133,7 +135,6 @@ async function withSqliteCopies<T>(url: string, shapes: RowShape[], measure: (db
   }
 }
 
-const valuesOf = (shape: RowShape) => `(${shape.columns.map(() => '?').join(',')})`;
 
 /** Rows/s of multi-row INSERT … ON CONFLICT DO NOTHING into a copy of the shape's table. */
 function sqliteBulkRate(db: Sqlite.Database, shape: RowShape, seconds: number, rowsPerStatement: number, counter: Counter = { n: 0 }): Promise<number> {
@@ -180,17 +181,13 @@ export interface WriteFloor {
 
 export async function measureWriteFloor(url: string, seconds: number, rowsPerStatement: number, connections: number): Promise<WriteFloor> {
   const shapes = [PUNCH, CHECKIN, ATTENDANCE];
-  const rates = url.startsWith('sqlite:')
-    ? await withSqliteCopies(url, shapes, async (db) => {
-        const out: number[] = [];
-        for (const shape of shapes) out.push(await sqliteBulkRate(db, shape, seconds, rowsPerStatement));
-        return out;
-      })
-    : await withMysqlCopies(url, connections, shapes, async (pool) => {
-        const out: number[] = [];
-        for (const shape of shapes) out.push(await mysqlBulkRate(pool, shape, seconds, rowsPerStatement, connections));
-        return out;
-      });
+  const rates: number[] = [];
+  /** One table after another, each alone on the database. */
+  const eachShape = async (rate: (shape: RowShape) => Promise<number>) => {
+    for (const shape of shapes) rates.push(await rate(shape));
+  };
+  if (url.startsWith('sqlite:')) await withSqliteCopies(url, shapes, (db) => eachShape((shape) => sqliteBulkRate(db, shape, seconds, rowsPerStatement)));
+  else await withMysqlCopies(url, connections, shapes, (pool) => eachShape((shape) => mysqlBulkRate(pool, shape, seconds, rowsPerStatement, connections)));
   const [punches, checkins, attendance] = rates as [number, number, number];
   return { punches, checkins, attendance, punchesPerSecond: 1 / (1 / punches + 1 / checkins + 0.5 / attendance) };
 }

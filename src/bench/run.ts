@@ -54,6 +54,7 @@ export async function runStatementProfiles(mysqlUrl: string | undefined, batches
   for (const db of databasesOf(mysqlUrl)) {
     await onScratchDatabase(db, mysqlUrl, 'statements', async (url) => {
       for (const l of formatStatementProfile(db, await statementProfile(url, batches))) log(l);
+      // Seconds per table: one for a quick run (3 batches), three otherwise; the ceiling's statement size and connections.
       log(formatWriteFloor(await measureWriteFloor(url, batches < 10 ? 1 : 3, ATTLOG_LINES, db === 'mysql' ? FULL.mysqlPool : 1)));
     });
   }
