@@ -180,13 +180,15 @@ export class DeviceRegistry {
     this.stale.clear();
     if (!serials.length) return;
     try {
-      for (const device of await findDevices(this.knex, serials)) {
+      const devices = await findDevices(this.knex, serials);
+      const loadedAt = this.now().getTime();
+      for (const device of devices) {
         const entry = this.cache.get(device.serial);
         if (!entry || !sameButLastContact(entry.device, device)) {
           this.remember(device);
           continue;
         }
-        entry.loadedAt = this.now().getTime();
+        entry.loadedAt = loadedAt;
         if (entry.device.lastSeenAt?.getTime() !== device.lastSeenAt?.getTime()) entry.device.lastSeenAt = device.lastSeenAt;
         if (entry.device.lastAddress !== device.lastAddress) entry.device.lastAddress = device.lastAddress;
       }
