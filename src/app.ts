@@ -43,7 +43,7 @@ import { PunchIntake } from './pipeline/intake.js';
 import { PunchRecords } from './pipeline/records.js';
 import { SyncLogService } from './pipeline/syncLog.js';
 import type { Database } from './store/db.js';
-import { GroupCommit } from './store/groupCommit.js';
+import { GroupCommit, INGEST_TRANSACTIONS } from './store/groupCommit.js';
 
 /** Who may call, and how often (per process). */
 export interface Limits {
@@ -94,11 +94,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
   const attendance = new AttendanceRunner(db.knex, config);
   const registry = new DeviceRegistry(db.knex, config, logger);
   const metrics = new Metrics(db.knex, (ms) => registry.devicesSeenSince(ms));
-  // One connection on SQLite; on MySQL two batches at once, so one's statements travel while the
-  // other's are built. More made smaller batches (more statements per punch, the server's CPU
-  // the limit) and queued on the same employees' rows: 4 -> 2 took single ADMS punches from
-  // ~1,170 to ~1,680 punches/s on MariaDB (bench, two runs each).
-  const commits = new GroupCommit(db.knex, db.dialect === 'sqlite' ? 1 : 2);
+  const commits = new GroupCommit(db.knex, INGEST_TRANSACTIONS[db.dialect]);
   // Every check-in created writes its outbox rows in its own transaction.
   const outbox = new OutboxService(db.knex, config, logger, metrics);
   const ingest = new IngestService(db.knex, config, () => new Date(), gate, attendance, metrics, commits, outbox);

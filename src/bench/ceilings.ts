@@ -4,40 +4,57 @@
 // method on copies of `checkins` and `attendance` gives the write floor of `bench --statements`.
 import Sqlite from 'better-sqlite3';
 import mysql from 'mysql2/promise';
+import { chunks } from '../store/chunks.js';
 import { parseMysqlUrl, sqlitePath } from '../store/db.js';
 
-/** A real table to copy, the columns to fill and a row for them (n makes it unique). */
-interface RowShape {
+/** What a row of the copies is made from: a punch as a terminal or integrator sends it. */
+export interface Punchlike {
+  serial: string;
+  /** The employee's PIN; the bench seeds employees 1…E with ids and PINs alike. */
+  pin: number;
+  /** Local wall time, 'YYYY-MM-DD HH:MM:SS' (the bench's zone is UTC). */
+  time: string;
+  logType: 'IN' | 'OUT';
+}
+
+type Value = string | number;
+
+/** A real table to copy, the columns to fill, and a row for them from a punch (n makes it unique). */
+export interface RowShape {
   table: string;
   columns: string[];
-  row: (n: number) => (string | number)[];
+  of: (p: Punchlike, n: number) => Value[];
+  /** The punch of the ceilings' n-th row: every row new, none ignored by the unique key. */
+  sample: (n: number) => Punchlike;
 }
 
 const instantOf = (n: number) => new Date(Date.UTC(2020, 0, 1) + n * 1000).toISOString().slice(0, 19).replace('T', ' ');
+const sampleAt = (n: number, seconds: number): Punchlike => ({ serial: `CEIL${n % 50}`, pin: (n % 1000) + 1, time: instantOf(seconds), logType: 'IN' });
 
-const PUNCH: RowShape = {
+export const PUNCH: RowShape = {
   table: 'punches',
   columns: ['device_serial', 'site', 'device_user_id', 'local_time', 'punched_at', 'time_zone', 'log_type', 'punch_state', 'verify_mode', 'source', 'status', 'received_at'],
-  row: (n) => {
-    const t = instantOf(n);
-    return [`CEIL${n % 50}`, 'main', String(n % 1000), t, t, 'UTC', 'IN', 0, 1, 'adms', 'unmatched', t];
-  },
+  of: (p) => [p.serial, 'main', String(p.pin), p.time, p.time, 'UTC', p.logType, p.logType === 'IN' ? 0 : 1, 1, 'adms', 'unmatched', p.time],
+  sample: (n) => sampleAt(n, n),
 };
 
-const CHECKIN: RowShape = {
+export const CHECKIN: RowShape = {
   table: 'checkins',
   columns: ['name', 'employee_id', 'time', 'log_type', 'device_id', 'skip_auto_attendance', 'created_at'],
-  row: (n) => [`CHECKIN-2020-${n}`, (n % 1000) + 1, instantOf(n), 'IN', `CEIL${n % 50}`, 0, instantOf(n)],
+  of: (p, n) => [`CHECKIN-2020-${n}`, p.pin, p.time, p.logType, p.serial, 0, p.time],
+  sample: (n) => sampleAt(n, n),
 };
 
-const ATTENDANCE: RowShape = {
+/** A day's record, made by its check-in. */
+export const ATTENDANCE: RowShape = {
   table: 'attendance',
   columns: ['name', 'employee_id', 'attendance_date', 'shift_type', 'status', 'working_hours', 'in_time', 'out_time', 'created_at', 'updated_at'],
-  row: (n) => {
-    const date = instantOf(Math.floor(n / 1000) * 86_400).slice(0, 10);
-    return [`HR-ATT-2020-${n}`, (n % 1000) + 1, date, 'Bench Day', 'Present', 8, instantOf(n), instantOf(n), instantOf(n), instantOf(n)];
-  },
+  of: (p, n) => [`HR-ATT-2020-${n}`, p.pin, p.time.slice(0, 10), 'Bench Day', 'Present', 8, p.time, p.time, p.time, p.time],
+  // One record per employee and day: employee n mod 1000 on day n / 1000.
+  sample: (n) => sampleAt(n, Math.floor(n / 1000) * 86_400),
 };
+
+const rowOf = (shape: RowShape, n: number) => shape.of(shape.sample(n), n);
 
 const copyName = (table: string) => `bench_ceiling_${table}`;
 /** One row's placeholders. */
@@ -85,7 +102,7 @@ async function mysqlBulkRate(pool: mysql.Pool, shape: RowShape, seconds: number,
   const rates = await Promise.all(
     Array.from({ length: connections }, () =>
       forSeconds(seconds, async () => {
-        const rows = Array.from({ length: rowsPerStatement }, () => shape.row(counter.n++));
+        const rows = Array.from({ length: rowsPerStatement }, () => rowOf(shape, counter.n++));
         await pool.query(sql, [rows]);
         return rows.length;
       }),
@@ -102,7 +119,7 @@ async function mysqlCeilings(url: string, seconds: number, rowsPerStatement: num
     const singleRates = await Promise.all(
       Array.from({ length: connections }, () =>
         forSeconds(seconds / 2, async () => {
-          await pool.execute(singleSql, PUNCH.row(counter.n++));
+          await pool.execute(singleSql, rowOf(PUNCH, counter.n++));
           return 1;
         }),
       ),
@@ -140,7 +157,7 @@ async function withSqliteCopies<T>(url: string, shapes: RowShape[], measure: (db
 function sqliteBulkRate(db: Sqlite.Database, shape: RowShape, seconds: number, rowsPerStatement: number, counter: Counter = { n: 0 }): Promise<number> {
   const bulk = db.prepare(`INSERT INTO ${copyName(shape.table)} (${shape.columns.join(',')}) VALUES ${Array(rowsPerStatement).fill(valuesOf(shape)).join(',')} ON CONFLICT DO NOTHING`);
   return forSeconds(seconds, async () => {
-    bulk.run(Array.from({ length: rowsPerStatement }, () => shape.row(counter.n++)).flat());
+    bulk.run(Array.from({ length: rowsPerStatement }, () => rowOf(shape, counter.n++)).flat());
     return rowsPerStatement;
   });
 }
@@ -151,11 +168,55 @@ async function sqliteCeilings(url: string, seconds: number, rowsPerStatement: nu
     const dbBulk = await sqliteBulkRate(db, PUNCH, seconds / 2, rowsPerStatement, counter);
     const single = db.prepare(`INSERT INTO ${copyName(PUNCH.table)} (${PUNCH.columns.join(',')}) VALUES ${valuesOf(PUNCH)}`);
     const dbSingle = await forSeconds(seconds / 2, async () => {
-      single.run(PUNCH.row(counter.n++));
+      single.run(rowOf(PUNCH, counter.n++));
       return 1;
     });
     return { dbBulk, dbSingle };
   });
+}
+
+/** Rows for one copy, written in statements of at most `rowsPerStatement`. */
+export interface CopyInsert {
+  shape: RowShape;
+  rows: Value[][];
+}
+
+/** Writes groups of inserts into the copies, each group in one transaction, as an ingest batch commits. */
+export type CopyWriter = (inserts: CopyInsert[]) => Promise<void>;
+
+/** The copies of `shapes` on the database the URL names, and a writer for them, for the time of `use`. */
+export function withCopyWriter<T>(url: string, connections: number, shapes: RowShape[], rowsPerStatement: number, use: (write: CopyWriter) => Promise<T>): Promise<T> {
+  const statementsOf = (inserts: CopyInsert[]) => inserts.flatMap(({ shape, rows }) => chunks(rows, rowsPerStatement).map((part) => ({ shape, part })));
+  if (url.startsWith('sqlite:')) {
+    return withSqliteCopies(url, shapes, (db) => {
+      const prepared = new Map<string, Sqlite.Statement>();
+      const statement = (shape: RowShape, rows: number) => {
+        const key = `${shape.table}:${rows}`;
+        let s = prepared.get(key);
+        if (!s) prepared.set(key, (s = db.prepare(`INSERT INTO ${copyName(shape.table)} (${shape.columns.join(',')}) VALUES ${Array(rows).fill(valuesOf(shape)).join(',')} ON CONFLICT DO NOTHING`)));
+        return s;
+      };
+      const write = db.transaction((inserts: CopyInsert[]) => {
+        for (const { shape, part } of statementsOf(inserts)) statement(shape, part.length).run(part.flat());
+      });
+      return use(async (inserts) => write(inserts));
+    });
+  }
+  return withMysqlCopies(url, connections, shapes, (pool) =>
+    use(async (inserts) => {
+      const conn = await pool.getConnection();
+      try {
+        await conn.beginTransaction();
+        for (const { shape, part } of statementsOf(inserts)) await conn.query(`INSERT IGNORE INTO ${copyName(shape.table)} (${shape.columns.join(',')}) VALUES ?`, [part]);
+        await conn.commit();
+      } catch (err) {
+        await conn.rollback().catch(() => undefined);
+        throw err;
+      } finally {
+        conn.release();
+      }
+    }),
+  );
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

@@ -9,6 +9,7 @@ import { createServices } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../store/db.js';
+import { INGEST_TRANSACTIONS } from '../store/groupCommit.js';
 import { type Ceilings, measureDbCeilings } from './ceilings.js';
 import type { LoadKind, LoadResult, LoadSpec } from './load.js';
 import { punchesPerDay } from './schedule.js';
@@ -39,6 +40,17 @@ export interface ScenarioRow {
   rss_growth_mb?: number;
   /** Single punches: throughput over http_post_ceiling, what bare HTTP alone does with the same posts. */
   http_post_ratio?: number;
+  /** Ingest scenarios: the ingest floor (./floorServer.ts) under the same load, and whether even it meets the target. */
+  floor?: FloorResult;
+}
+
+/** The ingest floor under one scenario's load. */
+export interface FloorResult {
+  throughput: number;
+  ratio: number;
+  p50_ms: number;
+  p99_ms: number;
+  meets_target: boolean;
 }
 
 export interface FleetOptions {
@@ -188,6 +200,69 @@ export async function measureHttpCeilings(o: FleetOptions, log: (l: string) => v
   }
 }
 
+/** A target: a ratio to a ceiling, at most a p99 latency, at most so many queries per request. */
+interface Target {
+  text: string;
+  ratio: number;
+  p99?: number;
+  maxQueries?: number;
+}
+
+const meets = (target: Target, ratio: number, p99: number, queriesPerRequest = 0) =>
+  ratio >= target.ratio && (target.p99 === undefined || p99 < target.p99) && (target.maxQueries === undefined || queriesPerRequest <= target.maxQueries);
+
+/** The loads the ingest floor bounds, each from a server's base URL. */
+type IngestScenario = 'attlog_burst' | 'single_punch_adms' | 'single_punch_json' | 'json_bulk';
+type IngestLoads = Record<IngestScenario, (base: string) => LoadSpec>;
+
+/** The ingest floor server (./floorServer.ts) on copies of the tables of the database the URL names; they are dropped when it stops. */
+export async function startFloorServer(url: string, connections: number, transactions: number): Promise<{ base: string; stop: () => Promise<void>; errors: () => string }> {
+  const port = await freePort();
+  const child = node(script('./floorServer'), [String(port), url, String(connections), String(transactions)]);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`the floor server exited: ${err}`);
+      return (await fetch(`${base}/`)).status === 404;
+    }, 'the floor server');
+  } catch (e) {
+    await stopChild(child);
+    throw e;
+  }
+  return { base, stop: () => stopChild(child), errors: () => err };
+}
+
+/**
+ * The ingest floor under each wanted one of `loads`, after a warm-up (none in a quick run) on
+ * punches no scenario sends.
+ */
+async function measureIngestFloor(
+  url: string,
+  connections: number,
+  transactions: number,
+  loads: IngestLoads,
+  wants: (name: IngestScenario) => boolean,
+  warmup: { seconds: number; firstRequest: (perRequest: number) => number },
+): Promise<Map<IngestScenario, { spec: LoadSpec; load: LoadResult }>> {
+  const floor = await startFloorServer(url, connections, transactions);
+  const results = new Map<IngestScenario, { spec: LoadSpec; load: LoadResult }>();
+  try {
+    for (const name of Object.keys(loads) as IngestScenario[]) {
+      if (!wants(name)) continue;
+      const spec = loads[name](floor.base);
+      if (warmup.seconds > 0) await runLoadProcess({ ...spec, seconds: warmup.seconds, firstRequest: warmup.firstRequest(spec.perRequest) });
+      const load = await runLoadProcess(spec);
+      if (load.non2xx + load.errors + load.timeouts > 0) throw new Error(`the floor server failed ${name}'s requests: ${floor.errors()}`);
+      results.set(name, { spec, load });
+    }
+  } finally {
+    await floor.stop();
+  }
+  return results;
+}
+
 /** The bench workforce (PINs 1…n, a day shift) and an ingest key for the JSON scenarios. */
 async function seed(url: string, employees: number): Promise<string> {
   const db = await openDatabase(url);
@@ -261,6 +336,40 @@ export async function runFleet(
   log(`  db_bulk_ceiling: ${Math.round(ceilings.dbBulk)} rows/s · db_single_ceiling: ${Math.round(ceilings.dbSingle)} rows/s`);
 
   const wants = (name: ScenarioName) => !o.only || o.only.includes(name) || (name === 'attlog_burst' && o.only.includes('resend_storm'));
+  const firstRequestOf = (perRequest: number, slot: number) => Math.floor((slot * SCENARIO_DAYS * punchesPerDay(o.employees)) / perRequest);
+  const single = { connections: SINGLE_CONNECTIONS, devices: o.heartbeatDevices, employees: o.employees, perRequest: 1, seconds: o.seconds };
+  /** The ingest scenarios' loads (2.–4.) on a server's base URL, each on its own days. */
+  const ingestLoads: IngestLoads = {
+    attlog_burst: (base) =>
+      loadSpec(base, 'attlog', { connections: ATTLOG_CONNECTIONS, devices: o.heartbeatDevices, employees: o.employees, perRequest: ATTLOG_LINES, firstRequest: firstRequestOf(ATTLOG_LINES, 0), seconds: o.seconds }),
+    single_punch_adms: (base) => loadSpec(base, 'adms_single', { ...single, firstRequest: firstRequestOf(1, 1) }),
+    single_punch_json: (base) => loadSpec(base, 'json_single', { ...single, firstRequest: firstRequestOf(1, 2), authorization: auth }),
+    json_bulk: (base) =>
+      loadSpec(base, 'json_bulk', { connections: BULK_CONNECTIONS, devices: 50, employees: o.employees, perRequest: BULK_LOGS, firstRequest: firstRequestOf(BULK_LOGS, 3), seconds: o.seconds, authorization: auth }),
+  };
+  const bulkCeiling = { name: 'db_bulk_ceiling', value: ceilings.dbBulk };
+  const singleTarget = { ceiling: { name: 'db_single_ceiling', value: ceilings.dbSingle }, target: { text: '>= 1.5 x db_single_ceiling, p99 < 50 ms', ratio: 1.5, p99: 50 } };
+  const ingestTargets: Record<IngestScenario, { ceiling: { name: string; value: number }; target: Target }> = {
+    attlog_burst: { ceiling: bulkCeiling, target: { text: '>= 0.50 of db_bulk_ceiling', ratio: 0.5 } },
+    single_punch_adms: singleTarget,
+    single_punch_json: singleTarget,
+    json_bulk: { ceiling: bulkCeiling, target: { text: '>= 0.40 of db_bulk_ceiling', ratio: 0.4 } },
+  };
+
+  // The floor first, on copies of the tables, before iclockd starts: what any server could do with these loads here.
+  const floorLoads = await measureIngestFloor(url, db === 'mysql' ? o.mysqlPool : 1, INGEST_TRANSACTIONS[db], ingestLoads, wants, {
+    seconds: o.quick ? 0 : 1,
+    firstRequest: (perRequest) => firstRequestOf(perRequest, 5),
+  });
+  const floors = new Map<IngestScenario, FloorResult>();
+  for (const [name, { spec, load }] of floorLoads) {
+    const { ceiling, target } = ingestTargets[name];
+    const throughput = (load.ok * spec.perRequest) / load.seconds;
+    const floor: FloorResult = { throughput: round(throughput, 1), ratio: round(ratioOf(throughput, ceiling.value), 3), p50_ms: load.p50_ms, p99_ms: load.p99_ms, meets_target: meets(target, throughput / ceiling.value, load.p99_ms) };
+    floors.set(name, floor);
+    log(`  ingest floor, ${name}: ${floor.throughput} punches/s · ratio ${floor.ratio} of ${ceiling.name} (target ${target.text}) · p50 ${floor.p50_ms} ms · p99 ${floor.p99_ms} ms${floor.meets_target ? '' : ' · even the floor misses it'}`);
+  }
+
   let { child, base } = await startIclockd(url, o.profileDir);
   let rss = new RssSampler(child.pid!);
   const rows: ScenarioRow[] = [];
@@ -285,20 +394,13 @@ export async function runFleet(
       };
       return { load, memory, failed, queriesPerRequest, measured };
     };
-    const measure = async (
-      name: ScenarioName,
-      spec: LoadSpec,
-      unitsPerRequest: number,
-      unit: string,
-      ceiling: { name: string; value: number },
-      target: { text: string; ratio: number; p99?: number; maxQueries?: number },
-    ): Promise<{ row: ScenarioRow; load: LoadResult }> => {
+    const measure = async (name: ScenarioName, spec: LoadSpec, unit: string, ceiling: { name: string; value: number }, target: Target): Promise<{ row: ScenarioRow; load: LoadResult }> => {
       const { load, failed, queriesPerRequest, measured } = await observe(spec);
       // Past its days, a scenario's punches would be the next one's (or in the future): duplicates, not new punches.
       if (spec.kind !== 'heartbeat' && load.generated * spec.perRequest > SCENARIO_DAYS * punchesPerDay(spec.employees)) {
         throw new Error(`${name} sent more punches than its ${SCENARIO_DAYS} days hold: raise SCENARIO_DAYS`);
       }
-      const throughput = (load.ok * unitsPerRequest) / load.seconds;
+      const throughput = (load.ok * spec.perRequest) / load.seconds;
       const ratio = ratioOf(throughput, ceiling.value);
       const row: ScenarioRow = {
         name,
@@ -309,66 +411,48 @@ export async function runFleet(
         ceiling_name: ceiling.name,
         ratio: round(ratio, 3),
         target: target.text,
-        pass:
-          failed === 0 &&
-          ratio >= target.ratio &&
-          (target.p99 === undefined || load.p99_ms < target.p99) &&
-          (target.maxQueries === undefined || queriesPerRequest <= target.maxQueries),
+        pass: failed === 0 && meets(target, ratio, load.p99_ms, queriesPerRequest),
       };
       log(`  ${name}: ${row.throughput} ${unit} · ratio ${row.ratio} (target ${target.text}) · p50 ${row.p50_ms} ms · p99 ${row.p99_ms} ms · ${row.db_queries_per_request} queries/request · ${failed} failed${row.pass ? '' : ' · MISSED'}`);
       rows.push(row);
       return { row, load };
     };
-    const firstRequestOf = (perRequest: number, slot: number) => Math.floor((slot * SCENARIO_DAYS * punchesPerDay(o.employees)) / perRequest);
+    /** 2.–4.: an ingest scenario, with its floor. */
+    const measureIngest = async (name: IngestScenario) => {
+      const { ceiling, target } = ingestTargets[name];
+      const measured = await measure(name, ingestLoads[name](base), 'punches/s', ceiling, target);
+      measured.row.floor = floors.get(name);
+      return measured;
+    };
 
     // 1. Heartbeats: every device once first (registration, caches), then the measured run.
     const heartbeat = { connections: HEARTBEAT_CONNECTIONS, devices: o.heartbeatDevices };
     // Every device has registered before any scenario (uploads come from known devices).
     await runLoadProcess(loadSpec(base, 'heartbeat', { ...heartbeat, amount: o.heartbeatDevices }));
-    if (wants('heartbeats')) await measure('heartbeats', loadSpec(base, 'heartbeat', { ...heartbeat, seconds: o.seconds }), 1, 'requests/s', { name: 'http_ceiling', value: http.get }, {
+    if (wants('heartbeats')) await measure('heartbeats', loadSpec(base, 'heartbeat', { ...heartbeat, seconds: o.seconds }), 'requests/s', { name: 'http_ceiling', value: http.get }, {
       text: '>= 0.70 of http_ceiling, no query per heartbeat',
       ratio: 0.7,
       maxQueries: 0.01,
     });
 
-    // 2. ATTLOG bursts, 200 lines per upload; 5. the same uploads again.
-    const attlog = loadSpec(base, 'attlog', {
-      connections: ATTLOG_CONNECTIONS,
-      devices: o.heartbeatDevices,
-      employees: o.employees,
-      perRequest: ATTLOG_LINES,
-      firstRequest: firstRequestOf(ATTLOG_LINES, 0),
-      seconds: o.seconds,
-    });
-    const burst = wants('attlog_burst') ? await measure('attlog_burst', attlog, ATTLOG_LINES, 'punches/s', { name: 'db_bulk_ceiling', value: ceilings.dbBulk }, { text: '>= 0.50 of db_bulk_ceiling', ratio: 0.5 }) : null;
+    // 2. ATTLOG bursts, 200 lines per upload (5. sends the same uploads again).
+    const burst = wants('attlog_burst') ? await measureIngest('attlog_burst') : null;
 
     // 3. One punch per request, 100 clients, over ADMS and over JSON.
-    const single = { connections: SINGLE_CONNECTIONS, devices: o.heartbeatDevices, employees: o.employees, perRequest: 1, seconds: o.seconds };
-    const singleTarget = { text: '>= 1.5 x db_single_ceiling, p99 < 50 ms', ratio: 1.5, p99: 50 };
-    const dbSingle = { name: 'db_single_ceiling', value: ceilings.dbSingle };
-    const measureSingle = async (name: ScenarioName, spec: LoadSpec) => {
-      const { row } = await measure(name, spec, 1, 'punches/s', dbSingle, singleTarget);
+    for (const name of ['single_punch_adms', 'single_punch_json'] as const) {
+      if (!wants(name)) continue;
+      const { row } = await measureIngest(name);
       row.http_post_ratio = round(ratioOf(row.throughput, http.post), 3);
       log(`  ${name}: ${row.http_post_ratio} of http_post_ceiling (${Math.round(http.post)} bare JSON posts/s)`);
-    };
-    if (wants('single_punch_adms')) await measureSingle('single_punch_adms', loadSpec(base, 'adms_single', { ...single, firstRequest: firstRequestOf(1, 1) }));
-    if (wants('single_punch_json')) await measureSingle('single_punch_json', loadSpec(base, 'json_single', { ...single, firstRequest: firstRequestOf(1, 2), authorization: auth }));
+    }
 
     // 4. JSON bulk, 1000 logs per request.
-    if (wants('json_bulk')) await measure(
-      'json_bulk',
-      loadSpec(base, 'json_bulk', { connections: BULK_CONNECTIONS, devices: 50, employees: o.employees, perRequest: BULK_LOGS, firstRequest: firstRequestOf(BULK_LOGS, 3), seconds: o.seconds, authorization: auth }),
-      BULK_LOGS,
-      'punches/s',
-      { name: 'db_bulk_ceiling', value: ceilings.dbBulk },
-      { text: '>= 0.40 of db_bulk_ceiling', ratio: 0.4 },
-    );
+    if (wants('json_bulk')) await measureIngest('json_bulk');
 
     // 5. Resend storm: exactly the requests of scenario 2 again, all duplicates.
     if (burst && wants('resend_storm')) await measure(
       'resend_storm',
-      { ...attlog, seconds: undefined, amount: Math.max(1, burst.load.generated) },
-      ATTLOG_LINES,
+      { ...ingestLoads.attlog_burst(base), seconds: undefined, amount: Math.max(1, burst.load.generated) },
       'punches/s',
       { name: 'attlog_burst', value: burst.row.throughput },
       { text: '>= 2 x attlog_burst (half its time)', ratio: 2 },
