@@ -73,7 +73,7 @@ export interface FleetOptions {
 }
 
 export const FULL: FleetOptions = { quick: false, heartbeatDevices: 2000, soakDevices: 10_000, soakSeconds: 180, seconds: 12, mysqlPool: 10, employees: 1000 };
-export const QUICK: FleetOptions = { quick: true, heartbeatDevices: 500, soakDevices: 2000, soakSeconds: 6, seconds: 2, mysqlPool: 10, employees: 200 };
+export const QUICK: FleetOptions = { quick: true, heartbeatDevices: 500, soakDevices: 2000, soakSeconds: 3, seconds: 2, mysqlPool: 10, employees: 200 };
 
 const HEARTBEAT_CONNECTIONS = 100;
 export const ATTLOG_LINES = 200;
@@ -172,6 +172,9 @@ function loadSpec(baseUrl: string, kind: LoadKind, o: Partial<LoadSpec>): LoadSp
   return { baseUrl, kind, connections: 10, devices: 1, employees: 1000, perRequest: 1, firstRequest: 0, firstDay: FIRST_DAY, ...o };
 }
 
+/** A ceiling's or floor's warm-up before it is measured; a smoke run has none (it only shows they work). */
+const warmupSeconds = (o: FleetOptions) => (o.quick ? 0 : 1);
+
 /** What HTTP alone can do on this machine, from the same load generator. */
 export interface HttpCeilings {
   /** Requests/s of a bare Koa app answering the same heartbeats. */
@@ -187,7 +190,7 @@ export async function measureHttpCeilings(o: FleetOptions, log: (l: string) => v
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/iclock/getrequest?SN=X`)).ok, 'the bare server');
     const base = `http://127.0.0.1:${port}`;
     const rateOf = async (spec: LoadSpec) => {
-      await runLoadProcess({ ...spec, seconds: 1 });
+      if (warmupSeconds(o) > 0) await runLoadProcess({ ...spec, seconds: warmupSeconds(o) });
       const r = await runLoadProcess(spec);
       return r.ok / r.seconds;
     };
@@ -234,25 +237,22 @@ export async function startFloorServer(url: string, connections: number, transac
   return { base, stop: () => stopChild(child), errors: () => err };
 }
 
-/**
- * The ingest floor under each wanted one of `loads`, after a warm-up (none in a quick run) on
- * punches no scenario sends.
- */
+/** The ingest floor under each wanted one of `loads` for `run.seconds`, after a warm-up on punches no scenario sends. */
 async function measureIngestFloor(
   url: string,
   connections: number,
   transactions: number,
   loads: IngestLoads,
   wants: (name: IngestScenario) => boolean,
-  warmup: { seconds: number; firstRequest: (perRequest: number) => number },
+  run: { seconds: number; warmupSeconds: number; warmupFirstRequest: (perRequest: number) => number },
 ): Promise<Map<IngestScenario, { spec: LoadSpec; load: LoadResult }>> {
   const floor = await startFloorServer(url, connections, transactions);
   const results = new Map<IngestScenario, { spec: LoadSpec; load: LoadResult }>();
   try {
     for (const name of Object.keys(loads) as IngestScenario[]) {
       if (!wants(name)) continue;
-      const spec = loads[name](floor.base);
-      if (warmup.seconds > 0) await runLoadProcess({ ...spec, seconds: warmup.seconds, firstRequest: warmup.firstRequest(spec.perRequest) });
+      const spec = { ...loads[name](floor.base), seconds: run.seconds };
+      if (run.warmupSeconds > 0) await runLoadProcess({ ...spec, seconds: run.warmupSeconds, firstRequest: run.warmupFirstRequest(spec.perRequest) });
       const load = await runLoadProcess(spec);
       if (load.non2xx + load.errors + load.timeouts > 0) throw new Error(`the floor server failed ${name}'s requests: ${floor.errors()}`);
       results.set(name, { spec, load });
@@ -358,8 +358,10 @@ export async function runFleet(
 
   // The floor first, on copies of the tables, before iclockd starts: what any server could do with these loads here.
   const floorLoads = await measureIngestFloor(url, db === 'mysql' ? o.mysqlPool : 1, INGEST_TRANSACTIONS[db], ingestLoads, wants, {
-    seconds: o.quick ? 0 : 1,
-    firstRequest: (perRequest) => firstRequestOf(perRequest, 5),
+    // A smoke run only shows the floor works: a quarter of its scenarios' time.
+    seconds: o.quick ? o.seconds / 4 : o.seconds,
+    warmupSeconds: warmupSeconds(o),
+    warmupFirstRequest: (perRequest) => firstRequestOf(perRequest, 5),
   });
   const floors = new Map<IngestScenario, FloorResult>();
   for (const [name, { spec, load }] of floorLoads) {
