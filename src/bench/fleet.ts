@@ -225,10 +225,13 @@ const meets = (target: Target, ratio: number, p99: number, queriesPerRequest = 0
 type IngestScenario = 'attlog_burst' | 'single_punch_adms' | 'single_punch_json' | 'json_bulk';
 type IngestLoads = Record<IngestScenario, (base: string) => LoadSpec>;
 
-/** The ingest floor server (./floorServer.ts) on copies of the tables of the database the URL names; they are dropped when it stops. */
+/**
+ * The ingest floor server (./floorServer.ts) on copies of the tables of the database the URL
+ * names, writing in statements as large as db_bulk_ceiling's; the copies are dropped when it stops.
+ */
 export async function startFloorServer(url: string, connections: number, transactions: number): Promise<{ base: string; stop: () => Promise<void>; errors: () => string }> {
   const port = await freePort();
-  const child = node(script('./floorServer'), [String(port), url, String(connections), String(transactions)]);
+  const child = node(script('./floorServer'), [String(port), url, String(connections), String(transactions), String(ATTLOG_LINES)]);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const base = `http://127.0.0.1:${port}`;

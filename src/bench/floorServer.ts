@@ -4,17 +4,16 @@
 // and JSON posts, merges concurrent requests as iclockd does (one batch per turn of the event
 // loop, up to argv[5] transactions at once), and writes each punch's row, its check-in and, for
 // a check-in, its day's attendance record into copies of the real tables on the database argv[3]
-// (argv[4] connections), straight through the driver, answering once its batch has committed.
-// No authentication, validation, dedupe or match reads, recompute, archive or sync log: a bound
-// on what iclockd can reach on this machine, not an estimate of it.
+// (argv[4] connections), straight through the driver in statements of argv[6] rows, answering
+// once its batch has committed. No authentication, validation (lines are split on tabs, not
+// parsed by protocol/), dedupe or match reads, recompute, archive or sync log: a bound on what
+// iclockd can reach on this machine, not an estimate of it.
 import Koa from 'koa';
 import getRawBody from 'raw-body';
+import { MERGED_BATCH_PUNCHES } from '../pipeline/ingest.js';
 import { Batcher } from '../store/batcher.js';
 import { ATTENDANCE, CHECKIN, type CopyInsert, type CopyWriter, PUNCH, type Punchlike, type RowShape, withCopyWriter } from './ceilings.js';
 
-/** As iclockd merges concurrent ingest calls (src/pipeline/ingest.ts). */
-const MERGED_BATCH_PUNCHES = 2000;
-const ROWS_PER_STATEMENT = 200;
 
 function attlogPunches(serial: string, body: string): Punchlike[] {
   return body
@@ -75,8 +74,8 @@ function serve(port: number, write: CopyWriter, transactions: number): Promise<v
   });
 }
 
-const [port, url, connections, transactions] = process.argv.slice(2);
-withCopyWriter(url!, Number(connections), [PUNCH, CHECKIN, ATTENDANCE], ROWS_PER_STATEMENT, (write) => serve(Number(port), write, Number(transactions))).then(
+const [port, url, connections, transactions, rowsPerStatement] = process.argv.slice(2);
+withCopyWriter(url!, Number(connections), [PUNCH, CHECKIN, ATTENDANCE], Number(rowsPerStatement), (write) => serve(Number(port), write, Number(transactions))).then(
   () => process.exit(0),
   (err: unknown) => {
     process.stderr.write(`${String(err)}\n`);

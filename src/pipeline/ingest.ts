@@ -91,7 +91,7 @@ export interface CheckinSink {
 }
 
 /** Punches of one ingest call stored in one shared batch: at most this many at once. */
-const MERGED_BATCH_PUNCHES = 2000;
+export const MERGED_BATCH_PUNCHES = 2000;
 
 export class IngestService {
   /** Concurrent ingest calls merged into one batch (one set of statements for all of them). */
