@@ -114,6 +114,27 @@ async function waitFor(check: () => Promise<boolean>, what: string, ms = 60_000)
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/**
+ * A server process once `ready` says so, and the tail of its stderr (for errors). Its stdout
+ * (iclockd's request log) is read and dropped, as a log shipper would; a process that exits or
+ * never gets ready is stopped and fails the run with what it said.
+ */
+async function whenReady(what: string, child: ChildProcess, base: string, ready: (base: string) => Promise<boolean>): Promise<{ base: string; errors: () => string }> {
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  child.stdout!.resume();
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`${what} exited: ${err}`);
+      return ready(base);
+    }, `${what} to be ready`);
+  } catch (e) {
+    await stopChild(child);
+    throw e;
+  }
+  return { base, errors: () => err };
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -193,9 +214,8 @@ export interface HttpCeilings {
 export async function measureHttpCeilings(o: FleetOptions, log: (l: string) => void): Promise<HttpCeilings> {
   const port = await freePort();
   const child = node(script('./bareServer'), [String(port)]);
+  const { base } = await whenReady('the bare server', child, `http://127.0.0.1:${port}`, async (b) => (await fetch(`${b}/iclock/getrequest?SN=X`)).ok);
   try {
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/iclock/getrequest?SN=X`)).ok, 'the bare server');
-    const base = `http://127.0.0.1:${port}`;
     const rateOf = async (spec: LoadSpec) => {
       if (warmupSeconds(o) > 0) await runLoadProcess({ ...spec, seconds: warmupSeconds(o) });
       const r = await runLoadProcess(spec);
@@ -232,19 +252,8 @@ type IngestLoads = Record<IngestScenario, (base: string) => LoadSpec>;
 export async function startFloorServer(url: string, connections: number, transactions: number): Promise<{ base: string; stop: () => Promise<void>; errors: () => string }> {
   const port = await freePort();
   const child = node(script('./floorServer'), [String(port), url, String(connections), String(transactions), String(ATTLOG_LINES)]);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`the floor server exited: ${err}`);
-      return (await fetch(`${base}/`)).status === 404;
-    }, 'the floor server');
-  } catch (e) {
-    await stopChild(child);
-    throw e;
-  }
-  return { base, stop: () => stopChild(child), errors: () => err };
+  const server = await whenReady('the floor server', child, `http://127.0.0.1:${port}`, async (base) => (await fetch(`${base}/`)).status === 404);
+  return { base: server.base, stop: () => stopChild(child), errors: server.errors };
 }
 
 /** The ingest floor under each wanted one of `loads` for `run.seconds`, after a warm-up on punches no scenario sends. */
@@ -308,19 +317,7 @@ async function startIclockd(url: string, profileDir?: string): Promise<{ child: 
     ICLOCKD_RECONCILE_AT: 'off',
   };
   const child = node(script('../cli/main'), ['serve'], env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  child.stdout!.resume(); // the request log: read and dropped, as a log shipper would
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`iclockd exited: ${err}`);
-      return (await fetch(`${base}/readyz`)).ok;
-    }, 'iclockd to be ready');
-  } catch (e) {
-    await stopChild(child);
-    throw e;
-  }
+  const { base } = await whenReady('iclockd', child, `http://127.0.0.1:${port}`, async (b) => (await fetch(`${b}/readyz`)).ok);
   return { child, base };
 }
 
