@@ -32,6 +32,7 @@ import { outboxRoutes } from './http/outbox.js';
 import { openApiRoutes } from './http/openapi.js';
 import { admission } from './http/limits.js';
 import { errorHandler, requestLog } from './http/middleware.js';
+import { oneSpellingOfPaths } from './http/routing.js';
 import { AllowList, RateLimiter } from './limits.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -177,6 +178,8 @@ export function createApp(s: Services): Koa {
   app.silent = true; // errors are logged once, by the error mapper
   app.use(requestLog(s.logger, s.metrics));
   app.use(errorHandler(s.logger));
+  // Before any guard or router: one spelling of every path.
+  app.use(oneSpellingOfPaths());
   app.use(admission({ ...s.limits, httpsOnly: s.config.tlsCert !== null }));
   for (const router of createRouters(s)) {
     app.use(router.routes());

@@ -1,5 +1,6 @@
 // Admin API: employees, punches (with review of suspect times), check-ins, the sync log.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import type { Context } from 'koa';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import { z } from 'zod';
@@ -12,7 +13,6 @@ import { TimestampError, dayRange, instantToWall, parseTimestamp } from '../pipe
 import type { DeviceLookup } from '../pipeline/deviceLookup.js';
 import type { PunchRecords } from '../pipeline/records.js';
 import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
-import { requireRole } from './auth.js';
 import { bodyLimit, readRawBody } from './body.js';
 import { commaListParam, dateParam, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
@@ -190,15 +190,13 @@ const SyncLogRow = resource(
 );
 
 export function adminRoutes(deps: AdminDeps): Router {
-  const router = new Router({ prefix: '/api/v1' });
-  const adminOnly = requireRole(deps.apiKeys, 'admin');
-  const employees = operations({ tag: 'Employees', access: 'admin', maxBodyBytes: deps.maxBodyBytes });
-  const records = operations({ tag: 'Punches and check-ins', access: 'admin', maxBodyBytes: deps.maxBodyBytes });
+  const router = newRouter('/api/v1');
+  const employees = operations({ tag: 'Employees', access: 'admin', apiKeys: deps.apiKeys, maxBodyBytes: deps.maxBodyBytes });
+  const records = operations({ tag: 'Punches and check-ins', access: 'admin', apiKeys: deps.apiKeys, maxBodyBytes: deps.maxBodyBytes });
   const dates = (q: { from?: string | undefined; to?: string | undefined }) => dayRange(q.from, q.to, deps.timeZone);
 
   router.get(
     '/employees',
-    adminOnly,
     employees({ summary: 'List employees', query: EmployeeQuery, response: { description: 'Employees', schema: listOf(EmployeeItem) } }, async (ctx, { query }) => {
       const { page, window } = pageWindow(query);
       const listed = await deps.employees.list({ status: query.status, site: query.site, attendanceDeviceId: query.attendance_device_id, search: query.q }, window);
@@ -208,7 +206,6 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.post(
     '/employees',
-    adminOnly,
     employees(
       {
         summary: 'Create an employee',
@@ -229,7 +226,6 @@ export function adminRoutes(deps: AdminDeps): Router {
   // A CSV file as the body (the columns of `iclockd employees import`): upserted row by row.
   router.post(
     '/employees/import',
-    adminOnly,
     employees(
       {
         summary: 'Import employees from CSV',
@@ -254,7 +250,6 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get(
     '/employees/:id',
-    adminOnly,
     employees({ summary: 'Read an employee', errors: ['not_found'], response: { description: 'The employee', schema: EmployeeItem } }, async (ctx) => {
       ctx.body = employeeView(await deps.employees.get(ctx.params.id!));
     }),
@@ -262,7 +257,6 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.patch(
     '/employees/:id',
-    adminOnly,
     employees(
       {
         summary: 'Change an employee',
@@ -280,7 +274,6 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get(
     '/punches',
-    adminOnly,
     records({ summary: 'List punches', description: 'Every punch received, matched or not.', query: PunchQuery, response: { description: 'Punches', schema: listOf(PunchItem) } }, async (ctx, { query }) => {
       const { page, window } = pageWindow(query);
       const { start, end } = dates(query);
@@ -300,7 +293,6 @@ export function adminRoutes(deps: AdminDeps): Router {
   // Accept a punch held as suspect_time, optionally with a corrected timestamp.
   router.post(
     '/punches/:id/accept',
-    adminOnly,
     records(
       {
         summary: 'Accept a suspect-time punch',
@@ -330,7 +322,6 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get(
     '/checkins',
-    adminOnly,
     records({ summary: 'List check-ins', query: CheckinQuery, response: { description: 'Check-ins', schema: listOf(CheckinItem) } }, async (ctx, { query }) => {
       const { page, window } = pageWindow(query);
       const { start, end } = dates(query);
@@ -347,7 +338,6 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get(
     '/sync-log',
-    adminOnly,
     records(
       { summary: 'List the sync log', description: 'One row per upload and per JSON API request.', tag: 'Sync log', query: SyncLogQuery, response: { description: 'Rows', schema: listOf(SyncLogRow) } },
       async (ctx, { query }) => {
@@ -363,7 +353,6 @@ export function adminRoutes(deps: AdminDeps): Router {
   // /api/v1/stats (the seed's statistics call), reading it writes no sync-log row itself.
   router.get(
     '/sync-log/summary',
-    adminOnly,
     records(
       { summary: 'Success rate of the sync log over a filter', tag: 'Sync log', query: SyncLogSummaryQuery, response: { description: 'Counts by device and channel', schema: successBody('total_requests, successful, errors, success_rate, by_device, by_channel, from, to') } },
       async (ctx, { query }) => {
@@ -376,7 +365,6 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get(
     '/sync-log/:id',
-    adminOnly,
     records(
       {
         summary: 'Read a sync-log row, with what was received',
@@ -395,7 +383,6 @@ export function adminRoutes(deps: AdminDeps): Router {
   // Punches per hour of a day against the same weekday a week before (the live page's chart).
   router.get(
     '/stats/punches-per-hour',
-    adminOnly,
     records(
       { summary: 'Punches per hour of a day, and of the same weekday a week before', query: HourlyQuery, response: { description: 'Hours 0–23 in ICLOCKD_TZ', schema: z.looseObject({ hours: z.array(z.object({ hour: z.number().int(), punches: z.number().int(), compare: z.number().int() })) }).describe('date, compare_date, time_zone, hours') } },
       async (ctx, { query }) => {

@@ -1,6 +1,7 @@
 // The seed's JSON attendance API (byte-compatible bodies) at its ERPNext paths and short
 // aliases, and the HRMS add_log_based_on_employee_field method in Frappe's shape.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import type { Context, Next } from 'koa';
 import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +15,6 @@ import { NO_COUNTS, type SyncCounts, type SyncLogService } from '../pipeline/syn
 import { dayRange, instantToWall } from '../pipeline/time.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
-import { requireRole } from './auth.js';
 import { type SyncState, syncLogged } from './syncLog.js';
 import { bodyLimit, readJsonBody, readRawBody } from './body.js';
 import { ErrorBodySchema, operations, successBody } from './operation.js';
@@ -124,6 +124,17 @@ const FRAPPE_EXC: Record<string, [number, string]> = {
   unsupported_media_type: [415, 'ValidationError'],
 };
 
+/** AppErrors below (the guard's, the body's, the intake's) in Frappe's error body; storage trouble stays the API's 503. */
+async function frappeErrors(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (err) {
+    if (!(err instanceof AppError) || err.type === 'service_unavailable' || err.type === 'internal_error') throw err;
+    const [status, excType] = FRAPPE_EXC[err.type] ?? [417, 'ValidationError'];
+    frappeError(ctx, status, excType, err.message);
+  }
+}
+
 /** Arguments of a Frappe method call: JSON body, else form body, plus the query string. */
 async function frappeArgs(ctx: Context, maxBodyBytes: number): Promise<Record<string, unknown>> {
   const type = ctx.get('content-type');
@@ -160,9 +171,7 @@ const StoredRefusal = (errorType: string) => ErrorBodySchema.extend({ error_type
 const FrappeError = z.object({ exc_type: z.string(), exception: z.string(), _server_messages: z.string().describe('JSON list of JSON messages') }).meta({ title: 'Frappe error' });
 
 export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }): Router {
-  const router = new Router();
-  const ingestOnly = requireRole(deps.apiKeys, 'ingest');
-  const adminOnly = requireRole(deps.apiKeys, 'admin');
+  const router = newRouter();
   const logged = syncLogged(deps.syncLog, 'json', deps.logger);
 
   async function receiveOne(ctx: Context): Promise<void> {
@@ -246,103 +255,98 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
 
   async function hrmsAddLog(ctx: Context): Promise<void> {
     const state = ctx.state as SyncState;
-    try {
-      await ingestOnly(ctx, async () => undefined);
-      const args = await frappeArgs(ctx, bodyLimit('single', deps.maxBodyBytes));
-      const value = args.employee_field_value;
-      const timestamp = args.timestamp;
-      state.syncDevice = typeof args.device_id === 'string' ? args.device_id : null;
-      // The shape of the punch is the intake's check (the same schema as the seed API's); only a missing value or time is HRMS's own answer.
-      const checked = HrmsArgs.safeParse(args);
-      const { missing } = checked.success ? { missing: [] as string[] } : classifyIssues(checked.error.issues, args);
-      if (missing.includes('employee_field_value') || missing.includes('timestamp')) {
-        state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
-        return frappeError(ctx, 417, 'ValidationError', "'employee_field_value' and 'timestamp' are required.");
-      }
-      const fieldname = typeof args.employee_fieldname === 'string' && args.employee_fieldname ? args.employee_fieldname : 'attendance_device_id';
-      if (fieldname !== 'attendance_device_id') {
-        state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
-        return frappeError(ctx, 417, 'ValidationError', `employee_fieldname '${fieldname}' is not supported: iclockd matches on attendance_device_id.`);
-      }
-      const skip = args.skip_auto_attendance;
-      const intake = (
-        await deps.intake.fromJson(
-        [
-          {
-            employee_id: value,
-            timestamp,
-            device_id: args.device_id,
-            log_type: args.log_type,
-            latitude: args.latitude,
-            longitude: args.longitude,
-            skip_auto_attendance: skip === 1 || skip === '1' || skip === true,
-          },
-        ],
-        'hrms',
-        false,
-      )
-      )[0]!;
-      if ('invalid' in intake) {
-        state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
-        return frappeError(ctx, 417, 'ValidationError', intake.invalid.error);
-      }
-      const [result] = await deps.ingest.ingest([intake.punch]);
-      const r = result!;
-      state.syncCounts = {
-        total: 1,
-        created: r.outcome === 'created' ? 1 : 0,
-        duplicate: r.outcome === 'duplicate' ? 1 : 0,
-        failed: r.outcome === 'created' || r.punchStatus === 'suspect_time' ? 0 : 1,
-      };
-      if (r.outcome === 'duplicate' && r.checkin) {
-        const link = `<a href="/app/employee-checkin/${r.checkin.name}">${r.checkin.name}</a>`;
-        return frappeError(ctx, 417, 'ValidationError', `This employee already has a log with the same timestamp.<Br>${link}`);
-      }
-      if (r.punchStatus === 'unmatched') {
-        return frappeError(ctx, 417, 'ValidationError', `No Employee found for the given employee field value. '${fieldname}': ${String(value)}`);
-      }
-      if (r.punchStatus === 'inactive') {
-        const link = `<a href="/app/employee/${r.employee!.employee}">${r.employee!.employee}</a>`;
-        return frappeError(ctx, 417, 'InactiveEmployeeStatusError', `Transactions cannot be created for an Inactive Employee ${link}.`);
-      }
-      const now = DateTime.now().setZone(deps.timeZone).toFormat('yyyy-MM-dd HH:mm:ss.SSS000');
-      const checkin = r.checkin;
-      ctx.body = {
-        message: {
-          name: checkin?.name ?? null,
-          owner: (ctx.state as { principal?: { label: string } }).principal?.label ?? 'Administrator',
-          creation: now,
-          modified: now,
-          modified_by: 'Administrator',
-          docstatus: 0,
-          idx: 0,
-          employee: r.employee?.employee ?? null,
-          employee_name: r.employee?.name ?? null,
-          log_type: intake.punch.logType === 'AUTO' ? null : intake.punch.logType,
-          time: checkin ? instantToWall(checkin.time, deps.timeZone) : intake.punch.localTime,
-          device_id: intake.punch.deviceId,
-          skip_auto_attendance: intake.punch.skipAutoAttendance ? 1 : 0,
-          shift: null,
-          attendance: null,
-          latitude: intake.punch.latitude,
-          longitude: intake.punch.longitude,
-          doctype: 'Employee Checkin',
-          ...(r.punchStatus === 'suspect_time' ? { iclockd_status: 'suspect_time', iclockd_punch_id: r.punchId } : {}),
-        },
-      };
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      const [status, excType] = FRAPPE_EXC[err.type] ?? [417, 'ValidationError'];
-      if (err.type === 'service_unavailable' || err.type === 'internal_error') throw err;
-      frappeError(ctx, status, excType, err.message);
+    const args = await frappeArgs(ctx, bodyLimit('single', deps.maxBodyBytes));
+    const value = args.employee_field_value;
+    const timestamp = args.timestamp;
+    state.syncDevice = typeof args.device_id === 'string' ? args.device_id : null;
+    // The shape of the punch is the intake's check (the same schema as the seed API's); only a missing value or time is HRMS's own answer.
+    const checked = HrmsArgs.safeParse(args);
+    const { missing } = checked.success ? { missing: [] as string[] } : classifyIssues(checked.error.issues, args);
+    if (missing.includes('employee_field_value') || missing.includes('timestamp')) {
+      state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
+      return frappeError(ctx, 417, 'ValidationError', "'employee_field_value' and 'timestamp' are required.");
     }
+    const fieldname = typeof args.employee_fieldname === 'string' && args.employee_fieldname ? args.employee_fieldname : 'attendance_device_id';
+    if (fieldname !== 'attendance_device_id') {
+      state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
+      return frappeError(ctx, 417, 'ValidationError', `employee_fieldname '${fieldname}' is not supported: iclockd matches on attendance_device_id.`);
+    }
+    const skip = args.skip_auto_attendance;
+    const intake = (
+      await deps.intake.fromJson(
+      [
+        {
+          employee_id: value,
+          timestamp,
+          device_id: args.device_id,
+          log_type: args.log_type,
+          latitude: args.latitude,
+          longitude: args.longitude,
+          skip_auto_attendance: skip === 1 || skip === '1' || skip === true,
+        },
+      ],
+      'hrms',
+      false,
+    )
+    )[0]!;
+    if ('invalid' in intake) {
+      state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
+      return frappeError(ctx, 417, 'ValidationError', intake.invalid.error);
+    }
+    const [result] = await deps.ingest.ingest([intake.punch]);
+    const r = result!;
+    state.syncCounts = {
+      total: 1,
+      created: r.outcome === 'created' ? 1 : 0,
+      duplicate: r.outcome === 'duplicate' ? 1 : 0,
+      failed: r.outcome === 'created' || r.punchStatus === 'suspect_time' ? 0 : 1,
+    };
+    if (r.outcome === 'duplicate' && r.checkin) {
+      const link = `<a href="/app/employee-checkin/${r.checkin.name}">${r.checkin.name}</a>`;
+      return frappeError(ctx, 417, 'ValidationError', `This employee already has a log with the same timestamp.<Br>${link}`);
+    }
+    if (r.punchStatus === 'unmatched') {
+      return frappeError(ctx, 417, 'ValidationError', `No Employee found for the given employee field value. '${fieldname}': ${String(value)}`);
+    }
+    if (r.punchStatus === 'inactive') {
+      const link = `<a href="/app/employee/${r.employee!.employee}">${r.employee!.employee}</a>`;
+      return frappeError(ctx, 417, 'InactiveEmployeeStatusError', `Transactions cannot be created for an Inactive Employee ${link}.`);
+    }
+    const now = DateTime.now().setZone(deps.timeZone).toFormat('yyyy-MM-dd HH:mm:ss.SSS000');
+    const checkin = r.checkin;
+    ctx.body = {
+      message: {
+        name: checkin?.name ?? null,
+        owner: (ctx.state as { principal?: { label: string } }).principal?.label ?? 'Administrator',
+        creation: now,
+        modified: now,
+        modified_by: 'Administrator',
+        docstatus: 0,
+        idx: 0,
+        employee: r.employee?.employee ?? null,
+        employee_name: r.employee?.name ?? null,
+        log_type: intake.punch.logType === 'AUTO' ? null : intake.punch.logType,
+        time: checkin ? instantToWall(checkin.time, deps.timeZone) : intake.punch.localTime,
+        device_id: intake.punch.deviceId,
+        skip_auto_attendance: intake.punch.skipAutoAttendance ? 1 : 0,
+        shift: null,
+        attendance: null,
+        latitude: intake.punch.latitude,
+        longitude: intake.punch.longitude,
+        doctype: 'Employee Checkin',
+        ...(r.punchStatus === 'suspect_time' ? { iclockd_status: 'suspect_time', iclockd_punch_id: r.punchId } : {}),
+      },
+    };
   }
 
-  const ingest = operations({ tag: 'Punches (seed API)', access: 'ingest' });
-  const admin = operations({ tag: 'Punches (seed API)', access: 'admin' });
+  const ingest = operations({ tag: 'Punches (seed API)', access: 'ingest', apiKeys: deps.apiKeys });
+  const admin = operations({ tag: 'Punches (seed API)', access: 'admin', apiKeys: deps.apiKeys });
+  // The sync log records what a caller with a key sent (never a refused key), as the seed's does.
+  const seedUse = [logged, frappeWrap];
   const receiveOneOp = ingest(
     {
       summary: 'Receive one punch',
+      use: seedUse,
       description: 'The seed API: the punch is stored whatever happens to it, and answered as the seed does. The body is checked by the intake with this schema.',
       query: WrapQuery,
       body: PunchLog,
@@ -359,6 +363,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
   const receiveBulkOp = ingest(
     {
       summary: 'Receive punches in bulk',
+      use: seedUse,
       description: `At most ${MAX_BULK_LOGS}; each item is judged and answered on its own (with the single punch's schema), a bad item never blocks the others.`,
       query: WrapQuery,
       body: BulkLogs,
@@ -373,6 +378,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
   const testConnectionOp = ingest(
     {
       summary: 'Test the connection',
+      use: seedUse,
       query: WrapQuery,
       checkedByHandler: true,
       response: { description: 'server_time: wall time in ICLOCKD_TZ', schema: z.object({ success: z.literal(true), message: z.string(), server_time: z.string(), version: z.string() }) },
@@ -382,6 +388,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
   const statisticsOp = admin(
     {
       summary: 'Statistics of the sync log',
+      use: [frappeWrap],
       description: 'Requests to these endpoints between the dates (whole days in ICLOCKD_TZ).',
       tag: 'Sync log',
       query: StatisticsQuery,
@@ -389,9 +396,10 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     },
     (ctx, { query }) => statistics(ctx, query),
   );
-  const hrms = operations({ tag: 'HRMS method', access: 'ingest' });
+  const hrms = operations({ tag: 'HRMS method', access: 'ingest', apiKeys: deps.apiKeys });
   const hrmsSpec = {
     summary: 'add_log_based_on_employee_field, as HRMS answers it',
+    use: [logged],
     description:
       "For ERPNext's biometric-attendance-sync-tool: 200 {message: the Employee Checkin}, failures as 417 with exc_type and _server_messages (ERPNext's texts). The arguments are checked by the handler with this schema.",
     checkedByHandler: true,
@@ -409,15 +417,16 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
   const hrmsPost = hrms({ ...hrmsSpec, body: HrmsArgs, bodyMediaTypes: ['application/json', 'application/x-www-form-urlencoded'] }, hrmsAddLog);
 
   // Seed paths and their aliases: the same handlers.
-  for (const path of [`${SEED}.receive_attendance_log`, '/api/v1/punches']) router.post(path, logged, frappeWrap, ingestOnly, receiveOneOp);
-  for (const path of [`${SEED}.receive_bulk_attendance_logs`, '/api/v1/punches/bulk']) router.post(path, logged, frappeWrap, ingestOnly, receiveBulkOp);
-  router.get(`${SEED}.test_connection`, logged, frappeWrap, ingestOnly, testConnectionOp);
-  router.post(`${SEED}.test_connection`, logged, frappeWrap, ingestOnly, testConnectionOp);
-  router.get('/api/v1/ping', logged, frappeWrap, ingestOnly, testConnectionOp);
-  for (const path of [`${SEED}.get_realtime_sync_statistics`, '/api/v1/stats']) router.get(path, logged, frappeWrap, adminOnly, statisticsOp);
+  for (const path of [`${SEED}.receive_attendance_log`, '/api/v1/punches']) router.post(path, receiveOneOp);
+  for (const path of [`${SEED}.receive_bulk_attendance_logs`, '/api/v1/punches/bulk']) router.post(path, receiveBulkOp);
+  router.get(`${SEED}.test_connection`, testConnectionOp);
+  router.post(`${SEED}.test_connection`, testConnectionOp);
+  router.get('/api/v1/ping', testConnectionOp);
+  for (const path of [`${SEED}.get_realtime_sync_statistics`, '/api/v1/stats']) router.get(path, statisticsOp);
+  // Frappe's error bodies for everything the method answers, its guard's refusals included.
   for (const path of HRMS_METHODS) {
-    router.post(path, logged, hrmsPost);
-    router.get(path, logged, hrmsGet);
+    router.post(path, frappeErrors, hrmsPost);
+    router.get(path, frappeErrors, hrmsGet);
   }
   return router;
 }

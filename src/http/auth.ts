@@ -3,7 +3,7 @@
 // cookie; a cookie-authenticated request that changes something must also carry
 // X-Requested-With (which no other site can add without a CORS preflight we never grant) and,
 // when the browser sends Origin, come from this very host (CSRF).
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import type { ApiKeyService, Principal, Role } from '../auth/apiKeys.js';
 import { AppError } from '../errors.js';
 
@@ -43,13 +43,16 @@ export async function authenticate(apiKeys: ApiKeyService, ctx: Context): Promis
   return principal;
 }
 
-export function requireRole(apiKeys: ApiKeyService, ...allowed: Role[]) {
-  return async function authorize(ctx: Context, next: Next): Promise<void> {
-    const principal = await authenticate(apiKeys, ctx);
-    if (principal.role !== 'admin' && !allowed.includes(principal.role)) {
-      throw new AppError('permission_error', `An API key with role ${principal.role} may not call ${ctx.method} ${ctx.path}`);
-    }
-    (ctx.state as AuthState).principal = principal;
-    await next();
-  };
+/**
+ * The guard of every non-public route (its operation runs it first, see operation.ts): the
+ * caller must hold `role`, and `admin` may call everything. Throws authentication_error or
+ * permission_error; on success the caller is in ctx.state.principal.
+ */
+export async function authorize(apiKeys: ApiKeyService, ctx: Context, role: Role): Promise<Principal> {
+  const principal = await authenticate(apiKeys, ctx);
+  if (principal.role !== 'admin' && principal.role !== role) {
+    throw new AppError('permission_error', `An API key with role ${principal.role} may not call ${ctx.method} ${ctx.path}`);
+  }
+  (ctx.state as AuthState).principal = principal;
+  return principal;
 }

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import type { Context } from 'koa';
 
 const TYPES: Record<string, string> = {
@@ -55,7 +56,7 @@ function loadAssets(dir: string): Map<string, Asset> {
 
 export function consoleRoutes(dir = consoleDir()): Router {
   const assets = loadAssets(dir);
-  const router = new Router();
+  const router = newRouter();
   const serve = (ctx: Context, asset: Asset) => {
     ctx.set(SECURITY_HEADERS);
     ctx.type = asset.type;

@@ -1,5 +1,6 @@
 // /api/v1/devices: the device registry and command queue for operators.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import type { DeviceCommand } from '../devices/commands.js';
 import type { Device, DeviceState } from '../devices/registry.js';
@@ -7,7 +8,7 @@ import { COMMAND_KINDS, type DeviceService, type DeviceStatus, type TimelineBuck
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { dayRange } from '../pipeline/time.js';
-import { type AuthState, requireRole } from './auth.js';
+import type { AuthState } from './auth.js';
 import { dateText, listOf, listQuery, operations, optionalParam, pageQuery, resource, successBody, textParam, wholeNumber } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 
@@ -92,13 +93,12 @@ const DeviceItem = resource('Device', DEVICE_FIELDS);
 const CommandItem = resource('Device command', 'id, device, command, state (pending, sent, succeeded, failed, expired), tries, return_code, result, created_by, created_at, sent_at, completed_at');
 
 export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, maxBodyBytes: number, timeZone: string): Router {
-  const router = new Router({ prefix: '/api/v1/devices' });
-  router.use(requireRole(apiKeys, 'admin'));
-  const op = operations({ tag: 'Devices', access: 'admin', maxBodyBytes });
+  const router = newRouter('/api/v1');
+  const op = operations({ tag: 'Devices', access: 'admin', apiKeys, maxBodyBytes });
   const saved = (description: string) => ({ description, schema: successBody(DEVICE_FIELDS) });
 
   router.get(
-    '/',
+    '/devices',
     op({ summary: 'List terminals', query: DeviceQuery, response: { description: 'Terminals', schema: listOf(DeviceItem) } }, async (ctx, { query }) => {
       const { page, window } = pageWindow(query);
       const listed = await devices.list({ state: query.state, site: query.site }, window);
@@ -108,7 +108,7 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
   );
 
   router.get(
-    '/:sn',
+    '/devices/:sn',
     op(
       {
         summary: 'Read a terminal, with a diagnosis',
@@ -129,7 +129,7 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
   );
 
   router.get(
-    '/:sn/timeline',
+    '/devices/:sn/timeline',
     op(
       {
         summary: "A terminal's requests, uploads, records and errors per 5 minutes",
@@ -145,14 +145,14 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
   );
 
   router.patch(
-    '/:sn',
+    '/devices/:sn',
     op({ summary: 'Change a terminal', body: DeviceChange, errors: ['not_found'], response: saved('The terminal') }, async (ctx, { body }) => {
       ctx.body = { success: true, ...deviceView(await devices.update(ctx.params.sn!, body)) };
     }),
   );
 
   router.post(
-    '/:sn/approve',
+    '/devices/:sn/approve',
     op({ summary: 'Approve a terminal', description: 'Ingests what it sent while pending (answered as released).', errors: ['not_found'], response: saved('The terminal and released') }, async (ctx) => {
       const { device, released } = await devices.approve(ctx.params.sn!);
       ctx.body = { success: true, ...deviceView(device), released };
@@ -160,14 +160,14 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
   );
 
   router.post(
-    '/:sn/block',
+    '/devices/:sn/block',
     op({ summary: 'Block a terminal', errors: ['not_found'], response: saved('The terminal') }, async (ctx) => {
       ctx.body = { success: true, ...deviceView(await devices.block(ctx.params.sn!)) };
     }),
   );
 
   router.post(
-    '/:sn/reconcile',
+    '/devices/:sn/reconcile',
     op(
       {
         summary: 'Queue the reconciliation of days',
@@ -186,7 +186,7 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
   );
 
   router.post(
-    '/:sn/reprocess',
+    '/devices/:sn/reprocess',
     op(
       {
         summary: 'Run archived uploads again',
@@ -202,7 +202,7 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
   );
 
   router.get(
-    '/:sn/commands',
+    '/devices/:sn/commands',
     op({ summary: "List a terminal's commands", query: pageQuery, errors: ['not_found'], response: { description: 'Commands', schema: listOf(CommandItem) } }, async (ctx, { query }) => {
       const { page, window } = pageWindow(query);
       const listed = await devices.commands(ctx.params.sn!, window);
@@ -211,7 +211,7 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
   );
 
   router.post(
-    '/:sn/commands',
+    '/devices/:sn/commands',
     op(
       {
         summary: 'Queue a command',

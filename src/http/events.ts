@@ -3,19 +3,18 @@
 // open. Each stream ends when the feed closes (shutdown) and answers `Connection: close`, so
 // an open console page never holds up a graceful stop.
 import { PassThrough } from 'node:stream';
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import { AppError } from '../errors.js';
 import type { PunchFeed } from '../pipeline/feed.js';
-import { requireRole } from './auth.js';
 import { operations } from './operation.js';
 
 const KEEPALIVE_MS = 15_000;
 
 export function eventRoutes(apiKeys: ApiKeyService, feed: PunchFeed): Router {
-  const router = new Router({ prefix: '/api/v1/events' });
-  router.use(requireRole(apiKeys, 'admin'));
-  const op = operations({ tag: 'Live feed', access: 'admin' });
+  const router = newRouter('/api/v1/events');
+  const op = operations({ tag: 'Live feed', access: 'admin', apiKeys });
 
   router.get(
     '/punches',

@@ -1,6 +1,7 @@
 // GET /healthz (process up), GET /readyz (database reachable, migrations current), and
 // GET /metrics (Prometheus). No key: load balancers and scrapers call them.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import { z } from 'zod';
 import type { HealthService } from '../health.js';
 import type { Metrics } from '../metrics.js';
@@ -9,7 +10,7 @@ import { operations } from './operation.js';
 const Readiness = z.looseObject({ ready: z.boolean(), database: z.unknown(), migrations: z.object({ applied: z.number(), pending: z.number() }), shutting_down: z.boolean() });
 
 export function healthRoutes(health: HealthService, metrics: Metrics): Router {
-  const router = new Router();
+  const router = newRouter();
   const op = operations({ tag: 'Health', access: 'public' });
   router.get(
     '/healthz',

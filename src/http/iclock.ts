@@ -2,8 +2,10 @@
 // services decide. Replies are text/plain with Content-Length, and Node adds the Date header
 // in GMT, which terminals set their clocks from (with TimeZone from the option block).
 import { createHash, randomBytes } from 'node:crypto';
-import Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
+import type { Context, Middleware, Next } from 'koa';
+import compose from 'koa-compose';
 import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
 import type { CommandQueue } from '../devices/commands.js';
 import { type Device, type DeviceRegistry, POLL_DELAY_SECONDS } from '../devices/registry.js';
@@ -103,20 +105,21 @@ function request(ctx: Context, body: Buffer): DeviceRequest {
 }
 
 export function iclockRoutes(deps: IclockDeps): Router {
-  const router = new Router({ prefix: '/iclock' });
-  router.use(deviceErrors(deps.logger));
+  const router = newRouter('/iclock');
+  const mapErrors = deviceErrors(deps.logger);
   // A terminal over its request budget (one stuck in a loop) is answered without the database:
   // a poll gets a plain OK, anything else 503 with Retry-After, so it keeps its data for later.
-  router.use(async (ctx, next) => {
-    if (ctx.path === '/iclock/getrequest') return next(); // heartbeat() has its own
+  async function withinBudget(ctx: Context, next: Next): Promise<void> {
     const sn = parseDeviceQuery(ctx.querystring).sn;
     const wait = sn ? deps.perDevice.take(sn) : 0;
     if (!wait) return next();
     if (ctx.path === '/iclock/ping') return text(ctx, 'OK');
     ctx.set('Retry-After', String(wait));
     text(ctx, `ERROR: too many requests from ${sn}; send it again in ${wait} s`, 503);
-  });
+  }
   const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => deviceEndpoint(ctx.path, ctx.querystring));
+  /** A device route: its errors in text, the per-terminal budget, then `handlers` (on the route itself, not on a prefix). */
+  const guarded = (...handlers: Middleware[]) => compose([mapErrors, withinBudget, ...handlers]);
 
   /** The device a request comes from; a blocked one is refused (it keeps its data and retries). */
   async function device(ctx: Context): Promise<Device> {
@@ -170,14 +173,14 @@ export function iclockRoutes(deps: IclockDeps): Router {
   }
 
   // Handshake: the option block (2.x) or the registry answer (3.x).
-  router.get('/cdata', logged, async (ctx) => {
+  router.get('/cdata', guarded(logged, async (ctx) => {
     const d = await device(ctx);
     if (deps.registry.generationOf(d) === 3) {
       text(ctx, `registry=ok\nRegistryCode=${registryCode(d.serial)}\n${push3Config(d)}`);
       return;
     }
     text(ctx, optionBlock(d, parseDeviceQuery(ctx.querystring).pushver === null));
-  });
+  }));
 
   // Uploads: ATTLOG, OPERLOG, BIODATA, options, photos, 3.x rows. OK only after commit.
   async function upload(ctx: Context): Promise<void> {
@@ -193,45 +196,46 @@ export function iclockRoutes(deps: IclockDeps): Router {
     ctx.set('X-Iclockd-Rejected', String(result.rejected.length));
     text(ctx, result.reply);
   }
-  router.post('/cdata', logged, upload);
-  router.post('/fdata', logged, upload);
-  router.post('/querydata', logged, upload);
+  router.post('/cdata', guarded(logged, upload));
+  router.post('/fdata', guarded(logged, upload));
+  router.post('/querydata', guarded(logged, upload));
 
   // Heartbeat: INFO when it changed, then due commands or OK. No sync_log row.
   const poll = heartbeat(deps);
-  router.get('/getrequest', async (ctx) => {
+  // heartbeat() keeps its own budget (an over-budget poll is a plain OK).
+  router.get('/getrequest', compose([mapErrors, async (ctx: Context) => {
     const q = parseDeviceQuery(ctx.querystring);
     reply(ctx, await poll(q, ctx.ip));
     (ctx.state as SyncState).syncDevice = q.sn;
-  });
+  }]));
 
   // Command results.
-  router.post('/devicecmd', logged, async (ctx) => {
+  router.post('/devicecmd', guarded(logged, async (ctx) => {
     const d = await device(ctx);
     const body = await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
     const { results, unread } = await deps.devices.receiveCommandResults(d, request(ctx, body));
     (ctx.state as SyncState).syncCounts = { total: results + unread, created: results, duplicate: 0, failed: unread };
     text(ctx, 'OK');
-  });
+  }));
 
   // Push 3.x.
-  router.post('/registry', logged, async (ctx) => {
+  router.post('/registry', guarded(logged, async (ctx) => {
     const d = await device(ctx);
     const body = await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
     await deps.uploads.archive(d.serial, request(ctx, body), 'processed');
     await deps.registry.recordOptions(d, parseOptionsBody(body));
     text(ctx, `RegistryCode=${registryCode(d.serial)}`);
-  });
-  router.post('/push', logged, async (ctx) => {
+  }));
+  router.post('/push', guarded(logged, async (ctx) => {
     const d = await device(ctx);
     await deps.uploads.archive(d.serial, request(ctx, await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes))), 'processed');
     text(ctx, push3Config(d));
-  });
-  router.get('/ping', async (ctx) => {
+  }));
+  router.get('/ping', guarded(async (ctx) => {
     await device(ctx);
     text(ctx, 'OK');
-  });
-  router.get('/rtdata', async (ctx) => {
+  }));
+  router.get('/rtdata', guarded(async (ctx) => {
     const d = await device(ctx);
     const now = new Date();
     const offset = deps.registry.offsetMinutesNow(d);
@@ -247,16 +251,16 @@ export function iclockRoutes(deps: IclockDeps): Router {
       second: now.getUTCSeconds(),
     });
     text(ctx, `DateTime=${zk},ServerTZ=${tz}`);
-  });
+  }));
 
   // Anything else under /iclock/: kept in the archive and answered, never an error.
-  router.all('/{*rest}', logged, async (ctx) => {
+  router.all('/{*rest}', guarded(logged, async (ctx) => {
     const sn = parseDeviceQuery(ctx.querystring).sn;
     if (sn) await device(ctx);
     const body = ctx.method === 'GET' || ctx.method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
     await deps.uploads.archive(sn, request(ctx, body), 'unknown');
     text(ctx, 'OK');
-  });
+  }));
 
   return router;
 }

@@ -1,10 +1,10 @@
 // /api/v1/keys: the admin API for API keys, mirroring `iclockd keys`.
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { z } from 'zod';
 import type { ApiKeyRecord, ApiKeyService } from '../auth/apiKeys.js';
-import { requireRole } from './auth.js';
 import { listOf, operations, pageQuery, resource, successBody } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
+import { newRouter } from './routing.js';
 
 export function keyView(k: ApiKeyRecord) {
   return {
@@ -25,12 +25,11 @@ const KeyCreate = z.object({
 const Key = resource('API key', 'api_key, label, role, status (active/revoked), created_at, last_used_at, revoked_at');
 
 export function keyRoutes(apiKeys: ApiKeyService, maxBodyBytes: number): Router {
-  const router = new Router({ prefix: '/api/v1/keys' });
-  router.use(requireRole(apiKeys, 'admin'));
-  const op = operations({ tag: 'Keys', access: 'admin', maxBodyBytes });
+  const router = newRouter('/api/v1');
+  const op = operations({ tag: 'Keys', access: 'admin', apiKeys, maxBodyBytes });
 
   router.get(
-    '/',
+    '/keys',
     op({ summary: 'List API keys', query: pageQuery, response: { description: 'Keys', schema: listOf(Key) } }, async (ctx, { query }) => {
       const { page, window } = pageWindow(query);
       const { rows: keys, total } = await apiKeys.list(window);
@@ -39,7 +38,7 @@ export function keyRoutes(apiKeys: ApiKeyService, maxBodyBytes: number): Router 
   );
 
   router.post(
-    '/',
+    '/keys',
     op(
       {
         summary: 'Create an API key',
@@ -57,7 +56,7 @@ export function keyRoutes(apiKeys: ApiKeyService, maxBodyBytes: number): Router 
   );
 
   router.delete(
-    '/:key',
+    '/keys/:key',
     op({ summary: 'Revoke an API key', errors: ['not_found'], response: { description: 'Revoked', schema: successBody('api_key, status: revoked') } }, async (ctx) => {
       await apiKeys.revoke(ctx.params.key!);
       ctx.body = { success: true, api_key: ctx.params.key, status: 'revoked' };

@@ -63,6 +63,11 @@ export function errorHandler(logger: Logger) {
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new AppError('not_found', `No route for ${ctx.method} ${ctx.path}`);
       }
+      // The routers' allowedMethods() set the status and Allow; the body is the API's.
+      if (ctx.status === 405 && ctx.body === undefined) {
+        const allow = ctx.response.get('Allow');
+        throw new AppError('method_not_allowed', `${ctx.path} does not take ${ctx.method}${allow ? `; it takes ${allow}` : ''}`);
+      }
     } catch (err) {
       const appError = toAppError(err);
       if (appError) {

@@ -1,7 +1,8 @@
 // GET /openapi.json: the OpenAPI 3.1 document of the JSON API, built from the routers
 // themselves: every route's method and path from its router, its parameters, body and
 // replies from the spec its `op()` middleware carries (the schemas that validate it).
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import { z } from 'zod';
 import { ERROR_STATUS, type ErrorType } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -48,6 +49,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorType, string> = {
   authentication_error: 'No, wrong or revoked key',
   permission_error: "The key's role may not call this route, or the address is not allowed",
   not_found: 'No such record',
+  method_not_allowed: 'The path does not take this method: Allow names the ones it takes',
   conflict: 'Conflicts with the stored state',
   payload_too_large: 'Body over ICLOCKD_MAX_BODY_BYTES',
   unsupported_media_type: 'Body is not application/json',
@@ -142,7 +144,7 @@ export function openApiDocument(routers: Router[]): JsonSchema {
 
 /** GET /openapi.json, public like /healthz; the document is built once, on the first request. */
 export function openApiRoutes(routers: () => Router[]): Router {
-  const router = new Router();
+  const router = newRouter();
   const op = operations({ tag: 'Meta', access: 'public' });
   let document: string | undefined;
   const self: OperationSpec = {

@@ -2,9 +2,12 @@
 // what it answers. The same schemas validate the request here and are turned into the
 // OpenAPI document (src/http/openapi.ts), so the two cannot drift apart.
 import type { RouterContext, RouterMiddleware } from '@koa/router';
+import compose from 'koa-compose';
 import { z } from 'zod';
+import type { ApiKeyService } from '../auth/apiKeys.js';
 import { ERROR_STATUS, type ErrorType } from '../errors.js';
 import { validate } from '../validation.js';
+import { authorize } from './auth.js';
 import { type BodyKind, bodyLimit, readJsonBody } from './body.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
 
@@ -27,6 +30,13 @@ export interface OperationSpec<Q extends z.ZodType | undefined = undefined, B ex
   /** Default: the `operations()` defaults. */
   tag?: string;
   access?: Access;
+  /**
+   * The route checks a key it is given itself (the console's sign-in takes one in its body):
+   * no guard runs in front of it. Every other non-public route is guarded by its operation.
+   */
+  checksItsOwnKey?: boolean;
+  /** Middleware run after the guard, before the handler (the sync log, the Frappe wrapper). */
+  use?: RouterMiddleware[];
   /** `?a=&b=`: a z.object of the query parameters; validated before the handler runs. */
   query?: Q;
   /** The JSON body: a z.object; read (size, type, JSON) and validated before the handler runs. */
@@ -60,11 +70,14 @@ export const OPERATION = Symbol('iclockd.operation');
 export type DescribedMiddleware = RouterMiddleware & { [OPERATION]: Required<Pick<OperationSpec, 'tag' | 'access'>> & OperationSpec<z.ZodType | undefined, z.ZodType | undefined> };
 
 /**
- * The operations of one router: `op(spec, handler)` is the route's middleware. It validates
- * the query and the body with the spec's schemas, hands the parsed values to the handler, and
- * carries the spec so the OpenAPI document can be built from the routers themselves.
+ * The operations of one router: `op(spec, handler)` is the route's middleware. It is the
+ * route's guard (the key's role against the spec's `access`, before anything else runs, so the
+ * access the OpenAPI document declares is the one enforced), then it runs the spec's `use`
+ * middleware, validates the query and the body with the spec's schemas and hands the parsed
+ * values to the handler; it carries the spec so the OpenAPI document can be built from the
+ * routers themselves.
  */
-export function operations(defaults: { tag: string; access: Access; maxBodyBytes?: number }) {
+export function operations(defaults: { tag: string; access: Access; apiKeys?: ApiKeyService; maxBodyBytes?: number }) {
   return function op<Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
     spec: OperationSpec<Q, B>,
     handler: Handler<Q, B>,
@@ -73,11 +86,19 @@ export function operations(defaults: { tag: string; access: Access; maxBodyBytes
     if (spec.body && !spec.checkedByHandler && defaults.maxBodyBytes === undefined) {
       throw new Error(`operation "${spec.summary}" takes a body: give operations() a maxBodyBytes`);
     }
-    const middleware = async (ctx: RouterContext) => {
+    const access = described.access;
+    const { apiKeys } = defaults;
+    if (access !== 'public' && !spec.checksItsOwnKey && !apiKeys) throw new Error(`operation "${spec.summary}" is for ${access} keys: give operations() the apiKeys`);
+    const run = async (ctx: RouterContext) => {
       const checked = !spec.checkedByHandler;
       const query = spec.query && checked ? validate(spec.query, ctx.query) : undefined;
       const body = spec.body && checked ? validate(spec.body, await readJsonBody(ctx, bodyLimit(spec.bodyKind ?? 'form', defaults.maxBodyBytes!))) : undefined;
       await handler(ctx, { query, body } as Input<Q, B>);
+    };
+    const inner = compose<RouterContext>([...(spec.use ?? []), run]);
+    const middleware = async (ctx: RouterContext) => {
+      if (access !== 'public' && !spec.checksItsOwnKey) await authorize(apiKeys!, ctx, access);
+      await inner(ctx);
     };
     return Object.assign(middleware, { [OPERATION]: described }) as DescribedMiddleware;
   };

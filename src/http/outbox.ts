@@ -1,6 +1,7 @@
 // /api/v1/targets and /api/v1/outbox: where check-ins are forwarded, and what is waiting,
 // refused or dead. Secrets of targets are never answered (masked).
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -8,7 +9,6 @@ import { EMPLOYEE_VALUES, ERPNEXT_METHODS } from '../outbox/erpnext.js';
 import { OUTBOX_STATES } from '../store/outbox.js';
 import { TARGET_KINDS } from '../store/targets.js';
 import { FIELDNAME, type OutboxService, TARGET_NAME, httpUrl, outboxEntryView, targetView } from '../outbox/service.js';
-import { requireRole } from './auth.js';
 import { commaListParam, listOf, listQuery, operations, pageQuery, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 
@@ -53,10 +53,9 @@ const OutboxItem = resource(
 );
 
 export function outboxRoutes(apiKeys: ApiKeyService, outbox: OutboxService, maxBodyBytes: number): Router {
-  const router = new Router({ prefix: '/api/v1' });
-  router.use(requireRole(apiKeys, 'admin'));
-  const targets = operations({ tag: 'Forwarding targets', access: 'admin', maxBodyBytes });
-  const rows = operations({ tag: 'Outbox', access: 'admin', maxBodyBytes });
+  const router = newRouter('/api/v1');
+  const targets = operations({ tag: 'Forwarding targets', access: 'admin', apiKeys, maxBodyBytes });
+  const rows = operations({ tag: 'Outbox', access: 'admin', apiKeys, maxBodyBytes });
   const targetSaved = { description: 'The target', schema: successBody(TARGET_FIELDS) };
   const rowSaved = { description: 'The row', schema: successBody('the outbox row') };
 

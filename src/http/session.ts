@@ -1,12 +1,13 @@
 // /api/v1/session: the web console's sign-in. POST checks an admin key (in the body, or the
 // Authorization header) and sets the session cookie: HttpOnly, SameSite=Strict, Path=/, and
 // Secure when the request came over TLS. GET says who is signed in; DELETE signs out.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import { z } from 'zod';
 import type { Context } from 'koa';
 import type { ApiKeyService, Principal } from '../auth/apiKeys.js';
 import { AppError } from '../errors.js';
-import { type AuthState, SESSION_COOKIE, requireRole, requireSameSite } from './auth.js';
+import { type AuthState, SESSION_COOKIE, requireSameSite } from './auth.js';
 import { operations, successBody } from './operation.js';
 
 function cookieOptions(ctx: Context, expires: Date) {
@@ -23,14 +24,15 @@ const SignIn = z.object({
 });
 
 export function sessionRoutes(apiKeys: ApiKeyService, maxBodyBytes: number, timeZone: string): Router {
-  const router = new Router({ prefix: '/api/v1/session' });
-  const op = operations({ tag: 'Console session', access: 'admin', maxBodyBytes });
+  const router = newRouter('/api/v1');
+  const op = operations({ tag: 'Console session', access: 'admin', apiKeys, maxBodyBytes });
 
   router.post(
-    '/',
+    '/session',
     op(
       {
         summary: 'Sign the console in',
+        checksItsOwnKey: true,
         description: 'Checks an admin key and sets the iclockd_session cookie (HttpOnly, SameSite=Strict, Path=/, Secure over TLS). Needs X-Requested-With, and a same-site Origin when the browser sends one.',
         body: SignIn,
         response: { description: 'Who signed in, and until when', schema: successBody('api_key, label, role, expires_at') },
@@ -54,16 +56,14 @@ export function sessionRoutes(apiKeys: ApiKeyService, maxBodyBytes: number, time
   }
 
   router.get(
-    '/',
-    requireRole(apiKeys, 'admin'),
+    '/session',
     op({ summary: 'Who is signed in', response: { description: 'The principal, and the zone the console shows instants in (ICLOCKD_TZ)', schema: successBody('api_key, label, role, time_zone') } }, async (ctx) => {
       ctx.body = { success: true, ...principalView((ctx.state as AuthState).principal!), time_zone: timeZone };
     }),
   );
 
   router.delete(
-    '/',
-    requireRole(apiKeys, 'admin'),
+    '/session',
     op({ summary: 'Sign out', description: 'Ends the session and clears the cookie.', response: { description: 'signed_out: whether a session was ended', schema: successBody('signed_out') } }, async (ctx) => {
       const token = ctx.cookies.get(SESSION_COOKIE);
       if (token) await apiKeys.endSession(token);

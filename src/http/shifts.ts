@@ -1,12 +1,12 @@
 // /api/v1/shift-types, /shift-assignments, /holidays, /attendance (HRMS field names).
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import { type ShiftService, summaryCsv } from '../attendance/service.js';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { AttendanceRecord, ShiftAssignment, ShiftType } from '../store/shifts.js';
 import type { Employee } from '../store/employees.js';
-import { requireRole } from './auth.js';
 import { dateParam, dateText, listOf, listQuery, operations, optionalParam, pageQuery, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 
@@ -114,10 +114,9 @@ const AttendanceItem = resource('Attendance', 'name, employee, employee_name, at
 const HolidayList = z.object({ holiday_list: z.string(), holidays: z.array(z.object({ date: z.string(), description: z.string().nullable() })) });
 
 export function shiftRoutes(apiKeys: ApiKeyService, shifts: ShiftService, maxBodyBytes: number): Router {
-  const router = new Router({ prefix: '/api/v1' });
-  router.use(requireRole(apiKeys, 'admin'));
-  const op = operations({ tag: 'Shifts', access: 'admin', maxBodyBytes });
-  const attendance = operations({ tag: 'Attendance', access: 'admin', maxBodyBytes });
+  const router = newRouter('/api/v1');
+  const op = operations({ tag: 'Shifts', access: 'admin', apiKeys, maxBodyBytes });
+  const attendance = operations({ tag: 'Attendance', access: 'admin', apiKeys, maxBodyBytes });
   const shiftTypeSaved = { description: 'The shift type', schema: successBody(SHIFT_TYPE_FIELDS) };
   const assignmentSaved = { description: 'The assignment', schema: successBody('id, employee, shift_type, start_date, end_date, status') };
 

@@ -1,13 +1,13 @@
 // /api/v1/unmatched: punches whose device user id matches no employee, grouped by site and
 // id, and assigning such an id to an employee (an existing one, or a new one by name), which
 // turns its waiting punches into check-ins.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { newRouter } from './routing.js';
 import { z } from 'zod';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import type { EmployeeService } from '../employees/service.js';
 import type { PunchRecords, UnmatchedSummary } from '../pipeline/records.js';
 import { employeeView } from './admin.js';
-import { requireRole } from './auth.js';
 import { listOf, listQuery, operations, resource, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 
@@ -36,12 +36,11 @@ const AssignBody = z.object({
 const Group = resource('Unmatched id', 'site, attendance_device_id, punches, first_at, last_at, devices, device_names');
 
 export function unmatchedRoutes(apiKeys: ApiKeyService, records: PunchRecords, employees: EmployeeService, maxBodyBytes: number): Router {
-  const router = new Router({ prefix: '/api/v1/unmatched' });
-  router.use(requireRole(apiKeys, 'admin'));
-  const op = operations({ tag: 'Unmatched punches', access: 'admin', maxBodyBytes });
+  const router = newRouter('/api/v1');
+  const op = operations({ tag: 'Unmatched punches', access: 'admin', apiKeys, maxBodyBytes });
 
   router.get(
-    '/',
+    '/unmatched',
     op({ summary: 'Unmatched biometric ids, with their punches', query: UnmatchedQuery, response: { description: 'One row per site and id', schema: listOf(Group) } }, async (ctx, { query }) => {
       const { page, window } = pageWindow(query);
       const listed = await records.unmatchedGroups({ site: text(query.site), deviceUserId: text(query.attendance_device_id) }, window);
@@ -50,7 +49,7 @@ export function unmatchedRoutes(apiKeys: ApiKeyService, records: PunchRecords, e
   );
 
   router.post(
-    '/assign',
+    '/unmatched/assign',
     op(
       {
         summary: 'Give an unmatched id to an employee',

@@ -89,7 +89,7 @@ describe('the OpenAPI document', () => {
 
   test('a route without a description is found and left out of the document', () => {
     const router = new Router({ prefix: '/api/v1' });
-    const op = operations({ tag: 'Test', access: 'admin' });
+    const op = operations({ tag: 'Test', access: 'admin', apiKeys: s.running.services.apiKeys });
     router.get('/described', op({ summary: 'described' }, () => undefined));
     router.get('/undescribed', () => undefined);
     assert.deepEqual(

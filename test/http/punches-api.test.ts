@@ -381,7 +381,8 @@ describe(`JSON attendance API on ${testDialect()}`, () => {
       assert.equal(typeof row.duration_ms, 'number');
 
       const errors = await admin.get('/api/v1/sync-log?status=error&page_size=500');
-      assert.ok(errors.body.data.some((e: { error: string }) => e.error === 'Invalid API key or secret'));
+      // A refused key writes nothing: no row, and nothing for statistics to count.
+      assert.ok(!errors.body.data.some((e: { error: string }) => /API key|Authorization/.test(e.error)));
       assert.ok(errors.body.data.some((e: { error: string }) => e.error === 'Too many logs: 1001; at most 1000 per request'));
       const all = JSON.stringify((await admin.get('/api/v1/sync-log?page_size=500')).body);
       assert.ok(!all.includes(ingestKey.split(':')[1]!), 'no secret in the sync log');
@@ -404,6 +405,16 @@ describe(`JSON attendance API on ${testDialect()}`, () => {
       const alias = await admin.get(`/api/v1/stats?from_date=${today}`);
       assert.ok(alias.body.total_requests > 0);
       assert.equal((await admin.get('/api/v1/stats?from_date=01-01-2025')).status, 400);
+    });
+
+    test('statistics count neither their own calls nor refused keys', async () => {
+      const stats = () => admin.get(`${SEED}.get_realtime_sync_statistics?from_date=2000-01-01&to_date=2100-01-01`).then((r) => r.body.total_requests as number);
+      const first = await stats();
+      await admin.get('/api/v1/stats');
+      assert.equal((await client(s).post(RECEIVE, {})).status, 401);
+      assert.equal((await client(s, 'token nosuchkey:nosecret').post(BULK, { logs: [] })).status, 401);
+      assert.equal((await client(s, ingestKey).get('/api/v1/stats')).status, 403);
+      assert.equal(await stats(), first);
     });
   });
 });
