@@ -1,4 +1,4 @@
-// Device bodies are bytes. Lines end with LF or CRLF (the last one may have no end); each line
+// Device bodies are bytes. Lines end with LF, CRLF or CR (the last one may have no end); each line
 // is decoded on its own: strict UTF-8, else GB18030 (Chinese-language firmware sends GB2312).
 import iconv from 'iconv-lite';
 
@@ -26,17 +26,21 @@ export function encodeForLanguage(text: string, language: number | null): Uint8A
   return language !== null && CHINESE_LANGUAGES.has(language) ? iconv.encode(text, 'gb18030') : new TextEncoder().encode(text);
 }
 
-/** Splits on LF, drops one trailing CR per line, and skips empty lines (keeping numbering). */
+/**
+ * Splits on every line end a terminal may write: LF, CRLF, or a lone CR (some firmware and
+ * serial bridges), so two records never merge into one. Empty lines are skipped; numbering
+ * counts every line end.
+ */
 export function splitLines(body: Uint8Array): BodyLine[] {
   const lines: BodyLine[] = [];
   let start = 0;
   let number = 0;
   for (let i = 0; i <= body.length; i++) {
-    if (i === body.length || body[i] === 0x0a) {
+    const byte = body[i];
+    if (i === body.length || byte === 0x0a || byte === 0x0d) {
       number++;
-      let end = i;
-      if (end > start && body[end - 1] === 0x0d) end--;
-      if (end > start) lines.push({ number, text: decodeLine(body.subarray(start, end)) });
+      if (i > start) lines.push({ number, text: decodeLine(body.subarray(start, i)) });
+      if (byte === 0x0d && body[i + 1] === 0x0a) i++;
       start = i + 1;
     }
   }

@@ -110,6 +110,19 @@ describe('ATTLOG', () => {
   });
 });
 
+  test('a lone CR ends a line as LF and CRLF do: two records never merge into one', () => {
+    const body = bytes('5001\t2026-12-03 08:00:00\t0\t1\r5002\t2026-12-03 08:00:01\t0\t1\r\n\r\n5003\t2026-12-03 08:00:02\t0\t1\n\r5004\t2026-12-03 08:00:03\t1\t1\r');
+    const { records, errors } = parseAttlog(body);
+    assert.deepEqual(records.map((r) => [r.line, r.pin, r.time, r.status]), [
+      [1, '5001', '2026-12-03 08:00:00', 0],
+      [2, '5002', '2026-12-03 08:00:01', 0],
+      [4, '5003', '2026-12-03 08:00:02', 0],
+      [6, '5004', '2026-12-03 08:00:03', 1],
+    ]);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(splitLines(bytes('a\rb\r\nc\n\nd')).map((l) => [l.number, l.text]), [[1, 'a'], [2, 'b'], [3, 'c'], [5, 'd']]);
+  });
+
 describe('OPERLOG', () => {
   test('boot OPLOGs with a non-numeric OpWho (cap 03)', () => {
     const { records, errors } = parseOperlog(loadCapture('03').body);
