@@ -86,16 +86,18 @@ function configureMysqlSession(conn: MysqlRawConnection, t: DatabaseTimeouts, do
       };
     return query(typeof sql === 'object' && sql !== null && !('timeout' in sql) ? { ...sql, timeout: clientTimeoutMs } : sql, ...rest);
   };
-  const lockWait = `SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.round(t.statementSeconds))}`;
+  // Strict for every table: a value a column cannot hold is an error, never silently cut (a cut
+  // punch key would merge two punches). iclockd checks values first; this is the backstop.
+  const sessionSettings = `SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES'), SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.round(t.statementSeconds))}`;
   // READ COMMITTED: a statement sees what committed before it, not a snapshot from the
   // transaction's first read, so a recompute that waited for a lock (lockEmployees) reads what
   // the lock's holder wrote; it also takes no gap locks, so concurrent inserts do not deadlock.
   query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (isolationErr: Error | null) => {
     if (isolationErr) return done(isolationErr, conn);
     // MariaDB bounds every statement; MySQL only reads (and knows the other variable's name).
-    query(`SET ${lockWait}, SESSION max_statement_time = ${t.statementSeconds}`, (err: (Error & { errno?: number }) | null) => {
+    query(`SET ${sessionSettings}, SESSION max_statement_time = ${t.statementSeconds}`, (err: (Error & { errno?: number }) | null) => {
       if (err?.errno !== 1193) return done(err, conn);
-      query(`SET ${lockWait}, SESSION max_execution_time = ${t.statementSeconds * 1000}`, (err2: Error | null) => done(err2, conn));
+      query(`SET ${sessionSettings}, SESSION max_execution_time = ${t.statementSeconds * 1000}`, (err2: Error | null) => done(err2, conn));
     });
   });
 }
@@ -103,6 +105,8 @@ function configureMysqlSession(conn: MysqlRawConnection, t: DatabaseTimeouts, do
 function mysqlKnex(conn: MysqlConnection, database?: string, timeouts = DEFAULT_DATABASE_TIMEOUTS): Knex {
   return knexFactory({
     client: 'mysql2',
+    // A failed statement's error names the statement with placeholders, never its values (bodies, names).
+    compileSqlOnError: false,
     acquireConnectionTimeout: timeouts.acquireSeconds * 1000,
     connection: {
       ...conn,
@@ -163,6 +167,7 @@ export async function openDatabase(url: string, timeouts: DatabaseTimeouts = DEF
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const knex = knexFactory({
       client: 'better-sqlite3',
+      compileSqlOnError: false,
       connection: { filename: file },
       // The one connection is held by a long transaction: wait this long, then 503.
       acquireConnectionTimeout: timeouts.acquireSeconds * 1000,
