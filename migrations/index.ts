@@ -8,6 +8,7 @@ import * as m003 from './003_holidays.js';
 import * as m004 from './004_outbox.js';
 import * as m005 from './005_console.js';
 import * as m006 from './006_daily_jobs.js';
+import * as m007 from './007_punch_key_log_type.js';
 
 interface Migration {
   name: string;
@@ -22,6 +23,7 @@ export const migrations: Migration[] = [
   { name: '004_outbox', ...m004 },
   { name: '005_console', ...m005 },
   { name: '006_daily_jobs', ...m006 },
+  { name: '007_punch_key_log_type', ...m007 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

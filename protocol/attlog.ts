@@ -37,7 +37,7 @@ export function parseAttlog(body: Uint8Array): Parsed<AttlogRecord> {
     if (fields.length < 2) fail('fewer than 2 fields');
     else if (!pin) fail('empty PIN');
     else if (pin.length > 64) fail('PIN longer than 64 characters');
-    else if (!parseWallTime(time)) fail(`time "${time}" is not YYYY-MM-DD HH:MM:SS`);
+    else if (!parseWallTime(time)) fail(`time "${time.length > 40 ? `${time.slice(0, 40)}…` : time}" is not YYYY-MM-DD HH:MM:SS`);
     else {
       const workCode = fields[4]?.trim();
       records.push({

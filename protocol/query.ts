@@ -57,6 +57,14 @@ export function parseInfo(value: string): DeviceInfo {
   };
 }
 
+/**
+ * A terminal serial number: letters and digits as ZKTeco prints them (CKJF201960996), and
+ * `-`, `_`, `.` (clones, simulators), 1 to 64 of them. Nothing else names a terminal.
+ */
+export function isSerialNumber(sn: string): boolean {
+  return /^[A-Za-z0-9._-]{1,64}$/.test(sn);
+}
+
 export function parseDeviceQuery(search: string): DeviceQuery {
   const params: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(search.startsWith('?') ? search.slice(1) : search)) {

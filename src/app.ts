@@ -99,7 +99,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
   // Every check-in created writes its outbox rows in its own transaction.
   const outbox = new OutboxService(db.knex, config, logger, metrics);
   const ingest = new IngestService(db.knex, config, () => new Date(), gate, attendance, metrics, commits, outbox);
-  const uploads = new DeviceUploads(db.knex, ingest, registry, config, gate, commits);
+  const uploads = new DeviceUploads(db.knex, ingest, registry, config, gate, commits, logger);
   const commands = new CommandQueue(db.knex, logger);
   const reconciler = new Reconciler(db.knex, commands, logger, config);
   return {

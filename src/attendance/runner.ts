@@ -25,6 +25,7 @@ import {
 } from '../store/shifts.js';
 import { transactionWithRetry } from '../store/transaction.js';
 import { type ShiftWindow, computeAttendance, shiftWindowFor, shiftWindowOn } from './engine.js';
+import { compositeKey } from '../store/keys.js';
 
 export interface AttendanceSettings {
   /** Zone of shift times. */
@@ -234,7 +235,7 @@ export class AttendanceRunner {
       const from = item.window.actualStart.getTime();
       const to = item.window.actualEnd.getTime();
       const logs = (logsByEmployee.get(item.employee.id) ?? []).filter((l) => !l.skip && l.time.getTime() >= from && l.time.getTime() <= to);
-      const holiday = item.shift.holidayList !== null && holidays.has(`${item.shift.holidayList}\u0000${item.window.date}`);
+      const holiday = item.shift.holidayList !== null && holidays.has(compositeKey(item.shift.holidayList, item.window.date));
       const result = computeAttendance(item.shift, item.window, logs, holiday);
       if (!result) {
         results.set(key, { changed: false, record });

@@ -36,7 +36,9 @@ import {
   upsertDeviceTemplates,
   upsertDeviceUsers,
 } from '../store/devices.js';
-import { transactionWithRetry } from '../store/transaction.js';
+import { isDatabaseUnavailable, transactionWithRetry } from '../store/transaction.js';
+import { charsOf, clipChars, identifierProblem, isInt32 } from '../store/columns.js';
+import type { Logger } from '../log.js';
 import type { Device, DeviceRegistry, UploadFacts } from './registry.js';
 
 export type { DeviceRequest };
@@ -61,6 +63,8 @@ interface Processed {
   created: number;
   duplicate: number;
   rejected: LineError[];
+  /** Of `rejected`, the lines the codec could not read (the ingest counts the ones it refused). */
+  unread: number;
   /** The latest punch instant in the upload, for the clock-drift figure. */
   latestPunch: Date | null;
   /** Stamp to remember once committed. */
@@ -72,10 +76,13 @@ interface Processed {
 
 /** An ATTLOG or RTLOG upload read into punches, before they are stored. */
 interface PunchUpload {
+  kind: 'ATTLOG' | 'RTLOG';
   punches: Punch[];
+  /** The line each punch came from, for a punch the ingest rejects. */
+  lines: Pick<LineError, 'line' | 'text'>[];
+  /** Records read (RTLOG: every row, punch or not). */
   records: number;
   rejected: LineError[];
-  reply: string;
   stamp: Processed['stamp'];
 }
 
@@ -107,6 +114,7 @@ export class DeviceUploads {
     private readonly settings: { storeTemplates: boolean },
     private readonly gate: IngestGate,
     commits: GroupCommit,
+    private readonly logger: Logger,
   ) {
     this.live = new Batcher((uploads) => commits.run((trx) => this.storeLive(trx, uploads)), {
       concurrency: commits.transactions,
@@ -138,8 +146,10 @@ export class DeviceUploads {
       return { ...preview, archiveId, outcome: 'quarantined', created: 0, duplicate: 0 };
     }
     const result = await this.gate.run(() => this.live.add({ device, req }));
-    await this.afterCommit(device, result, req.receivedAt);
-    this.ingest.countInvalid('adms', result.rejected.length);
+    this.ingest.countInvalid('adms', result.unread);
+    // Committed: the terminal is told so whatever happens to the notes about it (a 503 now
+    // would have it send the same upload for ever).
+    await this.afterCommit(device, result, req.receivedAt).catch((err: unknown) => this.logger.error({ err, device: device.serial }, 'upload stored, but what it says about its terminal was not'));
     return result;
   }
 
@@ -167,12 +177,16 @@ export class DeviceUploads {
     return processed.map((p, i) => ({ ...p, archiveId: ids.get(i) ?? null }));
   }
 
-  /** Runs archived requests of a device again, in arrival order (quarantine release, reprocess). */
+  /**
+   * Runs archived requests of a device again, in arrival order (quarantine release, reprocess).
+   * A request that cannot be processed keeps its bytes and outcome, with the reason on its
+   * row, and never stops the ones after it (`failed`); only the database being away does.
+   */
   async replayArchived(
     device: Device,
     filter: { outcome?: ArchiveOutcome; from?: Date; to?: Date },
-  ): Promise<{ requests: number; records: number; created: number; duplicate: number; rejected: number }> {
-    const total = { requests: 0, records: 0, created: 0, duplicate: 0, rejected: 0 };
+  ): Promise<{ requests: number; records: number; created: number; duplicate: number; rejected: number; failed: number }> {
+    const total = { requests: 0, records: 0, created: 0, duplicate: 0, rejected: 0, failed: 0 };
     let afterId = 0;
     for (;;) {
       const batch = await findArchivedRequests(this.knex, { deviceSerial: device.serial, ...filter, afterId }, 100);
@@ -180,7 +194,25 @@ export class DeviceUploads {
       for (const archived of batch) {
         afterId = archived.id;
         if (archived.method !== 'POST') continue;
-        const result = await transactionWithRetry(this.knex, async (trx) => {
+        const result = await this.replayOne(device, archived);
+        if (result === null) {
+          total.failed++;
+          continue;
+        }
+        await this.afterCommit(device, result, null);
+        total.requests++;
+        total.records += result.records;
+        total.created += result.created;
+        total.duplicate += result.duplicate;
+        total.rejected += result.rejected.length;
+      }
+    }
+  }
+
+  /** One archived request processed again in its own transaction; null when it could not be (the reason is on its row). */
+  private async replayOne(device: Device, archived: ArchivedRequest): Promise<Processed | null> {
+    try {
+      return await transactionWithRetry(this.knex, async (trx) => {
           const processed = await this.process(trx, device, archived);
           await updateArchivedOutcome(trx, archived.id, {
             outcome: processed.outcome,
@@ -189,14 +221,12 @@ export class DeviceUploads {
             error: summarize(processed.rejected),
           });
           return processed;
-        });
-        await this.afterCommit(device, result, null);
-        total.requests++;
-        total.records += result.records;
-        total.created += result.created;
-        total.duplicate += result.duplicate;
-        total.rejected += result.rejected.length;
-      }
+      });
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw err;
+      const reason = `could not be processed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      await updateArchivedOutcome(this.knex, archived.id, { outcome: archived.outcome, records: archived.records, rejectedLines: archived.rejectedLines, error: reason });
+      return null;
     }
   }
 
@@ -224,7 +254,8 @@ export class DeviceUploads {
     if (p.ingested) this.ingest.feed.publish(p.ingested.punches, p.ingested.results);
     if (p.options) await this.registry.recordOptions(device, p.options);
     const change: UploadFacts = {};
-    if (p.stamp) {
+    // A stamp the column cannot hold is not remembered: the terminal then sends from its own.
+    if (p.stamp && identifierProblem(p.stamp.value, charsOf('devices', 'attlog_stamp')) === null) {
       const key = `${p.stamp.kind}Stamp` as 'attlogStamp';
       if (device[key] !== p.stamp.value) change[key] = p.stamp.value;
     }
@@ -282,17 +313,24 @@ export class DeviceUploads {
   }
 
   /** Punches from records, each converted alone: a record with an impossible time is rejected by itself. */
-  private toPunches<R extends { line: number }>(records: R[], convert: (r: R) => Punch, rejected: LineError[], text: (r: R) => string): Punch[] {
+  private toPunches<R extends { line: number }>(
+    records: R[],
+    convert: (r: R) => Punch,
+    rejected: LineError[],
+    text: (r: R) => string,
+  ): Pick<PunchUpload, 'punches' | 'lines'> {
     const punches: Punch[] = [];
+    const lines: PunchUpload['lines'] = [];
     for (const r of records) {
       try {
         punches.push(convert(r));
+        lines.push({ line: r.line, text: text(r) });
       } catch (err) {
         if (!(err instanceof TimestampError)) throw err;
         rejected.push({ line: r.line, text: text(r), reason: err.message });
       }
     }
-    return punches;
+    return { punches, lines };
   }
 
   /** An ATTLOG or RTLOG upload's punches, read without the database; null for other kinds. */
@@ -302,21 +340,15 @@ export class DeviceUploads {
       case 'ATTLOG': {
         const { records, errors } = parseAttlog(req.body);
         const rejected = [...errors];
-        const punches = this.toPunches(records, (r) => this.attlogPunch(device, r), rejected, (r) => `${r.pin}\t${r.time}`);
+        const read = this.toPunches(records, (r) => this.attlogPunch(device, r), rejected, (r) => `${r.pin}\t${r.time}`);
         const stamp = q.stamp ?? null;
-        return {
-          punches,
-          records: punches.length,
-          rejected,
-          reply: formatUploadReply(punches.length),
-          stamp: stamp === null ? null : { kind: 'attlog', value: stamp },
-        };
+        return { kind: 'ATTLOG', ...read, records: read.punches.length, rejected, stamp: stamp === null ? null : { kind: 'attlog', value: stamp } };
       }
       case 'RTLOG': {
         const { records, errors } = parseKeyValueRows(req.body);
         const rejected = [...errors];
         const events = records.filter((r) => isPunchEvent(r.fields));
-        const punches = this.toPunches(
+        const read = this.toPunches(
           events,
           (r) => {
             const f = r.fields;
@@ -329,24 +361,28 @@ export class DeviceUploads {
           rejected,
           (r) => `${r.fields.pin}\t${r.fields.time}`,
         );
-        return { punches, records: records.length, rejected, reply: 'OK', stamp: null };
+        return { kind: 'RTLOG', ...read, records: records.length, rejected, stamp: null };
       }
       default:
         return null;
     }
   }
 
-  /** A punch upload once its punches are stored. */
+  /** A punch upload once its punches are stored: a punch the ingest refused is a rejected line of its own. */
   private punchesProcessed(u: PunchUpload, results: IngestResult[]): Processed {
     const created = results.filter((r) => r.newPunch).length;
+    const refused = results.flatMap((r, i) => (r.outcome === 'rejected' ? [{ ...u.lines[i]!, reason: r.problem.reason }] : []));
+    const rejected = refused.length ? [...u.rejected, ...refused].sort((a, b) => a.line - b.line) : u.rejected;
+    const stored = results.length - refused.length;
     return {
-      reply: u.reply,
-      outcome: u.rejected.length ? 'unparsed' : 'processed',
-      records: u.records,
+      reply: u.kind === 'ATTLOG' ? formatUploadReply(stored) : 'OK',
+      outcome: rejected.length ? 'unparsed' : 'processed',
+      records: u.records - refused.length,
       created,
-      duplicate: results.length - created,
-      rejected: u.rejected,
-      latestPunch: u.punches.reduce<Date | null>((m, p) => (m === null || p.instant > m ? p.instant : m), null),
+      duplicate: stored - created,
+      rejected,
+      unread: u.rejected.length,
+      latestPunch: u.punches.reduce<Date | null>((m, p, i) => (results[i]!.outcome === 'rejected' || (m !== null && p.instant <= m) ? m : p.instant), null),
       stamp: u.stamp,
       options: null,
       ingested: { punches: u.punches, results },
@@ -356,8 +392,8 @@ export class DeviceUploads {
   private async process(trx: Knex.Transaction, device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>): Promise<Processed> {
     const q = parseDeviceQuery(req.query);
     const kind = uploadKind(q);
-    const base: Processed = { reply: 'OK', outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], latestPunch: null, stamp: null, options: null, ingested: null };
-    const withRejects = (p: Processed): Processed => ({ ...p, outcome: p.rejected.length ? 'unparsed' : p.outcome });
+    const base: Processed = { reply: 'OK', outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], unread: 0, latestPunch: null, stamp: null, options: null, ingested: null };
+    const withRejects = (p: Processed): Processed => ({ ...p, unread: p.rejected.length, outcome: p.rejected.length ? 'unparsed' : p.outcome });
     switch (kind) {
       case 'ATTLOG':
       case 'RTLOG': {
@@ -367,12 +403,21 @@ export class DeviceUploads {
       case 'OPERLOG':
       case 'BIODATA':
       case 'IDCARD': {
-        const { records, errors } = parseOperlog(req.body);
+        const parsed = parseOperlog(req.body);
+        // A record whose PIN no column can hold is rejected alone; the others are kept.
+        const rejected = [...parsed.errors];
+        const records = parsed.records.filter((r) => {
+          const pin = 'pin' in r ? r.pin : null;
+          const problem = pin === null ? null : identifierProblem(pin, charsOf('device_users', 'pin'));
+          if (problem) rejected.push({ line: r.line, text: `${r.kind} PIN=${clipChars(pin!, 64)}`, reason: `PIN ${problem}` });
+          return problem === null;
+        });
+        rejected.sort((a, b) => a.line - b.line);
         const at = new Date();
         await upsertDeviceUsers(
           trx,
           device.serial,
-          records.flatMap((r) => (r.kind === 'USER' ? [{ pin: r.pin, name: r.name, privilege: r.privilege, card: r.card }] : [])),
+          records.flatMap((r) => (r.kind === 'USER' ? [{ pin: r.pin, name: r.name, privilege: r.privilege !== null && isInt32(r.privilege) ? r.privilege : null, card: r.card }] : [])),
           at,
         );
         // Biometric data: kept only when the operator asked for it (and then never logged).
@@ -382,7 +427,7 @@ export class DeviceUploads {
           ...base,
           reply: formatUploadReply(records.length),
           records: records.length,
-          rejected: errors,
+          rejected,
           stamp: stamp === null ? null : { kind: kind === 'OPERLOG' ? 'operlog' : 'biodata', value: stamp },
         });
       }

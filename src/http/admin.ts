@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { EMPLOYEE_ID, EMPLOYEE_STATUSES, type Employee, type EmployeeService } from '../employees/service.js';
 import { importEmployees, parseEmployeeCsv } from '../employees/csvImport.js';
 import { AppError } from '../errors.js';
-import type { IngestResult, IngestService } from '../pipeline/ingest.js';
+import type { IngestService, StoredResult } from '../pipeline/ingest.js';
 import type { ReceivedRequest, SyncLogEntry, SyncLogService } from '../pipeline/syncLog.js';
 import { TimestampError, dayRange, instantToWall, parseTimestamp } from '../pipeline/time.js';
 import type { DeviceLookup } from '../pipeline/deviceLookup.js';
@@ -119,7 +119,7 @@ function receivedView(r: ReceivedRequest) {
   };
 }
 
-function reviewView(r: IngestResult) {
+function reviewView(r: StoredResult) {
   return {
     success: true,
     outcome: r.outcome,

@@ -9,8 +9,8 @@ import type { ApiKeyService } from '../auth/apiKeys.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { classifyIssues, given } from '../validation.js';
-import type { IngestResult, IngestService } from '../pipeline/ingest.js';
-import { type JsonPunchInput, PunchLog, type PunchIntake } from '../pipeline/intake.js';
+import type { IngestResult, IngestService, RejectedResult, StoredResult } from '../pipeline/ingest.js';
+import { type InvalidPunch, type JsonPunchInput, PunchLog, type PunchIntake } from '../pipeline/intake.js';
 import { NO_COUNTS, type SyncCounts, type SyncLogService } from '../pipeline/syncLog.js';
 import { dayRange, instantToWall } from '../pipeline/time.js';
 import type { Logger } from '../log.js';
@@ -52,8 +52,21 @@ function employeeIdOf(item: JsonPunchInput): string | null {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
 }
 
+/** The seed's name of the field a punch that could not be stored is refused for. */
+function rejectedAsInvalid(result: RejectedResult, item: JsonPunchInput): InvalidPunch {
+  const { field, reason } = result.problem;
+  const named =
+    field === 'local_time' || field === 'time' ? 'timestamp' : field === 'device_serial' && item.device_serial === undefined ? 'device_id' : field === 'punch_state' ? 'log_type' : field;
+  return { error: `Invalid fields: ${named} (${reason})`, fields: [named] };
+}
+
+/** A bulk item that was not stored: its own validation error. */
+function invalidItem(item: JsonPunchInput, invalid: InvalidPunch): Record<string, unknown> {
+  return { success: false, employee_id: employeeIdOf(item), error: invalid.error, error_type: invalid.type ?? 'validation_error', fields: invalid.fields };
+}
+
 /** A bulk item's (or the single reply's) view of an ingest result. */
-function itemReply(result: IngestResult, item: JsonPunchInput, futureWindowHours: number): Record<string, unknown> {
+function itemReply(result: StoredResult, item: JsonPunchInput, futureWindowHours: number): Record<string, unknown> {
   const employeeId = employeeIdOf(item);
   switch (result.punchStatus) {
     case 'checked_in':
@@ -182,13 +195,19 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     if ('invalid' in intake) {
       state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
       deps.ingest.countInvalid('json', 1);
-      throw new AppError('validation_error', intake.invalid.error, { fields: intake.invalid.fields });
+      throw new AppError(intake.invalid.type ?? 'validation_error', intake.invalid.error, { fields: intake.invalid.fields });
     }
-    const [result] = await deps.ingest.ingest([intake.punch]);
-    const reply = itemReply(result!, item, settings.futureWindowHours);
-    state.syncCounts = countsOf([reply], [result!]);
+    const [stored] = await deps.ingest.ingest([intake.punch]);
+    if (stored!.outcome === 'rejected') {
+      const invalid = rejectedAsInvalid(stored!, item);
+      state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
+      throw new AppError('validation_error', invalid.error, { fields: invalid.fields });
+    }
+    const result: StoredResult = stored!;
+    const reply = itemReply(result, item, settings.futureWindowHours);
+    state.syncCounts = countsOf([reply], [result]);
     const { employee_id: _employeeId, ...rest } = reply;
-    if (result!.punchStatus === 'checked_in') {
+    if (result.punchStatus === 'checked_in') {
       ctx.body = {
         success: true,
         checkin_id: reply.checkin_id,
@@ -228,11 +247,11 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     const ingested = await deps.ingest.ingest(punches);
     let next = 0;
     const results: (IngestResult | null)[] = intakes.map((r) => ('punch' in r ? ingested[next++]! : null));
-    const replies = intakes.map((r, i) =>
-      'invalid' in r
-        ? { success: false, employee_id: employeeIdOf(inputs[i]!), error: r.invalid.error, error_type: 'validation_error', fields: r.invalid.fields }
-        : itemReply(results[i]!, inputs[i]!, settings.futureWindowHours),
-    );
+    const replies = intakes.map((r, i) => {
+      if ('invalid' in r) return invalidItem(inputs[i]!, r.invalid);
+      const result = results[i]!;
+      return result.outcome === 'rejected' ? invalidItem(inputs[i]!, rejectedAsInvalid(result, inputs[i]!)) : itemReply(result, inputs[i]!, settings.futureWindowHours);
+    });
     state.syncCounts = countsOf(replies, results);
     const failed = replies.filter((r) => r.success === false).length;
     ctx.body = { success: true, processed: replies.length - failed, failed, total: replies.length, results: replies };
@@ -291,10 +310,14 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     )[0]!;
     if ('invalid' in intake) {
       state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
-      return frappeError(ctx, 417, 'ValidationError', intake.invalid.error);
+      return intake.invalid.type ? frappeError(ctx, 403, 'PermissionError', intake.invalid.error) : frappeError(ctx, 417, 'ValidationError', intake.invalid.error);
     }
     const [result] = await deps.ingest.ingest([intake.punch]);
-    const r = result!;
+    if (result!.outcome === 'rejected') {
+      state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
+      return frappeError(ctx, 417, 'ValidationError', rejectedAsInvalid(result!, { device_serial: args.device_serial }).error);
+    }
+    const r: StoredResult = result!;
     state.syncCounts = {
       total: 1,
       created: r.outcome === 'created' ? 1 : 0,

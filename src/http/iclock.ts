@@ -6,9 +6,10 @@ import type Router from '@koa/router';
 import { newRouter } from './routing.js';
 import type { Context, Middleware, Next } from 'koa';
 import compose from 'koa-compose';
-import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
+import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, isSerialNumber, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
 import type { CommandQueue } from '../devices/commands.js';
-import { type Device, type DeviceRegistry, POLL_DELAY_SECONDS } from '../devices/registry.js';
+import { type Contact, type Device, type DeviceRegistry, POLL_DELAY_SECONDS } from '../devices/registry.js';
+import { charsOf, identifierProblem, isInt32 } from '../store/columns.js';
 import type { DeviceService } from '../devices/service.js';
 import type { DeviceRequest, DeviceUploads } from '../devices/uploads.js';
 import { AppError } from '../errors.js';
@@ -84,14 +85,32 @@ function deviceErrors(logger: Logger) {
  */
 export function heartbeat(deps: Pick<IclockDeps, 'registry' | 'commands' | 'perDevice'>) {
   return async function poll(q: DeviceQuery, address: string | null): Promise<DeviceReply> {
-    if (!q.sn) throw new AppError('validation_error', 'no SN in the query');
+    const sn = serialOf(q);
     // Over its budget (a terminal stuck in a loop): OK, from memory.
-    if (deps.perDevice.take(q.sn)) return { status: 200, body: 'OK' };
-    const d = await deps.registry.contact(q.sn, { pushver: q.pushver, language: q.language, deviceType: q.deviceType, address });
+    if (deps.perDevice.take(sn)) return { status: 200, body: 'OK' };
+    const d = await deps.registry.contact(sn, contactOf(q, address));
     if (d.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
     if (q.info) await deps.registry.recordInfo(d, q.info);
     // User names in commands: GB18030 for Chinese-language firmware, UTF-8 otherwise.
     return { status: 200, body: encodeForLanguage(await deps.commands.handOut(d.serial), d.language) };
+  };
+}
+
+/** The terminal's serial number; a request without a valid one is refused (400) and registers nothing. */
+function serialOf(q: DeviceQuery): string {
+  if (!q.sn) throw new AppError('validation_error', 'no SN in the query');
+  if (!isSerialNumber(q.sn)) throw new AppError('validation_error', 'SN must be 1 to 64 letters, digits, "-", "_" or "."');
+  return q.sn;
+}
+
+/** What a request tells about its terminal; a value its column cannot hold is not taken. */
+function contactOf(q: DeviceQuery, address: string | null): Contact {
+  const fits = (v: string | null, max: number) => (v !== null && identifierProblem(v, max) === null ? v : null);
+  return {
+    pushver: fits(q.pushver, charsOf('devices', 'push_version')),
+    language: q.language !== null && isInt32(q.language) ? q.language : null,
+    deviceType: fits(q.deviceType, charsOf('devices', 'device_type')),
+    address,
   };
 }
 
@@ -124,8 +143,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   /** The device a request comes from; a blocked one is refused (it keeps its data and retries). */
   async function device(ctx: Context): Promise<Device> {
     const q = parseDeviceQuery(ctx.querystring);
-    if (!q.sn) throw new AppError('validation_error', 'no SN in the query');
-    const d = await deps.registry.contact(q.sn, { pushver: q.pushver, language: q.language, deviceType: q.deviceType, address: ctx.ip });
+    const d = await deps.registry.contact(serialOf(q), contactOf(q, ctx.ip));
     (ctx.state as SyncState).syncDevice = d.serial;
     if (d.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
     return d;

@@ -3,6 +3,7 @@ import type { Context, Next } from 'koa';
 import { AppError, type ErrorType } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { isDatabaseUnavailable } from '../store/transaction.js';
 
 export interface ErrorBody {
   success: false;
@@ -13,31 +14,6 @@ export interface ErrorBody {
 
 export function errorBody(err: AppError): ErrorBody {
   return { success: false, error: err.message, error_type: err.type, ...err.details };
-}
-
-// Unreachable, or too slow: a link gone silent (PROTOCOL_SEQUENCE_TIMEOUT), a row lock or a
-// statement over ICLOCKD_DB_STATEMENT_TIMEOUT_SECONDS (MariaDB, MySQL).
-const DATABASE_DOWN_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN',
-  'ER_LOCK_WAIT_TIMEOUT',
-  'ER_STATEMENT_TIMEOUT',
-  'ER_QUERY_TIMEOUT',
-  'SQLITE_BUSY',
-  'SQLITE_CANTOPEN',
-]);
-
-/** The database cannot be reached (not a bad query): the client should retry later. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; message?: string };
-  if (e?.code && DATABASE_DOWN_CODES.has(e.code)) return true;
-  return e?.name === 'KnexTimeoutError' || /Unable to acquire a connection|Timeout acquiring a connection/.test(e?.message ?? '');
 }
 
 /** Turns anything thrown below into a status and the API's error body. */

@@ -1,4 +1,4 @@
-// What the pipeline needs to know about a device: its site and time zone.
+// What the pipeline needs to know about a device: its site, time zone and state.
 import type { Knex } from 'knex';
 import { Batcher } from '../store/batcher.js';
 import { type DeviceSettings, findDeviceSettings } from '../store/devices.js';

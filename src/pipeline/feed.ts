@@ -56,12 +56,13 @@ export class PunchFeed {
     for (const c of closers) c();
   }
 
-  /** Committed punches and what became of them (in order); a listener that throws is dropped. */
+  /** Committed punches and what became of them (in order; rejected ones are left out); a listener that throws is dropped. */
   publish(punches: readonly Punch[], results: readonly IngestResult[]): void {
     if (this.listeners.size === 0 || punches.length === 0) return;
-    const events = punches.map((p, i): PunchEvent => {
+    const events = punches.flatMap((p, i): PunchEvent[] => {
       const r = results[i]!;
-      return {
+      if (r.outcome === 'rejected') return [];
+      const event: PunchEvent = {
         punch_id: r.punchId,
         device: p.deviceSerial,
         device_user_id: p.deviceUserId,
@@ -75,7 +76,9 @@ export class PunchFeed {
         outcome: r.outcome,
         checkin_id: r.checkin?.name ?? null,
       };
+      return [event];
     });
+    if (events.length === 0) return;
     for (const listener of [...this.listeners]) {
       try {
         listener(events);

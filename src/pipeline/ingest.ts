@@ -22,14 +22,15 @@ import {
   updatePunch,
 } from '../store/punches.js';
 import { seriesName, takeSeriesNumbersApart } from '../store/series.js';
-import { transactionWithRetry } from '../store/transaction.js';
+import { isDataRefusal, transactionWithRetry } from '../store/transaction.js';
 import type { AttendanceRunner, UnsavedCheckinAttendance } from '../attendance/runner.js';
 import type { Metrics } from '../metrics.js';
 import { Batcher } from '../store/batcher.js';
 import type { GroupCommit } from '../store/groupCommit.js';
 import { PunchFeed } from './feed.js';
 import type { IngestGate } from './gate.js';
-import type { Punch } from './punch.js';
+import { type Punch, type PunchProblem, punchProblem } from './punch.js';
+import { compositeKey } from '../store/keys.js';
 
 /**
  * created: a new check-in · duplicate: the punch (or its check-in) was already stored ·
@@ -38,7 +39,8 @@ import type { Punch } from './punch.js';
  */
 export type IngestOutcome = 'created' | 'duplicate' | 'unmatched' | 'inactive' | 'suspect_time';
 
-export interface IngestResult {
+/** A punch stored (or recognised as a resend), and what became of it. */
+export interface StoredResult {
   outcome: IngestOutcome;
   /** False when this punch was already stored (a resend); a new punch may still find its check-in there. */
   newPunch: boolean;
@@ -52,6 +54,15 @@ export interface IngestResult {
   /** No shift covers this punch's time (with attendance in use): a check-in without attendance. */
   outsideShifts: boolean;
 }
+
+/** A punch that cannot be stored (a field its column cannot hold): rejected alone, nothing written for it. */
+export interface RejectedResult {
+  outcome: 'rejected';
+  newPunch: false;
+  problem: PunchProblem;
+}
+
+export type IngestResult = StoredResult | RejectedResult;
 
 export interface IngestSettings {
   /** For the year in check-in names. */
@@ -132,7 +143,7 @@ export class IngestService {
   private observe(punches: Punch[], results: IngestResult[], seconds: number): void {
     if (!this.metrics || punches.length === 0) return;
     this.metrics.ingestSeconds.observe({ source: punches[0]!.source }, seconds);
-    results.forEach((r, i) => this.metrics!.punches.inc({ source: punches[i]!.source, outcome: r.outcome }));
+    results.forEach((r, i) => this.metrics!.punches.inc({ source: punches[i]!.source, outcome: r.outcome === 'rejected' ? 'invalid' : r.outcome }));
   }
 
   isSuspectTime(instant: Date, now = this.now()): boolean {
@@ -161,12 +172,44 @@ export class IngestService {
   async ingestWithin(trx: Knex.Transaction, punches: Punch[]): Promise<IngestResult[]> {
     if (punches.length === 0) return [];
     const started = performance.now();
-    const results = await this.store(trx, punches);
+    // Every field against its column first: a punch that cannot be stored is rejected alone.
+    const problems = punches.map(punchProblem);
+    const stored = await this.storeEachRefusalAlone(
+      trx,
+      punches.filter((_, i) => problems[i] === null),
+    );
+    let next = 0;
+    const results = punches.map((_, i): IngestResult => (problems[i] ? rejected(problems[i]) : stored[next++]!));
     this.observe(punches, results, (performance.now() - started) / 1000);
     return results;
   }
 
-  private async store(trx: Knex.Transaction, punches: Punch[]): Promise<IngestResult[]> {
+  /**
+   * Stores punches in a savepoint. Should the database still refuse a value (nothing the checks
+   * above let through should be), each punch goes again in a savepoint of its own and the one
+   * it refuses is rejected alone: one record never blocks the others beside it.
+   */
+  private async storeEachRefusalAlone(trx: Knex.Transaction, punches: Punch[]): Promise<IngestResult[]> {
+    if (punches.length === 0) return [];
+    try {
+      return await trx.transaction((sp) => this.store(sp, punches));
+    } catch (err) {
+      if (!isDataRefusal(err)) throw err;
+      if (punches.length === 1) return [refusedBy(err)];
+    }
+    const results: IngestResult[] = [];
+    for (const punch of punches) {
+      try {
+        results.push(...(await trx.transaction((sp) => this.store(sp, [punch]))));
+      } catch (err) {
+        if (!isDataRefusal(err)) throw err;
+        results.push(refusedBy(err));
+      }
+    }
+    return results;
+  }
+
+  private async store(trx: Knex.Transaction, punches: Punch[]): Promise<StoredResult[]> {
     const now = this.now();
     const keys = punches.map(punchKeyString);
     const existing = await findPunchesByKeys(trx, punches);
@@ -198,7 +241,7 @@ export class IngestService {
     const dupEmployees = await findEmployeesByIds(trx, dupPunches.flatMap((p) => (p.employeeId === null ? [] : [p.employeeId])));
     const freshDecision = new Map(fresh.map((p, j) => [punchKeyString(p), decisions[j]!]));
 
-    return punches.map((_, i): IngestResult => {
+    return punches.map((_, i): StoredResult => {
       const key = keys[i]!;
       const old = existing.get(key);
       if (old) {
@@ -239,7 +282,7 @@ export class IngestService {
     const decisions: Decision[] = items.map((p, i) => {
       const none = { checkin: null, checkinCreated: false, attendanceChanged: false, outsideShifts: false };
       if (suspect[i]) return { status: 'suspect_time', employee: null, ...none };
-      const employee = employees.get(`${p.site}\u0000${p.deviceUserId}`) ?? null;
+      const employee = employees.get(compositeKey(p.site, p.deviceUserId)) ?? null;
       if (!employee) return { status: 'unmatched', employee: null, ...none };
       if (employee.status !== 'Active') return { status: 'inactive', employee, ...none };
       return { status: 'checked_in', employee, ...none };
@@ -324,7 +367,7 @@ export class IngestService {
   review(
     punchId: number,
     correction?: { localTime: string; instant: Date; timeZone: string },
-  ): Promise<IngestResult> {
+  ): Promise<StoredResult> {
     return transactionWithRetry(this.knex, async (trx) => {
       const punch = await findPunch(trx, punchId);
       if (!punch) throw new AppError('not_found', `No punch ${punchId}`);
@@ -354,6 +397,17 @@ export class IngestService {
       };
     });
   }
+}
+
+function rejected(problem: PunchProblem): RejectedResult {
+  return { outcome: 'rejected', newPunch: false, problem };
+}
+
+/** A punch the database refused: named by the database's reason, never by the statement or its values. */
+function refusedBy(err: unknown): RejectedResult {
+  const e = err as { code?: string; sqlMessage?: string; message?: string };
+  const why = (e.sqlMessage ?? e.message ?? 'refused').split('\n')[0]!.slice(0, 200);
+  return rejected({ field: 'record', reason: `the database refused it (${e.code ?? 'error'}: ${why})` });
 }
 
 function outcomeOf(d: Decision): IngestOutcome {

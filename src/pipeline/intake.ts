@@ -1,6 +1,7 @@
 // JSON punch input (the seed API's fields) to Punches: field checks, the device's zone and
 // site, timestamp conversion. Each item is judged alone, so one bad item never blocks others.
 import { z } from 'zod';
+import { charsOf, identifierProblem } from '../store/columns.js';
 import { classifyIssues, fieldOrder, given } from '../validation.js';
 import type { DeviceLookup } from './deviceLookup.js';
 import { DEFAULT_SITE, type Punch, type PunchSource, parseLogType } from './punch.js';
@@ -20,14 +21,36 @@ export interface JsonPunchInput {
 export interface InvalidPunch {
   error: string;
   fields: string[];
+  /** permission_error: the device it names is blocked (the client keeps it); else a validation error. */
+  type?: 'permission_error';
 }
 
 export type IntakeResult = { punch: Punch } | { invalid: InvalidPunch };
 
 const LOG_TYPE_REASON = 'log_type must be IN, OUT, AUTO or a device punch state 0-255';
 
-/** An id: text (trimmed, 1-64 characters) or a number. */
-const idValue = z.union([z.number().finite(), z.string().trim().min(1).max(64)]).transform(String);
+const ID_CHARS = charsOf('punches', 'device_user_id');
+const ID_FIELDS = ['employee_id', 'device_id', 'device_serial'] as const;
+
+/**
+ * Why an id value is refused, or null: text must be 1-64 characters (trimmed) of valid Unicode
+ * with no control character; a number must be whole and one JSON carries exactly (up to 2^53),
+ * else its digits are already lost. A value of another type is refused by the schema alone.
+ */
+export function idProblem(value: unknown): string | null {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return 'is not a whole number (send it as text)';
+    return Number.isSafeInteger(value) ? null : 'is a number above 2^53, whose digits JSON loses: send it as text';
+  }
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  return identifierProblem(value.trim(), ID_CHARS);
+}
+
+/** An id: text or a whole number (see idProblem). */
+const idValue = z
+  .union([z.number(), z.string().trim().min(1)])
+  .refine((v) => idProblem(v) === null)
+  .transform(String);
 const coordinate = (limit: number) =>
   z
     .union([z.number(), z.string()])
@@ -84,10 +107,20 @@ export class PunchIntake {
     return items.map((item) => {
       const parsed = schema.safeParse(item);
       const { missing, invalid } = parsed.success ? { missing: [] as string[], invalid: [] as string[] } : classifyIssues(parsed.error.issues, item, FIELD_ORDER);
+      // Why an id was refused ("employee_id holds a control character"), where it says more than its type.
+      const idReasons = ID_FIELDS.flatMap((f) => {
+        const problem = invalid.includes(f) ? idProblem(item[f]) : null;
+        return problem ? [`${f} ${problem}`] : [];
+      });
       const deviceId = idOf(item.device_id);
       const serial = idOf(item.device_serial) ?? deviceId ?? 'unknown';
       const device = devices.get(serial) ?? (deviceId ? devices.get(deviceId) : undefined);
       const zone = device?.timeZone ?? this.defaultZone;
+      // A blocked terminal's punches are refused on every channel, as its own uploads are.
+      if (device?.state === 'blocked') {
+        const field = device.serial === idOf(item.device_serial) ? 'device_serial' : 'device_id';
+        return { invalid: { error: `Device ${device.serial} is blocked: its punches are refused until it is approved`, fields: [field], type: 'permission_error' } };
+      }
 
       // The shape is the schema's; whether the time is real (in the device's zone) is a check of its own.
       let time: ReturnType<typeof parseTimestamp> | undefined;
@@ -104,7 +137,7 @@ export class PunchIntake {
 
       if (!parsed.success || !time) {
         invalid.sort((a, b) => FIELD_ORDER.indexOf(a) - FIELD_ORDER.indexOf(b));
-        const reasons = [invalid.includes('timestamp') ? timeReason : undefined, invalid.includes('log_type') ? LOG_TYPE_REASON : undefined].filter((r) => r !== undefined);
+        const reasons = [...idReasons, invalid.includes('timestamp') ? timeReason : undefined, invalid.includes('log_type') ? LOG_TYPE_REASON : undefined].filter((r) => r !== undefined);
         const parts: string[] = [];
         if (missing.length) parts.push(`Missing required fields: ${missing.join(', ')}`);
         if (invalid.length) parts.push(`Invalid fields: ${invalid.join(', ')}${reasons.length ? ` (${reasons.join('; ')})` : ''}`);

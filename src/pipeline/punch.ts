@@ -1,4 +1,5 @@
 // The one Punch type every channel produces, and the mapping of device log types.
+import { charsOf, identifierProblem, isInt32, isStorableInstant } from '../store/columns.js';
 import type { LogType, PunchData } from '../store/punches.js';
 import { parseTimestamp } from './time.js';
 
@@ -63,4 +64,45 @@ export function parseLogType(raw: unknown): { logType: LogType; punchState: numb
   const upper = raw.trim().toUpperCase();
   if (upper === 'IN' || upper === 'OUT' || upper === 'AUTO') return { logType: upper, punchState: null };
   return null;
+}
+
+/** A punch field that cannot be stored as it is: named as the API shows it, with why. */
+export interface PunchProblem {
+  field: string;
+  reason: string;
+}
+
+const LOCAL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+const LOG_TYPES = new Set(['IN', 'OUT', 'AUTO']);
+
+/**
+ * Why a punch cannot be stored as it is, or null: every field against what its column holds
+ * (punches, and the check-in it makes), on both databases alike. Every channel's punches pass
+ * here at the ingest door, so one that cannot be stored is rejected alone.
+ */
+export function punchProblem(p: PunchData): PunchProblem | null {
+  const id = (field: string, value: string, max: number): PunchProblem | null => {
+    const reason = identifierProblem(value, max);
+    return reason ? { field, reason: `${field} ${reason}` } : null;
+  };
+  const int = (field: string, n: number | null): PunchProblem | null =>
+    n === null || isInt32(n) ? null : { field, reason: `${field} ${n} is outside -2147483648 to 2147483647` };
+  const degrees = (field: string, n: number | null, limit: number): PunchProblem | null =>
+    n === null || (Number.isFinite(n) && Math.abs(n) <= limit) ? null : { field, reason: `${field} must be between -${limit} and ${limit}` };
+  return (
+    id('device_serial', p.deviceSerial, charsOf('punches', 'device_serial')) ??
+    (p.deviceId === null ? null : id('device_id', p.deviceId, charsOf('punches', 'device_id'))) ??
+    id('site', p.site, charsOf('punches', 'site')) ??
+    id('employee_id', p.deviceUserId, charsOf('punches', 'device_user_id')) ??
+    (LOCAL_TIME.test(p.localTime) ? null : { field: 'local_time', reason: `local_time "${p.localTime.slice(0, 40)}" is not YYYY-MM-DD HH:MM:SS` }) ??
+    (isStorableInstant(p.instant) ? null : { field: 'time', reason: `${p.localTime} in ${p.timeZone} is outside the years 0001 to 9999 in UTC` }) ??
+    id('time_zone', p.timeZone, charsOf('punches', 'time_zone')) ??
+    (LOG_TYPES.has(p.logType) ? null : { field: 'log_type', reason: 'log_type must be IN, OUT or AUTO' }) ??
+    int('punch_state', p.punchState) ??
+    int('verify_mode', p.verifyMode) ??
+    (p.workCode === null ? null : id('work_code', p.workCode, charsOf('punches', 'work_code'))) ??
+    degrees('latitude', p.latitude, 90) ??
+    degrees('longitude', p.longitude, 180) ??
+    id('source', p.source, charsOf('punches', 'source'))
+  );
 }

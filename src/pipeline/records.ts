@@ -19,6 +19,7 @@ import {
   listUnmatchedGroups,
 } from '../store/punches.js';
 import { dayRange } from './time.js';
+import { compositeKey } from '../store/keys.js';
 
 /** Unmatched punches of one device user id on one site, and where they came from. */
 export interface UnmatchedSummary extends UnmatchedGroup {
@@ -66,7 +67,7 @@ export class PunchRecords {
     return {
       total: listed.total,
       rows: listed.rows.map((g) => {
-        const s = sources.get(`${g.site}\u0000${g.deviceUserId}`);
+        const s = sources.get(compositeKey(g.site, g.deviceUserId));
         return { ...g, devices: s?.devices ?? [], deviceNames: s?.names ?? [] };
       }),
     };

@@ -107,7 +107,7 @@ export function wallToInstant(wall: WallTime, zone: string): Date {
  */
 export function parseTimestamp(raw: string, zone: string): ParsedTimestamp {
   const m = TIMESTAMP.exec(raw.trim());
-  if (!m) throw new TimestampError(`"${raw}" is not a timestamp; use YYYY-MM-DD HH:MM:SS or ISO 8601`);
+  if (!m) throw new TimestampError(`"${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}" is not a timestamp; use YYYY-MM-DD HH:MM:SS or ISO 8601`);
   const wall: WallTime = {
     year: Number(m[1]),
     month: Number(m[2]),

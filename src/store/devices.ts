@@ -1,10 +1,12 @@
 // devices and device_requests: the only place that reads or writes them.
 import type { Knex } from 'knex';
 import { chunks } from './chunks.js';
+import { COLUMNS as TABLE_COLUMNS, INT_MAX, INT_MIN, charsOf, clipBytes, clipChars, jsonWithin } from './columns.js';
 import { isMysql } from './db.js';
 import { deleteInBatches } from './prune.js';
 import { type Listed, type Window, listPaged } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { compositeKey } from './keys.js';
 
 export type DeviceState = 'pending' | 'approved' | 'blocked';
 
@@ -12,6 +14,7 @@ export interface DeviceSettings {
   serial: string;
   site: string;
   timeZone: string | null;
+  state: DeviceState;
 }
 
 export interface Device extends DeviceSettings {
@@ -148,13 +151,16 @@ const COLUMNS: Record<keyof DeviceChange, keyof Row> = {
   clockDriftAt: 'clock_drift_at',
 };
 
+/** A change as a row; what a terminal reports about itself is cut to what its column holds. */
 function toRow(change: DeviceChange): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(change) as [keyof DeviceChange, unknown][]) {
     const column = COLUMNS[key];
     if (value === undefined) continue;
-    if (key === 'info' || key === 'options') row[column] = value === null ? null : JSON.stringify(value);
+    if (key === 'info' || key === 'options') row[column] = value === null ? null : jsonWithin(value as Record<string, unknown>);
     else if (key === 'infoAt' || key === 'clockDriftAt') row[column] = value === null ? null : toDbInstant(value as Date);
+    else if (typeof value === 'string') row[column] = clipChars(value, charsOf('devices', column as keyof (typeof TABLE_COLUMNS)['devices']));
+    else if (typeof value === 'number') row[column] = Math.min(INT_MAX, Math.max(INT_MIN, Math.round(value)));
     else row[column] = value;
   }
   return row;
@@ -163,8 +169,8 @@ function toRow(change: DeviceChange): Record<string, unknown> {
 export async function findDeviceSettings(knex: Knex, serials: string[]): Promise<Map<string, DeviceSettings>> {
   const found = new Map<string, DeviceSettings>();
   if (serials.length === 0) return found;
-  const rows = (await knex('devices').whereIn('serial', [...new Set(serials)]).select('serial', 'site', 'time_zone')) as Row[];
-  for (const r of rows) found.set(r.serial, { serial: r.serial, site: r.site, timeZone: r.time_zone });
+  const rows = (await knex('devices').whereIn('serial', [...new Set(serials)]).select('serial', 'site', 'time_zone', 'state')) as Row[];
+  for (const r of rows) found.set(r.serial, { serial: r.serial, site: r.site, timeZone: r.time_zone, state: r.state });
   return found;
 }
 
@@ -204,7 +210,7 @@ export async function recordDevicesSeen(knex: Knex, seen: { serial: string; at: 
         'serial',
         part.map((s) => s.serial),
       )
-      .update({ last_seen_at: cases((s) => toDbInstant(s.at)), last_address: cases((s) => s.address?.slice(0, 64) ?? null) });
+      .update({ last_seen_at: cases((s) => toDbInstant(s.at)), last_address: cases((s) => (s.address === null ? null : clipChars(s.address, charsOf('devices', 'last_address')))) });
   }
 }
 
@@ -273,17 +279,17 @@ function requestFromRow(r: RequestRow): ArchivedRequest {
 
 function archiveRow(r: Omit<ArchivedRequest, 'id'>) {
   return {
-    device_serial: r.deviceSerial?.slice(0, 64) ?? null,
-    method: r.method.slice(0, 8),
-    path: r.path.slice(0, 200),
-    query: r.query,
+    device_serial: r.deviceSerial === null ? null : clipChars(r.deviceSerial, charsOf('device_requests', 'device_serial')),
+    method: clipChars(r.method, charsOf('device_requests', 'method')),
+    path: clipChars(r.path, charsOf('device_requests', 'path')),
+    query: clipBytes(r.query),
     body: r.body,
-    remote_address: r.remoteAddress?.slice(0, 64) ?? null,
+    remote_address: r.remoteAddress === null ? null : clipChars(r.remoteAddress, charsOf('device_requests', 'remote_address')),
     received_at: toDbInstant(r.receivedAt),
     outcome: r.outcome,
     records: r.records,
     rejected_lines: r.rejectedLines,
-    error: r.error,
+    error: r.error === null ? null : clipBytes(r.error),
   };
 }
 
@@ -320,7 +326,7 @@ export async function updateArchivedOutcome(
     outcome: outcome.outcome,
     records: outcome.records,
     rejected_lines: outcome.rejectedLines,
-    error: outcome.error,
+    error: outcome.error === null ? null : clipBytes(outcome.error),
   });
 }
 
@@ -356,9 +362,9 @@ export async function upsertDeviceUsers(knex: Knex, serial: string, users: Devic
       [...byPin.values()].map((u) => ({
         device_serial: serial,
         pin: u.pin,
-        name: u.name.slice(0, 200),
+        name: clipChars(u.name, charsOf('device_users', 'name')),
         privilege: u.privilege,
-        card: u.card?.slice(0, 64) ?? null,
+        card: u.card === null ? null : clipChars(u.card, charsOf('device_users', 'card')),
         updated_at: toDbInstant(at),
       })),
     )
@@ -380,9 +386,9 @@ export interface DeviceTemplate {
 
 export async function upsertDeviceTemplates(knex: Knex, serial: string, templates: DeviceTemplate[], at: Date): Promise<void> {
   if (templates.length === 0) return;
-  const unique = new Map(templates.map((t) => [`${t.pin}\u0000${t.kind}\u0000${t.slot}`, t]));
+  const unique = new Map(templates.map((t) => [compositeKey(t.pin, t.kind, t.slot), t]));
   await knex('device_templates')
-    .insert([...unique.values()].map((t) => ({ device_serial: serial, pin: t.pin, kind: t.kind, slot: t.slot.slice(0, 64), fields: JSON.stringify(t.fields), updated_at: toDbInstant(at) })))
+    .insert([...unique.values()].map((t) => ({ device_serial: serial, pin: t.pin, kind: clipChars(t.kind, charsOf('device_templates', 'kind')), slot: clipChars(t.slot, charsOf('device_templates', 'slot')), fields: JSON.stringify(t.fields), updated_at: toDbInstant(at) })))
     .onConflict(['device_serial', 'pin', 'kind', 'slot'])
     .merge(['fields', 'updated_at']);
 }

@@ -4,6 +4,7 @@ import { chunks } from './chunks.js';
 import { isMysql } from './db.js';
 import { type Listed, type Window, listPaged } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { compositeKey } from './keys.js';
 
 export const EMPLOYEE_STATUSES = ['Active', 'Inactive', 'Left'] as const;
 export type EmployeeStatus = (typeof EMPLOYEE_STATUSES)[number];
@@ -111,14 +112,14 @@ export async function findEmployeeByDeviceId(knex: Knex, site: string, attendanc
   return row ? fromRow(row) : null;
 }
 
-/** Employees by (site, attendance_device_id), keyed `site\u0000id`. */
+/** Employees by (site, attendance_device_id), keyed compositeKey(site, id). */
 export async function findEmployeesByDeviceIds(knex: Knex, pairs: [string, string][]): Promise<Map<string, Employee>> {
   const found = new Map<string, Employee>();
   if (pairs.length === 0) return found;
-  const unique = [...new Map(pairs.map((p) => [`${p[0]}\u0000${p[1]}`, p])).values()];
+  const unique = [...new Map(pairs.map((p) => [compositeKey(p[0], p[1]), p])).values()];
   for (let i = 0; i < unique.length; i += 500) {
     const rows = (await knex('employees').whereIn(['site', 'attendance_device_id'], unique.slice(i, i + 500))) as Row[];
-    for (const r of rows) found.set(`${r.site}\u0000${r.attendance_device_id}`, fromRow(r));
+    for (const r of rows) found.set(compositeKey(r.site, String(r.attendance_device_id)), fromRow(r));
   }
   return found;
 }

@@ -3,12 +3,16 @@ import type { Knex } from 'knex';
 import { type Listed, type Window, listPaged } from './list.js';
 import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { compositeKey } from './keys.js';
 
 export type LogType = 'IN' | 'OUT' | 'AUTO';
 /** checked_in: has a check-in · unmatched: no employee has its user id · inactive: the employee is not Active · suspect_time: held for review */
 export type PunchStatus = 'checked_in' | 'unmatched' | 'inactive' | 'suspect_time';
 
-/** What makes a punch the same punch when a device sends it again. */
+/**
+ * What makes a punch the same punch when a device sends it again: a resend repeats all four
+ * (a terminal's line, its state included). An IN and an OUT at one second are two punches.
+ */
 export interface PunchKey {
   /** The terminal's serial number, or the JSON client's device id. */
   deviceSerial: string;
@@ -16,6 +20,7 @@ export interface PunchKey {
   deviceUserId: string;
   /** Wall time as the device sent it, 'YYYY-MM-DD HH:MM:SS'. */
   localTime: string;
+  logType: LogType;
 }
 
 /** What a punch says, from whichever channel (the pipeline's Punch is this). */
@@ -119,7 +124,7 @@ function punchToRow(p: NewPunch): Omit<PunchRow, 'id'> {
   };
 }
 
-export const punchKeyString = (k: PunchKey) => `${k.deviceSerial}\u0000${k.deviceUserId}\u0000${k.localTime}`;
+export const punchKeyString = (k: PunchKey) => compositeKey(k.deviceSerial, k.deviceUserId, k.localTime, k.logType);
 
 const CHUNK = 300;
 
@@ -128,10 +133,10 @@ export async function findPunchesByKeys(knex: Knex, keys: PunchKey[]): Promise<M
   const found = new Map<string, StoredPunch>();
   for (const part of chunks(keys, CHUNK)) {
     const rows = (await knex('punches').whereIn(
-      ['device_serial', 'device_user_id', 'local_time'],
-      part.map((k) => [k.deviceSerial, k.deviceUserId, k.localTime]),
+      ['device_serial', 'device_user_id', 'local_time', 'log_type'],
+      part.map((k) => [k.deviceSerial, k.deviceUserId, k.localTime, k.logType]),
     )) as PunchRow[];
-    for (const r of rows) found.set(punchKeyString({ deviceSerial: r.device_serial, deviceUserId: r.device_user_id, localTime: r.local_time }), punchFromRow(r));
+    for (const r of rows) found.set(punchKeyString({ deviceSerial: r.device_serial, deviceUserId: r.device_user_id, localTime: r.local_time, logType: r.log_type }), punchFromRow(r));
   }
   return found;
 }
@@ -246,7 +251,7 @@ function checkinFromRow(r: CheckinRow): Checkin {
   };
 }
 
-export const checkinKeyString = (k: CheckinKey) => `${k.employeeId}\u0000${toDbInstant(k.time)}\u0000${k.logType}`;
+export const checkinKeyString = (k: CheckinKey) => compositeKey(k.employeeId, toDbInstant(k.time), k.logType);
 
 export async function findCheckinsByKeys(knex: Knex, keys: CheckinKey[]): Promise<Map<string, Checkin>> {
   const found = new Map<string, Checkin>();
@@ -417,7 +422,7 @@ export async function findUnmatchedSources(
 ): Promise<Map<string, { devices: string[]; names: string[] }>> {
   const found = new Map<string, { devices: string[]; names: string[] }>();
   if (groups.length === 0) return found;
-  const key = (site: string, id: string) => `${site}\u0000${id}`;
+  const key = (site: string, id: string) => compositeKey(site, id);
   const wanted = new Set(groups.map((g) => key(g.site, g.deviceUserId)));
   for (const part of chunks([...new Set(groups.map((g) => g.deviceUserId))], CHUNK)) {
     const rows = (await knex('punches as p')

@@ -4,6 +4,7 @@ import type { AttendanceStatus, HoursBasis, InOutMode, ShiftRules } from '../att
 import { type Listed, type Window, listPaged } from './list.js';
 import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { compositeKey } from './keys.js';
 
 export interface ShiftType extends ShiftRules {
   id: number;
@@ -217,7 +218,7 @@ export async function isHoliday(knex: Knex, list: string | null, date: string): 
   return (await knex('holidays').where({ holiday_list: list, holiday_date: date }).first('id')) !== undefined;
 }
 
-/** Which of these (list, date) pairs are holidays: keys `list\u0000date`. */
+/** Which of these (list, date) pairs are holidays: keys compositeKey(list, date). */
 export async function holidaysAmong(knex: Knex, pairs: { list: string; date: string }[]): Promise<Set<string>> {
   const found = new Set<string>();
   if (pairs.length === 0) return found;
@@ -225,7 +226,7 @@ export async function holidaysAmong(knex: Knex, pairs: { list: string; date: str
     .whereIn('holiday_list', [...new Set(pairs.map((p) => p.list))])
     .whereIn('holiday_date', [...new Set(pairs.map((p) => p.date))])
     .select('holiday_list', 'holiday_date')) as { holiday_list: string; holiday_date: string }[];
-  for (const r of rows) found.add(`${r.holiday_list}\u0000${r.holiday_date}`);
+  for (const r of rows) found.add(compositeKey(r.holiday_list, r.holiday_date));
   return found;
 }
 

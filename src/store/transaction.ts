@@ -2,6 +2,31 @@
 // read and our insert, or a MySQL deadlock): the retry re-reads and sees the other's rows.
 import type { Knex } from 'knex';
 
+// Unreachable, or too slow: a link gone silent (PROTOCOL_SEQUENCE_TIMEOUT), a row lock or a
+// statement over ICLOCKD_DB_STATEMENT_TIMEOUT_SECONDS (MariaDB, MySQL).
+const DATABASE_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_STATEMENT_TIMEOUT',
+  'ER_QUERY_TIMEOUT',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+]);
+
+/** The database cannot be reached (not a bad query): the client should retry later. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string };
+  if (e?.code && DATABASE_DOWN_CODES.has(e.code)) return true;
+  return e?.name === 'KnexTimeoutError' || /Unable to acquire a connection|Timeout acquiring a connection/.test(e?.message ?? '');
+}
+
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; errno?: number };
   return e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -10,6 +35,17 @@ export function isUniqueViolation(err: unknown): boolean {
 export function isRetryable(err: unknown): boolean {
   const e = err as { code?: string; errno?: number };
   return isUniqueViolation(err) || e?.errno === 1213 || e?.code === 'ER_LOCK_DEADLOCK' || e?.code === 'SQLITE_BUSY';
+}
+
+/** MySQL/MariaDB errors that refuse a value (too long, out of range, not a date, bad text), not the statement. */
+const REFUSED_VALUE_ERRNOS = new Set([1048, 1264, 1265, 1292, 1300, 1366, 1367, 1406, 1411, 1441, 1525, 3140, 3819, 4025]);
+const REFUSED_VALUE_SQLITE = /^SQLITE_(TOOBIG|MISMATCH|RANGE|CONSTRAINT_(NOTNULL|CHECK|DATATYPE))$/;
+
+/** The database refused a value of this record (it would refuse it again): the record is rejected, not retried. */
+export function isDataRefusal(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number };
+  if (typeof e?.code === 'string' && e.code.startsWith('SQLITE_')) return REFUSED_VALUE_SQLITE.test(e.code);
+  return typeof e?.errno === 'number' && REFUSED_VALUE_ERRNOS.has(e.errno);
 }
 
 export async function transactionWithRetry<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>, attempts = 4): Promise<T> {

@@ -185,7 +185,7 @@ describe(`ADMS device channel on ${testDialect()}`, () => {
     assert.equal(await count('device_requests', { device_serial: sn, outcome: 'quarantined' }), 1);
     const approved = await admin.post(`/api/v1/devices/${sn}/approve`);
     assert.equal(approved.status, 200);
-    assert.deepEqual(approved.body.released, { requests: 1, records: 9, created: 9, duplicate: 0, rejected: 0 });
+    assert.deepEqual(approved.body.released, { requests: 1, records: 9, created: 9, duplicate: 0, rejected: 0, failed: 0 });
     assert.equal(await count('punches', { device_serial: sn }), 9);
     assert.equal(await count('device_requests', { device_serial: sn, outcome: 'quarantined' }), 0);
   });

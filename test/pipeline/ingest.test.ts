@@ -5,7 +5,7 @@ import { EmployeeService } from '../../src/employees/service.js';
 import { IngestService } from '../../src/pipeline/ingest.js';
 import { parseTimestamp } from '../../src/pipeline/time.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
-import { makePunch } from '../helpers/punch.js';
+import { makePunch, storedAll } from '../helpers/punch.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 
@@ -27,14 +27,14 @@ describe(`ingest on ${testDialect()}`, () => {
   });
 
   test('one result per punch, in order; copies within a batch are duplicates of the first', async () => {
-    const results = await ingest.ingest([
+    const results = storedAll(await ingest.ingest([
       punch('1', '2025-05-01 08:00:00'),
       punch('2', '2025-05-01 08:00:00'),
       punch('1', '2025-05-01 08:00:00'),
       punch('3', '2025-05-01 08:00:00'),
       punch('1', '2025-06-03 08:00:00'), // 44 hours ahead of NOW
       punch('1', '2009-12-31 23:59:59'),
-    ]);
+    ]));
     assert.deepEqual(
       results.map((r) => [r.outcome, r.punchStatus, r.employee?.employee ?? null]),
       [
@@ -53,8 +53,8 @@ describe(`ingest on ${testDialect()}`, () => {
 
   test('a resent batch stores nothing new and answers the same check-ins', async () => {
     const batch = [punch('1', '2025-05-02 08:00:00'), punch('2', '2025-05-02 08:00:00')];
-    const first = await ingest.ingest(batch);
-    const again = await ingest.ingest(batch);
+    const first = storedAll(await ingest.ingest(batch));
+    const again = storedAll(await ingest.ingest(batch));
     assert.deepEqual(again.map((r) => r.outcome), ['duplicate', 'duplicate']);
     assert.deepEqual(again.map((r) => r.checkin!.name), first.map((r) => r.checkin!.name));
   });
@@ -72,7 +72,7 @@ describe(`ingest on ${testDialect()}`, () => {
   });
 
   test('waiting punches are settled when an employee appears, and only on their site', async () => {
-    await ingest.ingest([punch('9', '2025-05-04 08:00:00'), punch('9', '2025-05-04 17:00:00'), punch('9', '2025-05-04 08:00:00', { deviceSerial: 'SN-N', site: 'north' })]);
+    storedAll(await ingest.ingest([punch('9', '2025-05-04 08:00:00'), punch('9', '2025-05-04 17:00:00'), punch('9', '2025-05-04 08:00:00', { deviceSerial: 'SN-N', site: 'north' })]));
     const { employee, linked } = await employees.create({ name: 'Nine', attendance_device_id: '9' });
     assert.equal(linked, 2);
     const left = (await t.db.knex('punches').where({ device_user_id: '9', status: 'unmatched' }).pluck('site')) as string[];
@@ -82,7 +82,7 @@ describe(`ingest on ${testDialect()}`, () => {
   });
 
   test('a suspect punch is accepted or corrected once', async () => {
-    const [held] = await ingest.ingest([punch('2', '2030-01-01 08:00:00')]);
+    const [held] = storedAll(await ingest.ingest([punch('2', '2030-01-01 08:00:00')]));
     const reviewed = await ingest.review(held!.punchId, parseTimestamp('2025-05-05 08:00:00', 'UTC'));
     assert.equal(reviewed.outcome, 'created');
     await assert.rejects(ingest.review(held!.punchId), /not held for review/);

@@ -1,7 +1,9 @@
 // The seed's field checks, now done by the PunchLog schema (the same schema /openapi.json
 // describes), must answer exactly what the hand-written checks before it answered: the
 // messages are the seed's contract. `reference` below is that earlier code, verbatim but for
-// the device lookup, and is compared with the intake on generated items.
+// the device lookup and the id rules issue 18 added (an id is text without control characters,
+// or a whole number JSON carries exactly; the message says why), and is compared with the
+// intake on generated items.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -11,9 +13,18 @@ import { parseLogType } from '../../src/pipeline/punch.js';
 import { TimestampError, parseTimestamp } from '../../src/pipeline/time.js';
 
 function idText(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  if (typeof v === 'string' && v.trim() !== '' && v.isWellFormed() && !/[\u0000-\u001f\u007f-\u009f]/.test(v.trim()) && [...v.trim()].length <= 64) return v.trim();
   return undefined;
+}
+
+/** Why an id is refused, in the message (when it says more than a wrong type). */
+function idReason(field: string, v: unknown): string | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? `${field} is a number above 2^53, whose digits JSON loses: send it as text` : `${field} is not a whole number (send it as text)`;
+  if (typeof v !== 'string' || v.trim() === '') return undefined;
+  if (!v.trim().isWellFormed()) return `${field} is not valid Unicode text`;
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(v.trim())) return `${field} holds a control character`;
+  return `${field} is longer than 64 characters`;
 }
 
 function coordinate(v: unknown, limit: number): number | null | undefined {
@@ -28,15 +39,20 @@ function reference(item: Record<string, unknown>, zone: string, requireDeviceId:
   const invalid: string[] = [];
   const reasons: string[] = [];
   const has = (v: unknown) => v !== undefined && v !== null && v !== '';
+  const refuseId = (field: string, v: unknown) => {
+    invalid.push(field);
+    const why = idReason(field, v);
+    if (why) reasons.push(why);
+  };
   const employeeId = idText(item.employee_id);
   if (!has(item.employee_id)) missing.push('employee_id');
-  else if (employeeId === undefined || employeeId.length > 64) invalid.push('employee_id');
+  else if (employeeId === undefined) refuseId('employee_id', item.employee_id);
   const deviceId = idText(item.device_id);
   if (!has(item.device_id)) {
     if (requireDeviceId) missing.push('device_id');
-  } else if (deviceId === undefined || deviceId.length > 64) invalid.push('device_id');
+  } else if (deviceId === undefined) refuseId('device_id', item.device_id);
   const deviceSerial = idText(item.device_serial);
-  if (has(item.device_serial) && (deviceSerial === undefined || deviceSerial.length > 64)) invalid.push('device_serial');
+  if (has(item.device_serial) && deviceSerial === undefined) refuseId('device_serial', item.device_serial);
   let time: ReturnType<typeof parseTimestamp> | undefined;
   if (!has(item.timestamp)) missing.push('timestamp');
   else if (typeof item.timestamp !== 'string') invalid.push('timestamp');
@@ -79,7 +95,7 @@ async function actual(item: Record<string, unknown>, requireDeviceId: boolean): 
 
 const blank = fc.constantFrom(undefined, null, '');
 const anyValue = fc.oneof(blank, fc.boolean(), fc.integer(), fc.double(), fc.string({ maxLength: 3 }), fc.constant('   '), fc.constant('x'.repeat(65)), fc.constant({}), fc.constant([]));
-const id = fc.oneof(anyValue, fc.constantFrom('12345', ' 77 ', 'GATE-1'), fc.integer({ min: 0, max: 99999 }));
+const id = fc.oneof(anyValue, fc.constantFrom('12345', ' 77 ', 'GATE-1', 'B\u0000C', 'x\ud800', '\u00e9\u{1F600}', 2 ** 53, -(2 ** 53) + 1), fc.integer({ min: 0, max: 99999 }));
 const timestamp = fc.oneof(anyValue, fc.constantFrom('2025-01-27 14:30:00', '2025-02-30 09:00:00', '2025-01-27T14:30+03:00', '2025-03-09 02:30:00', 'yesterday', '0000-01-01 00:00:00'));
 const logType = fc.oneof(anyValue, fc.constantFrom('IN', 'out', 'Auto', '0', '5', '255', '256', ' 3 ', 'BREAK'), fc.integer({ min: -2, max: 300 }));
 const coordinateValue = fc.oneof(anyValue, fc.constantFrom('24.7136', '-90', '90.0001', '181', ' 12 ', 'north'), fc.double({ min: -200, max: 200, noNaN: true }));

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
 import { migrationStatus, migrateToLatest } from '../../src/store/db.js';
 import { fromDbInstant, isoInstant, toDbInstant } from '../../src/store/time.js';
+import { COLUMNS, type Capacity } from '../../src/store/columns.js';
 import { migrationSource } from '../../migrations/index.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
 
@@ -68,25 +69,50 @@ describe(`schema on ${testDialect()}`, () => {
     }
   });
 
+  test('every text column holds what src/store/columns.ts says, and none is missing there', async () => {
+    const k = t.db.knex;
+    const found: Record<string, Record<string, Capacity>> = {};
+    if (testDialect() === 'mysql') {
+      const rows = (await k('information_schema.columns')
+        .where('table_schema', k.raw('DATABASE()'))
+        .whereIn('data_type', ['varchar', 'char', 'text', 'mediumtext', 'longtext'])
+        .whereNot('table_name', 'like', 'knex_%')
+        .select({ table: 'table_name', column: 'column_name', type: 'data_type', length: 'character_maximum_length' })) as { table: string; column: string; type: string; length: number | string }[];
+      for (const r of rows) (found[r.table] ??= {})[r.column] = r.type === 'varchar' || r.type === 'char' ? { chars: Number(r.length) } : { bytes: Number(r.length) };
+    } else {
+      const tables = (await k('sqlite_master').where({ type: 'table' }).whereNot('name', 'like', 'knex_%').whereNot('name', 'like', 'sqlite_%').pluck('name')) as string[];
+      for (const table of tables) {
+        for (const c of (await k.raw(`PRAGMA table_info(\`${table}\`)`)) as { name: string; type: string }[]) {
+          const varchar = /^varchar\((\d+)\)$/i.exec(c.type);
+          if (varchar) (found[table] ??= {})[c.name] = { chars: Number(varchar[1]) };
+          else if (/text/i.test(c.type)) (found[table] ??= {})[c.name] = (COLUMNS as Record<string, Record<string, Capacity>>)[table]?.[c.name] ?? { bytes: -1 };
+        }
+      }
+    }
+    const declared = Object.fromEntries(Object.entries(COLUMNS).map(([table, columns]) => [table, { ...columns }]));
+    assert.deepEqual(found, declared);
+  });
+
   test('migrations are current, and running them again changes nothing', async () => {
     assert.deepEqual(await migrateToLatest(t.db), []);
     const status = await migrationStatus(t.db);
     assert.deepEqual(status.pending, []);
-    assert.deepEqual(status.applied, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs']);
+    assert.deepEqual(status.applied, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type']);
   });
 
-  test('a punch is unique on device serial + device user id + local time', async () => {
+  test('a punch is unique on device serial + device user id + local time + log type', async () => {
     const k = t.db.knex;
     await k('punches').insert(punch());
-    await assert.rejects(k('punches').insert(punch({ log_type: 'OUT', received_at: '2025-03-30 02:00:00' })));
-    // Another user, another device or another second is another punch.
+    await assert.rejects(k('punches').insert(punch({ status: 'checked_in', received_at: '2025-03-30 02:00:00' })));
+    // Another user, device, second or log type is another punch (an IN and an OUT at one second, as HRMS has it).
     await k('punches').insert(punch({ device_user_id: '1002' }));
     await k('punches').insert(punch({ device_serial: 'OTHER' }));
     await k('punches').insert(punch({ local_time: '2025-03-30 08:00:01' }));
+    await k('punches').insert(punch({ log_type: 'OUT' }));
     // Keys compare byte for byte on both databases (MySQL uses a binary collation).
     await k('punches').insert(punch({ device_serial: 'cqz7224460348' }));
     const n = (await k('punches').count({ n: '*' }).first()) as { n: number | string };
-    assert.equal(Number(n.n), 5);
+    assert.equal(Number(n.n), 6);
   });
 
   test('a check-in is unique on employee + second + log type; IN and OUT may share a second', async () => {
@@ -146,8 +172,8 @@ describe(`schema on ${testDialect()}`, () => {
     try {
       await fresh.db.knex.migrate.rollback({ migrationSource }, true);
       assert.equal(await fresh.db.knex.schema.hasTable('punches'), false);
-      assert.deepEqual((await migrationStatus(fresh.db)).pending, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs']);
-      assert.deepEqual(await migrateToLatest(fresh.db), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs']);
+      assert.deepEqual((await migrationStatus(fresh.db)).pending, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type']);
+      assert.deepEqual(await migrateToLatest(fresh.db), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type']);
       assert.equal(await fresh.db.knex.schema.hasTable('punches'), true);
     } finally {
       await fresh.cleanup();
