@@ -339,7 +339,9 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     const checkin = r.checkin;
     ctx.body = {
       message: {
-        name: checkin?.name ?? null,
+        // A punch held for review has no check-in yet: it answers by the name of the punch, so a
+        // client that logs every name it is given (the sync tool) goes on to the next one.
+        name: checkin?.name ?? `PUNCH-${r.punchId}`,
         owner: (ctx.state as { principal?: { label: string } }).principal?.label ?? 'Administrator',
         creation: now,
         modified: now,

@@ -58,6 +58,22 @@ describe(`HRMS method and employees API on ${testDialect()}`, () => {
       assert.equal(checkins.body.data[0].time, '2025-05-06T06:00:00.000Z', 'Berlin summer time is UTC+2');
     });
 
+    test('a clock-reset punch: 200 with a name the sync tool can log, and the punch held for review', async () => {
+      for (const ts of ['2000-01-01 00:00:05', '2099-06-01 08:00:00']) {
+        const r = await tool.post(HRMS, toolBody(ts), { accept: 'application/json' });
+        assert.equal(r.status, 200);
+        // erpnext_sync.py joins message.name into its success log: it must be text.
+        assert.equal(typeof r.body.message.name, 'string');
+        assert.match(r.body.message.name, /^PUNCH-\d+$/);
+        assert.equal(r.body.message.iclockd_status, 'suspect_time');
+        const held = await admin.get(`/api/v1/punches?status=suspect_time`);
+        assert.ok(held.body.data.some((p: { id: number }) => `PUNCH-${p.id}` === r.body.message.name));
+      }
+      // And the next punch goes through as usual.
+      const next = await tool.post(HRMS, toolBody('2025-05-04 17:31:00', { log_type: 'OUT' }));
+      assert.match(next.body.message.name, /^CHECKIN-/);
+    });
+
     test('a resend: 417 with ERPNext\'s exact duplicate message', async () => {
       const r = await tool.post(HRMS, toolBody('2025-05-06 08:00:00'));
       assert.equal(r.status, 417);
