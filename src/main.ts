@@ -28,6 +28,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   services.retention.start();
   services.reconciler.start();
   services.finalizer.start();
+  services.ingest.start(logger);
   if (config.outboxWorker) services.outbox.start();
   const app = createHandler(services);
   const tlsOn = config.tlsCert !== null;
@@ -66,6 +67,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         services.retention.stop();
         services.reconciler.stop();
         services.finalizer.stop();
+        services.ingest.stop();
         // In-flight deliveries finish and are recorded before the pool closes.
         await services.outbox.stop();
         await services.registry.stop();

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { type Employee, findEmployeesByIds, lockEmployees } from '../store/employees.js';
-import { seriesName, takeSeriesNumbers, takeSeriesNumbersApart } from '../store/series.js';
+import { seriesName, takeSeriesNumbers, takeSeriesNumbersFor } from '../store/series.js';
 import {
   type AttendanceFields,
   type CheckinLog,
@@ -274,8 +274,8 @@ export class AttendanceRunner {
       byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), i]);
     }
     for (const [prefix, group] of byPrefix) {
-      const first = await takeSeriesNumbersApart(this.knex, trx, prefix, group.length);
-      group.forEach((i, n) => named.set(i, seriesName(prefix, first + n)));
+      const numbers = await takeSeriesNumbersFor(this.knex, trx, prefix, group.length);
+      group.forEach((i, n) => named.set(i, seriesName(prefix, numbers[n]!)));
     }
     const created = await insertAttendanceMany(trx, inserts.map((i) => ({ name: named.get(i)!, fields: i.fields })), now);
     for (const i of inserts) {

@@ -251,7 +251,7 @@ export class DeviceUploads {
 
   /** What a committed upload tells about its device: options, the new stamp, clock drift (one write). */
   private async afterCommit(device: Device, p: Processed, receivedAt: Date | null): Promise<void> {
-    if (p.ingested) this.ingest.feed.publish(p.ingested.punches, p.ingested.results);
+    if (p.ingested) await this.ingest.committed(p.ingested.punches, p.ingested.results);
     if (p.options) await this.registry.recordOptions(device, p.options);
     const change: UploadFacts = {};
     // A stamp the column cannot hold is not remembered: the terminal then sends from its own.

@@ -100,7 +100,7 @@ export class EmployeeService {
   /** Creates an employee; returns it and how many waiting punches became check-ins. */
   create(input: EmployeeInput): Promise<{ employee: Employee; linked: number }> {
     const fields = validateEmployeeInput(input, false);
-    return this.write(async (trx) => {
+    return this.writeAndSettle(async (trx) => {
       const employeeId = fields.employee ?? (await this.nextEmployeeId(trx));
       if (await employeeIdExists(trx, employeeId)) throw new AppError('conflict', `Employee ${employeeId} already exists`);
       const complete: EmployeeFields = {
@@ -117,10 +117,10 @@ export class EmployeeService {
     });
   }
 
-  /** Changes an employee; a new biometric id, site or status settles waiting punches again. */
+  /** Changes an employee; every save settles the punches waiting for its biometric id (the repair an operator reaches for). */
   update(employeeId: string, input: EmployeeInput): Promise<{ employee: Employee; linked: number }> {
     const fields = validateEmployeeInput(input, true);
-    return this.write(async (trx) => {
+    return this.writeAndSettle(async (trx) => {
       const current = await findEmployee(trx, employeeId);
       if (!current) throw new AppError('not_found', `No employee ${employeeId}`);
       if (fields.employee !== undefined && fields.employee !== current.employee) {
@@ -131,10 +131,9 @@ export class EmployeeService {
       await this.assertDeviceIdFree(trx, site, deviceId, current.id);
       await updateEmployee(trx, current.id, fields, this.now());
       const employee = (await findEmployee(trx, employeeId))!;
-      const matchingChanged = site !== current.site || deviceId !== current.attendanceDeviceId || employee.status !== current.status;
       // Any update counts: the fix may be on the target's side (the employee added there), and saving is the operator's signal.
       await this.listener?.employeeChanged(trx, employee);
-      return { employee, linked: matchingChanged ? await this.ingest.settleWaitingPunches(trx, employee) : 0 };
+      return { employee, linked: await this.ingest.settleWaitingPunches(trx, employee) };
     });
   }
 
@@ -173,6 +172,16 @@ export class EmployeeService {
 
   list(filter: EmployeeFilter, window: Window): Promise<Listed<Employee>> {
     return listEmployees(this.knex, filter, window);
+  }
+
+  /**
+   * A write that settles waiting punches, then, once committed, settles them again: a punch
+   * stored while this transaction ran was invisible to it (its own transaction had not
+   * committed), and its ingest may have looked for this employee before this one committed.
+   */
+  private async writeAndSettle(work: (trx: Knex.Transaction) => Promise<{ employee: Employee; linked: number }>): Promise<{ employee: Employee; linked: number }> {
+    const done = await this.write(work);
+    return { ...done, linked: done.linked + (await this.ingest.settleWaitingPunchesNow(done.employee)) };
   }
 
   private async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {

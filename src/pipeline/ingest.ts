@@ -11,6 +11,7 @@ import {
   type PunchStatus,
   type StoredPunch,
   checkinKeyString,
+  employeesWithUnmatchedPunches,
   findCheckinsByIds,
   findCheckinsByKeys,
   findPendingPunches,
@@ -21,9 +22,10 @@ import {
   punchKeyString,
   updatePunch,
 } from '../store/punches.js';
-import { seriesName, takeSeriesNumbersApart } from '../store/series.js';
+import { seriesName, takeSeriesNumbersFor } from '../store/series.js';
 import { isDataRefusal, transactionWithRetry } from '../store/transaction.js';
 import type { AttendanceRunner, UnsavedCheckinAttendance } from '../attendance/runner.js';
+import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Batcher } from '../store/batcher.js';
 import type { GroupCommit } from '../store/groupCommit.js';
@@ -101,6 +103,9 @@ export interface CheckinSink {
   checkinsCreated(trx: Knex.Transaction, checkins: Checkin[]): Promise<void>;
 }
 
+/** How often unmatched punches are checked against the employees (a safety net; see committed()). */
+const SWEEP_EVERY_MS = 5 * 60_000;
+
 /** Punches of one ingest call stored in one shared batch: at most this many at once. */
 export const MERGED_BATCH_PUNCHES = 2000;
 
@@ -109,6 +114,7 @@ export class IngestService {
   private readonly merged: Batcher<Punch[], IngestResult[]> | undefined;
   /** Told of every punch once committed (the console's live page). */
   readonly feed = new PunchFeed();
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly knex: Knex,
@@ -156,13 +162,61 @@ export class IngestService {
    * Stores punches idempotently and creates their check-ins; one result per punch, in order.
    * Resolves once they are committed; concurrent calls share one batch.
    */
-  ingest(punches: Punch[]): Promise<IngestResult[]> {
-    if (punches.length === 0) return Promise.resolve([]);
+  async ingest(punches: Punch[]): Promise<IngestResult[]> {
+    if (punches.length === 0) return [];
     const store = () => (this.merged ? this.merged.add(punches) : transactionWithRetry(this.knex, (trx) => this.ingestWithin(trx, punches)));
-    return (this.gate ? this.gate.run(store) : store()).then((results) => {
-      this.feed.publish(punches, results);
-      return results;
+    const results = await (this.gate ? this.gate.run(store) : store());
+    await this.committed(punches, results);
+    return results;
+  }
+
+  /**
+   * What follows the commit of punches (every channel calls it): the live feed, and the race
+   * with an employee created for an unmatched id at the same moment, whose transaction may have
+   * looked for waiting punches before ours committed. Those ids are looked up again now: which
+   * of the two commits first no longer decides whether a punch is linked (the employee's side
+   * does the same after its commit, and the sweep catches a process that stopped in between).
+   */
+  async committed(punches: readonly Punch[], results: readonly IngestResult[]): Promise<void> {
+    this.feed.publish(punches, results);
+    const waiting = new Map<string, [string, string]>();
+    results.forEach((r, i) => {
+      if (r.outcome !== 'rejected' && r.punchStatus === 'unmatched') waiting.set(compositeKey(punches[i]!.site, punches[i]!.deviceUserId), [punches[i]!.site, punches[i]!.deviceUserId]);
     });
+    if (waiting.size === 0) return;
+    for (const employee of (await findEmployeesByDeviceIds(this.knex, [...waiting.values()])).values()) await this.settleWaitingPunchesNow(employee);
+  }
+
+  /** settleWaitingPunches in a transaction of its own, after the caller's committed. */
+  async settleWaitingPunchesNow(employee: Employee): Promise<number> {
+    if (!employee.attendanceDeviceId) return 0;
+    return transactionWithRetry(this.knex, (trx) => this.settleWaitingPunches(trx, employee));
+  }
+
+  /**
+   * The sweep: punches still unmatched although an employee has their id now (a process stopped
+   * between a commit and its check). Runs every few minutes; a few hundred employees a pass.
+   */
+  async settleForgottenPunches(): Promise<number> {
+    const ids = await employeesWithUnmatchedPunches(this.knex, 500);
+    let linked = 0;
+    for (const employee of (await findEmployeesByIds(this.knex, ids)).values()) linked += await this.settleWaitingPunchesNow(employee);
+    return linked;
+  }
+
+  start(logger: Logger): void {
+    this.sweep ??= setInterval(() => {
+      this.settleForgottenPunches().then(
+        (linked) => linked && logger.info({ linked }, 'punches that waited for an existing employee were linked'),
+        (err: unknown) => logger.warn({ err }, 'the sweep of unmatched punches failed; will retry'),
+      );
+    }, SWEEP_EVERY_MS);
+    this.sweep.unref();
+  }
+
+  stop(): void {
+    if (this.sweep) clearInterval(this.sweep);
+    this.sweep = undefined;
   }
 
   /**
@@ -303,10 +357,10 @@ export class IngestService {
     if (toCreate.size > 0) {
       const year = DateTime.fromJSDate(now, { zone: this.settings.timeZone }).year;
       const prefix = `CHECKIN-${year}-`;
-      const first = await takeSeriesNumbersApart(this.knex, trx, prefix, toCreate.size);
+      const numbers = await takeSeriesNumbersFor(this.knex, trx, prefix, toCreate.size);
       const news = [...toCreate.values()].map((w, n) => ({
         ...w.key,
-        name: seriesName(prefix, first + n),
+        name: seriesName(prefix, numbers[n]!),
         deviceId: w.p.deviceId ?? w.p.deviceSerial,
         skipAutoAttendance: w.p.skipAutoAttendance,
         latitude: w.p.latitude,

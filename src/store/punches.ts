@@ -160,6 +160,16 @@ export async function findPendingPunches(knex: Knex, site: string, deviceUserId:
   return rows.map(punchFromRow);
 }
 
+/** Employees whose biometric id has punches still waiting as unmatched, at most `limit`. */
+export async function employeesWithUnmatchedPunches(knex: Knex, limit: number): Promise<number[]> {
+  const rows = (await knex('punches as p')
+    .join('employees as e', (j) => j.on('e.site', 'p.site').andOn('e.attendance_device_id', 'p.device_user_id'))
+    .where('p.status', 'unmatched')
+    .distinct('e.id')
+    .limit(limit)) as { id: number }[];
+  return rows.map((r) => Number(r.id));
+}
+
 export async function updatePunch(
   trx: Knex.Transaction,
   id: number,

@@ -25,16 +25,89 @@ export function seriesName(prefix: string, n: number, width = 5): string {
   return `${prefix}${String(n).padStart(width, '0')}`;
 }
 
+/** A block of committed numbers: [next, end). */
+interface Block {
+  next: number;
+  end: number;
+}
+
+/** Numbers reserved ahead, per prefix, and the refill in flight. */
+interface Reserve {
+  blocks: Block[];
+  refilling: Promise<void> | null;
+  /** The largest take seen: a refill takes several of them. */
+  largest: number;
+}
+
+/** Each database's reserves (numbers committed to this process and not handed out yet). */
+const reserves = new WeakMap<Knex, Map<string, Reserve>>();
+
+/** A refill takes at least this many numbers, and at least four of the largest take so far. */
+const BLOCK = 1000;
+
 /**
- * Reserves numbers for a caller's transaction but, on MySQL, commits the reservation at once
- * in a short transaction of its own: held to the caller's commit, the counter row made every
- * concurrent ingest batch wait for the one before it to commit (the single-punch scenario
- * found three of four transactions waiting there). Numbers a batch that rolls back took are
- * not reused: names stay unique and increasing, with gaps, as deleted check-ins leave in
- * ERPNext. It holds a second pooled connection for that moment, while the caller holds its
- * own (two ingest batches at once leave the pool room). SQLite has one connection and one
- * writer: there, inside the caller's transaction.
+ * Numbers for `count` new names inside a caller's transaction, without holding the counter row
+ * to that transaction's commit and without ever asking for a second connection (a request
+ * holding one connection and waiting for another can starve the pool: issue 18.6).
+ *
+ * On MySQL, numbers come from a block this process reserved ahead in a short transaction of
+ * its own, refilled in the background (on its own connection, which no request waits for)
+ * before it runs out. Only when the block is empty (at start, or after a burst) are they taken
+ * inside the caller's transaction, as on SQLite, which has one connection and one writer.
+ * Numbers a rolled-back transaction took, or a stopped process had reserved, are not reused:
+ * names stay unique and increasing per process, with gaps, as deleted check-ins leave in ERPNext.
  */
-export function takeSeriesNumbersApart(knex: Knex, trx: Knex.Transaction, prefix: string, count: number): Promise<number> {
-  return isMysql(knex) ? knex.transaction((own) => takeSeriesNumbers(own, prefix, count)) : takeSeriesNumbers(trx, prefix, count);
+export async function takeSeriesNumbersFor(knex: Knex, trx: Knex.Transaction, prefix: string, count: number): Promise<number[]> {
+  if (!isMysql(knex)) return numbersFrom(await takeSeriesNumbers(trx, prefix, count), count);
+  let byPrefix = reserves.get(knex);
+  if (!byPrefix) reserves.set(knex, (byPrefix = new Map()));
+  let reserve = byPrefix.get(prefix);
+  if (!reserve) byPrefix.set(prefix, (reserve = { blocks: [], refilling: null, largest: 0 }));
+  reserve.largest = Math.max(reserve.largest, count);
+  const taken = takeReserved(reserve, count);
+  // Refill when what is left would not cover two more takes like the largest.
+  if (reservedCount(reserve) < 2 * reserve.largest) refill(knex, prefix, reserve);
+  return taken ?? numbersFrom(await takeSeriesNumbers(trx, prefix, count), count);
+}
+
+function numbersFrom(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => first + i);
+}
+
+function reservedCount(r: Reserve): number {
+  return r.blocks.reduce((n, b) => n + b.end - b.next, 0);
+}
+
+/** `count` numbers from the reserve, or null (and nothing taken) when it holds fewer. */
+function takeReserved(r: Reserve, count: number): number[] | null {
+  if (reservedCount(r) < count) return null;
+  const out: number[] = [];
+  while (out.length < count) {
+    const block = r.blocks[0]!;
+    const n = Math.min(count - out.length, block.end - block.next);
+    for (let i = 0; i < n; i++) out.push(block.next + i);
+    block.next += n;
+    if (block.next === block.end) r.blocks.shift();
+  }
+  return out;
+}
+
+/** Reserves a block in a transaction of its own, in the background; a failure only means the next take falls back. */
+function refill(knex: Knex, prefix: string, r: Reserve): void {
+  if (r.refilling) return;
+  const size = Math.max(BLOCK, 4 * r.largest);
+  r.refilling = knex
+    .transaction((own) => takeSeriesNumbers(own, prefix, size))
+    .then((first) => {
+      r.blocks.push({ next: first, end: first + size });
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      r.refilling = null;
+    });
+}
+
+/** Waits for the refills in flight (tests, shutdown). */
+export async function seriesRefilled(knex: Knex): Promise<void> {
+  await Promise.all([...(reserves.get(knex)?.values() ?? [])].map((r) => r.refilling));
 }

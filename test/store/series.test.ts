@@ -1,8 +1,10 @@
-// Series numbers: unique across concurrent transactions; on MySQL taken "apart" (committed at
-// once), so a transaction that took numbers does not hold the next one up until it commits.
+// Series numbers: unique across concurrent transactions and processes, and never a reason for a
+// transaction to ask for a second connection. On MySQL they come from a block reserved ahead
+// (committed), so a transaction that took numbers does not hold the next one up until it commits.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { takeSeriesNumbers, takeSeriesNumbersApart } from '../../src/store/series.js';
+import { seriesRefilled, takeSeriesNumbers, takeSeriesNumbersFor } from '../../src/store/series.js';
+import { openDatabase, closeDatabase } from '../../src/store/db.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
 
 describe(`series on ${testDialect()}`, () => {
@@ -20,34 +22,58 @@ describe(`series on ${testDialect()}`, () => {
     assert.deepEqual([a, b], [1, 4]);
   });
 
-  test('taken apart: a transaction left open does not hold the next taker, and what a rolled-back one took is not reused', { skip: testDialect() !== 'mysql' && 'SQLite has one connection: numbers are taken inside the transaction' }, async () => {
+  test('from the reserve: a transaction left open does not hold the next taker, and what a rolled-back one took is not reused', { skip: testDialect() !== 'mysql' && 'SQLite has one connection: numbers are taken inside the transaction' }, async () => {
     const knex = t.db.knex;
+    // The first take finds no reserve (inside its transaction) and starts a refill.
+    assert.deepEqual(await knex.transaction((trx) => takeSeriesNumbersFor(knex, trx, 'A-', 2)), [1, 2]);
+    await seriesRefilled(knex);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    let firstTaken!: (n: number) => void;
-    const first = new Promise<number>((r) => (firstTaken = r));
+    let firstTaken!: (n: number[]) => void;
+    const first = new Promise<number[]>((r) => (firstTaken = r));
     const open = knex
       .transaction(async (trx) => {
-        firstTaken(await takeSeriesNumbersApart(knex, trx, 'A-', 10));
+        firstTaken(await takeSeriesNumbersFor(knex, trx, 'A-', 10));
         await held;
         throw new Error('roll back');
       })
       .catch((e: Error) => e.message);
-    assert.equal(await first, 1);
-    // With numbers taken inside the open transaction, this would wait for its row lock (and time out).
-    const second = await knex.transaction((trx) => takeSeriesNumbersApart(knex, trx, 'A-', 5));
-    assert.equal(second, 11);
+    assert.deepEqual(await first, [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    // Taken inside the open transaction, this would wait for its row lock (and time out).
+    assert.deepEqual(await knex.transaction((trx) => takeSeriesNumbersFor(knex, trx, 'A-', 3)), [13, 14, 15]);
     release();
     assert.equal(await open, 'roll back');
-    assert.equal(await knex.transaction((trx) => takeSeriesNumbersApart(knex, trx, 'A-', 1)), 16);
+    assert.deepEqual(await knex.transaction((trx) => takeSeriesNumbersFor(knex, trx, 'A-', 1)), [16]);
   });
 
-  test('on SQLite, numbers taken apart are inside the transaction: a rollback gives them back', { skip: testDialect() !== 'sqlite' && 'MySQL commits them at once' }, async () => {
+  test('two processes never hand out the same number, and no taker needs a second connection', { skip: testDialect() !== 'mysql' && 'SQLite has one connection and one writer' }, async () => {
+    // Two pools on the same database, as two instances.
+    const other = await openDatabase(t.url);
+    try {
+      const takers = [t.db.knex, other.knex];
+      const taken: number[] = [];
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => {
+          const knex = takers[i % 2]!;
+          return knex.transaction(async (trx) => taken.push(...(await takeSeriesNumbersFor(knex, trx, 'B-', 1 + (i % 7)))));
+        }),
+      );
+      assert.equal(new Set(taken).size, taken.length, 'unique');
+      assert.equal(taken.length, Array.from({ length: 40 }, (_, i) => 1 + (i % 7)).reduce((a, b) => a + b, 0));
+    } finally {
+      await seriesRefilled(other.knex);
+      await closeDatabase(other);
+    }
+  });
+
+  test('on SQLite, numbers are taken inside the transaction: a rollback gives them back', { skip: testDialect() !== 'sqlite' && 'MySQL takes them from a committed reserve' }, async () => {
     const knex = t.db.knex;
-    await knex.transaction(async (trx) => {
-      assert.equal(await takeSeriesNumbersApart(knex, trx, 'S-', 4), 1);
-      throw new Error('roll back');
-    }).catch(() => undefined);
-    assert.equal(await knex.transaction((trx) => takeSeriesNumbersApart(knex, trx, 'S-', 1)), 1);
+    await knex
+      .transaction(async (trx) => {
+        assert.deepEqual(await takeSeriesNumbersFor(knex, trx, 'S-', 4), [1, 2, 3, 4]);
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    assert.deepEqual(await knex.transaction((trx) => takeSeriesNumbersFor(knex, trx, 'S-', 1)), [1]);
   });
 });
