@@ -53,6 +53,8 @@ export interface Limits {
   perAddress: RateLimiter;
   perKey: RateLimiter;
   perDevice: RateLimiter;
+  /** New serial numbers per client address. */
+  newSerials: RateLimiter;
 }
 
 export interface Services {
@@ -89,17 +91,20 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     perAddress: new RateLimiter(config.apiRatePerAddress),
     perKey: new RateLimiter(config.apiRatePerKey),
     perDevice: new RateLimiter(config.deviceRate),
+    newSerials: new RateLimiter(config.newDevicesPerHour / 3600, config.newDevicesPerHour),
   };
   const devices = new DeviceLookup(db.knex);
   const gate = new IngestGate(config.ingestConcurrency, config.ingestQueue);
   const attendance = new AttendanceRunner(db.knex, config);
-  const registry = new DeviceRegistry(db.knex, config, logger);
+  // Its gauge reads the registry at scrape time, once both exist.
   const metrics = new Metrics(db.knex, (ms) => registry.devicesSeenSince(ms));
+  const refused = (reason: string) => metrics.pendingRefused.inc({ reason });
+  const registry = new DeviceRegistry(db.knex, { ...config, newSerials: limits.newSerials, refused }, logger);
   const commits = new GroupCommit(db.knex, INGEST_TRANSACTIONS[db.dialect]);
   // Every check-in created writes its outbox rows in its own transaction.
   const outbox = new OutboxService(db.knex, config, logger, metrics);
   const ingest = new IngestService(db.knex, config, () => new Date(), gate, attendance, metrics, commits, outbox);
-  const uploads = new DeviceUploads(db.knex, ingest, registry, config, gate, commits, logger);
+  const uploads = new DeviceUploads(db.knex, ingest, registry, { ...config, holdRefused: refused }, gate, commits, logger);
   const commands = new CommandQueue(db.knex, logger);
   const reconciler = new Reconciler(db.knex, commands, logger, config);
   return {

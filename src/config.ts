@@ -50,6 +50,16 @@ export interface Config {
    * an admin approves. Unset: `pending` once any admin API key exists, else `approve`.
    */
   devicePolicy: 'approve' | 'pending' | null;
+  /** Uploads a terminal awaiting approval may have held; more are refused (it keeps them) until it is approved. */
+  pendingMaxUploads: number;
+  /** Bytes of uploads a terminal awaiting approval may have held. */
+  pendingMaxBytes: number;
+  /** Days a terminal awaiting approval keeps being held for; after, its uploads are refused until it is approved. */
+  pendingMaxDays: number;
+  /** Terminals that may await approval at once; a new one beyond is refused until some are approved or blocked. */
+  pendingMaxDevices: number;
+  /** New serial numbers one address may introduce per hour, all at once or spread out; 0: no limit. */
+  newDevicesPerHour: number;
   /** Keep biometric templates devices upload (off: they are counted and archived only). */
   storeTemplates: boolean;
   /** Days the request archive keeps device uploads. */
@@ -169,6 +179,11 @@ const FIELDS = {
     env: 'ICLOCKD_DEVICE_POLICY',
     schema: z.enum(['approve', 'pending'], { message: 'must be approve or pending' }),
   },
+  pendingMaxUploads: { env: 'ICLOCKD_PENDING_MAX_UPLOADS', schema: atLeast(1) },
+  pendingMaxBytes: { env: 'ICLOCKD_PENDING_MAX_BYTES', schema: atLeast(1) },
+  pendingMaxDays: { env: 'ICLOCKD_PENDING_MAX_DAYS', schema: atLeast(1) },
+  pendingMaxDevices: { env: 'ICLOCKD_PENDING_MAX_DEVICES', schema: atLeast(1) },
+  newDevicesPerHour: { env: 'ICLOCKD_NEW_DEVICES_PER_HOUR', schema: atLeast(0) },
   storeTemplates: {
     env: 'ICLOCKD_STORE_TEMPLATES',
     schema: flag(),
@@ -265,6 +280,11 @@ function defaults(): Config {
     futureWindowHours: 24,
     timeFloor: '2010-01-01',
     devicePolicy: null,
+    pendingMaxUploads: 1000,
+    pendingMaxBytes: 8 * 1024 * 1024,
+    pendingMaxDays: 14,
+    pendingMaxDevices: 100,
+    newDevicesPerHour: 120,
     storeTemplates: false,
     archiveDays: 30,
     syncLogDays: 90,

@@ -40,15 +40,18 @@ export class AllowList {
 const MAX_TRACKED = 100_000;
 
 /**
- * A token bucket per key: `rate` requests per second on average, bursts of up to twice that.
- * A rate of 0 turns it off.
+ * A token bucket per key: `rate` requests per second on average, bursts of up to `burst`
+ * (default twice the rate). A rate of 0 turns it off.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly burst: number;
 
-  constructor(private readonly rate: number) {
-    this.burst = Math.max(1, rate * 2);
+  constructor(
+    private readonly rate: number,
+    burst = rate * 2,
+  ) {
+    this.burst = Math.max(1, burst);
   }
 
   /** Takes one request's token: 0 when it may go now, else whole seconds until it may. */

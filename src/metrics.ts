@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { countCommandsByState } from './store/commands.js';
+import { countQuarantined } from './store/devices.js';
 import { countUndelivered } from './store/outbox.js';
 import { listTargets } from './store/targets.js';
 
@@ -15,6 +16,7 @@ export class Metrics {
   readonly outboxFailures: Counter<'target' | 'reason'>;
   readonly outboxLatency: Histogram<'target'>;
   readonly outboxRequestSeconds: Histogram<'target'>;
+  readonly pendingRefused: Counter<'reason'>;
 
   constructor(knex: Knex, devicesSeenSince: (ms: number) => number, withDefaults = true) {
     const registers = [this.registry];
@@ -41,6 +43,21 @@ export class Metrics {
     // Every statement sent to the database (the benchmark divides it by requests).
     this.dbQueries = new Counter({ name: 'iclockd_db_queries_total', help: 'SQL statements sent to the database', registers });
     knex.on('query', () => this.dbQueries.inc());
+    this.pendingRefused = new Counter({
+      name: 'iclockd_pending_refused_total',
+      help:
+        'Terminals not awaiting approval taken, and uploads of terminals awaiting approval refused (they keep them), by reason: new_serials (ICLOCKD_NEW_DEVICES_PER_HOUR), pending_devices (ICLOCKD_PENDING_MAX_DEVICES), uploads, bytes, age (ICLOCKD_PENDING_MAX_*)',
+      labelNames: ['reason'],
+      registers,
+    });
+    new Gauge({
+      name: 'iclockd_held_uploads',
+      help: 'Uploads held for terminals awaiting approval',
+      registers,
+      async collect() {
+        this.set(await countQuarantined(knex).catch(() => 0));
+      },
+    });
     new Gauge({
       name: 'iclockd_devices_seen',
       help: 'Devices this process heard from in the last 5 minutes',

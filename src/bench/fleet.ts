@@ -311,6 +311,8 @@ async function startIclockd(url: string, profileDir?: string): Promise<{ child: 
     ICLOCKD_CONFIG: '',
     // The load generator plays a few simulated terminals far faster than a real one polls.
     ICLOCKD_DEVICE_RATE: '0',
+    // All of the fleet's terminals come from this one address.
+    ICLOCKD_NEW_DEVICES_PER_HOUR: '0',
     // Heartbeats are measured with nothing queued. Left on, a server started after 03:00 queues
     // the nightly check for every terminal a minute in, and the load generator never answers
     // it: the soak's figures then depended on the time of day the bench ran.

@@ -15,11 +15,13 @@ import {
   findDevices,
   insertDevice,
   addDeviceHeartbeats,
+  countDevicesInState,
   listDevices,
   recordDevicesSeen,
   updateDevice,
 } from '../store/devices.js';
 import type { Listed, Window } from '../store/list.js';
+import { type RateLimiter, rateLimited } from '../limits.js';
 
 export type { Device, DeviceState };
 
@@ -72,6 +74,18 @@ export interface Contact {
   address: string | null;
 }
 
+/** How new terminals are taken: the policy, and the bounds on who may introduce them. */
+export interface NewDeviceRules {
+  timeZone: string;
+  devicePolicy: 'approve' | 'pending' | null;
+  /** Terminals that may await approval at once (ICLOCKD_PENDING_MAX_DEVICES); absent: no cap. */
+  pendingMaxDevices?: number;
+  /** New serials per client address (ICLOCKD_NEW_DEVICES_PER_HOUR); absent: no limit. */
+  newSerials?: RateLimiter;
+  /** Told of each new terminal refused, by reason (a metric). */
+  refused?: (reason: 'new_serials' | 'pending_devices') => void;
+}
+
 export class DeviceRegistry {
   private readonly cache = new Map<string, { device: Device; loadedAt: number }>();
   /** Each recently polling device's last contact and unwritten requests per timeline bucket. */
@@ -89,7 +103,7 @@ export class DeviceRegistry {
 
   constructor(
     private readonly knex: Knex,
-    private readonly settings: { timeZone: string; devicePolicy: 'approve' | 'pending' | null },
+    private readonly settings: NewDeviceRules,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -206,12 +220,9 @@ export class DeviceRegistry {
     const now = this.now();
     let device = await this.get(serial, now.getTime());
     if (!device) {
-      device = await insertDevice(
-        this.knex,
-        serial,
-        { state: await this.newDeviceState(), pushVersion: c.pushver, language: c.language, deviceType: c.deviceType },
-        now,
-      );
+      const state = await this.newDeviceState();
+      await this.admitNew(serial, state, c.address);
+      device = await insertDevice(this.knex, serial, { state, pushVersion: c.pushver, language: c.language, deviceType: c.deviceType }, now);
       this.logger.info({ device: serial, state: device.state }, 'new device');
       this.remember(device);
     } else {
@@ -229,6 +240,27 @@ export class DeviceRegistry {
       this.heard.set(serial, { at: Date.now() });
     }
     return device;
+  }
+
+  /**
+   * Whether a serial never seen may become a terminal: an address may introduce only so many
+   * (random serials would each make a row), and only so many may await approval at once. A
+   * refused terminal is answered with an error and keeps its data, as when the server is away.
+   */
+  private async admitNew(serial: string, state: DeviceState, address: string | null): Promise<void> {
+    const wait = this.settings.newSerials?.take(address ?? '') ?? 0;
+    if (wait) {
+      this.settings.refused?.('new_serials');
+      throw rateLimited(wait, `introducing new terminals from ${address ?? 'this address'} (ICLOCKD_NEW_DEVICES_PER_HOUR)`);
+    }
+    const cap = this.settings.pendingMaxDevices;
+    if (state !== 'pending' || cap === undefined) return;
+    // Counted each time (new serials from one address are limited above, and the table is small).
+    const pending = await countDevicesInState(this.knex, 'pending');
+    if (pending >= cap) {
+      this.settings.refused?.('pending_devices');
+      throw new AppError('service_unavailable', `${pending} terminals already await approval (ICLOCKD_PENDING_MAX_DEVICES): approve or block them before ${serial} is taken`);
+    }
   }
 
   async recordInfo(device: Device, info: DeviceInfo): Promise<Device> {

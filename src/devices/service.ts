@@ -5,7 +5,7 @@ import { isKnownZone } from '../pipeline/time.js';
 import { commands as build } from '../../protocol/index.js';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
-import { deviceActivity, listDeviceHeartbeats, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
+import { archivedTotals, deviceActivity, listDeviceHeartbeats, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
 import { countPunchesPerDay } from '../store/punches.js';
 import { listDeviceSyncLog } from '../store/syncLog.js';
 import { listEmployees } from '../store/employees.js';
@@ -13,7 +13,7 @@ import type { Listed, Window } from '../store/list.js';
 import type { CommandQueue, DeviceCommand } from './commands.js';
 import { type Device, type DeviceRegistry, type DeviceState, HEARTBEAT_BUCKET_MS } from './registry.js';
 import type { Reconciler } from './reconcile.js';
-import type { DeviceRequest, DeviceUploads } from './uploads.js';
+import { type DeviceRequest, type DeviceUploads, type HoldBounds, holdFullReason } from './uploads.js';
 
 export interface DeviceUpdate {
   alias?: unknown;
@@ -133,7 +133,7 @@ export class DeviceService {
     private readonly uploads: DeviceUploads,
     private readonly queue: CommandQueue,
     private readonly knex: Knex,
-    private readonly settings: { clockDriftSeconds: number },
+    private readonly settings: { clockDriftSeconds: number } & HoldBounds,
     private readonly reconciler: Reconciler,
   ) {}
 
@@ -176,6 +176,14 @@ export class DeviceService {
       findings.push(
         `Pending approval: ${a.quarantined} upload(s) with ${a.quarantinedRecords} record(s) are held and will be ingested in order on approval (iclockd devices approve ${serial}).`,
       );
+      const held = await archivedTotals(this.knex, serial);
+      const b = this.settings;
+      const waitedDays = (Date.now() - d.createdAt.getTime()) / 86_400_000;
+      const full = held.requests >= b.pendingMaxUploads ? 'uploads' : held.bytes >= b.pendingMaxBytes ? 'bytes' : waitedDays > b.pendingMaxDays ? 'age' : null;
+      if (full) findings.push(`Hold full: it ${holdFullReason(held, b, full)}, so its newer uploads are refused and stay on the terminal until it is approved.`);
+    }
+    if (d.state === 'approved' && a.quarantined > 0) {
+      findings.push(`${a.quarantined} upload(s) held while it was pending were not all ingested: approve it again to release them (iclockd devices approve ${serial}).`);
     }
     if (d.lastSeenAt && Date.now() - d.lastSeenAt.getTime() > OFFLINE_AFTER_MS) findings.push(`Offline: last heard from at ${when(d.lastSeenAt)}.`);
     if (d.state !== 'blocked' && !a.lastPunchReceivedAt && a.quarantined === 0) {
@@ -195,7 +203,7 @@ export class DeviceService {
         `${a.unmatched} punch(es) match no employee (user ids ${a.unmatchedUserIds.join(', ')}${a.unmatched > a.unmatchedUserIds.length ? ', …' : ''}): give employees those attendance_device_id values and they become check-ins.`,
       );
     }
-    const blocking = d.state !== 'approved' || findings.some((f) => f.startsWith('Offline') || f.startsWith('Handshakes'));
+    const blocking = d.state !== 'approved' || a.quarantined > 0 || findings.some((f) => f.startsWith('Offline') || f.startsWith('Handshakes'));
     if (findings.length === 0) findings.push(`Delivering: last punch received ${a.lastPunchReceivedAt ? when(a.lastPunchReceivedAt) : 'never'}.`);
     return { delivering: !blocking, findings };
   }

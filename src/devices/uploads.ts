@@ -31,6 +31,7 @@ import {
   type DeviceTemplate,
   archiveRequest,
   archiveRequests,
+  archivedTotals,
   findArchivedRequests,
   updateArchivedOutcome,
   upsertDeviceTemplates,
@@ -39,6 +40,7 @@ import {
 import { isDatabaseUnavailable, transactionWithRetry } from '../store/transaction.js';
 import { charsOf, clipChars, identifierProblem, isInt32 } from '../store/columns.js';
 import type { Logger } from '../log.js';
+import { AppError } from '../errors.js';
 import type { Device, DeviceRegistry, UploadFacts } from './registry.js';
 
 export type { DeviceRequest };
@@ -89,6 +91,14 @@ interface PunchUpload {
 /** Live uploads stored in one shared batch: at most about this many body bytes at once. */
 const MERGED_UPLOAD_BYTES = 512 * 1024;
 
+/** Why a pending terminal's hold is full, in words. */
+export function holdFullReason(held: { requests: number; bytes: number }, b: HoldBounds, reason: 'uploads' | 'bytes' | 'age'): string {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  if (reason === 'uploads') return `already has ${held.requests} uploads held (ICLOCKD_PENDING_MAX_UPLOADS ${b.pendingMaxUploads})`;
+  if (reason === 'bytes') return `already has ${mb(held.bytes)} held (ICLOCKD_PENDING_MAX_BYTES ${mb(b.pendingMaxBytes)})`;
+  return `has waited more than ${b.pendingMaxDays} days (ICLOCKD_PENDING_MAX_DAYS)`;
+}
+
 function summarize(error: LineError[]): string | null {
   if (error.length === 0) return null;
   const shown = error.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`);
@@ -103,6 +113,15 @@ function templateOf(r: OperlogRecord): DeviceTemplate[] {
   return [{ pin: r.pin, kind: r.kind, slot, fields: r.fields }];
 }
 
+/** What a terminal awaiting approval may have held (ICLOCKD_PENDING_MAX_*), and who is told of a refusal. */
+export interface HoldBounds {
+  pendingMaxUploads: number;
+  pendingMaxBytes: number;
+  pendingMaxDays: number;
+  /** A metric: uploads refused because their terminal's hold is full, by reason. */
+  holdRefused?: (reason: 'uploads' | 'bytes' | 'age') => void;
+}
+
 export class DeviceUploads {
   /** Concurrent live uploads stored together: their punches in one ingest batch, their bytes in one insert. */
   private readonly live: Batcher<{ device: Device; req: DeviceRequest }, Processed & { archiveId: number | null }>;
@@ -111,7 +130,7 @@ export class DeviceUploads {
     private readonly knex: Knex,
     private readonly ingest: IngestService,
     private readonly registry: DeviceRegistry,
-    private readonly settings: { storeTemplates: boolean },
+    private readonly settings: { storeTemplates: boolean } & HoldBounds,
     private readonly gate: IngestGate,
     commits: GroupCommit,
     private readonly logger: Logger,
@@ -131,6 +150,7 @@ export class DeviceUploads {
     // must not have its upload held after its quarantine was released.
     const device = cached.state === 'pending' ? ((await this.registry.fresh(cached.serial)) ?? cached) : cached;
     if (device.state === 'pending') {
+      await this.assertRoomToHold(device, req.body.length);
       const preview = this.preview(req);
       const archiveId = await archiveRequest(this.knex, {
         deviceSerial: device.serial,
@@ -245,8 +265,24 @@ export class DeviceUploads {
   }
 
   /** A request kept as it came (registry, push, or a path iclockd does not know), so nothing a device sends is lost. */
-  async archive(serial: string | null, req: DeviceRequest, outcome: 'processed' | 'unknown'): Promise<void> {
-    await archiveRequest(this.knex, { deviceSerial: serial, ...req, outcome, records: 0, rejectedLines: 0, error: null });
+  async archive(device: Device, req: DeviceRequest, outcome: 'processed' | 'unknown'): Promise<void> {
+    if (device.state === 'pending') await this.assertRoomToHold(device, req.body.length);
+    await archiveRequest(this.knex, { deviceSerial: device.serial, ...req, outcome, records: 0, rejectedLines: 0, error: null });
+  }
+
+  /**
+   * A terminal awaiting approval may have only so much held (uploads, bytes, days of waiting):
+   * past that, its uploads are refused with a 503, so it keeps them and sends them again once
+   * approved, and nobody can fill the disk by inventing terminals. Nothing held is dropped.
+   */
+  private async assertRoomToHold(device: Device, bytes: number): Promise<void> {
+    const held = await archivedTotals(this.knex, device.serial);
+    const b = this.settings;
+    const waitedDays = (Date.now() - device.createdAt.getTime()) / 86_400_000;
+    const reason = held.requests >= b.pendingMaxUploads ? 'uploads' : held.bytes + bytes > b.pendingMaxBytes ? 'bytes' : waitedDays > b.pendingMaxDays ? 'age' : null;
+    if (!reason) return;
+    b.holdRefused?.(reason);
+    throw new AppError('service_unavailable', `${device.serial} awaits approval and ${holdFullReason(held, b, reason)}: approve it (iclockd devices approve ${device.serial}) or block it; until then it keeps its data`);
   }
 
   /** What a committed upload tells about its device: options, the new stamp, clock drift (one write). */

@@ -240,13 +240,13 @@ export function iclockRoutes(deps: IclockDeps): Router {
   router.post('/registry', guarded(logged, async (ctx) => {
     const d = await device(ctx);
     const body = await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
-    await deps.uploads.archive(d.serial, request(ctx, body), 'processed');
+    await deps.uploads.archive(d, request(ctx, body), 'processed');
     await deps.registry.recordOptions(d, parseOptionsBody(body));
     text(ctx, `RegistryCode=${registryCode(d.serial)}`);
   }));
   router.post('/push', guarded(logged, async (ctx) => {
     const d = await device(ctx);
-    await deps.uploads.archive(d.serial, request(ctx, await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes))), 'processed');
+    await deps.uploads.archive(d, request(ctx, await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes))), 'processed');
     text(ctx, push3Config(d));
   }));
   router.get('/ping', guarded(async (ctx) => {
@@ -271,12 +271,12 @@ export function iclockRoutes(deps: IclockDeps): Router {
     text(ctx, `DateTime=${zk},ServerTZ=${tz}`);
   }));
 
-  // Anything else under /iclock/: kept in the archive and answered, never an error.
+  // Anything else under /iclock/ from a terminal: kept in the archive and answered. Without a
+  // serial it is nobody's: refused, so no one can fill the archive anonymously.
   router.all('/{*rest}', guarded(logged, async (ctx) => {
-    const sn = parseDeviceQuery(ctx.querystring).sn;
-    if (sn) await device(ctx);
+    const d = await device(ctx);
     const body = ctx.method === 'GET' || ctx.method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
-    await deps.uploads.archive(sn, request(ctx, body), 'unknown');
+    await deps.uploads.archive(d, request(ctx, body), 'unknown');
     text(ctx, 'OK');
   }));
 

@@ -187,6 +187,11 @@ export async function findDevices(knex: Knex, serials: string[]): Promise<Device
 }
 
 /** Creates the device unless another process just did; returns the stored row either way. */
+export async function countDevicesInState(knex: Knex, state: DeviceState): Promise<number> {
+  const row = (await knex('devices').where({ state }).count({ n: '*' }).first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
 export async function insertDevice(knex: Knex, serial: string, fields: DeviceChange, at: Date): Promise<Device> {
   await knex('devices')
     .insert({ serial, ...toRow(fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) })
@@ -291,6 +296,18 @@ function archiveRow(r: Omit<ArchivedRequest, 'id'>) {
     rejected_lines: r.rejectedLines,
     error: r.error === null ? null : clipBytes(r.error),
   };
+}
+
+/** Uploads held for terminals awaiting approval, all terminals together. */
+export async function countQuarantined(knex: Knex): Promise<number> {
+  const row = (await knex('device_requests').where({ outcome: 'quarantined' }).count({ n: '*' }).first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+/** A terminal's archived requests: how many, and their bodies' bytes. */
+export async function archivedTotals(knex: Knex, serial: string): Promise<{ requests: number; bytes: number }> {
+  const row = (await knex('device_requests').where({ device_serial: serial }).count({ n: '*' }).sum({ b: knex.raw('LENGTH(body)') }).first()) as { n: number | string; b: number | string | null } | undefined;
+  return { requests: Number(row?.n ?? 0), bytes: Number(row?.b ?? 0) };
 }
 
 export async function archiveRequest(knex: Knex, r: Omit<ArchivedRequest, 'id'>): Promise<number> {
