@@ -434,8 +434,13 @@ export class IngestService {
         if (other) {
           throw new AppError('conflict', `Punch ${other.id} already records user ${punch.deviceUserId} at ${correction.localTime} on ${punch.deviceSerial}`);
         }
+        const problem = punchProblem({ ...punch, ...correction });
+        if (problem) throw new AppError('validation_error', `Invalid fields: timestamp (${problem.reason})`, { fields: ['timestamp'] });
         await updatePunch(trx, punch.id, correction);
         Object.assign(punch, correction);
+      } else if (punchProblem(punch)) {
+        // Stored before its fields were checked (a year past 9999 on SQLite): only a corrected time can be accepted.
+        throw new AppError('validation_error', `Punch ${punchId} cannot be accepted as it is (${punchProblem(punch)!.reason}); accept it with a corrected timestamp`, { fields: ['timestamp'] });
       }
       // The time checks are what the admin has just overruled.
       const [d] = await this.resettle(trx, [punch], false);

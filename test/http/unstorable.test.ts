@@ -145,6 +145,23 @@ describe(`records a column cannot hold, on ${testDialect()}`, () => {
     assert.deepEqual(await pinsOf('JSS1'), []);
   });
 
+  test('accepting a held punch: a corrected time no column can hold is refused; one stored unstorable cannot be taken as it is', async () => {
+    const held = await ingest.post('/api/v1/punches', { employee_id: '9401', device_id: 'JSACC', timestamp: '2099-01-01 08:00:00' });
+    assert.equal(held.status, 202);
+    const id = held.body.punch_id as number;
+    const far = await admin.post(`/api/v1/punches/${id}/accept`, { timestamp: '9999-12-31T23:59:59-10:00' });
+    assert.equal(far.status, 400);
+    assert.deepEqual([far.body.error_type, far.body.fields], ['validation_error', ['timestamp']]);
+    if (testDialect() === 'sqlite') {
+      // As SQLite kept one before the checks (MySQL never could): a year past 9999.
+      await knex()('punches').where({ id }).update({ punched_at: '+010000-01-01 04:59:59' });
+      const asIs = await admin.post(`/api/v1/punches/${id}/accept`, {});
+      assert.equal(asIs.status, 400, JSON.stringify(asIs.body));
+    }
+    const fixed = await admin.post(`/api/v1/punches/${id}/accept`, { timestamp: '2026-12-03 08:00:00' });
+    assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
+  });
+
   test('ids that differ only where a separator would be are two punches, never a duplicate', async () => {
     const a = await ingest.post('/api/v1/punches', { employee_id: 'B-C', device_id: 'JSA', timestamp: '2026-12-03 08:00:00' });
     const b = await ingest.post('/api/v1/punches', { employee_id: 'C', device_id: 'JSA-B', timestamp: '2026-12-03 08:00:00' });
