@@ -1,8 +1,12 @@
 // What the server says back: the handshake option block, command lists, and upload replies.
 
-/** `TimeZone=`: whole hours as hours, anything else in minutes (UTC+5:30 → 330). */
+/**
+ * `TimeZone=`: terminals read -12 < TZ < 12 as hours and anything past ±60 as minutes, so whole
+ * hours inside that range go as hours and everything else in minutes (UTC+5:30 → 330; Auckland
+ * in summer, UTC+13 → 780; Kiritimati, UTC+14 → 840; UTC-12 → -720).
+ */
 export function formatTimeZone(offsetMinutes: number): string {
-  return offsetMinutes % 60 === 0 ? String(offsetMinutes / 60) : String(offsetMinutes);
+  return offsetMinutes % 60 === 0 && Math.abs(offsetMinutes) < 12 * 60 ? String(offsetMinutes / 60) : String(offsetMinutes);
 }
 
 export const TRANS_FLAG_NAMES = ['AttLog', 'OpLog', 'AttPhoto', 'EnrollUser', 'ChgUser', 'EnrollFP', 'ChgFP', 'FPImag', 'FACE', 'UserPic', 'WORKCODE', 'BioPhoto'];

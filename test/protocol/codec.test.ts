@@ -243,8 +243,15 @@ describe('devicecmd results', () => {
 });
 
 describe('replies', () => {
-  test('TimeZone: hours when whole, minutes otherwise', () => {
+  test('TimeZone: hours when whole and inside ±12, minutes otherwise', () => {
     assert.equal(formatTimeZone(180), '3');
+    assert.equal(formatTimeZone(660), '11');
+    assert.equal(formatTimeZone(-660), '-11');
+    // ±12 h and beyond: the hours rule is ambiguous there (Auckland in summer, Kiritimati).
+    assert.equal(formatTimeZone(720), '720');
+    assert.equal(formatTimeZone(-720), '-720');
+    assert.equal(formatTimeZone(780), '780');
+    assert.equal(formatTimeZone(840), '840');
     assert.equal(formatTimeZone(-300), '-5');
     assert.equal(formatTimeZone(330), '330');
     assert.equal(formatTimeZone(-570), '-570');
