@@ -2,6 +2,16 @@
 // commas; `~` marks read-only keys (kept in the name). Values are kept verbatim.
 import { decodeLine } from './lines.js';
 
+/** An INFO command result's content: one `key=value` option per line (the same keys as table=options). */
+export function parseOptionLines(content: string): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const line of content.split(/\r\n|\r|\n/)) {
+    const eq = line.indexOf('=');
+    if (eq > 0) options[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
+  return options;
+}
+
 export function parseOptionsBody(body: Uint8Array): Record<string, string> {
   const options: Record<string, string> = {};
   const text = decodeLine(body).replace(/\r?\n$/, '');

@@ -2,7 +2,7 @@
 // arrival order), block, set zone/site/alias, and queue commands.
 import { DateTime } from 'luxon';
 import { isKnownZone } from '../pipeline/time.js';
-import { commands as build } from '../../protocol/index.js';
+import { commands as build, parseOptionLines } from '../../protocol/index.js';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import { archivedTotals, deviceActivity, listDeviceHeartbeats, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
@@ -141,6 +141,12 @@ export class DeviceService {
   async receiveCommandResults(device: Device, req: DeviceRequest): Promise<{ results: number; unread: number }> {
     const { results, errors } = await this.uploads.commandResults(device, req);
     await this.queue.complete(device.serial, results);
+    // An INFO answer is the terminal's whole option list: what the device view shows as its options.
+    const info = results.filter((r) => r.cmd.toUpperCase() === 'INFO' && r.returnCode === 0 && r.content);
+    if (info.length) {
+      const current = (await this.registry.fresh(device.serial)) ?? device;
+      await this.registry.recordOptions(current, Object.assign({ ...current.options }, ...info.map((r) => parseOptionLines(r.content!))));
+    }
     await this.reconciler.onResults(device.serial, results);
     return { results: results.length, unread: errors.length };
   }

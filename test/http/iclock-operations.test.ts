@@ -99,3 +99,28 @@ describe(`device channel operations on ${testDialect()}`, () => {
     assert.ok(recentSync > 0);
   });
 });
+
+describe(`INFO answers on ${testDialect()}`, () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ devicePolicy: 'approve', deviceRate: 0 });
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  test("a terminal's INFO answer is merged into its options, as table=options is", async () => {
+    const admin = client(s, await s.authHeader('admin'));
+    const post = (path: string, body: string) => fetch(`${s.baseUrl}${path}`, { method: 'POST', body });
+    assert.equal((await post('/iclock/cdata?SN=INFO1&table=options', '~DeviceName=Gate,TransFlag=1111')).status, 200);
+    const queued = await admin.post('/api/v1/devices/INFO1/commands', { command: 'info' });
+    assert.equal(queued.status, 201);
+    assert.equal(await (await fetch(`${s.baseUrl}/iclock/getrequest?SN=INFO1`)).text(), `C:${queued.body.id}:INFO\n`);
+    // As capture 16 answers it: the result line, then one option per line (CRLF here).
+    const answer = [`ID=${queued.body.id}&Return=0&CMD=INFO`, '~DeviceName=Front door', 'FWVersion=Ver 6.60 Apr 30 2021', 'UserCount=12', 'IPAddress=10.0.0.7', ''].join('\r\n');
+    assert.equal(await (await post('/iclock/devicecmd?SN=INFO1', answer)).text(), 'OK');
+    const device = await admin.get('/api/v1/devices/INFO1');
+    assert.deepEqual(device.body.options, { '~DeviceName': 'Front door', TransFlag: '1111', FWVersion: 'Ver 6.60 Apr 30 2021', UserCount: '12', IPAddress: '10.0.0.7' });
+    assert.equal(device.body.firmware, 'Ver 6.60 Apr 30 2021');
+  });
+});
