@@ -29,8 +29,8 @@ function toResult(f: Record<string, string>, content: string | null): CommandRes
   return { id: (ID ?? '').trim(), returnCode: code, cmd: (CMD ?? '').trim(), fields: rest, content };
 }
 
-export function parseDeviceCmd(body: Uint8Array): { results: CommandResult[]; errors: LineError[] } {
-  const text = decodeLine(body).replace(/\r\n/g, '\n');
+export function parseDeviceCmd(body: Uint8Array, legacy?: string): { results: CommandResult[]; errors: LineError[] } {
+  const text = decodeLine(body, legacy).replace(/\r\n/g, '\n');
   const lines = text.split('\n');
   const results: CommandResult[] = [];
   const errors: LineError[] = [];

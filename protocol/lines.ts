@@ -1,5 +1,7 @@
 // Device bodies are bytes. Lines end with LF, CRLF or CR (the last one may have no end); each line
-// is decoded on its own: strict UTF-8, else GB18030 (Chinese-language firmware sends GB2312).
+// is decoded on its own: strict UTF-8 (what the protocol asks for), else the legacy code page of
+// the terminal's language (Chinese-language firmware sends GB2312; older firmware in other
+// languages writes its Windows code page).
 import iconv from 'iconv-lite';
 
 export interface BodyLine {
@@ -10,11 +12,49 @@ export interface BodyLine {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function decodeLine(bytes: Uint8Array): string {
+/** The fallback when a terminal's language is unknown: GB18030, as Chinese firmware writes GB2312. */
+export const DEFAULT_LEGACY_ENCODING = 'gb18030';
+
+/**
+ * The code page older firmware writes non-UTF-8 text in, by the terminal's `language` number
+ * (PROTOCOL.md §3): GB18030 for Chinese, the Windows code page of the others' script.
+ */
+const LEGACY_ENCODINGS: Record<number, string> = {
+  83: 'gb18030', // zh-CN
+  84: 'gb18030', // zh-TW: undocumented; Chinese, as commands to it are encoded
+  69: 'windows-1252', // English
+  97: 'windows-1252', // Spanish
+  70: 'windows-1252', // French
+  80: 'windows-1252', // Portuguese
+  71: 'windows-1252', // German
+  68: 'windows-1252', // Dutch
+  105: 'windows-1252', // Italian
+  73: 'windows-1252', // Indonesian
+  66: 'windows-1256', // Arabic
+  65: 'windows-1256', // Farsi
+  82: 'windows-1251', // Russian
+  76: 'windows-874', // Thai
+  74: 'shift_jis', // Japanese
+  75: 'cp949', // Korean
+  86: 'windows-1258', // Vietnamese
+  116: 'windows-1254', // Turkish
+  72: 'windows-1255', // Hebrew
+  90: 'windows-1250', // Czech
+  89: 'windows-1250', // Slovak
+  112: 'windows-1250', // Polish
+  103: 'windows-1253', // Greek
+};
+
+export function legacyEncodingOf(language: number | null): string {
+  return (language !== null ? LEGACY_ENCODINGS[language] : undefined) ?? DEFAULT_LEGACY_ENCODING;
+}
+
+/** A line's text: strict UTF-8, else `legacy` (a terminal's code page, see legacyEncodingOf). */
+export function decodeLine(bytes: Uint8Array, legacy = DEFAULT_LEGACY_ENCODING): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    return iconv.decode(Buffer.from(bytes), 'gb18030');
+    return iconv.decode(Buffer.from(bytes), legacy);
   }
 }
 
@@ -31,7 +71,7 @@ export function encodeForLanguage(text: string, language: number | null): Uint8A
  * serial bridges), so two records never merge into one. Empty lines are skipped; numbering
  * counts every line end.
  */
-export function splitLines(body: Uint8Array): BodyLine[] {
+export function splitLines(body: Uint8Array, legacy = DEFAULT_LEGACY_ENCODING): BodyLine[] {
   const lines: BodyLine[] = [];
   let start = 0;
   let number = 0;
@@ -39,7 +79,7 @@ export function splitLines(body: Uint8Array): BodyLine[] {
     const byte = body[i];
     if (i === body.length || byte === 0x0a || byte === 0x0d) {
       number++;
-      if (i > start) lines.push({ number, text: decodeLine(body.subarray(start, i)) });
+      if (i > start) lines.push({ number, text: decodeLine(body.subarray(start, i), legacy) });
       if (byte === 0x0d && body[i + 1] === 0x0a) i++;
       start = i + 1;
     }

@@ -60,10 +60,11 @@ export function normalizeCard(raw: string | undefined): string | null {
   return v === '' || /^0+$/.test(v) ? null : v;
 }
 
-export function parseOperlog(body: Uint8Array): Parsed<OperlogRecord> {
+/** `legacy`: the code page for lines that are not UTF-8 (legacyEncodingOf the terminal's language). */
+export function parseOperlog(body: Uint8Array, legacy?: string): Parsed<OperlogRecord> {
   const records: OperlogRecord[] = [];
   const errors: Parsed<OperlogRecord>['errors'] = [];
-  for (const { number, text } of splitLines(body)) {
+  for (const { number, text } of splitLines(body, legacy)) {
     const space = text.indexOf(' ');
     const keyword = (space < 0 ? text : text.slice(0, space)).trim();
     const rest = space < 0 ? '' : text.slice(space + 1);

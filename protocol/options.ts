@@ -12,9 +12,9 @@ export function parseOptionLines(content: string): Record<string, string> {
   return options;
 }
 
-export function parseOptionsBody(body: Uint8Array): Record<string, string> {
+export function parseOptionsBody(body: Uint8Array, legacy?: string): Record<string, string> {
   const options: Record<string, string> = {};
-  const text = decodeLine(body).replace(/\r?\n$/, '');
+  const text = decodeLine(body, legacy).replace(/\r?\n$/, '');
   for (const part of text.split(/,(?=[~A-Za-z][\w~.-]*=)/)) {
     if (!part) continue;
     const eq = part.indexOf('=');

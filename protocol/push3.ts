@@ -8,10 +8,10 @@ export interface KeyValueRow {
   fields: Record<string, string>;
 }
 
-export function parseKeyValueRows(body: Uint8Array): Parsed<KeyValueRow> {
+export function parseKeyValueRows(body: Uint8Array, legacy?: string): Parsed<KeyValueRow> {
   const records: KeyValueRow[] = [];
   const errors: Parsed<KeyValueRow>['errors'] = [];
-  for (const { number, text } of splitLines(body)) {
+  for (const { number, text } of splitLines(body, legacy)) {
     const fields = parseTabPairs(text);
     if (Object.keys(fields).length === 0 || !text.includes('=')) errors.push({ line: number, text, reason: 'no key=value fields' });
     else records.push({ line: number, fields });
@@ -20,10 +20,10 @@ export function parseKeyValueRows(body: Uint8Array): Parsed<KeyValueRow> {
 }
 
 /** `user uid=1<TAB>pin=2…` lines of one table; lines of another table are errors. */
-export function parseTableData(body: Uint8Array, tableName: string): Parsed<KeyValueRow> {
+export function parseTableData(body: Uint8Array, tableName: string, legacy?: string): Parsed<KeyValueRow> {
   const records: KeyValueRow[] = [];
   const errors: Parsed<KeyValueRow>['errors'] = [];
-  for (const { number, text } of splitLines(body)) {
+  for (const { number, text } of splitLines(body, legacy)) {
     const space = text.indexOf(' ');
     const name = space < 0 ? text : text.slice(0, space);
     if (name.toLowerCase() !== tableName.toLowerCase()) {

@@ -9,6 +9,7 @@ import {
   type OperlogRecord,
   formatUploadReply,
   isPunchEvent,
+  legacyEncodingOf,
   parseAttlog,
   parseDeviceCmd,
   parseDeviceQuery,
@@ -252,7 +253,7 @@ export class DeviceUploads {
 
   /** Command results (POST /iclock/devicecmd), archived; the command queue reads them. */
   async commandResults(device: Device, req: DeviceRequest): Promise<ReturnType<typeof parseDeviceCmd>> {
-    const parsed = parseDeviceCmd(req.body);
+    const parsed = parseDeviceCmd(req.body, legacyEncodingOf(device.language));
     await archiveRequest(this.knex, {
       deviceSerial: device.serial,
       ...req,
@@ -381,7 +382,7 @@ export class DeviceUploads {
         return { kind: 'ATTLOG', ...read, records: read.punches.length, rejected, stamp: stamp === null ? null : { kind: 'attlog', value: stamp } };
       }
       case 'RTLOG': {
-        const { records, errors } = parseKeyValueRows(req.body);
+        const { records, errors } = parseKeyValueRows(req.body, legacyEncodingOf(device.language));
         const rejected = [...errors];
         const events = records.filter((r) => isPunchEvent(r.fields));
         const read = this.toPunches(
@@ -439,7 +440,7 @@ export class DeviceUploads {
       case 'OPERLOG':
       case 'BIODATA':
       case 'IDCARD': {
-        const parsed = parseOperlog(req.body);
+        const parsed = parseOperlog(req.body, legacyEncodingOf(device.language));
         // A record whose PIN no column can hold is rejected alone; the others are kept.
         const rejected = [...parsed.errors];
         const records = parsed.records.filter((r) => {
@@ -468,10 +469,10 @@ export class DeviceUploads {
         });
       }
       case 'OPTIONS':
-        return { ...base, options: parseOptionsBody(req.body) };
+        return { ...base, options: parseOptionsBody(req.body, legacyEncodingOf(device.language)) };
       case 'TABLEDATA': {
         const name = q.params.tablename ?? '';
-        const { records, errors } = parseTableData(req.body, name);
+        const { records, errors } = parseTableData(req.body, name, legacyEncodingOf(device.language));
         return withRejects({ ...base, reply: `${name}=${records.length}`, records: records.length, rejected: errors });
       }
       case 'ATTPHOTO':

@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import { newRouter } from './routing.js';
 import type { Context, Middleware, Next } from 'koa';
 import compose from 'koa-compose';
-import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, isSerialNumber, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
+import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, isSerialNumber, legacyEncodingOf, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
 import type { CommandQueue } from '../devices/commands.js';
 import { type Contact, type Device, type DeviceRegistry, POLL_DELAY_SECONDS } from '../devices/registry.js';
 import { charsOf, identifierProblem, isInt32 } from '../store/columns.js';
@@ -241,7 +241,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
     const d = await device(ctx);
     const body = await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
     await deps.uploads.archive(d, request(ctx, body), 'processed');
-    await deps.registry.recordOptions(d, parseOptionsBody(body));
+    await deps.registry.recordOptions(d, parseOptionsBody(body, legacyEncodingOf(d.language)));
     text(ctx, `RegistryCode=${registryCode(d.serial)}`);
   }));
   router.post('/push', guarded(logged, async (ctx) => {

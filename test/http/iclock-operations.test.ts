@@ -124,3 +124,27 @@ describe(`INFO answers on ${testDialect()}`, () => {
     assert.equal(device.body.firmware, 'Ver 6.60 Apr 30 2021');
   });
 });
+
+describe(`user names by the terminal's language on ${testDialect()}`, () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ devicePolicy: 'approve', deviceRate: 0 });
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  test('an Arabic-language terminal writing CP1256 and a Latin one writing CP1252 have their names stored as written', async () => {
+    const iconv = (await import('iconv-lite')).default;
+    for (const [sn, language, name, encoding] of [
+      ['ARAB1', 66, 'محمد علي', 'windows-1256'],
+      ['LATIN1', 69, 'José Müller', 'windows-1252'],
+    ] as const) {
+      assert.equal((await fetch(`${s.baseUrl}/iclock/cdata?SN=${sn}&options=all&language=${language}&pushver=2.4.1`)).status, 200);
+      const body = Buffer.concat([Buffer.from('USER PIN=31\tName='), iconv.encode(name, encoding), Buffer.from('\tPri=0\tPasswd=\tCard=\tGrp=1\n')]);
+      assert.equal(await (await fetch(`${s.baseUrl}/iclock/cdata?SN=${sn}&table=OPERLOG&Stamp=1`, { method: 'POST', body })).text(), 'OK:1');
+      const user = (await s.running.services.db.knex('device_users').where({ device_serial: sn, pin: '31' }).first()) as { name: string };
+      assert.equal(user.name, name);
+    }
+  });
+});

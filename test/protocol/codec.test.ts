@@ -13,6 +13,7 @@ import {
   formatUploadReply,
   formatWallTime,
   isPunchEvent,
+  legacyEncodingOf,
   normalizeCard,
   parseAttPhoto,
   parseAttlog,
@@ -172,6 +173,18 @@ describe('OPERLOG', () => {
     assert.deepEqual(Buffer.from(encodeForLanguage('Name=张三', 84)), iconv.encode('Name=张三', 'gb18030'));
     assert.deepEqual(Buffer.from(encodeForLanguage('Name=José', 69)), Buffer.from('Name=José', 'utf8'));
     assert.deepEqual(Buffer.from(encodeForLanguage('OK', null)), Buffer.from('OK'));
+  });
+
+  test("names in a terminal's legacy code page, by its language: Arabic, Latin, Russian; UTF-8 first, GB18030 when unknown", () => {
+    const user = (name: string, encoding: string) => Buffer.concat([Buffer.from('USER PIN=9\tName='), iconv.encode(name, encoding), Buffer.from('\tPri=0\n')]);
+    const nameOf = (body: Buffer, language: number | null) => (parseOperlog(body, legacyEncodingOf(language)).records[0] as { name: string }).name;
+    assert.equal(nameOf(user('محمد علي', 'windows-1256'), 66), 'محمد علي');
+    assert.equal(nameOf(user('José Müller', 'windows-1252'), 69), 'José Müller');
+    assert.equal(nameOf(user('Иван Петров', 'windows-1251'), 82), 'Иван Петров');
+    assert.equal(nameOf(user('Zoë Ø', 'utf8'), 66), 'Zoë Ø', 'UTF-8 is read as UTF-8 whatever the language');
+    assert.equal(nameOf(user('张三', 'gb18030'), null), '张三');
+    assert.equal(nameOf(user('张三', 'gb18030'), 83), '张三');
+    assert.equal(legacyEncodingOf(12345), 'gb18030');
   });
 
   test('unknown kinds are kept raw; GB18030 names are decoded', () => {
