@@ -165,7 +165,9 @@ export class AttendanceRunner {
       keys[n] = key;
       unsaved.push({ id: UNSAVED_ID + n, employeeId: c.employeeId, time: c.time, logType: c.logType, skip: c.skipAutoAttendance, attendanceId: null, shiftType: null });
     }
-    const { results, unsavedLinks } = await this.recomputeWith(trx, [...shifts.values()], false, unsaved);
+    // New check-ins are new facts: a day already final (an offline terminal's punches arrive
+    // late, a waiting punch is settled) is computed again, and stays final.
+    const { results, unsavedLinks } = await this.recomputeWith(trx, [...shifts.values()], true, unsaved);
     keys.forEach((key, n) => {
       if (key === undefined) return;
       outcomes[n]!.changed = results.get(key)?.changed ?? false;
@@ -176,7 +178,7 @@ export class AttendanceRunner {
 
   /**
    * The attendance of one employee-shift from its check-ins. A finalized record changes only
-   * when `force` (the explicit recompute command).
+   * when `force` (the explicit recompute command, and new check-ins in it).
    */
   async recompute(trx: Knex.Transaction, employee: Employee, shift: ShiftType, window: ShiftWindow, force: boolean): Promise<{ changed: boolean; record: AttendanceRecord | null }> {
     return (await this.recomputeMany(trx, [{ employee, shift, window }], force)).get(`${employee.id}\u0000${window.date}`)!;

@@ -55,10 +55,19 @@ describe(`attendance finalizer on ${testDialect()}`, () => {
     assert.deepEqual([b.status, Boolean(b.finalized), Number(b.working_hours)], ['Absent', true, 0]);
   });
 
-  test('a finalized record does not change with a late punch', async () => {
-    const [late] = await s.ingest.ingest([makePunch('1', '2025-05-05 16:00:00', { deviceSerial: 'GATE', timeZone: ZONE, logType: 'IN' })]);
-    assert.equal(late!.outcome, 'created');
-    assert.equal(late!.attendanceCreated, false);
+  test('late punches for a finalized day recompute it: the Absent day of a terminal that was offline becomes Present, and stays final', async () => {
+    // Through a JSON client (no registered terminal), so the later tests' feeding devices stay as they were.
+    const late = await s.ingest.ingest([
+      makePunch('2', '2025-05-05 09:06:00', { deviceSerial: 'PHONE-APP', timeZone: ZONE }),
+      makePunch('2', '2025-05-05 16:54:00', { deviceSerial: 'PHONE-APP', timeZone: ZONE }),
+    ]);
+    assert.deepEqual(late.map((r) => r.outcome), ['created', 'created']);
+    assert.ok(late.every((r) => r.outcome !== 'rejected' && r.attendanceCreated));
+    const b = await record('B', '2025-05-05');
+    assert.deepEqual([b.status, Boolean(b.finalized), Number(b.working_hours)], ['Present', true, 7.8]);
+    // A's day is recomputed too: a punch inside it changes nothing that first-last counting sees.
+    const [inside] = await s.ingest.ingest([makePunch('1', '2025-05-05 16:00:00', { deviceSerial: 'GATE', timeZone: ZONE, logType: 'IN' })]);
+    assert.equal(inside!.outcome, 'created');
     assert.equal(Number((await record('A', '2025-05-05')).working_hours), 8);
   });
 
