@@ -487,12 +487,18 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
       bar?.stop();
       const devices = [...report.devices.entries()].sort(([a], [b]) => a.localeCompare(b));
       for (const line of table([
-        ['DEVICE', 'REQUESTS', 'OK:N', 'OK', 'OTHER', 'STORED', 'NEW', 'DUPLICATE', 'REJECTED'],
-        ...devices.map(([sn, t]) => [sn, t.requests, t.okWithCount, t.okPlain, t.other, t.stored, t.created, t.duplicate, t.rejected].map(String)),
+        ['DEVICE', 'REQUESTS', 'OK:N', 'OK', 'OTHER', 'STORED', 'NEW', 'DUPLICATE', 'REJECTED', 'HELD'],
+        ...devices.map(([sn, t]) => [sn, t.requests, t.okWithCount, t.okPlain, t.other, t.stored, t.created, t.duplicate, t.rejected, t.held].map(String)),
       ])) {
         io.out(line);
       }
       io.out(`sent ${report.sent} request(s); ${report.failures.length} not answered OK`);
+      const held = devices.filter(([, t]) => t.held > 0);
+      if (held.length) {
+        io.out(`${held.reduce((n, [, t]) => n + t.held, 0)} upload(s) are held, not stored: ${held.map(([sn]) => sn).join(', ')} await approval.`);
+        io.out(`  Approve them (iclockd devices approve SN, or the console's Devices page) and what they sent is ingested in order;`);
+        io.out(`  or set ICLOCKD_DEVICE_POLICY=approve to take new terminals at once.`);
+      }
       for (const f of report.failures.slice(0, 20)) io.out(`  ${f.status} ${f.target}: ${f.reply}`);
       if (report.failures.length) throw new AppError('conflict', `${report.failures.length} request(s) were not accepted`);
     });
@@ -530,6 +536,11 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
       });
       io.out(line(summary));
       io.out(summary.acknowledged === summary.punches ? `every punch made was acknowledged (${summary.punches})` : `NOT ACKNOWLEDGED: ${summary.punches - summary.acknowledged} punch(es)`);
+      if (summary.held) {
+        const sns = [...summary.heldBy].sort();
+        io.out(`${summary.held} of them are held, not stored: ${sns.length} terminal(s) (${sns.slice(0, 5).join(', ')}${sns.length > 5 ? ', …' : ''}) await approval.`);
+        io.out(`  Approve them (iclockd devices approve SN, or the console's Devices page) and what they sent is ingested in order.`);
+      }
       if (summary.acknowledged !== summary.punches) throw new AppError('conflict', 'some punches were not acknowledged');
     });
 

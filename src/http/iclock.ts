@@ -212,6 +212,8 @@ export function iclockRoutes(deps: IclockDeps): Router {
     ctx.set('X-Iclockd-Created', String(result.created));
     ctx.set('X-Iclockd-Duplicate', String(result.duplicate));
     ctx.set('X-Iclockd-Rejected', String(result.rejected.length));
+    // Held for a terminal awaiting approval: acknowledged, stored only once it is approved.
+    ctx.set('X-Iclockd-Held', result.outcome === 'quarantined' ? '1' : '0');
     text(ctx, result.reply);
   }
   router.post('/cdata', guarded(logged, upload));

@@ -22,6 +22,8 @@ export interface DeviceTally {
   created: number;
   duplicate: number;
   rejected: number;
+  /** Uploads acknowledged but held: the terminal awaits approval. */
+  held: number;
 }
 
 export interface ReplayReport {
@@ -50,7 +52,7 @@ export function withSerial(target: string, as?: string): { target: string; sn: s
   return { target: q < 0 ? path : `${path}?${parts.join('&')}`, sn };
 }
 
-const tally = (): DeviceTally => ({ requests: 0, okWithCount: 0, okPlain: 0, other: 0, stored: 0, created: 0, duplicate: 0, rejected: 0 });
+const tally = (): DeviceTally => ({ requests: 0, okWithCount: 0, okPlain: 0, other: 0, stored: 0, created: 0, duplicate: 0, rejected: 0, held: 0 });
 
 export async function replay(requests: CapturedRequest[], options: ReplayOptions): Promise<ReplayReport> {
   const report: ReplayReport = { sent: 0, failures: [], devices: new Map() };
@@ -85,6 +87,7 @@ export async function replay(requests: CapturedRequest[], options: ReplayOptions
     t.created += Number(res.headers.get('x-iclockd-created') ?? 0);
     t.duplicate += Number(res.headers.get('x-iclockd-duplicate') ?? 0);
     t.rejected += Number(res.headers.get('x-iclockd-rejected') ?? 0);
+    t.held += res.headers.get('x-iclockd-held') === '1' ? 1 : 0;
     options.onProgress?.(i + 1, requests.length);
   }
   return report;

@@ -37,6 +37,10 @@ export interface SimulationSummary {
   heartbeats: number;
   commands: number;
   errors: number;
+  /** Of the acknowledged, those held, not stored: their terminal awaits approval. */
+  held: number;
+  /** The terminals whose uploads were held. */
+  heldBy: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -72,13 +76,13 @@ class VirtualDevice {
     this.skewMs = Math.round((this.rand() - 0.5) * 60_000); // a clock up to 30 s off
   }
 
-  private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; text: string }> {
+  private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; text: string; held: boolean }> {
     const res = await fetch(`${this.o.url.replace(/\/+$/, '')}${path}`, {
       method,
       headers: { 'User-Agent': 'iClock Proxy/1.09', ...(body !== undefined ? { 'Content-Type': 'text/plain' } : {}) },
       body,
     });
-    return { status: res.status, text: await res.text() };
+    return { status: res.status, text: await res.text(), held: res.headers.get('x-iclockd-held') === '1' };
   }
 
   private wall(ms: number): string {
@@ -121,6 +125,10 @@ class VirtualDevice {
         if (lines === this.pending) {
           this.pending = this.pending.slice(batch.length);
           this.totals.acknowledged += batch.length;
+          if (r.held) {
+            this.totals.held += batch.length;
+            if (!this.totals.heldBy.includes(this.sn)) this.totals.heldBy.push(this.sn);
+          }
           this.o.onPunches?.({ sn: this.sn, kind: 'acknowledged', lines: batch });
           // A device that missed the reply sends the same records again.
           if (this.rand() < this.o.resendShare) {
@@ -199,7 +207,7 @@ class VirtualDevice {
 }
 
 export async function simulate(o: SimulationOptions): Promise<SimulationSummary> {
-  const totals: SimulationSummary = { devices: o.devices, punches: 0, acknowledged: 0, uploads: 0, resends: 0, heartbeats: 0, commands: 0, errors: 0 };
+  const totals: SimulationSummary = { devices: o.devices, punches: 0, acknowledged: 0, uploads: 0, resends: 0, heartbeats: 0, commands: 0, errors: 0, held: 0, heldBy: [] };
   const until = Date.now() + o.durationMs;
   const width = Math.max(4, String(o.devices).length);
   const devices = Array.from({ length: o.devices }, (_, i) => {

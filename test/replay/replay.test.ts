@@ -156,6 +156,23 @@ describe(`replay on ${testDialect()}`, () => {
     assert.deepEqual(await punchesOf(b), await punchesOf(a));
   });
 
+  test('uploads held for a terminal awaiting approval are reported as held, with how to release them', async () => {
+    const pending = await startTestServer({ devicePolicy: 'pending', timeZone: 'Asia/Riyadh' });
+    try {
+      const out: string[] = [];
+      const code = await runCli(['replay', join(FIXTURES, '35-zkdoc-att-attlog-9-records.txt'), '--url', pending.baseUrl], { out: (l) => out.push(l), err: (l) => out.push(l) }, {});
+      assert.equal(code, 0, out.join('\n'));
+      const header = out[0]!.split(/\s+/);
+      const row = out.find((l) => !l.startsWith('DEVICE') && /^\S+\s+\d/.test(l))!.split(/\s+/);
+      assert.equal(row[header.indexOf('HELD')], '1');
+      assert.equal(row[header.indexOf('NEW')], '0');
+      assert.ok(out.some((l) => /^1 upload\(s\) are held, not stored: \S+ await approval\.$/.test(l)), out.join('\n'));
+      assert.ok(out.some((l) => l.includes('iclockd devices approve SN')));
+    } finally {
+      await pending.stop();
+    }
+  });
+
   test('dry run sends nothing; --as-sn rewrites the serial; a raw ATTLOG directory needs --sn', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iclockd-usb-'));
     dirs.push(dir);
