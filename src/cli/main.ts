@@ -21,7 +21,8 @@ import { loadRequests } from '../replay/sources.js';
 import { type SimulationSummary, parseDuration, simulate } from '../simulator/simulator.js';
 import { deviceView } from '../http/devices.js';
 import { shiftTypeView } from '../http/shifts.js';
-import { type Config, ConfigError, databaseTimeouts, loadConfig } from '../config.js';
+import { type Config, ConfigError, DEFAULT_DATABASE_URL, databaseTimeouts, loadConfig, maskUrlPassword } from '../config.js';
+import { isDatabaseUnavailable } from '../store/transaction.js';
 import { AppError } from '../errors.js';
 import { serve } from '../main.js';
 import { createLogger } from '../log.js';
@@ -617,13 +618,31 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
       io.err(`iclockd: ${err.message}`);
       return 1;
     }
-    io.err(`iclockd: ${(err as Error).message ?? String(err)}`);
+    const message = (err as Error).message ?? String(err);
+    if (isDatabaseUnavailable(err)) {
+      let url = env.DATABASE_URL || DEFAULT_DATABASE_URL;
+      try {
+        url = loadConfig(env).databaseUrl;
+      } catch {
+        // The configuration was read once already to get here; the variable is the best guess.
+      }
+      io.err(`iclockd: the database at ${maskUrlPassword(url)} cannot be reached (${message.split('\n')[0]}); is it running, and is DATABASE_URL right?`);
+      return 1;
+    }
+    io.err(`iclockd: ${message}`);
     return 1;
   }
 }
 
 // Run when executed (directly, through the npm bin link, or npx), not when imported by tests.
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // Output piped into a reader that stops early (`iclockd devices list | head`): stop quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   runCli(process.argv.slice(2)).then((code) => {
     if (code !== 0) process.exit(code);
   });

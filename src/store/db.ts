@@ -102,11 +102,19 @@ function configureMysqlSession(conn: MysqlRawConnection, t: DatabaseTimeouts, do
   });
 }
 
+/**
+ * knex's own console output, off: every failure it warns of (a connection that could not be
+ * made, a pool destroyed) also fails the query, which the caller reports once, in one line or
+ * in the structured log; printed as well, it was a raw stack before the clean message.
+ */
+const KNEX_QUIET = { warn() {}, error() {}, deprecate() {}, debug() {} };
+
 function mysqlKnex(conn: MysqlConnection, database?: string, timeouts = DEFAULT_DATABASE_TIMEOUTS): Knex {
   return knexFactory({
     client: 'mysql2',
     // A failed statement's error names the statement with placeholders, never its values (bodies, names).
     compileSqlOnError: false,
+    log: KNEX_QUIET,
     acquireConnectionTimeout: timeouts.acquireSeconds * 1000,
     connection: {
       ...conn,
@@ -168,6 +176,7 @@ export async function openDatabase(url: string, timeouts: DatabaseTimeouts = DEF
     const knex = knexFactory({
       client: 'better-sqlite3',
       compileSqlOnError: false,
+      log: KNEX_QUIET,
       connection: { filename: file },
       // The one connection is held by a long transaction: wait this long, then 503.
       acquireConnectionTimeout: timeouts.acquireSeconds * 1000,

@@ -62,4 +62,39 @@ describe(`iclockd serve process on ${testDialect()}`, () => {
     assert.equal(code, 2);
     assert.equal(stderr, 'iclockd: invalid configuration: ICLOCKD_PORT must be a number (got "http")\n');
   });
+
+  test('the database unreachable at start: one clear line naming it (password masked), exit 1, no raw stack', async () => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve'], {
+      cwd: workdir(),
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: 'mysql://root:hunter2@127.0.0.1:1/att', ICLOCKD_DB_ACQUIRE_TIMEOUT_SECONDS: '2', ICLOCKD_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    assert.equal(code, 1);
+    assert.match(stderr, /^iclockd: the database at mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\/att cannot be reached \(connect ECONNREFUSED 127\.0\.0\.1:1\); is it running, and is DATABASE_URL right\?\n$/);
+  });
+
+  test('output piped into a reader that stops early ends quietly, exit 0', { skip: testDialect() !== 'sqlite' && 'the same on both databases' }, async () => {
+    const cwd = workdir();
+    const url = `sqlite:${join(cwd, 'many.sqlite')}`;
+    const { openDatabase, migrateToLatest, closeDatabase } = await import('../../src/store/db.js');
+    const db = await openDatabase(url);
+    await migrateToLatest(db);
+    const at = '2026-12-03 08:00:00';
+    for (let i = 0; i < 5000; i += 500) {
+      await db.knex('devices').insert(Array.from({ length: 500 }, (_, j) => ({ serial: `PIPE${String(i + j).padStart(5, '0')}`, state: 'approved', site: 'main', created_at: at, updated_at: at })));
+    }
+    await closeDatabase(db);
+    const child = spawn(process.execPath, ['--import', TSX, CLI, 'devices', 'list'], { cwd, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // As `| head -1` does: read the first chunk, then close the pipe.
+    await new Promise<void>((r) => child.stdout.once('data', () => r()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  });
 });
