@@ -11,9 +11,14 @@ export interface Readiness {
   error?: string;
 }
 
+/** The longest /readyz takes to answer. */
+const READINESS_TIMEOUT_MS = 2_000;
+
 export class HealthService {
   private readonly startedAt = Date.now();
   private shuttingDown = false;
+  /** The database check in flight. */
+  private checking: Promise<Readiness> | null = null;
 
   constructor(private readonly db: Database) {}
 
@@ -26,7 +31,28 @@ export class HealthService {
     this.shuttingDown = true;
   }
 
+  /**
+   * Ready or not within READINESS_TIMEOUT_MS, whatever the database does: a load balancer's
+   * check gives up after a few seconds, and a silent link (a partition) would otherwise hold
+   * it for the statement timeout. Checks share the one in flight, so a silent link costs one
+   * hanging query, not one per check.
+   */
   async readiness(): Promise<Readiness> {
+    this.checking ??= this.check().finally(() => {
+      this.checking = null;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Readiness>((resolve) => {
+      timer = setTimeout(() => resolve(this.unreachable(`no answer within ${READINESS_TIMEOUT_MS / 1000} s`)), READINESS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.checking, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async check(): Promise<Readiness> {
     try {
       const status = await migrationStatus(this.db);
       return {
@@ -36,13 +62,11 @@ export class HealthService {
         shutting_down: this.shuttingDown,
       };
     } catch (err) {
-      return {
-        ready: false,
-        database: 'unreachable',
-        migrations: null,
-        shutting_down: this.shuttingDown,
-        error: (err as Error).message,
-      };
+      return this.unreachable((err as Error).message);
     }
+  }
+
+  private unreachable(error: string): Readiness {
+    return { ready: false, database: 'unreachable', migrations: null, shutting_down: this.shuttingDown, error };
   }
 }

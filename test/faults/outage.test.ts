@@ -34,10 +34,12 @@ describe('database outage (MySQL behind a proxy the test cuts)', { skip: testDia
   let s: TestServer;
   let ingest: string;
   let drop: () => Promise<void>;
+  let databaseUrl: string;
 
   before(async () => {
     const fresh = freshDatabaseUrl();
     drop = fresh.drop;
+    databaseUrl = fresh.url;
     direct = await openDatabase(fresh.url);
     await migrateToLatest(direct);
     await insertEmployees(direct.knex, [{ employee: 'EMP-1', name: 'Amal', site: 'main', attendanceDeviceId: '7', status: 'Active', defaultShift: null }], new Date());
@@ -98,6 +100,25 @@ describe('database outage (MySQL behind a proxy the test cuts)', { skip: testDia
     assert.equal(await count('punches', { device_serial: SN }), 170);
     assert.equal(await count('punches', { device_serial: 'GATE' }), 2);
     assert.equal(await count('checkins'), 172);
+  });
+
+  test('with the default timeouts, /readyz still answers 503 while the link is silent, before a load balancer gives up on it', { timeout: 120_000 }, async () => {
+    const other = await startProxyTo(databaseUrl);
+    const plain = await startTestServer({ databaseUrl: other.url, devicePolicy: 'approve' });
+    try {
+      assert.equal((await fetch(`${plain.baseUrl}/readyz`)).status, 200);
+      other.proxy.blackhole();
+      // A health check gives up after a few seconds; the statement timeout here is 60 s.
+      const ready = await fetch(`${plain.baseUrl}/readyz`, { signal: AbortSignal.timeout(6000) });
+      assert.equal(ready.status, 503);
+      assert.equal(((await ready.json()) as { database: string }).database, 'unreachable');
+      other.proxy.restore();
+      await waitFor('/readyz', async () => (await fetch(`${plain.baseUrl}/readyz`)).ok, 90_000);
+    } finally {
+      other.proxy.restore();
+      await plain.stop();
+      await other.proxy.close();
+    }
   });
 
   test('a silent link fails requests by the timeouts (503, non-OK), and the server recovers when it answers again', { timeout: 120_000 }, async () => {
