@@ -9,6 +9,7 @@ import * as m004 from './004_outbox.js';
 import * as m005 from './005_console.js';
 import * as m006 from './006_daily_jobs.js';
 import * as m007 from './007_punch_key_log_type.js';
+import * as m008 from './008_shift_last_sync.js';
 
 interface Migration {
   name: string;
@@ -24,6 +25,7 @@ export const migrations: Migration[] = [
   { name: '005_console', ...m005 },
   { name: '006_daily_jobs', ...m006 },
   { name: '007_punch_key_log_type', ...m007 },
+  { name: '008_shift_last_sync', ...m008 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

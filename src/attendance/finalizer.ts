@@ -11,6 +11,7 @@ import {
   feedingDevicesLastSeen,
   finalizeAttendance,
   findAttendance,
+  findShiftTypesByNames,
   isHoliday,
   openAttendanceEndedBefore,
 } from '../store/shifts.js';
@@ -42,9 +43,14 @@ export class AttendanceFinalizer {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Whether the window that closed at `end` can be final at `now`. */
-  async settled(employeeId: number, end: Date, now: Date): Promise<boolean> {
+  /**
+   * Whether the window that closed at `end` can be final at `now`: every log before
+   * `lastSync` is known to be in (ERPNext's sync tool says so of the shift), or the feeding
+   * devices were heard from since, or the maximum wait passed.
+   */
+  async settled(employeeId: number, end: Date, now: Date, lastSync: Date | null = null): Promise<boolean> {
     if (now <= end) return false;
+    if (lastSync && lastSync >= end) return true;
     if (now.getTime() - end.getTime() >= this.settings.finalizeMaxWaitHours * 3_600_000) return true;
     const lastSeen = await feedingDevicesLastSeen(this.knex, employeeId, new Date(end.getTime() - 30 * 86_400_000));
     return lastSeen.every((seen) => seen !== null && seen > end);
@@ -54,9 +60,11 @@ export class AttendanceFinalizer {
     let finalized = 0;
     for (;;) {
       const open = await openAttendanceEndedBefore(this.knex, now, 500);
+      const shifts = await findShiftTypesByNames(this.knex, open.flatMap((r) => (r.shiftType ? [r.shiftType] : [])));
       const settled: number[] = [];
       for (const record of open) {
-        if (await this.settled(record.employeeId, record.shiftEnd!, now)) settled.push(record.id);
+        const lastSync = record.shiftType ? (shifts.get(record.shiftType)?.lastSyncOfCheckin ?? null) : null;
+        if (await this.settled(record.employeeId, record.shiftEnd!, now, lastSync)) settled.push(record.id);
       }
       await finalizeAttendance(this.knex, settled, now);
       finalized += settled.length;
@@ -88,7 +96,7 @@ export class AttendanceFinalizer {
         const shift = this.runner.shiftOnDate(book, employee, date);
         if (!shift?.enableAutoAttendance) continue;
         const window = shiftWindowOn(shift, date, zone);
-        if (!(await this.settled(employee.id, window.actualEnd, now))) {
+        if (!(await this.settled(employee.id, window.actualEnd, now, shift.lastSyncOfCheckin))) {
           daySettled = false;
           continue;
         }

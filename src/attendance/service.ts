@@ -25,8 +25,11 @@ import {
   setHolidays,
   summarizeAttendance,
   updateAssignment,
+  setLastSyncOfCheckin,
   updateShiftType,
 } from '../store/shifts.js';
+import { isStorableInstant } from '../store/columns.js';
+import { TimestampError, parseTimestamp } from '../pipeline/time.js';
 import { isUniqueViolation } from '../store/transaction.js';
 import { type AttendanceRunner, type RecomputeReport, recomputeRange } from './runner.js';
 
@@ -192,6 +195,27 @@ export class ShiftService {
       if (isUniqueViolation(err)) throw new AppError('conflict', `Shift type ${fields.name} already exists`);
       throw err;
     }
+  }
+
+  /**
+   * ERPNext's sync tool, once every terminal of a shift has been pulled: logs up to this wall
+   * time (in ICLOCKD_TZ, as the site's) are all in. Days of that shift that ended before it are
+   * final at the next finalizing pass.
+   */
+  async setLastSyncOfCheckin(name: string, value: unknown): Promise<ShiftType> {
+    const shift = await findShiftType(this.knex, name);
+    if (!shift) throw new AppError('not_found', `Shift Type ${name} not found`);
+    let at: Date;
+    try {
+      if (typeof value !== 'string') throw new TimestampError('a timestamp YYYY-MM-DD HH:MM:SS is required');
+      at = parseTimestamp(value, this.timeZone).instant;
+    } catch (err) {
+      if (!(err instanceof TimestampError)) throw err;
+      throw new AppError('validation_error', `Invalid fields: last_sync_of_checkin (${err.message})`, { fields: ['last_sync_of_checkin'] });
+    }
+    if (!isStorableInstant(at)) throw new AppError('validation_error', 'Invalid fields: last_sync_of_checkin (outside the years 0001 to 9999)', { fields: ['last_sync_of_checkin'] });
+    await setLastSyncOfCheckin(this.knex, name, at, this.now());
+    return (await findShiftType(this.knex, name))!;
   }
 
   async updateShiftType(name: string, input: Record<string, unknown>): Promise<ShiftType> {

@@ -5,6 +5,7 @@ import { newRouter } from './routing.js';
 import type { Context, Next } from 'koa';
 import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
+import type { ShiftService } from '../attendance/service.js';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -29,6 +30,7 @@ const HRMS_METHODS = [
 
 export interface ApiDeps {
   apiKeys: ApiKeyService;
+  shifts: ShiftService;
   intake: PunchIntake;
   ingest: IngestService;
   syncLog: SyncLogService;
@@ -133,6 +135,7 @@ function frappeError(ctx: Context, status: number, excType: string, message: str
 const FRAPPE_EXC: Record<string, [number, string]> = {
   authentication_error: [401, 'AuthenticationError'],
   permission_error: [403, 'PermissionError'],
+  not_found: [404, 'DoesNotExistError'],
   payload_too_large: [413, 'ValidationError'],
   unsupported_media_type: [415, 'ValidationError'],
 };
@@ -439,6 +442,55 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     },
   };
   const hrmsGet = hrms({ ...hrmsSpec, query: HrmsArgs }, hrmsAddLog);
+
+  /** The sync tool's PUT of a Shift Type: only last_sync_of_checkin, the body JSON whatever its Content-Type (as Frappe reads it). */
+  async function shiftTypeLastSync(ctx: Context): Promise<void> {
+    const raw = (await readRawBody(ctx, bodyLimit('single', deps.maxBodyBytes))).toString('utf8').trim();
+    let args: Record<string, unknown> = {};
+    if (/application\/x-www-form-urlencoded/i.test(ctx.get('content-type'))) args = Object.fromEntries(new URLSearchParams(raw));
+    else if (raw) {
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+        args = parsed as Record<string, unknown>;
+      } catch {
+        throw new AppError('validation_error', 'The body must be a JSON object of the fields to change');
+      }
+    }
+    const others = Object.keys(args).filter((k) => !['last_sync_of_checkin', 'name', 'doctype'].includes(k));
+    if (others.length) throw new AppError('validation_error', `iclockd takes only last_sync_of_checkin here; change ${others.join(', ')} with PATCH /api/v1/shift-types/${ctx.params.name}`);
+    const shift = await deps.shifts.setLastSyncOfCheckin(ctx.params.name!, args.last_sync_of_checkin);
+    const modified = DateTime.fromJSDate(new Date(), { zone: deps.timeZone }).toFormat('yyyy-MM-dd HH:mm:ss.SSS000');
+    ctx.body = {
+      data: {
+        name: shift.name,
+        doctype: 'Shift Type',
+        start_time: shift.startTime,
+        end_time: shift.endTime,
+        enable_auto_attendance: shift.enableAutoAttendance ? 1 : 0,
+        last_sync_of_checkin: shift.lastSyncOfCheckin ? DateTime.fromJSDate(shift.lastSyncOfCheckin, { zone: deps.timeZone }).toFormat('yyyy-MM-dd HH:mm:ss') : null,
+        modified,
+      },
+    };
+  }
+  const shiftTypeLastSyncOp = hrms(
+    {
+      summary: "Shift Type last_sync_of_checkin, as ERPNext's sync tool sets it",
+      description:
+        'PUT /api/resource/Shift Type/<name> with {"last_sync_of_checkin": "YYYY-MM-DD HH:MM:SS"} (wall time in ICLOCKD_TZ): every log before it is in, so days of that shift that ended before it become final. Other fields are refused (the admin API changes them).',
+      checkedByHandler: true,
+      body: z.object({ last_sync_of_checkin: z.string() }),
+      ownErrors: true,
+      response: { description: 'The Shift Type under data, as Frappe answers a resource', schema: z.object({ data: z.looseObject({ name: z.string(), doctype: z.literal('Shift Type'), last_sync_of_checkin: z.string().nullable() }) }) },
+      responses: {
+        401: { description: 'AuthenticationError', schema: FrappeError },
+        403: { description: 'PermissionError', schema: FrappeError },
+        404: { description: 'DoesNotExistError: no such shift type', schema: FrappeError },
+        417: { description: 'ValidationError: a bad timestamp, or another field', schema: FrappeError },
+      },
+    },
+    shiftTypeLastSync,
+  );
   const hrmsPost = hrms({ ...hrmsSpec, body: HrmsArgs, bodyMediaTypes: ['application/json', 'application/x-www-form-urlencoded'] }, hrmsAddLog);
 
   // Seed paths and their aliases: the same handlers.
@@ -453,5 +505,6 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     router.post(path, frappeErrors, hrmsPost);
     router.get(path, frappeErrors, hrmsGet);
   }
+  router.put('/api/resource/Shift%20Type/:name', frappeErrors, shiftTypeLastSyncOp);
   return router;
 }

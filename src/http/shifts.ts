@@ -28,6 +28,7 @@ export function shiftTypeView(s: ShiftType) {
     early_exit_grace_period: s.earlyExitGracePeriod,
     mark_auto_attendance_on_holidays: s.markAutoAttendanceOnHolidays,
     holiday_list: s.holidayList,
+    last_sync_of_checkin: s.lastSyncOfCheckin?.toISOString() ?? null,
   };
 }
 

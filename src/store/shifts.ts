@@ -10,6 +10,8 @@ export interface ShiftType extends ShiftRules {
   id: number;
   enableAutoAttendance: boolean;
   holidayList: string | null;
+  /** HRMS's last_sync_of_checkin: every log before this instant is in (the sync tool says so). */
+  lastSyncOfCheckin: Date | null;
 }
 
 interface ShiftRow {
@@ -30,6 +32,7 @@ interface ShiftRow {
   early_exit_grace_period: number;
   mark_auto_attendance_on_holidays: number | boolean;
   holiday_list: string | null;
+  last_sync_of_checkin: string | null;
 }
 
 function shiftFromRow(r: ShiftRow): ShiftType {
@@ -51,10 +54,11 @@ function shiftFromRow(r: ShiftRow): ShiftType {
     earlyExitGracePeriod: Number(r.early_exit_grace_period),
     markAutoAttendanceOnHolidays: Boolean(r.mark_auto_attendance_on_holidays),
     holidayList: r.holiday_list,
+    lastSyncOfCheckin: fromDbInstant(r.last_sync_of_checkin ?? null),
   };
 }
 
-export type ShiftTypeFields = Omit<ShiftType, 'id'>;
+export type ShiftTypeFields = Omit<ShiftType, 'id' | 'lastSyncOfCheckin'>;
 
 /** The HRMS field names are the column names. */
 export function shiftToRow(f: Partial<ShiftTypeFields>): Record<string, unknown> {
@@ -88,6 +92,10 @@ export async function insertShiftType(knex: Knex, fields: ShiftTypeFields, at: D
 
 export async function updateShiftType(knex: Knex, name: string, fields: Partial<ShiftTypeFields>, at: Date): Promise<void> {
   await knex('shift_types').where({ name }).update({ ...shiftToRow(fields), updated_at: toDbInstant(at) });
+}
+
+export async function setLastSyncOfCheckin(knex: Knex, name: string, at: Date, now: Date): Promise<void> {
+  await knex('shift_types').where({ name }).update({ last_sync_of_checkin: toDbInstant(at), updated_at: toDbInstant(now) });
 }
 
 export async function deleteShiftType(knex: Knex, name: string): Promise<boolean> {

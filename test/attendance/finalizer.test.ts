@@ -81,6 +81,16 @@ describe(`attendance finalizer on ${testDialect()}`, () => {
     await s.finalizer.pass(at('2025-05-08 18:01:00'));
     assert.equal(Boolean((await record('A', '2025-05-07')).finalized), true, '24 hours after the close');
   });
+  test("a shift's last_sync_of_checkin (ERPNext's sync tool) makes its days final once it passes their end", async () => {
+    await s.ingest.ingest([makePunch('1', '2025-05-09 09:00:00', { deviceSerial: 'GATE', timeZone: ZONE })]);
+    // The device was last heard before the window closed, and the maximum wait is far off.
+    await s.finalizer.pass(at('2025-05-09 19:00:00'));
+    assert.equal(Boolean((await record('A', '2025-05-09')).finalized), false);
+    await s.shifts.setLastSyncOfCheckin('G', '2025-05-09 18:30:00');
+    await s.finalizer.pass(at('2025-05-09 19:00:00'));
+    assert.equal(Boolean((await record('A', '2025-05-09')).finalized), true);
+  });
+
   test('a backlog of 600 closed records (after downtime) is finalized a page per statement', async () => {
     const days = Array.from({ length: 300 }, (_, i) => DateTime.fromISO('2025-06-01', { zone: ZONE }).plus({ days: i }).toISODate()!);
     await s.ingest.ingest(days.flatMap((d) => ['1', '2'].map((pin) => makePunch(pin, `${d} 09:00:00`, { deviceSerial: 'GATE', timeZone: ZONE }))));

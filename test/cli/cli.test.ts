@@ -32,7 +32,7 @@ describe(`iclockd CLI on ${testDialect()}`, () => {
   test('migrate creates the schema, then reports it up to date', async () => {
     const first = await cli('migrate');
     assert.equal(first.code, 0);
-    assert.deepEqual(first.out, ['applied 7 migration(s): 001_core_tables, 002_device_channel, 003_holidays, 004_outbox, 005_console, 006_daily_jobs, 007_punch_key_log_type']);
+    assert.deepEqual(first.out, ['applied 8 migration(s): 001_core_tables, 002_device_channel, 003_holidays, 004_outbox, 005_console, 006_daily_jobs, 007_punch_key_log_type, 008_shift_last_sync']);
     const second = await cli('migrate');
     assert.deepEqual(second.out, ['database schema is up to date']);
   });

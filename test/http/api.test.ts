@@ -32,7 +32,7 @@ describe(`HTTP on ${testDialect()}`, () => {
   test('GET /readyz: database reachable and migrations current', async () => {
     const res = await get('/readyz');
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { ready: true, database: 'ok', migrations: { applied: 7, pending: [] }, shutting_down: false });
+    assert.deepEqual(await res.json(), { ready: true, database: 'ok', migrations: { applied: 8, pending: [] }, shutting_down: false });
   });
 
   test('GET /readyz is 503 while a migration is pending', async () => {

@@ -17,11 +17,13 @@ describe(`HRMS method and employees API on ${testDialect()}`, () => {
   let s: TestServer;
   let admin: ReturnType<typeof client>;
   let tool: ReturnType<typeof client>;
+  let toolKey: string;
 
   before(async () => {
     s = await startTestServer({ timeZone: 'Europe/Berlin' });
     admin = client(s, await s.authHeader('admin'));
-    tool = client(s, await s.authHeader('ingest'));
+    toolKey = await s.authHeader('ingest');
+    tool = client(s, toolKey);
     await admin.post('/api/v1/employees', { employee: 'HR-EMP-00001', name: 'Greta', attendance_device_id: '101' });
     await admin.post('/api/v1/employees', { employee: 'HR-EMP-00002', name: 'Hans', attendance_device_id: '102', status: 'Inactive' });
   });
@@ -72,6 +74,25 @@ describe(`HRMS method and employees API on ${testDialect()}`, () => {
       // And the next punch goes through as usual.
       const next = await tool.post(HRMS, toolBody('2025-05-04 17:31:00', { log_type: 'OUT' }));
       assert.match(next.body.message.name, /^CHECKIN-/);
+    });
+
+    test("the sync tool's Shift Type update: last_sync_of_checkin stored, as a Frappe resource; unknown shift 404, other fields 417", async () => {
+      assert.equal((await admin.post('/api/v1/shift-types', { name: 'Day Shift', start_time: '09:00', end_time: '17:00' })).status, 201);
+      // As erpnext_sync.py sends it: PUT, a JSON body, no Content-Type, str(datetime) with microseconds.
+      const put = (name: string, body: string) =>
+        fetch(`${s.baseUrl}/api/resource/Shift%20Type/${encodeURIComponent(name)}`, { method: 'PUT', headers: { authorization: toolKey, accept: 'application/json' }, body });
+      const r = await put('Day Shift', JSON.stringify({ last_sync_of_checkin: '2025-05-06 18:00:00.123456' }));
+      assert.equal(r.status, 200);
+      const doc = (await r.json()) as { data: { name: string; doctype: string; last_sync_of_checkin: string } };
+      assert.deepEqual([doc.data.name, doc.data.doctype, doc.data.last_sync_of_checkin], ['Day Shift', 'Shift Type', '2025-05-06 18:00:00']);
+      assert.equal((await admin.get('/api/v1/shift-types/Day%20Shift')).body.last_sync_of_checkin, '2025-05-06T16:00:00.000Z', 'Berlin summer time');
+      const missing = await put('Night', JSON.stringify({ last_sync_of_checkin: '2025-05-06 18:00:00' }));
+      assert.equal(missing.status, 404);
+      assert.equal(((await missing.json()) as { exc_type: string }).exc_type, 'DoesNotExistError');
+      const other = await put('Day Shift', JSON.stringify({ start_time: '08:00' }));
+      assert.equal(other.status, 417);
+      assert.equal((await put('Day Shift', JSON.stringify({ last_sync_of_checkin: 'yesterday' }))).status, 417);
+      assert.equal((await fetch(`${s.baseUrl}/api/resource/Shift%20Type/Day%20Shift`, { method: 'PUT', body: '{}' })).status, 401);
     });
 
     test('a resend: 417 with ERPNext\'s exact duplicate message', async () => {

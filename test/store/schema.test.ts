@@ -20,7 +20,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   checkins: ['id', 'name', 'employee_id', 'time', 'log_type', 'device_id', 'shift_type', 'attendance_id', 'skip_auto_attendance', 'latitude', 'longitude', 'created_at'],
   attendance: ['id', 'name', 'employee_id', 'attendance_date', 'shift_type', 'status', 'working_hours', 'in_time', 'out_time', 'late_entry', 'early_exit', 'finalized', 'created_at', 'updated_at', 'shift_end'],
   holidays: ['id', 'holiday_list', 'holiday_date', 'description'],
-  shift_types: ['id', 'name', 'start_time', 'end_time', 'enable_auto_attendance', 'determine_check_in_and_check_out', 'working_hours_calculation_based_on', 'begin_check_in_before_shift_start_time', 'allow_check_out_after_shift_end_time', 'working_hours_threshold_for_half_day', 'working_hours_threshold_for_absent', 'enable_late_entry_marking', 'late_entry_grace_period', 'enable_early_exit_marking', 'early_exit_grace_period', 'mark_auto_attendance_on_holidays', 'holiday_list', 'created_at', 'updated_at'],
+  shift_types: ['id', 'name', 'start_time', 'end_time', 'enable_auto_attendance', 'determine_check_in_and_check_out', 'working_hours_calculation_based_on', 'begin_check_in_before_shift_start_time', 'allow_check_out_after_shift_end_time', 'working_hours_threshold_for_half_day', 'working_hours_threshold_for_absent', 'enable_late_entry_marking', 'late_entry_grace_period', 'enable_early_exit_marking', 'early_exit_grace_period', 'mark_auto_attendance_on_holidays', 'holiday_list', 'created_at', 'updated_at', 'last_sync_of_checkin'],
   shift_assignments: ['id', 'employee_id', 'shift_type_id', 'start_date', 'end_date', 'status', 'created_at', 'updated_at'],
   device_commands: ['id', 'device_serial', 'command', 'state', 'tries', 'return_code', 'result', 'created_by', 'created_at', 'sent_at', 'completed_at'],
   sync_log: ['id', 'channel', 'endpoint', 'device', 'status', 'records_total', 'records_created', 'records_duplicate', 'records_failed', 'error', 'remote_address', 'duration_ms', 'received_at', 'processed_at'],
@@ -97,7 +97,7 @@ describe(`schema on ${testDialect()}`, () => {
     assert.deepEqual(await migrateToLatest(t.db), []);
     const status = await migrationStatus(t.db);
     assert.deepEqual(status.pending, []);
-    assert.deepEqual(status.applied, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type']);
+    assert.deepEqual(status.applied, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync']);
   });
 
   test('a punch is unique on device serial + device user id + local time + log type', async () => {
@@ -172,8 +172,8 @@ describe(`schema on ${testDialect()}`, () => {
     try {
       await fresh.db.knex.migrate.rollback({ migrationSource }, true);
       assert.equal(await fresh.db.knex.schema.hasTable('punches'), false);
-      assert.deepEqual((await migrationStatus(fresh.db)).pending, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type']);
-      assert.deepEqual(await migrateToLatest(fresh.db), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type']);
+      assert.deepEqual((await migrationStatus(fresh.db)).pending, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync']);
+      assert.deepEqual(await migrateToLatest(fresh.db), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync']);
       assert.equal(await fresh.db.knex.schema.hasTable('punches'), true);
     } finally {
       await fresh.cleanup();
