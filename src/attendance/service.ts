@@ -28,7 +28,7 @@ import {
   setLastSyncOfCheckin,
   updateShiftType,
 } from '../store/shifts.js';
-import { isStorableInstant } from '../store/columns.js';
+import { charLength, charsOf, identifierProblem, isStorableInstant } from '../store/columns.js';
 import { TimestampError, parseTimestamp } from '../pipeline/time.js';
 import { isUniqueViolation } from '../store/transaction.js';
 import { type AttendanceRunner, type RecomputeReport, recomputeRange } from './runner.js';
@@ -302,10 +302,13 @@ export class ShiftService {
   }
 
   async setHolidayList(name: string, input: unknown): Promise<{ date: string; description: string | null }[]> {
+    const nameProblem = identifierProblem(name, charsOf('holidays', 'holiday_list'));
+    if (nameProblem) throw new AppError('validation_error', `The holiday list's name ${nameProblem}`, { fields: ['holiday_list'] });
     const days = Array.isArray(input) ? input : null;
     const parsed = days?.map((d) => (typeof d === 'string' ? { date: d, description: null } : (d as { date?: unknown; description?: unknown })));
-    if (!parsed || parsed.some((d) => !isDate(d.date) || (d.description !== undefined && d.description !== null && typeof d.description !== 'string'))) {
-      throw new AppError('validation_error', 'holidays must be a list of dates YYYY-MM-DD or {date, description}', { fields: ['holidays'] });
+    const describes = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.isWellFormed() && charLength(v) <= charsOf('holidays', 'description'));
+    if (!parsed || parsed.some((d) => !isDate(d.date) || !describes(d.description))) {
+      throw new AppError('validation_error', `holidays must be a list of dates YYYY-MM-DD or {date, description} (a description of at most ${charsOf('holidays', 'description')} characters)`, { fields: ['holidays'] });
     }
     const unique = new Map(parsed.map((d) => [d.date as string, { date: d.date as string, description: (d.description as string | undefined) ?? null }]));
     await setHolidays(this.knex, name, [...unique.values()]);

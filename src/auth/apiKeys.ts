@@ -9,6 +9,7 @@ import type { Listed, Window } from '../store/list.js';
 import { type RateLimiter, rateLimited } from '../limits.js';
 import { Batcher } from '../store/batcher.js';
 import { AppError } from '../errors.js';
+import { charLength, charsOf } from '../store/columns.js';
 import {
   type ApiKeyRecord,
   type Role,
@@ -114,6 +115,8 @@ export class ApiKeyService {
   /** Creates a key; the secret is returned this once and only its hash is kept. */
   async create(label: string, role: Role): Promise<{ apiKey: string; secret: string; role: Role; label: string }> {
     if (!label.trim()) throw new AppError('validation_error', 'label must not be empty');
+    const max = charsOf('api_keys', 'label');
+    if (charLength(label.trim()) > max || !label.isWellFormed()) throw new AppError('validation_error', `label must be valid text of at most ${max} characters`);
     if (!ROLES.includes(role)) throw new AppError('validation_error', `role must be one of ${ROLES.join(', ')}`);
     const apiKey = randomBytes(8).toString('hex');
     const secret = randomBytes(16).toString('hex');

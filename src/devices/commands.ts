@@ -18,6 +18,7 @@ import {
   listCommands,
 } from '../store/commands.js';
 import type { Listed, Window } from '../store/list.js';
+import { TEXT_BYTES } from '../store/columns.js';
 
 export type { CommandState, DeviceCommand };
 
@@ -50,6 +51,9 @@ export class CommandQueue {
 
   async enqueue(serial: string, command: string, createdBy: string | null): Promise<DeviceCommand> {
     if (!command.trim() || /[\r\n]/.test(command)) throw new AppError('validation_error', 'A command is one non-empty line', { fields: ['command'] });
+    if (Buffer.byteLength(command, 'utf8') > TEXT_BYTES || !command.isWellFormed()) {
+      throw new AppError('validation_error', `A command is valid text of at most ${TEXT_BYTES} bytes`, { fields: ['command'] });
+    }
     const queued = await insertCommand(this.knex, serial, command, createdBy, this.now());
     this.open.add(serial);
     return queued;

@@ -5,6 +5,7 @@ import { isKnownZone } from '../pipeline/time.js';
 import { commands as build, parseOptionLines } from '../../protocol/index.js';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
+import { charLength, charsOf } from '../store/columns.js';
 import { archivedTotals, deviceActivity, listDeviceHeartbeats, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
 import { countPunchesPerDay } from '../store/punches.js';
 import { listDeviceSyncLog } from '../store/syncLog.js';
@@ -49,6 +50,11 @@ export function commandText(spec: Record<string, unknown>): string {
     const bad = keys.filter((k) => !str(k));
     if (bad.length) throw new AppError('validation_error', `Missing fields for ${String(spec.command)}: ${bad.join(', ')}`, { fields: bad });
   };
+  /** Fields a terminal keeps in its user table: no longer than iclockd's copy of it holds. */
+  const fits = (max: Record<string, number>) => {
+    const bad = Object.entries(max).filter(([k, n]) => charLength(str(k)) > n || !str(k).isWellFormed());
+    if (bad.length) throw new AppError('validation_error', `Invalid fields: ${bad.map(([k, n]) => `${k} (at most ${n} characters)`).join(', ')}`, { fields: bad.map(([k]) => k) });
+  };
   const range = () => {
     need('from', 'to');
     const bad = ['from', 'to'].filter((k) => !DAY.test(str(k)));
@@ -77,9 +83,11 @@ export function commandText(spec: Record<string, unknown>): string {
       return build.verifySumAttlog(...range());
     case 'add-user':
       need('pin', 'name');
+      fits({ pin: charsOf('device_users', 'pin'), name: charsOf('device_users', 'name'), card: charsOf('device_users', 'card') });
       return build.updateUser({ pin: str('pin'), name: str('name'), card: str('card') || undefined, privilege: spec.privilege === undefined ? undefined : Number(spec.privilege) });
     case 'delete-user':
       need('pin');
+      fits({ pin: charsOf('device_users', 'pin') });
       return build.deleteUser(str('pin'));
     case 'raw':
       need('text');

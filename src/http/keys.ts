@@ -5,6 +5,7 @@ import type { ApiKeyRecord, ApiKeyService } from '../auth/apiKeys.js';
 import { listOf, operations, pageQuery, resource, successBody } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 import { newRouter } from './routing.js';
+import { charsOf } from '../store/columns.js';
 
 export function keyView(k: ApiKeyRecord) {
   return {
@@ -19,7 +20,13 @@ export function keyView(k: ApiKeyRecord) {
 }
 
 const KeyCreate = z.object({
-  label: z.string({ error: 'non-empty text' }).trim().min(1, 'non-empty text').describe('Who or what the key is for'),
+  label: z
+    .string({ error: 'non-empty text' })
+    .trim()
+    .min(1, 'non-empty text')
+    .max(charsOf('api_keys', 'label'), `at most ${charsOf('api_keys', 'label')} characters`)
+    .refine((v) => v.isWellFormed(), 'valid Unicode text')
+    .describe('Who or what the key is for'),
   role: z.enum(['ingest', 'admin'], { error: 'ingest or admin' }).optional().describe('Default ingest'),
 });
 const Key = resource('API key', 'api_key, label, role, status (active/revoked), created_at, last_used_at, revoked_at');

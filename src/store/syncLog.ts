@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import { type Listed, type Window, listPaged } from './list.js';
 import { chunks } from './chunks.js';
+import { charsOf, clipBytes, clipChars } from './columns.js';
 import { deleteInBatches } from './prune.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 
@@ -71,15 +72,16 @@ export async function insertSyncLogEntries(knex: Knex, entries: NewSyncLogEntry[
     await knex('sync_log').insert(
       part.map((e) => ({
         channel: e.channel,
-        endpoint: e.endpoint.slice(0, 200),
-        device: e.device?.slice(0, 64) ?? null,
+        // What a request names is cut to its column (well-formed): one odd row never fails the batch.
+        endpoint: clipChars(e.endpoint, charsOf('sync_log', 'endpoint')),
+        device: e.device === null ? null : clipChars(e.device, charsOf('sync_log', 'device')),
         status: e.status,
         records_total: e.counts.total,
         records_created: e.counts.created,
         records_duplicate: e.counts.duplicate,
         records_failed: e.counts.failed,
-        error: e.error,
-        remote_address: e.remoteAddress?.slice(0, 64) ?? null,
+        error: e.error === null ? null : clipBytes(e.error),
+        remote_address: e.remoteAddress === null ? null : clipChars(e.remoteAddress, charsOf('sync_log', 'remote_address')),
         duration_ms: e.durationMs === null ? null : Math.round(e.durationMs),
         received_at: toDbInstant(e.receivedAt),
         processed_at: toDbInstant(e.processedAt),
