@@ -181,7 +181,9 @@ export class EmployeeService {
    */
   private async writeAndSettle(work: (trx: Knex.Transaction) => Promise<{ employee: Employee; linked: number }>): Promise<{ employee: Employee; linked: number }> {
     const done = await this.write(work);
-    return { ...done, linked: done.linked + (await this.ingest.settleWaitingPunchesNow(done.employee)) };
+    // Committed: a failure now must not fail the save (the ingest's sweep links what is left).
+    const late = await this.ingest.settleWaitingPunchesNow(done.employee).catch(() => 0);
+    return { ...done, linked: done.linked + late };
   }
 
   private async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {

@@ -115,6 +115,7 @@ export class IngestService {
   /** Told of every punch once committed (the console's live page). */
   readonly feed = new PunchFeed();
   private sweep: NodeJS.Timeout | undefined;
+  private logger: Logger | undefined;
 
   constructor(
     private readonly knex: Knex,
@@ -184,7 +185,12 @@ export class IngestService {
       if (r.outcome !== 'rejected' && r.punchStatus === 'unmatched') waiting.set(compositeKey(punches[i]!.site, punches[i]!.deviceUserId), [punches[i]!.site, punches[i]!.deviceUserId]);
     });
     if (waiting.size === 0) return;
-    for (const employee of (await findEmployeesByDeviceIds(this.knex, [...waiting.values()])).values()) await this.settleWaitingPunchesNow(employee);
+    try {
+      for (const employee of (await findEmployeesByDeviceIds(this.knex, [...waiting.values()])).values()) await this.settleWaitingPunchesNow(employee);
+    } catch (err) {
+      // The punches are committed and answered for; the sweep links them should this fail.
+      this.logger?.warn({ err }, 'could not check unmatched punches against new employees; the sweep will');
+    }
   }
 
   /** settleWaitingPunches in a transaction of its own, after the caller's committed. */
@@ -205,6 +211,7 @@ export class IngestService {
   }
 
   start(logger: Logger): void {
+    this.logger = logger;
     this.sweep ??= setInterval(() => {
       this.settleForgottenPunches().then(
         (linked) => linked && logger.info({ linked }, 'punches that waited for an existing employee were linked'),
