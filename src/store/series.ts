@@ -65,9 +65,16 @@ export async function takeSeriesNumbersFor(knex: Knex, trx: Knex.Transaction, pr
   if (!reserve) byPrefix.set(prefix, (reserve = { blocks: [], refilling: null, largest: 0 }));
   reserve.largest = Math.max(reserve.largest, count);
   const taken = takeReserved(reserve, count);
-  // Refill when what is left would not cover two more takes like the largest.
-  if (reservedCount(reserve) < 2 * reserve.largest) refill(knex, prefix, reserve);
-  return taken ?? numbersFrom(await takeSeriesNumbers(trx, prefix, count), count);
+  if (taken) {
+    // Refilled when what is left would not cover two more takes like the largest.
+    if (reservedCount(reserve) < 2 * reserve.largest) refill(knex, prefix, reserve);
+    return taken;
+  }
+  const numbers = numbersFrom(await takeSeriesNumbers(trx, prefix, count), count);
+  // Only now: the refill waits for the counter row this transaction holds, so its block comes
+  // after these numbers (started first, it could take the block before them).
+  refill(knex, prefix, reserve);
+  return numbers;
 }
 
 function numbersFrom(first: number, count: number): number[] {

@@ -46,6 +46,16 @@ describe(`series on ${testDialect()}`, () => {
     assert.deepEqual(await knex.transaction((trx) => takeSeriesNumbersFor(knex, trx, 'A-', 1)), [16]);
   });
 
+  test('a fresh series starts at 1, and the reserve continues after what was taken inside the transaction', { skip: testDialect() !== 'mysql' && 'SQLite takes every number inside the transaction' }, async () => {
+    const knex = t.db.knex;
+    for (let i = 0; i < 20; i++) {
+      const prefix = `F${i}-`;
+      assert.deepEqual(await knex.transaction((trx) => takeSeriesNumbersFor(knex, trx, prefix, 2)), [1, 2], prefix);
+      await seriesRefilled(knex);
+      assert.deepEqual(await knex.transaction((trx) => takeSeriesNumbersFor(knex, trx, prefix, 1)), [3], prefix);
+    }
+  });
+
   test('two processes never hand out the same number, and no taker needs a second connection', { skip: testDialect() !== 'mysql' && 'SQLite has one connection and one writer' }, async () => {
     // Two pools on the same database, as two instances.
     const other = await openDatabase(t.url);
