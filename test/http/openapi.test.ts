@@ -1,5 +1,5 @@
 // GET /openapi.json: a valid OpenAPI 3.1 document with exactly one operation per route the
-// routers serve (walked like route-guards.test.ts does, so a new route without a description
+// routers serve (walked like path-spellings.test.ts does, so a new route without a description
 // fails here), whose declared access is the one enforced, and whose schemas are the ones the
 // routes validate with: a value the document rejects is answered 400 naming the field.
 import assert from 'node:assert/strict';
