@@ -17,7 +17,7 @@ import { dayRange, instantToWall } from '../pipeline/time.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { type SyncState, syncLogged } from './syncLog.js';
-import { bodyLimit, readJsonBody, readRawBody } from './body.js';
+import { bodyLimit, parseJsonObject, readJsonBody, readRawBody } from './body.js';
 import { ErrorBodySchema, operations, successBody } from './operation.js';
 
 export const MAX_BULK_LOGS = 1000;
@@ -139,6 +139,11 @@ const FRAPPE_EXC: Record<string, [number, string]> = {
   payload_too_large: [413, 'ValidationError'],
   unsupported_media_type: [415, 'ValidationError'],
 };
+
+/** Now as Frappe writes `creation` and `modified`: site wall time with microseconds. */
+function frappeNow(zone: string): string {
+  return DateTime.now().setZone(zone).toFormat('yyyy-MM-dd HH:mm:ss.SSS000');
+}
 
 /** AppErrors below (the guard's, the body's, the intake's) in Frappe's error body; storage trouble stays the API's 503. */
 async function frappeErrors(ctx: Context, next: Next): Promise<void> {
@@ -338,7 +343,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
       const link = `<a href="/app/employee/${r.employee!.employee}">${r.employee!.employee}</a>`;
       return frappeError(ctx, 417, 'InactiveEmployeeStatusError', `Transactions cannot be created for an Inactive Employee ${link}.`);
     }
-    const now = DateTime.now().setZone(deps.timeZone).toFormat('yyyy-MM-dd HH:mm:ss.SSS000');
+    const now = frappeNow(deps.timeZone);
     const checkin = r.checkin;
     ctx.body = {
       message: {
@@ -445,22 +450,12 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
 
   /** The sync tool's PUT of a Shift Type: only last_sync_of_checkin, the body JSON whatever its Content-Type (as Frappe reads it). */
   async function shiftTypeLastSync(ctx: Context): Promise<void> {
-    const raw = (await readRawBody(ctx, bodyLimit('single', deps.maxBodyBytes))).toString('utf8').trim();
-    let args: Record<string, unknown> = {};
-    if (/application\/x-www-form-urlencoded/i.test(ctx.get('content-type'))) args = Object.fromEntries(new URLSearchParams(raw));
-    else if (raw) {
-      try {
-        const parsed: unknown = JSON.parse(raw);
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-        args = parsed as Record<string, unknown>;
-      } catch {
-        throw new AppError('validation_error', 'The body must be a JSON object of the fields to change');
-      }
-    }
+    const raw = await readRawBody(ctx, bodyLimit('single', deps.maxBodyBytes));
+    const form = /application\/x-www-form-urlencoded/i.test(ctx.get('content-type'));
+    const args = form ? Object.fromEntries(new URLSearchParams(raw.toString('utf8'))) : raw.length ? parseJsonObject(raw) : {};
     const others = Object.keys(args).filter((k) => !['last_sync_of_checkin', 'name', 'doctype'].includes(k));
     if (others.length) throw new AppError('validation_error', `iclockd takes only last_sync_of_checkin here; change ${others.join(', ')} with PATCH /api/v1/shift-types/${ctx.params.name}`);
     const shift = await deps.shifts.setLastSyncOfCheckin(ctx.params.name!, args.last_sync_of_checkin);
-    const modified = DateTime.fromJSDate(new Date(), { zone: deps.timeZone }).toFormat('yyyy-MM-dd HH:mm:ss.SSS000');
     ctx.body = {
       data: {
         name: shift.name,
@@ -468,8 +463,8 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
         start_time: shift.startTime,
         end_time: shift.endTime,
         enable_auto_attendance: shift.enableAutoAttendance ? 1 : 0,
-        last_sync_of_checkin: shift.lastSyncOfCheckin ? DateTime.fromJSDate(shift.lastSyncOfCheckin, { zone: deps.timeZone }).toFormat('yyyy-MM-dd HH:mm:ss') : null,
-        modified,
+        last_sync_of_checkin: shift.lastSyncOfCheckin ? instantToWall(shift.lastSyncOfCheckin, deps.timeZone) : null,
+        modified: frappeNow(deps.timeZone),
       },
     };
   }

@@ -41,6 +41,11 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<Record<
   if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw new AppError('unsupported_media_type', `Content-Type must be application/json, not ${type}`);
   }
+  return parseJsonObject(raw);
+}
+
+/** A body's bytes as the JSON object they must hold (400 otherwise), whatever its Content-Type says. */
+export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(raw.toString('utf8'));
