@@ -6,7 +6,7 @@ import { commands as build, parseOptionLines } from '../../protocol/index.js';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import { charLength, charsOf } from '../store/columns.js';
-import { archivedTotals, deviceActivity, listDeviceHeartbeats, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
+import { deviceActivity, listDeviceHeartbeats, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
 import { countPunchesPerDay } from '../store/punches.js';
 import { listDeviceSyncLog } from '../store/syncLog.js';
 import { listEmployees } from '../store/employees.js';
@@ -14,7 +14,7 @@ import type { Listed, Window } from '../store/list.js';
 import type { CommandQueue, DeviceCommand } from './commands.js';
 import { type Device, type DeviceRegistry, type DeviceState, HEARTBEAT_BUCKET_MS } from './registry.js';
 import type { Reconciler } from './reconcile.js';
-import { type DeviceRequest, type DeviceUploads, type HoldBounds, holdFullReason } from './uploads.js';
+import type { DeviceRequest, DeviceUploads } from './uploads.js';
 
 export interface DeviceUpdate {
   alias?: unknown;
@@ -141,7 +141,7 @@ export class DeviceService {
     private readonly uploads: DeviceUploads,
     private readonly queue: CommandQueue,
     private readonly knex: Knex,
-    private readonly settings: { clockDriftSeconds: number } & HoldBounds,
+    private readonly settings: { clockDriftSeconds: number },
     private readonly reconciler: Reconciler,
   ) {}
 
@@ -190,11 +190,9 @@ export class DeviceService {
       findings.push(
         `Pending approval: ${a.quarantined} upload(s) with ${a.quarantinedRecords} record(s) are held and will be ingested in order on approval (iclockd devices approve ${serial}).`,
       );
-      const held = await archivedTotals(this.knex, serial);
-      const b = this.settings;
-      const waitedDays = (Date.now() - d.createdAt.getTime()) / 86_400_000;
-      const full = held.requests >= b.pendingMaxUploads ? 'uploads' : held.bytes >= b.pendingMaxBytes ? 'bytes' : waitedDays > b.pendingMaxDays ? 'age' : null;
-      if (full) findings.push(`Hold full: it ${holdFullReason(held, b, full)}, so its newer uploads are refused and stay on the terminal until it is approved.`);
+      // Full for the smallest upload there is: one byte more.
+      const full = await this.uploads.holdFull(d, 1);
+      if (full) findings.push(`Hold full: it ${full.says}, so its newer uploads are refused and stay on the terminal until it is approved.`);
     }
     if (d.state === 'approved' && a.quarantined > 0) {
       findings.push(`${a.quarantined} upload(s) held while it was pending were not all ingested: approve it again to release them (iclockd devices approve ${serial}).`);

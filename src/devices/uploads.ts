@@ -92,14 +92,6 @@ interface PunchUpload {
 /** Live uploads stored in one shared batch: at most about this many body bytes at once. */
 const MERGED_UPLOAD_BYTES = 512 * 1024;
 
-/** Why a pending terminal's hold is full, in words. */
-export function holdFullReason(held: { requests: number; bytes: number }, b: HoldBounds, reason: 'uploads' | 'bytes' | 'age'): string {
-  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-  if (reason === 'uploads') return `already has ${held.requests} uploads held (ICLOCKD_PENDING_MAX_UPLOADS ${b.pendingMaxUploads})`;
-  if (reason === 'bytes') return `already has ${mb(held.bytes)} held (ICLOCKD_PENDING_MAX_BYTES ${mb(b.pendingMaxBytes)})`;
-  return `has waited more than ${b.pendingMaxDays} days (ICLOCKD_PENDING_MAX_DAYS)`;
-}
-
 function summarize(error: LineError[]): string | null {
   if (error.length === 0) return null;
   const shown = error.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`);
@@ -277,13 +269,21 @@ export class DeviceUploads {
    * approved, and nobody can fill the disk by inventing terminals. Nothing held is dropped.
    */
   private async assertRoomToHold(device: Device, bytes: number): Promise<void> {
+    const full = await this.holdFull(device, bytes);
+    if (!full) return;
+    this.settings.holdRefused?.(full.reason);
+    throw new AppError('service_unavailable', `${device.serial} awaits approval and ${full.says}: approve it (iclockd devices approve ${device.serial}) or block it; until then it keeps its data`);
+  }
+
+  /** Whether a pending terminal's hold has no room for `bytes` more, and why in words; null while it has. */
+  async holdFull(device: Device, bytes: number): Promise<{ reason: 'uploads' | 'bytes' | 'age'; says: string } | null> {
     const held = await archivedTotals(this.knex, device.serial);
     const b = this.settings;
-    const waitedDays = (Date.now() - device.createdAt.getTime()) / 86_400_000;
-    const reason = held.requests >= b.pendingMaxUploads ? 'uploads' : held.bytes + bytes > b.pendingMaxBytes ? 'bytes' : waitedDays > b.pendingMaxDays ? 'age' : null;
-    if (!reason) return;
-    b.holdRefused?.(reason);
-    throw new AppError('service_unavailable', `${device.serial} awaits approval and ${holdFullReason(held, b, reason)}: approve it (iclockd devices approve ${device.serial}) or block it; until then it keeps its data`);
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    if (held.requests >= b.pendingMaxUploads) return { reason: 'uploads', says: `already has ${held.requests} uploads held (ICLOCKD_PENDING_MAX_UPLOADS ${b.pendingMaxUploads})` };
+    if (held.bytes + bytes > b.pendingMaxBytes) return { reason: 'bytes', says: `already has ${mb(held.bytes)} held (ICLOCKD_PENDING_MAX_BYTES ${mb(b.pendingMaxBytes)})` };
+    if ((Date.now() - device.createdAt.getTime()) / 86_400_000 > b.pendingMaxDays) return { reason: 'age', says: `has waited more than ${b.pendingMaxDays} days (ICLOCKD_PENDING_MAX_DAYS)` };
+    return null;
   }
 
   /** What a committed upload tells about its device: options, the new stamp, clock drift (one write). */
