@@ -22,6 +22,7 @@ import {
 } from '../store/devices.js';
 import type { Listed, Window } from '../store/list.js';
 import { type RateLimiter, rateLimited } from '../limits.js';
+import { charsOf, identifierProblem, isInt32 } from '../store/columns.js';
 
 export type { Device, DeviceState };
 
@@ -84,6 +85,20 @@ export interface NewDeviceRules {
   newSerials?: RateLimiter;
   /** Told of each new terminal refused, by reason (a metric). */
   refused?: (reason: 'new_serials' | 'pending_devices') => void;
+}
+
+/**
+ * What a terminal says about itself, less what its column cannot hold: a value that would be
+ * cut would differ from the stored one on every request, and be written again each time.
+ */
+function fitting(c: Contact): Contact {
+  const fits = (v: string | null, max: number) => v === null || identifierProblem(v, max) === null;
+  const pushver = fits(c.pushver, charsOf('devices', 'push_version'));
+  const language = c.language === null || isInt32(c.language);
+  const deviceType = fits(c.deviceType, charsOf('devices', 'device_type'));
+  // Every poll passes here: the same object when all of it fits (the usual case).
+  if (pushver && language && deviceType) return c;
+  return { pushver: pushver ? c.pushver : null, language: language ? c.language : null, deviceType: deviceType ? c.deviceType : null, address: c.address };
 }
 
 export class DeviceRegistry {
@@ -216,7 +231,8 @@ export class DeviceRegistry {
    * A request from `serial`: the device, created on first contact; what it announces about
    * itself is stored when it changes. Costs no database round trip when nothing changed.
    */
-  async contact(serial: string, c: Contact): Promise<Device> {
+  async contact(serial: string, said: Contact): Promise<Device> {
+    const c = fitting(said);
     const now = this.now();
     let device = await this.get(serial, now.getTime());
     if (!device) {

@@ -9,7 +9,6 @@ import compose from 'koa-compose';
 import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, isSerialNumber, legacyEncodingOf, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
 import type { CommandQueue } from '../devices/commands.js';
 import { type Contact, type Device, type DeviceRegistry, POLL_DELAY_SECONDS } from '../devices/registry.js';
-import { charsOf, identifierProblem, isInt32 } from '../store/columns.js';
 import type { DeviceService } from '../devices/service.js';
 import type { DeviceRequest, DeviceUploads } from '../devices/uploads.js';
 import { AppError } from '../errors.js';
@@ -103,15 +102,9 @@ function serialOf(q: DeviceQuery): string {
   return q.sn;
 }
 
-/** What a request tells about its terminal; a value its column cannot hold is not taken. */
+/** What a request tells about its terminal. */
 function contactOf(q: DeviceQuery, address: string | null): Contact {
-  const fits = (v: string | null, max: number) => (v !== null && identifierProblem(v, max) === null ? v : null);
-  return {
-    pushver: fits(q.pushver, charsOf('devices', 'push_version')),
-    language: q.language !== null && isInt32(q.language) ? q.language : null,
-    deviceType: fits(q.deviceType, charsOf('devices', 'device_type')),
-    address,
-  };
+  return { pushver: q.pushver, language: q.language, deviceType: q.deviceType, address };
 }
 
 /** A stable registry code per device (push 3.x), so a re-registration gets the same one. */
