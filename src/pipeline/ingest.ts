@@ -435,6 +435,7 @@ export class IngestService {
       if (punch.status !== 'suspect_time') {
         throw new AppError('conflict', `Punch ${punchId} is ${punch.status}, not held for review`);
       }
+      const stored = correction ? null : punchProblem(punch);
       if (correction) {
         const clash = await findPunchesByKeys(trx, [{ ...punch, localTime: correction.localTime }]);
         const other = [...clash.values()].find((p) => p.id !== punch.id);
@@ -445,9 +446,9 @@ export class IngestService {
         if (problem) throw new AppError('validation_error', `Invalid fields: timestamp (${problem.reason})`, { fields: ['timestamp'] });
         await updatePunch(trx, punch.id, correction);
         Object.assign(punch, correction);
-      } else if (punchProblem(punch)) {
+      } else if (stored) {
         // Stored before its fields were checked (a year past 9999 on SQLite): only a corrected time can be accepted.
-        throw new AppError('validation_error', `Punch ${punchId} cannot be accepted as it is (${punchProblem(punch)!.reason}); accept it with a corrected timestamp`, { fields: ['timestamp'] });
+        throw new AppError('validation_error', `Punch ${punchId} cannot be accepted as it is (${stored.reason}); accept it with a corrected timestamp`, { fields: ['timestamp'] });
       }
       // The time checks are what the admin has just overruled.
       const [d] = await this.resettle(trx, [punch], false);

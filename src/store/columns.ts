@@ -90,8 +90,8 @@ export function isInt32(n: number): boolean {
 }
 
 /** The instants DATETIME holds on both databases (MariaDB and MySQL take years 1 to 9999). */
-export const INSTANT_MIN_MS = Date.parse('0001-01-01T00:00:00Z');
-export const INSTANT_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+const INSTANT_MIN_MS = Date.parse('0001-01-01T00:00:00Z');
+const INSTANT_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 export function isStorableInstant(d: Date): boolean {
   const t = d.getTime();
@@ -112,21 +112,14 @@ export function charLength(s: string): number {
   return n;
 }
 
-/**
- * Text a utf8mb4 column stores as given: well-formed UTF-16 (a lone surrogate would be
- * written as U+FFFD, and the row would no longer match its key).
- */
-export function isStorableText(s: string): boolean {
-  return s.isWellFormed();
-}
-
 /** Control characters (C0, DEL, C1): never part of an identifier. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** An identifier a VARCHAR(max) column holds exactly: 1 to `max` characters, well-formed, no control characters. */
 export function identifierProblem(value: string, max: number): string | null {
   if (value.length === 0) return 'is empty';
-  if (!isStorableText(value)) return 'is not valid Unicode text';
+  // A lone surrogate would be written as U+FFFD, and the row would no longer match its key.
+  if (!value.isWellFormed()) return 'is not valid Unicode text';
   if (CONTROL.test(value)) return 'holds a control character';
   if (charLength(value) > max) return `is longer than ${max} characters`;
   return null;
