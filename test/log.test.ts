@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createLogger } from '../src/log.js';
 
-test('logs are JSON and never carry an Authorization header or a secret', async () => {
+/** A logger at `level` writing into `lines`, one entry per line. */
+function collected(level: 'info' | 'debug'): { log: ReturnType<typeof createLogger>; lines: string[] } {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _e, done) {
@@ -11,7 +12,11 @@ test('logs are JSON and never carry an Authorization header or a secret', async 
       done();
     },
   });
-  const log = createLogger('info', sink);
+  return { log: createLogger(level, sink), lines };
+}
+
+test('logs are JSON and never carry an Authorization header or a secret', async () => {
+  const { log, lines } = collected('info');
   log.info({ req: { headers: { authorization: 'token k:s3cr3t-a', host: 'x' } } }, 'incoming');
   log.info({ headers: { authorization: 'token k:s3cr3t-b' } }, 'headers');
   log.info({ secret: 's3cr3t-c', key: { secret: 's3cr3t-d', api_secret: 's3cr3t-e' }, password: 's3cr3t-f' }, 'fields');
@@ -29,14 +34,7 @@ test('logs are JSON and never carry an Authorization header or a secret', async 
 test('a failed statement is logged without its values, and no field makes a line of megabytes', async () => {
   const { openTestDatabase } = await import('./helpers/db.js');
   const t = await openTestDatabase();
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _e, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const log = createLogger('debug', sink);
+  const { log, lines } = collected('debug');
   try {
     // A real failing insert (NOT NULL) whose values carry a template and a large body.
     const body = Buffer.concat([Buffer.from('FP PIN=1\tFID=0\tTMP=TemplateMarker0123456789abcdef'), Buffer.alloc(512 * 1024, 'A')]);

@@ -100,7 +100,7 @@ describe(`device channel operations on ${testDialect()}`, () => {
   });
 });
 
-describe(`INFO answers on ${testDialect()}`, () => {
+describe(`what terminals say of themselves on ${testDialect()}`, () => {
   let s: TestServer;
   before(async () => {
     s = await startTestServer({ devicePolicy: 'approve', deviceRate: 0 });
@@ -122,16 +122,6 @@ describe(`INFO answers on ${testDialect()}`, () => {
     const device = await admin.get('/api/v1/devices/INFO1');
     assert.deepEqual(device.body.options, { '~DeviceName': 'Front door', TransFlag: '1111', FWVersion: 'Ver 6.60 Apr 30 2021', UserCount: '12', IPAddress: '10.0.0.7' });
     assert.equal(device.body.firmware, 'Ver 6.60 Apr 30 2021');
-  });
-});
-
-describe(`user names by the terminal's language on ${testDialect()}`, () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startTestServer({ devicePolicy: 'approve', deviceRate: 0 });
-  });
-  after(async () => {
-    await s.stop();
   });
 
   test('an Arabic-language terminal writing CP1256 and a Latin one writing CP1252 have their names stored as written', async () => {
