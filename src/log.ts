@@ -32,7 +32,7 @@ const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0
  */
 export function serializeError(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { message: clip(String(err), FIELD_CHARS) };
-  const e = err as Error & { code?: unknown; errno?: unknown; sqlState?: unknown; status?: unknown; type?: unknown };
+  const e = err as Error & { code?: unknown; errno?: unknown; sqlState?: unknown; status?: unknown };
   const message = clip(e.message, FIELD_CHARS);
   const frames = (e.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
   return {
