@@ -10,6 +10,7 @@ import * as m005 from './005_console.js';
 import * as m006 from './006_daily_jobs.js';
 import * as m007 from './007_punch_key_log_type.js';
 import * as m008 from './008_shift_last_sync.js';
+import * as m009 from './009_outbox_unconfirmed_send.js';
 
 interface Migration {
   name: string;
@@ -26,6 +27,7 @@ export const migrations: Migration[] = [
   { name: '006_daily_jobs', ...m006 },
   { name: '007_punch_key_log_type', ...m007 },
   { name: '008_shift_last_sync', ...m008 },
+  { name: '009_outbox_unconfirmed_send', ...m009 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

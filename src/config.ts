@@ -92,6 +92,12 @@ export interface Config {
   outboxPollMs: number;
   /** Milliseconds a forwarding request may take before it counts as a timeout (and is retried). */
   outboxTimeoutMs: number;
+  /**
+   * Milliseconds a request iclockd stopped waiting for may still run at the target (ERPNext's
+   * gunicorn timeout is 120 s): after an unanswered send, the check-in is sent again only
+   * once the target does not hold it and this long has passed since that send.
+   */
+  outboxSettleMs: number;
   /** First retry delay in milliseconds; doubles with each try, with jitter. */
   outboxBackoffMs: number;
   /** Longest retry delay in milliseconds. */
@@ -240,6 +246,10 @@ const FIELDS = {
     env: 'ICLOCKD_OUTBOX_TIMEOUT_MS',
     schema: atLeast(1),
   },
+  outboxSettleMs: {
+    env: 'ICLOCKD_OUTBOX_SETTLE_MS',
+    schema: atLeast(0),
+  },
   outboxBackoffMs: {
     env: 'ICLOCKD_OUTBOX_BACKOFF_MS',
     schema: atLeast(1),
@@ -301,6 +311,7 @@ function defaults(): Config {
     outboxConcurrency: 4,
     outboxPollMs: 1000,
     outboxTimeoutMs: 10_000,
+    outboxSettleMs: 150_000,
     outboxBackoffMs: 5000,
     outboxBackoffMaxMs: 3_600_000,
     outboxMaxTries: 30,

@@ -33,10 +33,28 @@ export interface DeliveryResult {
   remoteRef?: string | null;
   /** The target asked us to wait this long (Retry-After). */
   retryAfterMs?: number;
+  /**
+   * The request may have reached the target and its outcome is unknown (no answer in time, the
+   * connection lost after sending, a gateway that gave up on the target): it may still be stored.
+   */
+  unanswered?: boolean;
+}
+
+/** What looking a check-in up at the target found: its record there, none, or no answer to go by. */
+export type LookupResult = { found: true; remoteRef: string | null } | { found: false } | DeliveryResult;
+
+export function isLookupAnswer(r: LookupResult): r is { found: true; remoteRef: string | null } | { found: false } {
+  return 'found' in r;
 }
 
 export interface Sender {
   send(target: Target, event: CheckinEvent, timeoutMs: number): Promise<DeliveryResult>;
+  /**
+   * Looks the check-in up at the target by its natural key, sending nothing: asked before a
+   * resend that follows an unanswered send. Absent where the target cannot be asked (webhooks:
+   * the receiver keeps each event single by its Idempotency-Key).
+   */
+  lookUp?(target: Target, event: CheckinEvent, timeoutMs: number): Promise<LookupResult>;
   /** Checks the target answers and accepts our credentials, sending no record. */
   test(target: Target, timeoutMs: number): Promise<{ ok: boolean; status: number | null; message: string }>;
 }
@@ -61,11 +79,26 @@ export async function request(
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-      return { outcome: 'retry', reason: 'timeout', status: null, message: `no answer within ${timeoutMs} ms` };
+      return { outcome: 'retry', reason: 'timeout', status: null, message: `no answer within ${timeoutMs} ms`, unanswered: true };
     }
     const detail = e.cause?.code ?? e.cause?.message ?? e.message;
-    return { outcome: 'retry', reason: 'network', status: null, message: `cannot reach ${new URL(url).host}: ${detail}` };
+    return { outcome: 'retry', reason: 'network', status: null, message: `cannot reach ${new URL(url).host}: ${detail}`, unanswered: !neverSent(e.cause?.code) };
   }
+}
+
+/** Errors raised before a connection could carry the request: nothing reached the target. */
+function neverSent(code: string | undefined): boolean {
+  if (!code) return false;
+  return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'].includes(code) || /CERT|^ERR_TLS|^ERR_SSL/.test(code);
+}
+
+/**
+ * Server errors after which the request may still have been stored: a gateway's 502/504 (the
+ * application died or was still working after the answer), a 500 from anything in between.
+ * 503 (no application behind, or Frappe's maintenance mode), 501 and 505 refuse before any work.
+ */
+export function isUnansweredStatus(status: number): boolean {
+  return status >= 500 && status !== 501 && status !== 503 && status !== 505;
 }
 
 export function isAnswer(a: HttpAnswer | DeliveryResult): a is HttpAnswer {
@@ -84,7 +117,7 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 /** Answers every target kind treats alike: too many requests, server errors, redirects. */
 export function transientResult(a: HttpAnswer, message: string | null): DeliveryResult | null {
   if (a.status === 408 || a.status === 429 || a.status >= 500) {
-    return { outcome: 'retry', reason: `http_${a.status}`, status: a.status, message, retryAfterMs: retryAfterMs(a.headers) };
+    return { outcome: 'retry', reason: `http_${a.status}`, status: a.status, message, retryAfterMs: retryAfterMs(a.headers), unanswered: isUnansweredStatus(a.status) };
   }
   if (a.status >= 300 && a.status < 400) {
     return { outcome: 'config_error', reason: 'redirect', status: a.status, message: `the URL redirects to ${a.headers.get('location') ?? '?'}; configure the final URL` };

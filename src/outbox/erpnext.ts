@@ -5,7 +5,18 @@
 // fails that record only, refused credentials pause the target, the rest is retried.
 import { instantToWall } from '../pipeline/time.js';
 import type { Target } from '../store/targets.js';
-import { type CheckinEvent, type DeliveryResult, type HttpAnswer, type Sender, excerpt, isAnswer, request, transientResult } from './delivery.js';
+import {
+  type CheckinEvent,
+  type DeliveryResult,
+  type HttpAnswer,
+  type LookupResult,
+  type Sender,
+  excerpt,
+  isAnswer,
+  isLookupAnswer,
+  request,
+  transientResult,
+} from './delivery.js';
 
 export const ERPNEXT_METHODS = ['hrms', 'erpnext', 'resource'] as const;
 export type ErpnextMethod = (typeof ERPNEXT_METHODS)[number];
@@ -28,6 +39,8 @@ export interface ErpnextSettings {
 export const DUPLICATE_TEXT = 'already has a log with the same timestamp';
 export const NO_EMPLOYEE_TEXT = 'No Employee found';
 export const INACTIVE_TEXT = 'Inactive Employee';
+/** Frappe's link validation, what POST /api/resource/Employee Checkin says of an unknown employee. */
+export const NO_LINKED_EMPLOYEE_TEXT = 'Could not find Employee';
 
 const base = (url: string) => url.replace(/\/+$/, '');
 
@@ -36,12 +49,18 @@ export function erpnextEndpoint(url: string, method: ErpnextMethod): string {
   return `${base(url)}/api/method/${method}.hr.doctype.employee_checkin.employee_checkin.add_log_based_on_employee_field`;
 }
 
-/** The JSON body for one check-in, or null when the employee has no value to send. */
-export function erpnextBody(s: ErpnextSettings, e: CheckinEvent): Record<string, unknown> | null {
+/** The natural key ERPNext keeps a check-in single by: who (as sent), when (wall time as sent), log type. */
+function naturalKey(s: ErpnextSettings, e: CheckinEvent): { value: string; time: string; logType: string | null } | null {
   const value = s.employee_value === 'employee' ? e.employee.employee : e.employee.attendanceDeviceId;
   if (!value) return null;
-  const time = instantToWall(e.checkin.time, s.time_zone);
-  const logType = e.checkin.logType === 'AUTO' ? null : e.checkin.logType;
+  return { value, time: instantToWall(e.checkin.time, s.time_zone), logType: e.checkin.logType === 'AUTO' ? null : e.checkin.logType };
+}
+
+/** The JSON body for one check-in, or null when the employee has no value to send. */
+export function erpnextBody(s: ErpnextSettings, e: CheckinEvent): Record<string, unknown> | null {
+  const key = naturalKey(s, e);
+  if (!key) return null;
+  const { value, time, logType } = key;
   const where = e.checkin.latitude !== null && e.checkin.longitude !== null ? { latitude: e.checkin.latitude, longitude: e.checkin.longitude } : {};
   const skip = e.checkin.skipAutoAttendance ? 1 : 0;
   if (s.method === 'resource') {
@@ -110,7 +129,7 @@ export function classifyErpnextAnswer(a: HttpAnswer): DeliveryResult {
     const link = /employee-checkin\/([^"'<>\s]+)/i.exec(all);
     return { outcome: 'delivered', reason: 'already_there', status: a.status, message: plain(said), remoteRef: link ? decodeURIComponent(link[1]!) : null };
   }
-  if (all.includes(NO_EMPLOYEE_TEXT)) return { outcome: 'rejected', reason: 'employee_not_found', status: a.status, message: said };
+  if (all.includes(NO_EMPLOYEE_TEXT) || (excType === 'LinkValidationError' && all.includes(NO_LINKED_EMPLOYEE_TEXT))) return { outcome: 'rejected', reason: 'employee_not_found', status: a.status, message: said };
   if (all.includes(INACTIVE_TEXT) || excType === 'InactiveEmployeeStatusError') return { outcome: 'rejected', reason: 'inactive_employee', status: a.status, message: said };
   if (a.status === 401 || a.status === 403) {
     return { outcome: 'config_error', reason: 'auth', status: a.status, message: `ERPNext refused the API key and secret (HTTP ${a.status}${said ? `: ${said}` : ''})` };
@@ -123,12 +142,61 @@ export function classifyErpnextAnswer(a: HttpAnswer): DeliveryResult {
   const transient = transientResult(a, said);
   if (transient) return transient;
   if (a.status >= 400 && a.status < 500) return { outcome: 'rejected', reason: excType ? `erpnext_${excType}`.slice(0, 32) : `http_${a.status}`, status: a.status, message: said };
-  return { outcome: 'retry', reason: `http_${a.status}`, status: a.status, message: said };
+  return { outcome: 'retry', reason: `http_${a.status}`, status: a.status, message: said, unanswered: true };
 }
 
 function headers(target: Target): Record<string, string> {
   const s = target.settings as unknown as ErpnextSettings;
   return { authorization: `token ${s.api_key}:${target.secret ?? ''}`, accept: 'application/json', 'content-type': 'application/json' };
+}
+
+/** GET a list of a doctype's names matching Frappe filters; a DeliveryResult when there is no list to go by. */
+async function listNames(target: Target, doctype: string, filters: unknown[][], timeoutMs: number): Promise<string[] | DeliveryResult> {
+  const query = new URLSearchParams({ filters: JSON.stringify(filters), fields: '["name"]', limit_page_length: '1' });
+  const answer = await request(`${base(target.url)}/api/resource/${encodeURIComponent(doctype)}?${query}`, { method: 'GET', headers: headers(target) }, timeoutMs);
+  if (!isAnswer(answer)) return { ...answer, unanswered: false };
+  if (answer.status === 200) {
+    try {
+      const data = (JSON.parse(answer.text) as { data?: unknown }).data;
+      if (Array.isArray(data)) return data.map((d) => String((d as { name?: unknown }).name));
+    } catch {
+      // not a Frappe list: below
+    }
+    return { outcome: 'retry', reason: 'lookup_unreadable', status: 200, message: `ERPNext answered a ${doctype} list with something that is not one: ${excerpt(answer.text)}` };
+  }
+  const { messages } = frappeError(answer.text);
+  const said = messages.length ? plain(messages[0]!) : excerpt(answer.text) || `HTTP ${answer.status}`;
+  if (answer.status === 401) return { outcome: 'config_error', reason: 'auth', status: 401, message: `ERPNext refused the API key and secret (HTTP 401: ${said})` };
+  if (answer.status === 403) {
+    return {
+      outcome: 'config_error',
+      reason: 'no_read_permission',
+      status: 403,
+      message: `ERPNext does not let the API user read ${doctype} (HTTP 403): give it read permission on Employee and Employee Checkin; iclockd looks a check-in up before it sends one again, so none is stored twice`,
+    };
+  }
+  const transient = transientResult(answer, said);
+  if (transient) return { ...transient, unanswered: false };
+  return { outcome: 'retry', reason: `lookup_http_${answer.status}`, status: answer.status, message: `looking up ${doctype}: ${said}` };
+}
+
+/** ERPNext's record of this check-in (same employee, wall time and log type), committed; read only. */
+async function lookUpCheckin(target: Target, event: CheckinEvent, timeoutMs: number): Promise<LookupResult> {
+  const s = target.settings as unknown as ErpnextSettings;
+  const key = naturalKey(s, event);
+  if (!key) return { found: false };
+  let employee = key.value;
+  if (s.method !== 'resource') {
+    // add_log_based_on_employee_field takes the first Employee whose field has the value.
+    const names = await listNames(target, 'Employee', [[s.employee_fieldname, '=', key.value]], timeoutMs);
+    if (!Array.isArray(names)) return names;
+    if (names.length === 0) return { found: false };
+    employee = names[0]!;
+  }
+  const logType = key.logType === null ? ['log_type', 'is', 'not set'] : ['log_type', '=', key.logType];
+  const names = await listNames(target, 'Employee Checkin', [['employee', '=', employee], ['time', '=', key.time], logType], timeoutMs);
+  if (!Array.isArray(names)) return names;
+  return names.length ? { found: true, remoteRef: names[0]! } : { found: false };
 }
 
 export const erpnextSender: Sender = {
@@ -139,8 +207,24 @@ export const erpnextSender: Sender = {
       return { outcome: 'rejected', reason: 'employee_not_mapped', status: null, message: `${event.employee.employee} has no ${s.employee_value} to send to ERPNext` };
     }
     const answer = await request(erpnextEndpoint(target.url, s.method), { method: 'POST', headers: headers(target), body: JSON.stringify(body) }, timeoutMs);
-    return isAnswer(answer) ? classifyErpnextAnswer(answer) : answer;
+    if (!isAnswer(answer)) return answer;
+    const result = classifyErpnextAnswer(answer);
+    if (result.reason !== 'already_there') return result;
+    // "Already has a log" names a record with the same employee and second; it is this check-in
+    // only if its log type matches too (v12/v13 compare employee and time alone).
+    const found = await lookUpCheckin(target, event, timeoutMs);
+    if (!isLookupAnswer(found)) return found;
+    if (found.found) return { ...result, remoteRef: found.remoteRef };
+    const key = naturalKey(s, event)!;
+    return {
+      outcome: 'rejected',
+      reason: 'other_record_at_target',
+      status: answer.status,
+      message: `ERPNext already holds ${result.remoteRef ?? 'a check-in'} for this employee at ${key.time} with another log type, and keeps one per employee and second (ERPNext v12/v13): this ${key.logType ?? 'check-in'} was not stored`,
+    };
   },
+
+  lookUp: lookUpCheckin,
 
   async test(target, timeoutMs) {
     const answer = await request(`${base(target.url)}/api/method/frappe.auth.get_logged_user`, { method: 'GET', headers: headers(target) }, timeoutMs);
@@ -152,7 +236,10 @@ export const erpnextSender: Sender = {
       } catch {
         // keep '?'
       }
-      return { ok: true, status: 200, message: `ERPNext accepts the API key; it belongs to ${user}` };
+      // Reading check-ins back is what keeps a resend after an unanswered send from doubling one.
+      const readable = await listNames(target, 'Employee Checkin', [], timeoutMs);
+      if (!Array.isArray(readable)) return { ok: false, status: readable.status, message: `ERPNext accepts the API key (it belongs to ${user}), but: ${readable.message ?? readable.reason}` };
+      return { ok: true, status: 200, message: `ERPNext accepts the API key; it belongs to ${user}, who may read Employee Checkin` };
     }
     if (answer.status === 401 || answer.status === 403) return { ok: false, status: answer.status, message: `ERPNext refused the API key and secret (HTTP ${answer.status})` };
     const { messages } = frappeError(answer.text);

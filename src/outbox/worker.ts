@@ -15,14 +15,26 @@ import {
   type OutboxRow,
   claimOutboxRows,
   findDueHeads,
+  findRemoteRefOwner,
   finishOutboxRow,
   releaseOutboxClaims,
 } from '../store/outbox.js';
 import { findCheckinDevices, findCheckinsByIds } from '../store/punches.js';
 import { type Target, listTargets, recordTargetDelivered, recordTargetError, setTargetState } from '../store/targets.js';
-import type { CheckinEvent, DeliveryResult, Sender } from './delivery.js';
+import { type CheckinEvent, type DeliveryResult, type Sender, isLookupAnswer } from './delivery.js';
 
-export type WorkerSettings = Pick<Config, 'outboxConcurrency' | 'outboxPollMs' | 'outboxTimeoutMs' | 'outboxBackoffMs' | 'outboxBackoffMaxMs' | 'outboxMaxTries' | 'outboxMaxAgeHours'>;
+export type WorkerSettings = Pick<
+  Config,
+  'outboxConcurrency' | 'outboxPollMs' | 'outboxTimeoutMs' | 'outboxSettleMs' | 'outboxBackoffMs' | 'outboxBackoffMaxMs' | 'outboxMaxTries' | 'outboxMaxAgeHours'
+>;
+
+/** One attempt at a row: how it went, and what is left unconfirmed at the target. */
+interface Attempt extends DeliveryResult {
+  /** When the send whose outcome is still unknown started; null when nothing is in doubt. */
+  unconfirmedSendMs: number | null;
+  /** Not a failure: the record was not found, but an unanswered send may still store it; look again then. */
+  lookAgainAtMs?: number;
+}
 
 /** Exponential backoff with equal jitter: half the delay fixed, half random. */
 export function backoffMs(tries: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
@@ -101,8 +113,9 @@ export class OutboxWorker {
     const ids = await findDueHeads(this.knex, [...targets.keys()], nowMs, limit);
     if (ids.length === 0) return 0;
     const token = `${this.id}#${++this.claimSeq}`;
-    // Long enough for a request and its bookkeeping; a crashed worker's rows come back after it.
-    const rows = await claimOutboxRows(this.knex, ids, token, nowMs, nowMs + Math.max(60_000, 3 * this.settings.outboxTimeoutMs));
+    // Long enough for a look-up, a send and a check of a duplicate answer (four requests) and
+    // their bookkeeping; a crashed worker's rows come back after it.
+    const rows = await claimOutboxRows(this.knex, ids, token, nowMs, nowMs + Math.max(60_000, 5 * this.settings.outboxTimeoutMs));
     if (rows.length === 0) return 0;
     this.tokens.set(token, rows.length);
     let events: Map<number, CheckinEvent>;
@@ -141,48 +154,85 @@ export class OutboxWorker {
 
   private async deliver(row: OutboxRow, target: Target, event: CheckinEvent | undefined, token: string): Promise<void> {
     const started = performance.now();
-    let result: DeliveryResult;
+    let result: Attempt;
     try {
       result = event
-        ? await this.senders[target.kind].send(target, event, this.settings.outboxTimeoutMs)
-        : { outcome: 'rejected', reason: 'checkin_missing', status: null, message: `check-in ${row.checkinId} or its employee no longer exists` };
+        ? await this.attempt(row, target, event)
+        : { outcome: 'rejected', reason: 'checkin_missing', status: null, message: `check-in ${row.checkinId} or its employee no longer exists`, unconfirmedSendMs: null };
     } catch (err) {
-      result = { outcome: 'retry', reason: 'internal', status: null, message: (err as Error).message };
+      result = { outcome: 'retry', reason: 'internal', status: null, message: (err as Error).message, unconfirmedSendMs: row.unconfirmedSendMs };
     }
     this.metrics?.outboxRequestSeconds.observe({ target: target.name }, (performance.now() - started) / 1000);
     try {
       await this.record(row, target, token, result);
     } catch (err) {
-      // The claim expires and the row is sent again; the target's duplicate check keeps it single.
+      // The claim expires; the next claim counts this send as unconfirmed and looks before resending.
       this.logger.warn({ err, outbox_id: row.id, target: target.name }, 'outbox: could not record a delivery attempt');
     }
   }
 
-  private async record(row: OutboxRow, target: Target, token: string, r: DeliveryResult): Promise<void> {
+  /**
+   * Never a blind resend: after a send whose outcome is unknown, the record is looked up at the
+   * target first. Found: delivered. Not found: sent again only once the unanswered request can
+   * no longer be running there (ICLOCKD_OUTBOX_SETTLE_MS after it started).
+   */
+  private async attempt(row: OutboxRow, target: Target, event: CheckinEvent): Promise<Attempt> {
+    const sender = this.senders[target.kind];
+    const timeoutMs = this.settings.outboxTimeoutMs;
+    const doubt = row.unconfirmedSendMs;
+    if (doubt !== null && sender.lookUp) {
+      const found = await sender.lookUp(target, event, timeoutMs);
+      if (!isLookupAnswer(found)) return { ...found, unconfirmedSendMs: doubt };
+      if (found.found) return { outcome: 'delivered', reason: 'found_at_target', status: null, message: null, remoteRef: found.remoteRef, unconfirmedSendMs: null };
+      const settledAt = doubt + this.settings.outboxSettleMs;
+      if (this.now() < settledAt) {
+        return {
+          outcome: 'retry',
+          reason: 'unconfirmed_send',
+          status: null,
+          message: `an earlier send got no answer and ${target.name} does not hold the check-in yet; it may still be storing it, so iclockd looks again at ${new Date(settledAt).toISOString()} before sending again`,
+          unconfirmedSendMs: doubt,
+          lookAgainAtMs: settledAt,
+        };
+      }
+    }
+    const sentAtMs = this.now();
+    const r = await sender.send(target, event, timeoutMs);
+    return { ...r, unconfirmedSendMs: r.unanswered ? sentAtMs : null };
+  }
+
+  private async record(row: OutboxRow, target: Target, token: string, attempt: Attempt): Promise<void> {
+    const r = await this.unlessAnotherRowsRecord(row, target, attempt);
     const now = new Date(this.now());
     const tries = row.tries + 1;
     const log = { outbox_id: row.id, target: target.name, checkin_id: row.checkinId, tries, reason: r.reason, status: r.status };
+    const unconfirmedSendMs = r.unconfirmedSendMs;
     let outcome: OutboxOutcome;
     let counted: string = r.outcome;
     switch (r.outcome) {
       case 'delivered':
-        outcome = { state: 'delivered', tries, failureReason: null, lastError: null, lastStatus: r.status, remoteRef: r.remoteRef ?? null, lastAttemptAt: now, deliveredAt: now };
+        outcome = { state: 'delivered', tries, failureReason: null, lastError: null, lastStatus: r.status, remoteRef: r.remoteRef ?? null, unconfirmedSendMs, lastAttemptAt: now, deliveredAt: now };
         break;
       case 'rejected':
-        outcome = { state: 'rejected', tries, failureReason: r.reason, lastError: r.message, lastStatus: r.status, lastAttemptAt: now };
+        outcome = { state: 'rejected', tries, failureReason: r.reason, lastError: r.message, lastStatus: r.status, unconfirmedSendMs, lastAttemptAt: now };
         break;
       case 'config_error':
         // Not this row's fault: it keeps its tries and waits for the target to be resumed.
-        outcome = { state: 'pending', tries: row.tries, nextAttemptMs: this.now(), failureReason: r.reason, lastError: r.message, lastStatus: r.status, lastAttemptAt: now };
+        outcome = { state: 'pending', tries: row.tries, nextAttemptMs: this.now(), failureReason: r.reason, lastError: r.message, lastStatus: r.status, unconfirmedSendMs, lastAttemptAt: now };
         break;
       case 'retry': {
+        if (r.lookAgainAtMs !== undefined) {
+          counted = 'waiting';
+          outcome = { state: 'pending', tries: row.tries, nextAttemptMs: r.lookAgainAtMs, failureReason: r.reason, lastError: r.message, lastStatus: r.status, unconfirmedSendMs, lastAttemptAt: now };
+          break;
+        }
         const ageHours = (now.getTime() - row.createdAt.getTime()) / 3_600_000;
         if (tries >= this.settings.outboxMaxTries || ageHours >= this.settings.outboxMaxAgeHours) {
           counted = 'dead';
-          outcome = { state: 'dead', tries, failureReason: r.reason, lastError: r.message, lastStatus: r.status, lastAttemptAt: now };
+          outcome = { state: 'dead', tries, failureReason: r.reason, lastError: r.message, lastStatus: r.status, unconfirmedSendMs, lastAttemptAt: now };
         } else {
           const wait = Math.max(backoffMs(tries, this.settings.outboxBackoffMs, this.settings.outboxBackoffMaxMs), r.retryAfterMs ?? 0);
-          outcome = { state: 'pending', tries, nextAttemptMs: this.now() + wait, failureReason: r.reason, lastError: r.message, lastStatus: r.status, lastAttemptAt: now };
+          outcome = { state: 'pending', tries, nextAttemptMs: this.now() + wait, failureReason: r.reason, lastError: r.message, lastStatus: r.status, unconfirmedSendMs, lastAttemptAt: now };
         }
         break;
       }
@@ -201,6 +251,10 @@ export class OutboxWorker {
       await recordTargetDelivered(this.knex, target.id, now);
       return;
     }
+    if (counted === 'waiting') {
+      this.logger.info(log, `outbox: ${target.name} has no answer to an earlier send yet; waiting before sending again`);
+      return;
+    }
     this.metrics?.outboxFailures.inc({ target: target.name, reason: r.reason });
     await recordTargetError(this.knex, target.id, `${r.reason}: ${r.message ?? ''}`.slice(0, 1000), now);
     if (r.outcome === 'config_error') {
@@ -215,5 +269,23 @@ export class OutboxWorker {
     } else {
       this.logger.info({ ...log, error: r.message }, `outbox: ${target.name} will be tried again`);
     }
+  }
+
+  /**
+   * A target that keeps one record per employee and wall-clock second (ERPNext) answers a second
+   * check-in at the same wall time (the hour a DST change repeats, two log types on v12/v13)
+   * with the first one's record: that is not this check-in being delivered.
+   */
+  private async unlessAnotherRowsRecord(row: OutboxRow, target: Target, r: Attempt): Promise<Attempt> {
+    if (r.outcome !== 'delivered' || !r.remoteRef) return r;
+    const owner = await findRemoteRefOwner(this.knex, target.id, r.remoteRef, row.id);
+    if (!owner) return r;
+    return {
+      outcome: 'rejected',
+      reason: 'same_record_at_target',
+      status: r.status,
+      message: `${target.name} answered with ${r.remoteRef}, the record of check-in ${owner.checkinId} (outbox row ${owner.id}): it keeps one record per employee and wall-clock second, so it cannot hold this check-in beside it`,
+      unconfirmedSendMs: null,
+    };
   }
 }

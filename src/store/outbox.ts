@@ -39,6 +39,11 @@ export interface OutboxRow extends NewOutboxRow {
   lastError: string | null;
   lastStatus: number | null;
   remoteRef: string | null;
+  /**
+   * When a send whose outcome is unknown started (no answer in time, the connection lost, a
+   * worker that died holding the row): the next try looks the record up before sending again.
+   */
+  unconfirmedSendMs: number | null;
   lastAttemptAt: Date | null;
   deliveredAt: Date | null;
 }
@@ -59,6 +64,7 @@ interface Row {
   last_error: string | null;
   last_status: number | null;
   remote_ref: string | null;
+  unconfirmed_send_ms: number | string | null;
   created_at: string;
   last_attempt_at: string | null;
   delivered_at: string | null;
@@ -81,6 +87,7 @@ function fromRow(r: Row): OutboxRow {
     lastError: r.last_error,
     lastStatus: r.last_status === null ? null : Number(r.last_status),
     remoteRef: r.remote_ref,
+    unconfirmedSendMs: r.unconfirmed_send_ms === null ? null : Number(r.unconfirmed_send_ms),
     createdAt: fromDbInstant(r.created_at),
     lastAttemptAt: fromDbInstant(r.last_attempt_at),
     deliveredAt: fromDbInstant(r.delivered_at),
@@ -130,14 +137,23 @@ export async function findDueHeads(knex: Knex, targetIds: number[], nowMs: numbe
   return rows.map((r) => Number(r.id));
 }
 
-/** Claims what it can of `ids` for `token` until `untilMs`; returns the rows this token now owns. */
+/**
+ * Claims what it can of `ids` for `token` until `untilMs`; returns the rows this token now owns.
+ * A claim that expired is a worker that may have sent the row and died before recording the
+ * answer: its send counts as unconfirmed, as late as it could have started (the claim's end).
+ */
 export async function claimOutboxRows(knex: Knex, ids: number[], token: string, nowMs: number, untilMs: number): Promise<OutboxRow[]> {
   if (ids.length === 0) return [];
   await knex('outbox')
     .whereIn('id', ids)
     .where('state', 'pending')
     .where((q) => q.whereNull('claim_until_ms').orWhere('claim_until_ms', '<', nowMs))
-    .update({ claimed_by: token, claim_until_ms: untilMs });
+    // First in the SET list: MySQL evaluates assignments left to right, so this must read the old claim.
+    .update({
+      unconfirmed_send_ms: knex.raw('CASE WHEN claimed_by IS NOT NULL THEN claim_until_ms ELSE unconfirmed_send_ms END'),
+      claimed_by: token,
+      claim_until_ms: untilMs,
+    });
   const rows = (await knex('outbox').whereIn('id', ids).where('claimed_by', token).orderBy('id')) as Row[];
   return rows.map(fromRow);
 }
@@ -150,6 +166,7 @@ export interface OutboxOutcome {
   lastError: string | null;
   lastStatus: number | null;
   remoteRef?: string | null;
+  unconfirmedSendMs: number | null;
   lastAttemptAt?: Date;
   deliveredAt?: Date | null;
 }
@@ -162,6 +179,7 @@ export async function finishOutboxRow(knex: Knex, id: number, token: string, o: 
     failure_reason: o.failureReason,
     last_error: o.lastError,
     last_status: o.lastStatus,
+    unconfirmed_send_ms: o.unconfirmedSendMs,
     claimed_by: null,
     claim_until_ms: null,
   };
@@ -194,6 +212,12 @@ export async function requeueOutboxRows(knex: Knex, filter: RequeueFilter, nowMs
   if (filter.employeeId !== undefined) q.where('employee_id', filter.employeeId);
   if (filter.failureReasons) q.whereIn('failure_reason', filter.failureReasons);
   return q.update({ state: 'pending', tries: 0, next_attempt_ms: nowMs, claimed_by: null, claim_until_ms: null });
+}
+
+/** Another row of the target whose delivery is the record `remoteRef` at the target, if any. */
+export async function findRemoteRefOwner(knex: Knex, targetId: number, remoteRef: string, notId: number): Promise<OutboxRow | null> {
+  const row = (await knex('outbox').where({ target_id: targetId, remote_ref: remoteRef }).whereNot('id', notId).first()) as Row | undefined;
+  return row ? fromRow(row) : null;
 }
 
 export async function findOutboxRow(knex: Knex, id: number): Promise<OutboxRow | null> {

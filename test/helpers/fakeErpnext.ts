@@ -1,7 +1,10 @@
 // A real HTTP server that answers like ERPNext / Frappe HR for what iclockd forwards: the
 // whitelisted add_log_based_on_employee_field (hrms and erpnext paths), POST /api/resource/
-// Employee Checkin and frappe.auth.get_logged_user, with ERPNext's own status codes and error
-// bodies (../shared/erpnext.md §1, §3). Knobs make it fail on purpose.
+// Employee Checkin, GET lists of Employee and Employee Checkin with Frappe filters, and
+// frappe.auth.get_logged_user, with ERPNext's own status codes and error bodies
+// (../shared/erpnext.md §1, §3). Like HRMS, its duplicate check reads committed check-ins only
+// (no unique index), and the v12/v13 path compares employee and time alone. Knobs make it fail
+// or run slow on purpose.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -48,6 +51,14 @@ export class FakeErpnext {
   readonly refuseTimes = new Set<string>();
   /** Extra random delay per request, milliseconds. */
   maxDelayMs = 0;
+  /** A check-in request waits this long before its duplicate check (a busy worker). */
+  stallBeforeCheckMs = 0;
+  /** A check-in that passed the duplicate check is committed (visible) this long after it, then answered. */
+  commitAfterMs = 0;
+  /** Whether the API user may read Employee and Employee Checkin (403 when not). */
+  readable = true;
+  /** GET list requests answered. */
+  lookups = 0;
   private held: (() => void)[] | null = null;
   private readonly attempts = new Map<string, number>();
   private readonly lost = new Set<string>();
@@ -111,6 +122,19 @@ export class FakeErpnext {
       return send(401, { exc_type: 'AuthenticationError', _server_messages: serverMessages('Invalid Authorization Token') });
     }
     if (path === '/api/method/frappe.auth.get_logged_user') return send(200, { message: 'iclockd-sync@example.com' });
+    if (req.method === 'GET' && (path === '/api/resource/Employee' || path === '/api/resource/Employee Checkin')) {
+      this.lookups++;
+      if (!this.readable) {
+        const doctype = path.slice('/api/resource/'.length);
+        return send(403, { exc_type: 'PermissionError', _server_messages: serverMessages(`User <strong>iclockd-sync@example.com</strong> does not have doctype access via role permission for document <strong>${doctype}</strong>`) });
+      }
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      const filters = JSON.parse(query.get('filters') ?? '[]') as [string, string, string][];
+      const limit = Number(query.get('limit_page_length') ?? 20);
+      const rows: Record<string, unknown>[] = path === '/api/resource/Employee' ? [...this.employees.values()].map((e) => ({ ...e })) : this.checkins.map((c) => ({ ...c }));
+      const matches = rows.filter((r) => filters.every(([field, op, value]) => matchesFilter(r[field], op, value)));
+      return send(200, { data: matches.slice(0, limit || undefined).map((r) => ({ name: r.name })) });
+    }
     const method = METHOD.exec(path);
     if (!method && path !== '/api/resource/Employee Checkin') {
       return send(404, { exc_type: 'DoesNotExistError', _server_messages: serverMessages('Not found') });
@@ -154,7 +178,10 @@ export class FakeErpnext {
       });
     }
     const logType = (body.log_type as string | null | undefined) ?? null;
-    const existing = this.checkins.find((c) => c.employee === employee.name && c.time === time && (c.log_type ?? '') === (logType ?? ''));
+    if (this.stallBeforeCheckMs) await new Promise((r) => setTimeout(r, this.stallBeforeCheckMs));
+    // v12/v13 (the erpnext.* path) keep one check-in per employee and second, whatever its log type.
+    const sameLogType = (c: ErpCheckin) => method?.[1] === 'erpnext' || (c.log_type ?? '') === (logType ?? '');
+    const existing = this.checkins.find((c) => c.employee === employee.name && c.time === time && sameLogType(c));
     if (existing) {
       record(417);
       this.duplicateAnswers++;
@@ -175,6 +202,7 @@ export class FakeErpnext {
       device_id: (body.device_id as string | null | undefined) ?? null,
       skip_auto_attendance: Number(body.skip_auto_attendance ?? 0),
     };
+    if (this.commitAfterMs) await new Promise((r) => setTimeout(r, this.commitAfterMs));
     this.checkins.push(doc);
     if (this.loseFirstReply && !this.lost.has(key)) {
       this.lost.add(key);
@@ -195,6 +223,13 @@ export class FakeErpnext {
     };
     return send(200, method ? { message: full } : { data: full });
   }
+}
+
+/** Frappe's filter operators as iclockd uses them: `=`, and `is` `set` / `not set`. */
+function matchesFilter(actual: unknown, op: string, value: string): boolean {
+  if (op === '=') return String(actual ?? '') === String(value);
+  if (op === 'is') return value === 'set' ? actual !== null && actual !== undefined && actual !== '' : actual === null || actual === undefined || actual === '';
+  throw new Error(`the fake ERPNext knows no filter operator ${op}`);
 }
 
 /** Frappe's `_server_messages`: a JSON string of a list of JSON strings. */

@@ -10,6 +10,8 @@ export const FAST_OUTBOX: Partial<Config> = {
   outboxBackoffMs: 5,
   outboxBackoffMaxMs: 40,
   outboxTimeoutMs: 3000,
+  // Nothing the fake ERPNext is sent keeps running after its answer, unless a test says so.
+  outboxSettleMs: 0,
   outboxMaxTries: 1000,
   outboxMaxAgeHours: 24,
   outboxConcurrency: 4,

@@ -75,9 +75,12 @@ describe(`forwarding to ERPNext on ${testDialect()}`, () => {
       assert.equal(rows.length, 4);
       assert.equal(w.erp.checkins.length, 4, 'ERPNext holds each check-in once');
       assert.equal(new Set(w.erp.checkins.map((c) => `${c.employee}|${c.time}|${c.log_type}`)).size, 4);
-      // 502, 502, stored but the reply lost (504), then "already has a log" = delivered.
+      // 502, looked up and sent again: 502, looked up and sent again: stored but the reply lost
+      // (504), looked up: found, delivered without a fourth send.
       assert.deepEqual(rows.map((r) => r.tries), [4, 4, 4, 4]);
-      assert.equal(w.erp.duplicateAnswers, 4);
+      assert.equal(w.erp.requests.length, 12, 'three sends each');
+      assert.equal(w.erp.duplicateAnswers, 0, 'never sent once ERPNext held it');
+      assert.ok(rows.every((r) => r.unconfirmedSendMs === null));
       assert.deepEqual(rows.map((r) => r.remoteRef).sort(), w.erp.checkins.map((c) => c.name).sort(), 'the ERPNext names are kept');
       // What the sync tool sends: the biometric id, naive wall time in the site's zone, the device, the log type.
       const first = w.erp.requests[0]!;
@@ -213,7 +216,7 @@ describe(`forwarding to ERPNext on ${testDialect()}`, () => {
 
       assert.equal((await n.s.outbox.testTarget('erp')).ok, false);
       await n.s.outbox.updateTarget('erp', { api_secret: w.erp.apiSecret });
-      assert.deepEqual(await n.s.outbox.testTarget('erp'), { ok: true, status: 200, message: 'ERPNext accepts the API key; it belongs to iclockd-sync@example.com' });
+      assert.deepEqual(await n.s.outbox.testTarget('erp'), { ok: true, status: 200, message: 'ERPNext accepts the API key; it belongs to iclockd-sync@example.com, who may read Employee Checkin' });
       assert.equal((await n.s.outbox.getTarget('erp')).state, 'error', 'still paused until resumed');
       await n.s.outbox.resumeTarget('erp');
       await until('delivered', async () => (await w.rows())[0]!.state === 'delivered');
@@ -252,7 +255,7 @@ describe(`forwarding to ERPNext on ${testDialect()}`, () => {
     }
   });
 
-  test("a crashed process's claim expires; its row goes out again and ERPNext's duplicate answer keeps it single", async () => {
+  test("a crashed process's claim expires; the next process looks the check-in up at ERPNext before sending it again", async () => {
     const w = await world();
     try {
       w.erp.addEmployee('HR-1001', '1001');
@@ -268,9 +271,10 @@ describe(`forwarding to ERPNext on ${testDialect()}`, () => {
       await w.node();
       await until('delivered', async () => (await w.rows())[0]!.state === 'delivered');
       const [after] = await w.rows();
-      assert.equal(after!.remoteRef, 'EMP-CKIN-11-2026-000777', 'the name from the duplicate answer');
+      assert.equal(after!.remoteRef, 'EMP-CKIN-11-2026-000777', 'the name ERPNext holds it under');
+      assert.equal(after!.unconfirmedSendMs, null);
       assert.equal(w.erp.checkins.length, 1);
-      assert.equal(w.erp.duplicateAnswers, 1);
+      assert.equal(w.erp.requests.length, 0, 'found, so not sent again');
     } finally {
       await w.done();
     }
@@ -316,6 +320,150 @@ describe(`forwarding to ERPNext on ${testDialect()}`, () => {
       assert.equal(w.erp.requests[0]!.path, '/api/resource/Employee Checkin');
       assert.deepEqual(w.erp.requests[0]!.body, { employee: 'HR-EMP-00001', time: '2025-05-08 11:00:00', log_type: 'IN', device_id: 'SN-1', skip_auto_attendance: 0 });
       assert.equal((await w.rows())[0]!.remoteRef, w.erp.checkins[0]!.name);
+    } finally {
+      await w.done();
+    }
+  });
+
+  test("an ERPNext that stores each request after iclockd's timeout gets every check-in once", async () => {
+    const w = await world();
+    try {
+      const ids = ['3001', '3002', '3003'];
+      for (const id of ids) w.erp.addEmployee(`HR-${id}`, id);
+      // iclockd gives up after 150 ms; ERPNext checks for a duplicate at once and commits 900 ms
+      // later (then, in the second half, stalls 900 ms before the check). A blind resend would
+      // pass the duplicate check of a request not committed yet and be stored beside it.
+      const n = await w.node({ outboxTimeoutMs: 150, outboxSettleMs: 1500 });
+      w.erp.commitAfterMs = 900;
+      await addErpTarget(n, w.erp);
+      await addEmployees(n, ids);
+      for (const id of ids) await punch(n, id, '2025-06-01 08:00:00', 'IN');
+      await until('3 delivered', async () => (await w.rows()).filter((r) => r.state === 'delivered').length === 3);
+      await new Promise((r) => setTimeout(r, 1000)); // anything still running at ERPNext lands
+      assert.equal(w.erp.checkins.length, 3, 'none stored twice while ERPNext commits late');
+      w.erp.commitAfterMs = 0;
+      w.erp.stallBeforeCheckMs = 900;
+      for (const id of ids) await punch(n, id, '2025-06-01 17:00:00', 'OUT');
+      await until('6 delivered', async () => (await w.rows()).filter((r) => r.state === 'delivered').length === 6, 30_000);
+      await new Promise((r) => setTimeout(r, 1200)); // anything still running at ERPNext lands
+
+      assert.equal(w.erp.checkins.length, 6, 'no check-in stored twice');
+      assert.equal(new Set(w.erp.checkins.map((c) => `${c.employee}|${c.time}|${c.log_type}`)).size, 6);
+      const rows = await w.rows();
+      assert.deepEqual(rows.map((r) => r.remoteRef).sort(), w.erp.checkins.map((c) => c.name).sort(), 'each row knows its ERPNext name');
+      assert.ok(rows.every((r) => r.tries >= 2 && r.unconfirmedSendMs === null), 'each timed out, was looked up, and is settled');
+      assert.ok(w.erp.lookups > 0);
+    } finally {
+      await w.done();
+    }
+  });
+
+  test('a process that died mid-send: its request still running at ERPNext is waited out, not doubled', async () => {
+    const w = await world();
+    try {
+      w.erp.addEmployee('HR-1001', '1001');
+      const a = await w.node({}, { worker: false });
+      await addErpTarget(a, w.erp);
+      await addEmployees(a, ['1001']);
+      await punch(a, '1001', '2025-05-06 08:00:00', 'IN');
+      const [row] = await w.rows();
+      // The dead process claimed the row (its claim ran out just now) and its request is still
+      // at ERPNext, which commits it 700 ms from now.
+      await w.t.db.knex('outbox').where({ id: row!.id }).update({ claimed_by: 'crashed-host:1:dead#1', claim_until_ms: Date.now() - 1 });
+      setTimeout(() => w.erp.checkins.push({ name: 'EMP-CKIN-11-2026-000888', employee: 'HR-1001', time: '2025-05-06 11:00:00', log_type: 'IN', device_id: 'SN-1', skip_auto_attendance: 0 }), 700);
+
+      await w.node({ outboxSettleMs: 1500 });
+      await until('delivered', async () => (await w.rows())[0]!.state === 'delivered');
+      const [after] = await w.rows();
+      assert.equal(after!.remoteRef, 'EMP-CKIN-11-2026-000888');
+      assert.equal(w.erp.requests.length, 0, 'not sent while the dead process\'s request could still land');
+      assert.equal(w.erp.checkins.length, 1);
+    } finally {
+      await w.done();
+    }
+  });
+
+  test('an unanswered send with no read access at ERPNext pauses the target instead of resending blind', async () => {
+    const w = await world();
+    try {
+      w.erp.addEmployee('HR-1001', '1001');
+      const n = await w.node();
+      w.erp.loseFirstReply = true;
+      w.erp.readable = false;
+      await addErpTarget(n, w.erp);
+      await addEmployees(n, ['1001']);
+      await punch(n, '1001', '2025-05-09 08:00:00', 'IN');
+      await until('target paused', async () => (await n.s.outbox.getTarget('erp')).state === 'error');
+      const [row] = await w.rows();
+      assert.equal(row!.state, 'pending');
+      assert.equal(row!.failureReason, 'no_read_permission');
+      assert.ok(row!.unconfirmedSendMs !== null, 'still in doubt');
+      assert.match((await n.s.outbox.getTarget('erp')).stateReason ?? '', /read permission on Employee and Employee Checkin/);
+      assert.equal(w.erp.requests.length, 1, 'sent once');
+      assert.match((await n.s.outbox.testTarget('erp')).message, /does not let the API user read Employee Checkin/);
+
+      w.erp.readable = true;
+      await n.s.outbox.resumeTarget('erp');
+      await until('delivered', async () => (await w.rows())[0]!.state === 'delivered');
+      assert.equal(w.erp.requests.length, 1, 'found at ERPNext, not sent again');
+      assert.equal(w.erp.checkins.length, 1);
+    } finally {
+      await w.done();
+    }
+  });
+
+  test('v12/v13: an OUT in the second of an IN is not counted delivered on the IN\'s duplicate answer', async () => {
+    const w = await world();
+    try {
+      w.erp.addEmployee('HR-1001', '1001');
+      const n = await w.node();
+      await addErpTarget(n, w.erp, { method: 'erpnext' });
+      await addEmployees(n, ['1001']);
+      await punch(n, '1001', '2025-05-10 08:00:00', 'IN');
+      await punch(n, '1001', '2025-05-10 08:00:00', 'OUT');
+      await until('nothing pending', async () => (await w.rows()).every((r) => r.state !== 'pending'));
+      const rows = await w.rows();
+      assert.deepEqual(rows.map((r) => [r.state, r.failureReason]), [['delivered', null], ['rejected', 'other_record_at_target']]);
+      assert.match(rows[1]!.lastError ?? '', /already holds EMP-CKIN-\S+ for this employee at 2025-05-10 11:00:00 with another log type.*this OUT was not stored/);
+      assert.deepEqual(w.erp.checkins.map((c) => c.log_type), ['IN'], 'what ERPNext holds');
+    } finally {
+      await w.done();
+    }
+  });
+
+  test('two check-ins an hour apart that the DST fall-back gives one wall time: the second is not counted delivered', async () => {
+    const w = await world();
+    try {
+      w.erp.addEmployee('HR-1001', '1001');
+      const n = await w.node();
+      await addErpTarget(n, w.erp, { time_zone: 'America/New_York' });
+      await addEmployees(n, ['1001']);
+      await punch(n, '1001', '2025-11-02 05:30:00'); // 01:30 EDT
+      await punch(n, '1001', '2025-11-02 06:30:00'); // 01:30 EST
+      await until('nothing pending', async () => (await w.rows()).every((r) => r.state !== 'pending'));
+      const rows = await w.rows();
+      assert.deepEqual(rows.map((r) => [r.state, r.failureReason]), [['delivered', null], ['rejected', 'same_record_at_target']]);
+      assert.match(rows[1]!.lastError ?? '', new RegExp(`answered with ${rows[0]!.remoteRef}, the record of check-in ${rows[0]!.checkinId}`));
+      assert.deepEqual(w.erp.checkins.map((c) => c.time), ['2025-11-02 01:30:00']);
+    } finally {
+      await w.done();
+    }
+  });
+
+  test('the resource API: an employee ERPNext does not know is sent again once the employee is fixed', async () => {
+    const w = await world();
+    try {
+      const n = await w.node();
+      await addErpTarget(n, w.erp, { method: 'resource', employee_value: 'employee' });
+      await n.s.employees.create({ employee: 'HR-EMP-00002', name: 'Badr', attendance_device_id: '1002' });
+      await punch(n, '1002', '2025-05-11 08:00:00', 'IN');
+      await until('refused', async () => (await w.rows())[0]?.state === 'rejected');
+      assert.equal((await w.rows())[0]!.failureReason, 'employee_not_found');
+
+      w.erp.addEmployee('HR-EMP-00002', null);
+      await n.s.employees.update('HR-EMP-00002', { name: 'Badr A.' });
+      await until('delivered', async () => (await w.rows())[0]?.state === 'delivered');
+      assert.equal(w.erp.checkins.length, 1);
     } finally {
       await w.done();
     }

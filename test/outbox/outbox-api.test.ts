@@ -68,7 +68,7 @@ describe(`forwarding admin API on ${testDialect()}`, () => {
     assert.ok(!text.includes(erp.apiSecret) && !text.includes(hook.secret), 'no secret in any answer');
     assert.equal((await admin.get('/api/v1/targets/hook')).body.secret, '********');
 
-    assert.deepEqual((await admin.post('/api/v1/targets/erp/test')).body, { success: true, target: 'erp', status: 200, message: 'ERPNext accepts the API key; it belongs to iclockd-sync@example.com' });
+    assert.deepEqual((await admin.post('/api/v1/targets/erp/test')).body, { success: true, target: 'erp', status: 200, message: 'ERPNext accepts the API key; it belongs to iclockd-sync@example.com, who may read Employee Checkin' });
     assert.equal((await admin.post('/api/v1/targets/hook/test')).body.success, true);
     const paused = await admin.post('/api/v1/targets/hook/pause');
     assert.deepEqual([paused.body.state, paused.body.state_reason], ['paused', 'paused by an operator']);
@@ -162,7 +162,7 @@ describe(`iclockd targets and outbox on ${testDialect()}`, () => {
     const json = (await cli('targets', 'list', '--json')).out.join('\n');
     assert.ok(!json.includes(erp.apiSecret) && !json.includes(secret), 'secrets never printed by list');
 
-    assert.deepEqual((await cli('targets', 'test', 'erp')).out, ['erp: ok: ERPNext accepts the API key; it belongs to iclockd-sync@example.com']);
+    assert.deepEqual((await cli('targets', 'test', 'erp')).out, ['erp: ok: ERPNext accepts the API key; it belongs to iclockd-sync@example.com, who may read Employee Checkin']);
     await cli('targets', 'set', 'erp', '--api-secret', 'wrong-secret-value');
     const failed = await cli('targets', 'test', 'erp');
     assert.equal(failed.code, 1);
