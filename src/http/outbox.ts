@@ -49,7 +49,7 @@ const TARGET_FIELDS = 'name, kind, url, settings (secrets as ********), state, s
 const TargetItem = resource('Target', TARGET_FIELDS);
 const OutboxItem = resource(
   'Outbox row',
-  'id, target, event, state, tries, next_attempt_at, in_flight, failure_reason, last_error, last_status, remote_ref, idempotency_key and the check-in',
+  'id, target, event, state, tries, next_attempt_at, in_flight, unconfirmed_send_at, failure_reason, last_error, last_status, remote_ref, idempotency_key and the check-in',
 );
 
 export function outboxRoutes(apiKeys: ApiKeyService, outbox: OutboxService, maxBodyBytes: number): Router {

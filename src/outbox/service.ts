@@ -360,6 +360,8 @@ export function outboxEntryView(e: OutboxEntry) {
     tries: r.tries,
     next_attempt_at: r.state === 'pending' ? new Date(r.nextAttemptMs).toISOString() : null,
     in_flight: r.claimUntilMs !== null,
+    // A send whose outcome is unknown: the row is looked up at the target before it goes again.
+    unconfirmed_send_at: r.unconfirmedSendMs === null ? null : new Date(r.unconfirmedSendMs).toISOString(),
     failure_reason: r.failureReason,
     last_error: r.lastError,
     last_status: r.lastStatus,
