@@ -1,6 +1,6 @@
 // knex setup for both supported databases: MySQL/MariaDB (mysql2) and embedded SQLite
 // (better-sqlite3). Everything dialect-specific about connecting lives here.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../../migrations/index.js';
@@ -164,6 +164,44 @@ function cachePreparedStatements(conn: SqliteConnection): void {
 }
 
 /**
+ * `mkdir -p` that gives up. Node's own (`recursive: true`) reads every ENOENT as "make the
+ * parent first" and loops for ever, at 100 % CPU, when the parent exists yet the directory
+ * cannot be made in it (under /proc, on a stale mount): here each level is tried at most twice.
+ */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (statSync(dir).isDirectory()) return;
+      throw Object.assign(new Error('ENOTDIR: a file of that name is there, not a directory'), { code: 'ENOTDIR', path: dir });
+    }
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw err;
+  }
+  makeDirectory(dirname(dir));
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    // Made meanwhile by another process: fine.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/** Creates the directory of a SQLite file; the error names the directory that could not be made, in one line. */
+function makeSqliteDirectory(file: string): void {
+  try {
+    makeDirectory(dirname(file));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // Node's "ENOENT: no such file or directory, mkdir '/proc/nope'": the part before the path.
+    const reason = e.syscall ? e.message.split(', ')[0] : e.message;
+    throw Object.assign(new Error(`cannot create the directory ${e.path ?? dirname(file)} for the SQLite file (${reason})`), { code: e.code });
+  }
+}
+
+/**
  * Opens the database the URL names. A MySQL database that does not exist yet is created
  * (utf8mb4, binary collation so keys compare exactly as on SQLite); a SQLite file and its
  * directory are created on first use.
@@ -172,7 +210,7 @@ export async function openDatabase(url: string, timeouts: DatabaseTimeouts = DEF
   const safeUrl = maskUrlPassword(url);
   if (url.startsWith('sqlite:')) {
     const file = sqlitePath(url);
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') makeSqliteDirectory(file);
     const knex = knexFactory({
       client: 'better-sqlite3',
       compileSqlOnError: false,

@@ -1,11 +1,17 @@
 // `iclockd doctor`: all clear on a working setup; each kind of problem named, with its fix,
-// and exit code 1 when something must be fixed.
+// and exit code 1 when something must be fixed. Each check is bounded in time, and a failure
+// is one line (and its fix), never a stack.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../src/bench/fleet.js';
 import { type CliHarness, cliHarness } from '../helpers/cli.js';
 import { freshDatabaseUrl, testDialect } from '../helpers/db.js';
+import { CLI, TSX } from '../helpers/serveProcess.js';
 
 describe(`iclockd doctor on ${testDialect()}`, () => {
   let h: CliHarness;
@@ -74,4 +80,75 @@ describe(`iclockd doctor on ${testDialect()}`, () => {
       },
     };
   }
+});
+
+interface ProcessRun {
+  code: number | null;
+  out: string[];
+  err: string;
+  seconds: number;
+}
+
+/** Longer than any bounded run takes; a run still going then (a spin, a hang) is killed and fails the test. */
+const RUN_LIMIT_SECONDS = 40;
+
+/**
+ * `iclockd <command>` as a real process in a scratch directory (a spin or an open handle
+ * shows as a run that does not end), with only PATH and `env` in its environment.
+ */
+async function runProcess(command: string, env: Record<string, string>): Promise<ProcessRun> {
+  const cwd = mkdtempSync(join(tmpdir(), 'iclockd-doctor-'));
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', TSX, CLI, command], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_SECONDS * 1000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(killer);
+  rmSync(cwd, { recursive: true, force: true });
+  const seconds = (Date.now() - started) / 1000;
+  assert.ok(seconds < RUN_LIMIT_SECONDS, `iclockd ${command} did not end within ${RUN_LIMIT_SECONDS} s (killed); it printed:\n${stdout}${err}`);
+  return { code, out: stdout.split('\n').filter(Boolean), err, seconds };
+}
+
+async function doctorProcess(env: Record<string, string>): Promise<ProcessRun> {
+  return runProcess('doctor', { ICLOCKD_HOST: '127.0.0.1', ICLOCKD_PORT: String(await freePort()), ...env });
+}
+
+const checkLine = (out: string[], name: string) => out.find((l) => new RegExp(`^\\S+\\s+${name}\\s`).test(l)) ?? '';
+
+/** Every line a check, its fix, or the verdict; nothing on stderr (no knex warning, no stack). */
+function assertOnlyCheckLines(r: ProcessRun): void {
+  assert.equal(r.err, '', 'nothing on stderr');
+  for (const l of r.out) assert.match(l, /^(ok {4}|warn {2}|FAIL {2})\S|^ +fix: \S|^ready to serve$|^\d+ problem\(s\) to fix/, `not a check line: ${l}`);
+}
+
+describe('iclockd doctor as a process: every check bounded, every failure one line', { skip: testDialect() !== 'sqlite' && 'the same on both databases' }, () => {
+  const sqliteDirs: string[] = [];
+  const sqliteUrl = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iclockd-doctor-db-'));
+    sqliteDirs.push(dir);
+    return `sqlite:${join(dir, 'iclockd.sqlite')}`;
+  };
+  after(() => {
+    for (const d of sqliteDirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('a SQLite path whose directory cannot be made (/proc/nope): FAIL in one line, at once (it spun at 100 % CPU)', { skip: !existsSync('/proc/self') && 'needs Linux procfs' }, async () => {
+    const r = await doctorProcess({ DATABASE_URL: 'sqlite:/proc/nope/x.sqlite' });
+    assertOnlyCheckLines(r);
+    assert.equal(r.code, 1, r.out.join('\n'));
+    assert.match(checkLine(r.out, 'database'), /^FAIL\s+database\s+sqlite:\/proc\/nope\/x\.sqlite: cannot create the directory \/proc\/nope for the SQLite file \(ENOENT: no such file or directory\)$/);
+    assert.ok(r.seconds < 12, `took ${r.seconds} s`);
+  });
+
+  test('the same SQLite path stops `iclockd serve` at start in one line, exit 1', { skip: !existsSync('/proc/self') && 'needs Linux procfs' }, async () => {
+    const r = await runProcess('serve', { DATABASE_URL: 'sqlite:/proc/nope/x.sqlite', ICLOCKD_HOST: '127.0.0.1', ICLOCKD_PORT: '0', ICLOCKD_TZ: 'UTC' });
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.out, []);
+    assert.match(r.err, /^iclockd: cannot create the directory \/proc\/nope for the SQLite file \(ENOENT: no such file or directory\)\n$/);
+  });
+
 });
