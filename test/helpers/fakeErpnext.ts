@@ -59,6 +59,12 @@ export class FakeErpnext {
   readable = true;
   /** GET list requests answered. */
   lookups = 0;
+  /**
+   * Random trouble per check-in request: a share answered 502 before any work, a share slowed
+   * by `slowMs` (half stalled before the duplicate check, half committed that late), a share
+   * whose connection is dropped after the commit.
+   */
+  chaos: { badGatewayShare: number; slowShare: number; slowMs: number; dropShare: number } | null = null;
   private held: (() => void)[] | null = null;
   private readonly attempts = new Map<string, number>();
   private readonly lost = new Set<string>();
@@ -178,7 +184,14 @@ export class FakeErpnext {
       });
     }
     const logType = (body.log_type as string | null | undefined) ?? null;
-    if (this.stallBeforeCheckMs) await new Promise((r) => setTimeout(r, this.stallBeforeCheckMs));
+    const chaos = this.chaos;
+    if (chaos && Math.random() < chaos.badGatewayShare) {
+      record(502);
+      return send(502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
+    }
+    const slow = chaos && Math.random() < chaos.slowShare ? (Math.random() < 0.5 ? 'stall' : 'late') : null;
+    const stallMs = this.stallBeforeCheckMs + (slow === 'stall' ? chaos!.slowMs : 0);
+    if (stallMs) await new Promise((r) => setTimeout(r, stallMs));
     // v12/v13 (the erpnext.* path) keep one check-in per employee and second, whatever its log type.
     const sameLogType = (c: ErpCheckin) => method?.[1] === 'erpnext' || (c.log_type ?? '') === (logType ?? '');
     const existing = this.checkins.find((c) => c.employee === employee.name && c.time === time && sameLogType(c));
@@ -202,8 +215,14 @@ export class FakeErpnext {
       device_id: (body.device_id as string | null | undefined) ?? null,
       skip_auto_attendance: Number(body.skip_auto_attendance ?? 0),
     };
-    if (this.commitAfterMs) await new Promise((r) => setTimeout(r, this.commitAfterMs));
+    const commitAfterMs = this.commitAfterMs + (slow === 'late' ? chaos!.slowMs : 0);
+    if (commitAfterMs) await new Promise((r) => setTimeout(r, commitAfterMs));
     this.checkins.push(doc);
+    if (chaos && Math.random() < chaos.dropShare) {
+      record(0);
+      res.socket?.destroy();
+      return;
+    }
     if (this.loseFirstReply && !this.lost.has(key)) {
       this.lost.add(key);
       record(504);
