@@ -1,9 +1,10 @@
 // `iclockd doctor`: what stands between this machine and a working server, in plain words:
 // the configuration, the database, its migrations, the clocks and time zone, and the port.
+// Each check ends within CHECK_SECONDS, and each failure is one line (and its fix).
 import { createServer } from 'node:net';
 import { DateTime } from 'luxon';
 import { type Config, ConfigError, maskUrlPassword } from '../config.js';
-import { closeDatabase, migrationStatus, openDatabase } from '../store/db.js';
+import { type Database, closeDatabase, migrationStatus, openDatabase, parseMysqlUrl } from '../store/db.js';
 
 export interface Check {
   name: string;
@@ -17,6 +18,26 @@ export interface Check {
 const CLOCK_FAIL_SECONDS = 60;
 const CLOCK_WARN_SECONDS = 5;
 
+/** Longest one check may take: a database that accepts connections and never answers fails here. */
+export const CHECK_SECONDS = 5;
+
+/** A check's deadline passed. */
+class NoAnswer extends Error {
+  override name = 'NoAnswer';
+}
+
+/**
+ * `work`, or a NoAnswer once `seconds` have passed. What `work` holds open is left to its own
+ * timeouts (set to the same bound), so the process still ends soon after.
+ */
+function within<T>(seconds: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswer(`no answer within ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 function portCheck(config: Config): Promise<Check> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -27,11 +48,110 @@ function portCheck(config: Config): Promise<Check> {
       } else if (err.code === 'EACCES') {
         resolve({ name: 'port', status: 'fail', detail: `no permission to listen on ${where}`, fix: 'use a port above 1024 (terminals default to 8081) or grant CAP_NET_BIND_SERVICE' });
       } else {
-        resolve({ name: 'port', status: 'fail', detail: `cannot listen on ${where}: ${err.message}`, fix: 'check ICLOCKD_HOST names an address of this machine' });
+        resolve({ name: 'port', status: 'fail', detail: `cannot listen on ${where}: ${firstLine(err.message)}`, fix: 'check ICLOCKD_HOST names an address of this machine' });
       }
     });
     server.listen(config.port, config.host, () => server.close(() => resolve({ name: 'port', status: 'ok', detail: `${config.host}:${config.port} is free` })));
   });
+}
+
+async function boundedPortCheck(config: Config): Promise<Check> {
+  try {
+    return await within(CHECK_SECONDS, portCheck(config));
+  } catch (err) {
+    if (!(err instanceof NoAnswer)) throw err;
+    return {
+      name: 'port',
+      status: 'fail',
+      detail: `could not try ${config.host}:${config.port} within ${CHECK_SECONDS} s`,
+      fix: 'check ICLOCKD_HOST: a host name that takes this long to resolve is better given as an address',
+    };
+  }
+}
+
+const firstLine = (text: string) => text.split('\n')[0]!;
+
+/** The database's failure in plain words, one line; the address where there is one. */
+function databaseFailure(err: unknown, config: Config): Pick<Check, 'detail' | 'fix'> {
+  const safeUrl = maskUrlPassword(config.databaseUrl);
+  const e = err as { code?: string; name?: string; message?: string };
+  if (!config.databaseUrl.startsWith('mysql:')) {
+    return { detail: `${safeUrl}: ${firstLine(e?.message ?? String(err))}`, fix: 'check that the directory of the SQLite file exists or can be created, and is writable' };
+  }
+  const { host, port } = parseMysqlUrl(config.databaseUrl);
+  const fix = 'check DATABASE_URL, that the server runs and accepts this user from this host, and that the database exists or the user may create it';
+  if (err instanceof NoAnswer || e?.name === 'KnexTimeoutError' || e?.code === 'ETIMEDOUT' || e?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
+    return {
+      detail: `no answer from ${host}:${port} within ${CHECK_SECONDS} s`,
+      fix: 'check that DATABASE_URL names the MySQL/MariaDB server (not another service on that port), that it is not stuck, and that no firewall drops its packets',
+    };
+  }
+  if (e?.code === 'ECONNREFUSED') return { detail: `nothing accepts connections at ${host}:${port} (connection refused)`, fix };
+  if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN') return { detail: `the host name ${host} cannot be resolved`, fix };
+  if (e?.code === 'EHOSTUNREACH' || e?.code === 'ENETUNREACH') return { detail: `${host}:${port} cannot be reached (no route to it)`, fix };
+  return { detail: `${safeUrl}: ${firstLine(e?.message ?? String(err))}`, fix };
+}
+
+async function serverVersion(db: Database): Promise<string> {
+  return db.dialect === 'mysql'
+    ? ((await db.knex.raw('SELECT VERSION() AS v')) as [{ v: string }[]])[0][0]!.v
+    : `SQLite ${((await db.knex.raw('SELECT sqlite_version() AS v')) as { v: string }[])[0]!.v}`;
+}
+
+/** How far this host's clock is ahead of the database server's, in seconds. */
+async function clockSkewSeconds(db: Database, now: () => Date): Promise<number> {
+  const rows = ((await db.knex.raw("SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ') AS t")) as [{ t: string }[]])[0];
+  return Math.round((now().getTime() - Date.parse(rows[0]!.t)) / 1000);
+}
+
+/** The database, its migrations and its clock: each step within CHECK_SECONDS; the first to fail ends them. */
+async function databaseChecks(config: Config, now: () => Date): Promise<Check[]> {
+  const checks: Check[] = [];
+  // The pool's own timeouts at the same bound: a connection never made gives up about when the
+  // deadline does, so nothing is left waiting.
+  const opening = openDatabase(config.databaseUrl, { acquireSeconds: CHECK_SECONDS, statementSeconds: CHECK_SECONDS });
+  let step = 'database';
+  try {
+    const db = await within(CHECK_SECONDS, opening);
+    checks.push({ name: 'database', status: 'ok', detail: `${db.safeUrl} answers (${await within(CHECK_SECONDS, serverVersion(db))})` });
+
+    step = 'migrations';
+    const status = await within(CHECK_SECONDS, migrationStatus(db));
+    checks.push(
+      status.pending.length === 0
+        ? { name: 'migrations', status: 'ok', detail: `all ${status.applied.length} applied` }
+        : {
+            name: 'migrations',
+            status: 'warn',
+            detail: `${status.pending.length} pending: ${status.pending.join(', ')}`,
+            fix: 'run iclockd migrate (iclockd serve also applies them when it starts)',
+          },
+    );
+
+    step = 'clock';
+    if (db.dialect === 'mysql') {
+      const skew = await within(CHECK_SECONDS, clockSkewSeconds(db, now));
+      const detail = `this host is ${Math.abs(skew)} s ${skew >= 0 ? 'ahead of' : 'behind'} the database server`;
+      const fix = 'keep both clocks in sync with NTP (chrony, systemd-timesyncd)';
+      checks.push(
+        Math.abs(skew) > CLOCK_FAIL_SECONDS
+          ? { name: 'clock', status: 'fail', detail, fix }
+          : Math.abs(skew) > CLOCK_WARN_SECONDS
+            ? { name: 'clock', status: 'warn', detail, fix }
+            : { name: 'clock', status: 'ok', detail },
+      );
+    } else {
+      checks.push({ name: 'clock', status: 'ok', detail: 'the embedded database uses this host\'s clock' });
+    }
+  } catch (err) {
+    checks.push({ name: step, status: 'fail', ...databaseFailure(err, config) });
+  }
+  // Closed whenever it opens, even after its deadline gave up on it. After a failure that is
+  // not waited for: a statement that never got its answer holds the pool until its own
+  // timeout, and doctor, failing, exits at once anyway.
+  const closing = opening.then(closeDatabase).catch(() => undefined);
+  if (checks.at(-1)?.status !== 'fail') await within(CHECK_SECONDS, closing).catch(() => undefined);
+  return checks;
 }
 
 export async function runChecks(loadConfig: () => Config, now: () => Date = () => new Date()): Promise<Check[]> {
@@ -50,57 +170,8 @@ export async function runChecks(loadConfig: () => Config, now: () => Date = () =
       detail: `${config.timeZone} for terminals without their own; now ${DateTime.fromJSDate(now(), { zone: config.timeZone }).toFormat('yyyy-MM-dd HH:mm ZZ')} there`,
     },
   ];
-
-  const mysql = config.databaseUrl.startsWith('mysql:');
-  let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
-  try {
-    db = await openDatabase(config.databaseUrl, { acquireSeconds: Math.min(5, config.dbAcquireTimeoutSeconds), statementSeconds: config.dbStatementTimeoutSeconds });
-    const version = mysql
-      ? ((await db.knex.raw('SELECT VERSION() AS v')) as [{ v: string }[]])[0][0]!.v
-      : `SQLite ${((await db.knex.raw('SELECT sqlite_version() AS v')) as { v: string }[])[0]!.v}`;
-    checks.push({ name: 'database', status: 'ok', detail: `${db.safeUrl} answers (${version})` });
-
-    const status = await migrationStatus(db);
-    checks.push(
-      status.pending.length === 0
-        ? { name: 'migrations', status: 'ok', detail: `all ${status.applied.length} applied` }
-        : {
-            name: 'migrations',
-            status: 'warn',
-            detail: `${status.pending.length} pending: ${status.pending.join(', ')}`,
-            fix: 'run iclockd migrate (iclockd serve also applies them when it starts)',
-          },
-    );
-
-    if (mysql) {
-      const rows = ((await db.knex.raw("SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ') AS t")) as [{ t: string }[]])[0];
-      const skew = Math.round((now().getTime() - Date.parse(rows[0]!.t)) / 1000);
-      const detail = `this host is ${Math.abs(skew)} s ${skew >= 0 ? 'ahead of' : 'behind'} the database server`;
-      const fix = 'keep both clocks in sync with NTP (chrony, systemd-timesyncd)';
-      checks.push(
-        Math.abs(skew) > CLOCK_FAIL_SECONDS
-          ? { name: 'clock', status: 'fail', detail, fix }
-          : Math.abs(skew) > CLOCK_WARN_SECONDS
-            ? { name: 'clock', status: 'warn', detail, fix }
-            : { name: 'clock', status: 'ok', detail },
-      );
-    } else {
-      checks.push({ name: 'clock', status: 'ok', detail: 'the embedded database uses this host\'s clock' });
-    }
-  } catch (err) {
-    checks.push({
-      name: 'database',
-      status: 'fail',
-      detail: `${maskUrlPassword(config.databaseUrl)}: ${(err as Error).message}`,
-      fix: mysql
-        ? 'check DATABASE_URL, that the server runs and accepts this user from this host, and that the database exists or the user may create it'
-        : 'check that the directory of the SQLite file exists or can be created, and is writable',
-    });
-  } finally {
-    if (db) await closeDatabase(db);
-  }
-
-  checks.push(await portCheck(config));
+  checks.push(...(await databaseChecks(config, now)));
+  checks.push(await boundedPortCheck(config));
   return checks;
 }
 

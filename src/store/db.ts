@@ -236,15 +236,32 @@ export async function openDatabase(url: string, timeouts: DatabaseTimeouts = DEF
     return { knex, dialect: 'sqlite', safeUrl };
   }
   const conn = parseMysqlUrl(url);
-  await createMysqlDatabaseIfMissing(conn);
+  await createMysqlDatabaseIfMissing(conn, timeouts);
   return { knex: mysqlKnex(conn, conn.database, timeouts), dialect: 'mysql', safeUrl };
 }
 
-async function createMysqlDatabaseIfMissing(conn: MysqlConnection): Promise<void> {
-  const admin = mysqlKnex(conn);
+/** No connection within the acquire timeout: the server accepted none, or said nothing on it. */
+function isConnectionUnanswered(err: unknown): boolean {
+  const e = err as { code?: string; name?: string };
+  return e?.name === 'KnexTimeoutError' || e?.code === 'ETIMEDOUT';
+}
+
+/** The server cannot be reached, or stopped answering: trying again at once cannot do better. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+
+async function createMysqlDatabaseIfMissing(conn: MysqlConnection, timeouts: DatabaseTimeouts): Promise<void> {
+  // The caller's wait for a connection; a request's bound on the statement (a migration's is a day).
+  const admin = mysqlKnex(conn, undefined, { acquireSeconds: timeouts.acquireSeconds, statementSeconds: Math.min(timeouts.statementSeconds, DEFAULT_DATABASE_TIMEOUTS.statementSeconds) });
   try {
     await admin.raw('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_bin', [conn.database]);
-  } catch {
+  } catch (err) {
+    // knex says of a connection never made "the pool is probably full. Are you missing a
+    // .transacting(trx) call?": this pool is new and this its only query, so it is silence.
+    if (isConnectionUnanswered(err)) {
+      throw Object.assign(new Error(`no answer from ${conn.host}:${conn.port} within ${timeouts.acquireSeconds} s`), { code: 'ETIMEDOUT' });
+    }
+    // Unreachable: connecting again below would only wait as long once more.
+    if (UNREACHABLE_CODES.has((err as { code?: string }).code ?? '')) throw err;
     // No CREATE privilege is fine when the database already exists; connecting to it
     // below reports the real problem if it does not.
   } finally {

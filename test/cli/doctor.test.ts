@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { type Server, createServer } from 'node:net';
+import { type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -136,6 +136,38 @@ describe('iclockd doctor as a process: every check bounded, every failure one li
     for (const d of sqliteDirs) rmSync(d, { recursive: true, force: true });
   });
 
+  test('a database that accepts the connection but never answers: FAIL in one line within the bound, and doctor ends', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const r = await doctorProcess({ DATABASE_URL: `mysql://root:hunter2@127.0.0.1:${port}/att` });
+      assertOnlyCheckLines(r);
+      assert.equal(r.code, 1, r.out.join('\n'));
+      assert.match(checkLine(r.out, 'database'), new RegExp(`^FAIL\\s+database\\s+no answer from 127\\.0\\.0\\.1:${port} within 5 s`));
+      assert.equal(r.out.filter((l) => l.startsWith('FAIL')).length, 1, r.out.join('\n'));
+      assert.ok(!r.out.some((l) => /hunter2|transacting/.test(l)), r.out.join('\n'));
+      // Bounded at 5 s (it took 15.5 s); generous for a slow machine.
+      assert.ok(r.seconds < 12, `took ${r.seconds} s`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  test('an unreachable MySQL port: FAIL in one line naming the address, at once', async () => {
+    const port = await freePort();
+    const r = await doctorProcess({ DATABASE_URL: `mysql://root@127.0.0.1:${port}/att` });
+    assertOnlyCheckLines(r);
+    assert.equal(r.code, 1, r.out.join('\n'));
+    assert.match(checkLine(r.out, 'database'), new RegExp(`^FAIL\\s+database\\s+nothing accepts connections at 127\\.0\\.0\\.1:${port}`));
+    assert.ok(r.seconds < 12, `took ${r.seconds} s`);
+  });
+
   test('a SQLite path whose directory cannot be made (/proc/nope): FAIL in one line, at once (it spun at 100 % CPU)', { skip: !existsSync('/proc/self') && 'needs Linux procfs' }, async () => {
     const r = await doctorProcess({ DATABASE_URL: 'sqlite:/proc/nope/x.sqlite' });
     assertOnlyCheckLines(r);
@@ -151,4 +183,81 @@ describe('iclockd doctor as a process: every check bounded, every failure one li
     assert.match(r.err, /^iclockd: cannot create the directory \/proc\/nope for the SQLite file \(ENOENT: no such file or directory\)\n$/);
   });
 
+  test('a silent database stops `iclockd serve` at start in one line naming the silence', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const r = await runProcess('serve', {
+        DATABASE_URL: `mysql://root@127.0.0.1:${port}/att`,
+        ICLOCKD_DB_ACQUIRE_TIMEOUT_SECONDS: '2',
+        ICLOCKD_HOST: '127.0.0.1',
+        ICLOCKD_PORT: '0',
+        ICLOCKD_TZ: 'UTC',
+      });
+      assert.equal(r.code, 1);
+      assert.match(r.err, new RegExp(`^iclockd: the database at mysql://root@127\\.0\\.0\\.1:${port}/att cannot be reached \\(no answer from 127\\.0\\.0\\.1:${port} within 2 s\\)[^\\n]*\\n$`));
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describe('iclockd doctor as a process against MySQL that goes silent mid-check', { skip: testDialect() !== 'mysql' && 'needs MySQL' }, () => {
+  /** Passes the link through until the client sends `pattern`, then passes nothing more either way (the server hung). */
+  async function silentAfter(pattern: string): Promise<{ port: number; close(): Promise<void> }> {
+    const target = new URL(process.env.MYSQL_URL!);
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port || 3306), target.hostname);
+      let silent = false;
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => {});
+      }
+      client.on('data', (d: Buffer) => {
+        silent ||= d.toString('latin1').includes(pattern);
+        if (!silent) upstream.write(d);
+      });
+      upstream.on('data', (d: Buffer) => {
+        if (!silent) client.write(d);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (proxy.address() as { port: number }).port,
+      close: async () => {
+        for (const s of sockets) s.destroy();
+        await new Promise((resolve) => proxy.close(resolve));
+      },
+    };
+  }
+
+  for (const [pattern, check] of [
+    ['VERSION()', 'database'],
+    ['knex_migrations', 'migrations'],
+  ] as const) {
+    test(`no answer to ${pattern}: ${check} FAILs in one line within the bound, and doctor ends`, async () => {
+      const fresh = freshDatabaseUrl();
+      const proxy = await silentAfter(pattern);
+      try {
+        const url = new URL(fresh.url);
+        url.host = `127.0.0.1:${proxy.port}`;
+        const r = await doctorProcess({ DATABASE_URL: url.toString(), ICLOCKD_TZ: 'UTC' });
+        assertOnlyCheckLines(r);
+        assert.equal(r.code, 1, r.out.join('\n'));
+        assert.match(checkLine(r.out, check), new RegExp(`^FAIL\\s+${check}\\s+no answer from 127\\.0\\.0\\.1:${proxy.port} within 5 s$`));
+        // The statement's own timeout is a minute and more; the check's bound is 5 s.
+        assert.ok(r.seconds < 15, `took ${r.seconds} s`);
+      } finally {
+        await proxy.close();
+        await fresh.drop();
+      }
+    });
+  }
 });
