@@ -1,9 +1,11 @@
 // Virtual ZKTeco terminals for trying iclockd without hardware and for load tests: each one
 // shakes hands, polls getrequest every `Delay` seconds, uploads punches in real time
-// (with occasional resends and a skewed clock), uploads its user list, and carries out the
-// commands it is given, answering on devicecmd as a terminal would. At the end it can prove
-// that every punch it made was acknowledged.
-import { DateTime } from 'luxon';
+// (with occasional resends), uploads its user list, and carries out the commands it is given,
+// answering on devicecmd as a terminal would. Like a terminal, it sets its clock from the
+// `Date:` header (and `TimeZone`) of the server's replies. Some terminals can be given a wrong
+// clock that ignores the server, to show what the server does with wrong times. At the end it
+// can prove that every punch it made was acknowledged.
+import { DateTime, FixedOffsetZone } from 'luxon';
 
 export interface SimulationOptions {
   url: string;
@@ -16,10 +18,16 @@ export interface SimulationOptions {
   pushver: string;
   /** Serial numbers are <prefix>0001…; */
   prefix: string;
-  /** Zone of the devices' wall clocks. */
+  /** Zone of the devices' wall clocks until the server's `TimeZone` sets it (and of skewed clocks throughout). */
   timeZone: string;
   /** Share of uploads sent twice, as a device that missed a reply would. */
   resendShare: number;
+  /**
+   * The first `terminals` terminals keep a clock `seconds` off (ahead when positive) and ignore
+   * the server's `Date:` and `TimeZone`, as a terminal set wrong by hand does: their punches
+   * carry wrong times.
+   */
+  skewedClocks?: { terminals: number; seconds: number };
   /** Called every few seconds with the running totals. */
   onTick?: (summary: SimulationSummary) => void;
   /** Told of every punch made and of every batch a reply acknowledged (the ATTLOG lines): a ledger to check the server against. */
@@ -41,6 +49,8 @@ export interface SimulationSummary {
   held: number;
   /** The terminals whose uploads were held. */
   heldBy: string[];
+  /** The terminals with a wrong clock (SimulationOptions.skewedClocks). */
+  skewed: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -56,13 +66,38 @@ function random(seed: number): () => number {
   };
 }
 
+interface Reply {
+  status: number;
+  text: string;
+  held: boolean;
+  /** The reply's `Date:` header, and when (host clock) the reply came. */
+  date: string | null;
+  receivedAt: number;
+}
+
+/**
+ * `TimeZone=` of the option block as a UTC offset in minutes: -12 < TZ < 12 is hours, past ±60
+ * minutes (protocol/reply.ts writes it so); anything else is not understood.
+ */
+export function parseTimeZoneOption(value: string | undefined): number | null {
+  if (value === undefined || !/^-?\d+$/.test(value)) return null;
+  const n = Number(value);
+  if (Math.abs(n) < 12) return n * 60;
+  if (Math.abs(n) > 60 && Math.abs(n) <= 14 * 60) return n;
+  return null;
+}
+
 class VirtualDevice {
   private readonly log: string[] = [];
+  /** Each user's last punch, on the terminal's clock (ms). */
   private readonly lastPunch = new Map<string, number>();
   private readonly status = new Map<string, number>();
   private pending: string[] = [];
   private delayMs = 10_000;
-  private readonly skewMs: number;
+  /** The terminal's clock minus the host's, in ms. */
+  private clockOffsetMs: number;
+  /** The UTC offset the server's `TimeZone` set; until then the clock shows SimulationOptions.timeZone. */
+  private utcOffsetMinutes: number | null = null;
   private readonly rand: () => number;
 
   constructor(
@@ -71,37 +106,60 @@ class VirtualDevice {
     private readonly o: SimulationOptions,
     private readonly totals: SimulationSummary,
     seed: number,
+    /** Seconds its clock is off, never corrected from the server; null: it follows the server. */
+    readonly fixedSkewSeconds: number | null,
   ) {
     this.rand = random(seed);
-    this.skewMs = Math.round((this.rand() - 0.5) * 60_000); // a clock up to 30 s off
+    // Until the first reply sets it, a terminal's own clock is somewhat off.
+    const ownClockErrorMs = Math.round((this.rand() - 0.5) * 60_000);
+    this.clockOffsetMs = fixedSkewSeconds === null ? ownClockErrorMs : fixedSkewSeconds * 1000;
   }
 
-  private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; text: string; held: boolean }> {
+  private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<Reply> {
     const res = await fetch(`${this.o.url.replace(/\/+$/, '')}${path}`, {
       method,
       headers: { 'User-Agent': 'iClock Proxy/1.09', ...(body !== undefined ? { 'Content-Type': 'text/plain' } : {}) },
       body,
     });
-    return { status: res.status, text: await res.text(), held: res.headers.get('x-iclockd-held') === '1' };
+    const text = await res.text();
+    return { status: res.status, text, held: res.headers.get('x-iclockd-held') === '1', date: res.headers.get('date'), receivedAt: Date.now() };
   }
 
-  private wall(ms: number): string {
-    return DateTime.fromMillis(ms + this.skewMs, { zone: this.o.timeZone }).toFormat('yyyy-MM-dd HH:mm:ss');
+  /** As a terminal does with the handshake's and getrequest's replies: its clock becomes the server's `Date:`. */
+  private syncClock(r: Reply): void {
+    if (this.fixedSkewSeconds !== null || r.date === null) return;
+    const serverMs = Date.parse(r.date);
+    if (Number.isFinite(serverMs)) this.clockOffsetMs = serverMs - r.receivedAt;
+  }
+
+  private clockNow(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** The terminal's wall-clock text for an instant on its clock. */
+  private wall(clockMs: number): string {
+    const zone = this.utcOffsetMinutes === null ? this.o.timeZone : FixedOffsetZone.instance(this.utcOffsetMinutes);
+    return DateTime.fromMillis(clockMs, { zone }).toFormat('yyyy-MM-dd HH:mm:ss');
   }
 
   async handshake(): Promise<void> {
     const r = await this.request('GET', `/iclock/cdata?SN=${this.sn}&options=all&language=69&pushver=${this.o.pushver}&PushOptionsFlag=1`);
-    const delay = /(?:^|\n)(?:Delay|RequestDelay)=(\d+)/.exec(r.text);
-    if (delay) this.delayMs = Number(delay[1]) * 1000;
+    this.syncClock(r);
+    const option = (name: string) => new RegExp(`(?:^|\\n)${name}=(-?\\d+)`).exec(r.text)?.[1];
+    const delay = Number(option('Delay') ?? option('RequestDelay'));
+    if (delay > 0) this.delayMs = delay * 1000;
+    const utcOffset = parseTimeZoneOption(option('TimeZone'));
+    if (utcOffset !== null && this.fixedSkewSeconds === null) this.utcOffsetMinutes = utcOffset;
     const users = this.users.map((pin) => `USER PIN=${pin}\tName=Sim User ${pin}\tPri=0\tPasswd=\tCard=\tGrp=1\tTZ=0000000000000000\tVerify=-1\tViceCard=`).join('\n');
     await this.request('POST', `/iclock/cdata?SN=${this.sn}&table=OPERLOG&Stamp=9999`, `${users}\n`);
   }
 
-  /** A punch now: a user, IN or OUT after their last one, never two in one second. */
+  /** A punch now (on its clock): a user, IN or OUT after their last one, never two in one second. */
   punch(): void {
     const pin = this.users[Math.floor(this.rand() * this.users.length)]!;
-    let at = Date.now();
-    const last = this.lastPunch.get(pin) ?? 0;
+    let at = this.clockNow();
+    // Also when the clock was set back: one user's punches stay in order, a second apart.
+    const last = this.lastPunch.get(pin) ?? -Infinity;
     if (at - last < 1000) at = last + 1000;
     this.lastPunch.set(pin, at);
     const state = (this.status.get(pin) ?? 1) === 0 ? 1 : 0;
@@ -149,6 +207,7 @@ class VirtualDevice {
     // As terminals do, the first poll (and one in a hundred after) reports firmware, users, fingerprints and log count.
     const info = this.beats++ % 100 === 0 ? `&INFO=${encodeURIComponent(`SIM-1.0,${this.users.length},0,${this.log.length},127.0.0.1,10,7,12,0,111`)}` : '';
     const r = await this.request('GET', `/iclock/getrequest?SN=${this.sn}${info}`);
+    this.syncClock(r);
     if (!r.text.startsWith('C:')) return;
     const results: string[] = [];
     for (const line of r.text.split('\n').filter((l) => l.startsWith('C:'))) {
@@ -207,13 +266,15 @@ class VirtualDevice {
 }
 
 export async function simulate(o: SimulationOptions): Promise<SimulationSummary> {
-  const totals: SimulationSummary = { devices: o.devices, punches: 0, acknowledged: 0, uploads: 0, resends: 0, heartbeats: 0, commands: 0, errors: 0, held: 0, heldBy: [] };
+  const totals: SimulationSummary = { devices: o.devices, punches: 0, acknowledged: 0, uploads: 0, resends: 0, heartbeats: 0, commands: 0, errors: 0, held: 0, heldBy: [], skewed: [] };
   const until = Date.now() + o.durationMs;
   const width = Math.max(4, String(o.devices).length);
   const devices = Array.from({ length: o.devices }, (_, i) => {
     const sn = `${o.prefix}${String(i + 1).padStart(width, '0')}`;
     const users = Array.from({ length: o.users }, (_, u) => String(1000 * (i + 1) + u + 1));
-    return new VirtualDevice(sn, users, o, totals, i + 1);
+    const skewed = o.skewedClocks && i < o.skewedClocks.terminals ? o.skewedClocks.seconds : null;
+    if (skewed !== null) totals.skewed.push(sn);
+    return new VirtualDevice(sn, users, o, totals, i + 1, skewed);
   });
   const ticker = o.onTick ? setInterval(() => o.onTick!({ ...totals }), 5000) : undefined;
   try {
@@ -231,4 +292,12 @@ export function parseDuration(text: string): number | null {
   const n = Number(m[1]);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   return n * unit;
+}
+
+/** A clock error in whole seconds: `600`, `10m`, `-48h` (negative: behind). */
+export function parseClockSkew(text: string): number | null {
+  const m = /^\s*([+-]?)(.*)$/.exec(text)!;
+  const seconds = Math.round((parseDuration(m[2]!) ?? 0) / 1000);
+  if (seconds === 0) return null;
+  return m[1] === '-' ? -seconds : seconds;
 }

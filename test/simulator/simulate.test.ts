@@ -1,10 +1,58 @@
 // 50 virtual terminals for 30 seconds against a real server: sent == acknowledged == stored.
+// Their clocks follow the server's Date: (a recording stand-in server says what time it is),
+// and a wrong clock stays wrong.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { DateTime } from 'luxon';
 import { runCli } from '../../src/cli/main.js';
-import { parseDuration, simulate } from '../../src/simulator/simulator.js';
+import { parseClockSkew, parseDuration, parseTimeZoneOption, simulate } from '../../src/simulator/simulator.js';
 import { testDialect } from '../helpers/db.js';
 import { type TestServer, client, startTestServer } from '../helpers/server.js';
+
+interface StandIn {
+  url: string;
+  /** ATTLOG uploads as they arrived (host clock). */
+  uploads: { sn: string; at: number; lines: string[] }[];
+  close(): Promise<void>;
+}
+
+/** An ADMS server whose clock is `clockAheadMs` off (its Date: header) and whose option block says `TimeZone=<timeZone>`; it acknowledges everything. */
+async function startStandIn(clockAheadMs: number, timeZone: string): Promise<StandIn> {
+  const uploads: StandIn['uploads'] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      const url = new URL(req.url!, 'http://stand-in');
+      const sn = url.searchParams.get('SN') ?? '';
+      let reply = 'OK';
+      if (url.pathname === '/iclock/cdata' && req.method === 'GET') reply = `GET OPTION FROM: ${sn}\nErrorDelay=30\nDelay=1\nTimeZone=${timeZone}\nRealtime=1\n`;
+      else if (url.pathname === '/iclock/cdata') {
+        const lines = body.split('\n').filter(Boolean);
+        if (url.searchParams.get('table') === 'ATTLOG') uploads.push({ sn, at: Date.now(), lines });
+        reply = `OK:${lines.length}`;
+      }
+      res.setHeader('Date', new Date(Date.now() + clockAheadMs).toUTCString());
+      res.setHeader('Content-Type', 'text/plain');
+      res.end(reply);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    uploads,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Seconds between a punch's stated time (read in `zone`) and its arrival: the terminal's clock error. */
+function clockErrors(uploads: StandIn['uploads'], sn: string, zone: string): number[] {
+  return uploads
+    .filter((u) => u.sn === sn)
+    .flatMap((u) => u.lines.map((l) => (DateTime.fromFormat(l.split('\t')[1]!, 'yyyy-MM-dd HH:mm:ss', { zone }).toMillis() - u.at) / 1000));
+}
 
 describe(`simulator on ${testDialect()}`, () => {
   let s: TestServer;
@@ -17,6 +65,11 @@ describe(`simulator on ${testDialect()}`, () => {
 
   test('parseDuration', () => {
     assert.deepEqual(['30s', '10m', '1h', '45', '250ms', 'soon'].map(parseDuration), [30_000, 600_000, 3_600_000, 45_000, 250, null]);
+  });
+
+  test('parseClockSkew and parseTimeZoneOption', () => {
+    assert.deepEqual(['600', '10m', '-48h', '+90s', '0', '250ms', 'soon'].map(parseClockSkew), [600, 600, -172_800, 90, null, null, null]);
+    assert.deepEqual(['0', '8', '-5', '330', '480', '-720', '30', 'x', undefined].map(parseTimeZoneOption), [0, 480, -300, 330, 480, -720, null, null, null]);
   });
 
   test('50 devices, 30 seconds: every punch acknowledged and stored once; commands carried out', async () => {
@@ -61,6 +114,73 @@ describe(`simulator on ${testDialect()}`, () => {
       assert.ok(out.some((l) => l.includes('iclockd devices approve SN')));
     } finally {
       await pending.stop();
+    }
+  });
+
+  test("terminals set their clock from the server's Date: and TimeZone", async () => {
+    // The server's clock is 3 h 17 min 5 s ahead and it says UTC+5:30; the terminals' own zone is UTC.
+    const ahead = (3 * 3600 + 17 * 60 + 5) * 1000;
+    const standIn = await startStandIn(ahead, '330');
+    try {
+      const summary = await simulate({ url: standIn.url, devices: 2, users: 5, punchRatePerMinute: 120, durationMs: 4000, pushver: '2.4.1', prefix: 'SIM', timeZone: 'UTC', resendShare: 0 });
+      assert.equal(summary.acknowledged, summary.punches);
+      assert.deepEqual(summary.skewed, []);
+      for (const sn of ['SIM0001', 'SIM0002']) {
+        const errors = clockErrors(standIn.uploads, sn, 'UTC+5:30');
+        assert.ok(errors.length > 0, `${sn} punched`);
+        // The Date: header has whole seconds and the punch comes a moment before its upload.
+        for (const e of errors) assert.ok(Math.abs(e - ahead / 1000) < 5, `${sn}: punch times ${e} s from arrival, not the server's ${ahead / 1000} s`);
+      }
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  test("a skewed terminal keeps its wrong clock, whatever the server's Date: says, and the others follow the server", async () => {
+    const standIn = await startStandIn(3_600_000, '0');
+    try {
+      const summary = await simulate({
+        url: standIn.url,
+        devices: 3,
+        users: 5,
+        punchRatePerMinute: 120,
+        durationMs: 4000,
+        pushver: '2.4.1',
+        prefix: 'SIM',
+        timeZone: 'UTC',
+        resendShare: 0,
+        skewedClocks: { terminals: 2, seconds: -172_800 },
+      });
+      assert.deepEqual(summary.skewed, ['SIM0001', 'SIM0002']);
+      assert.equal(summary.acknowledged, summary.punches);
+      const expected: [string, number][] = [['SIM0001', -172_800], ['SIM0002', -172_800], ['SIM0003', 3600]];
+      for (const [sn, offset] of expected) {
+        const errors = clockErrors(standIn.uploads, sn, 'UTC');
+        assert.ok(errors.length > 0, `${sn} punched`);
+        for (const e of errors) assert.ok(Math.abs(e - offset) < 5, `${sn}: punch times ${e} s from arrival, expected ${offset} s`);
+      }
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  test('simulate --clock-skew: the report names the terminals with a wrong clock; bad values are refused', async () => {
+    const standIn = await startStandIn(0, '0');
+    try {
+      const out: string[] = [];
+      const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+      const args = ['simulate', '--url', standIn.url, '--devices', '3', '--users', '2', '--punch-rate', '60', '--duration', '3s'];
+      const code = await runCli([...args, '--clock-skew', '-48h', '--skewed', '2'], io, { ICLOCKD_TZ: 'UTC' });
+      assert.equal(code, 0, out.join('\n'));
+      assert.ok(out.includes("wrong clocks: 2 terminal(s) (SIM0001, SIM0002) kept their clock 172800 s behind, ignoring the server's Date:, so their punches carry times that far off."), out.join('\n'));
+      for (const e of clockErrors(standIn.uploads, 'SIM0001', 'UTC')) assert.ok(Math.abs(e + 172_800) < 5, `SIM0001: ${e} s`);
+      for (const bad of [['--clock-skew', 'soon'], ['--clock-skew', '0'], ['--skewed', '2'], ['--clock-skew', '10m', '--skewed', '4']]) {
+        out.length = 0;
+        assert.equal(await runCli([...args, ...bad], io, { ICLOCKD_TZ: 'UTC' }), 1, bad.join(' '));
+        assert.ok(out.some((l) => /--clock-skew|--skewed/.test(l)), out.join('\n'));
+      }
+    } finally {
+      await standIn.close();
     }
   });
 });
