@@ -2,6 +2,7 @@
 // Environment variables win over the file, so a deployment can override one value.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { IANAZone } from 'luxon';
 import { isCidr } from './limits.js';
 import { isKnownZone } from './pipeline/time.js';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from './store/db.js';
@@ -110,9 +111,28 @@ export interface Config {
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/iclockd.sqlite';
 
+export interface HostTimeZone {
+  /** The host's zone, or UTC when Node cannot name it: always a zone luxon can compute in. */
+  zone: string;
+  /** Why the host's own zone is not used, or null. */
+  problem: string | null;
+}
+
+/**
+ * The host's zone as Node sees it. A TZ Node does not know (`Mars/Olympus`, a typo) it runs
+ * as UTC without a word, reporting no zone or `Etc/Unknown`: that is the problem reported.
+ */
+export function detectHostTimeZone(tz: string | undefined = process.env.TZ): HostTimeZone {
+  const seen: string | undefined = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (seen && IANAZone.isValidZone(seen)) return { zone: seen, problem: null };
+  // An empty TZ is UTC, as POSIX has it (Node reports Etc/Unknown).
+  if (tz === '') return { zone: 'UTC', problem: null };
+  return { zone: 'UTC', problem: tz ? `TZ=${tz} is not a time zone` : `this host's time zone is unknown to Node (${seen ?? 'none'})` };
+}
+
 /** The host's own zone; the default for ICLOCKD_TZ. */
 export function hostTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return detectHostTimeZone().zone;
 }
 
 /** The rules the settings share, with the words every error uses. */
@@ -319,6 +339,14 @@ function defaults(): Config {
   };
 }
 
+/** Where each setting given to a config loadConfig returned came from; doctor tells a default from a choice. */
+const settingOrigins = new WeakMap<Config, Partial<Record<keyof Config, string>>>();
+
+/** `ICLOCKD_TZ`, `ICLOCKD_TZ (from /etc/iclockd.json)`, or undefined: the default (or a config not from loadConfig). */
+export function settingOrigin(config: Config, key: keyof Config): string | undefined {
+  return settingOrigins.get(config)?.[key];
+}
+
 /** Thrown for any invalid setting; its message is the one line shown to the operator. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -332,18 +360,19 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = env.ICLOCKD_CONFIG): Config {
   const fileValues = configPath ? readConfigFile(configPath) : {};
   const config = defaults();
+  const origins: Partial<Record<keyof Config, string>> = {};
   for (const [key, field] of Object.entries(FIELDS) as [keyof Config, (typeof FIELDS)[keyof Config]][]) {
     const fromEnv = env[field.env];
     const fromFile = fileValues[key] ?? fileValues[field.env];
     const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile;
     if (raw === undefined) continue;
     const parsed = field.schema.safeParse(raw);
-    if (!parsed.success) {
-      const origin = fromEnv !== undefined && fromEnv !== '' ? field.env : `${field.env} (from ${configPath})`;
-      throw new ConfigError(`${origin} ${parsed.error.issues[0]?.message ?? 'is invalid'} (got ${JSON.stringify(raw)})`);
-    }
+    const origin = fromEnv !== undefined && fromEnv !== '' ? field.env : `${field.env} (from ${configPath})`;
+    if (!parsed.success) throw new ConfigError(`${origin} ${parsed.error.issues[0]?.message ?? 'is invalid'} (got ${JSON.stringify(raw)})`);
     (config as unknown as Record<string, unknown>)[key] = parsed.data;
+    origins[key] = origin;
   }
+  settingOrigins.set(config, origins);
   if ((config.tlsCert === null) !== (config.tlsKey === null)) {
     throw new ConfigError('ICLOCKD_TLS_CERT and ICLOCKD_TLS_KEY go together: set both (HTTPS) or neither');
   }

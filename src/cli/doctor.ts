@@ -3,7 +3,7 @@
 // Each check ends within CHECK_SECONDS, and each failure is one line (and its fix).
 import { createServer } from 'node:net';
 import { DateTime } from 'luxon';
-import { type Config, ConfigError, maskUrlPassword } from '../config.js';
+import { type Config, ConfigError, detectHostTimeZone, maskUrlPassword, settingOrigin } from '../config.js';
 import { type Database, closeDatabase, migrationStatus, openDatabase, parseMysqlUrl } from '../store/db.js';
 
 export interface Check {
@@ -154,6 +154,22 @@ async function databaseChecks(config: Config, now: () => Date): Promise<Check[]>
   return checks;
 }
 
+/** The zone terminals without their own are read in, and whether the host's own zone is one Node knows. */
+function timeZoneCheck(config: Config, now: Date): Check {
+  const host = detectHostTimeZone();
+  const origin = settingOrigin(config, 'timeZone');
+  const detail = `${config.timeZone} (${origin ?? "this host's zone"}) for terminals without their own; now ${DateTime.fromJSDate(now, { zone: config.timeZone }).toFormat('yyyy-MM-dd HH:mm ZZ')} there`;
+  if (!host.problem) return { name: 'time zone', status: 'ok', detail };
+  // ICLOCKD_TZ covers iclockd; the host's own times (logs, other programs) are still off.
+  if (origin) return { name: 'time zone', status: 'warn', detail: `${detail}; but ${host.problem}`, fix: "correct TZ (or unset it) so this host's own times are right too" };
+  return {
+    name: 'time zone',
+    status: 'fail',
+    detail: `${host.problem}, so iclockd would read terminals without their own zone as UTC`,
+    fix: 'set TZ to an IANA zone such as Asia/Riyadh (timedatectl list-timezones), or ICLOCKD_TZ to the terminals\' zone',
+  };
+}
+
 export async function runChecks(loadConfig: () => Config, now: () => Date = () => new Date()): Promise<Check[]> {
   let config: Config;
   try {
@@ -164,11 +180,7 @@ export async function runChecks(loadConfig: () => Config, now: () => Date = () =
   }
   const checks: Check[] = [
     { name: 'config', status: 'ok', detail: `database ${maskUrlPassword(config.databaseUrl)}, port ${config.port}` },
-    {
-      name: 'time zone',
-      status: 'ok',
-      detail: `${config.timeZone} for terminals without their own; now ${DateTime.fromJSDate(now(), { zone: config.timeZone }).toFormat('yyyy-MM-dd HH:mm ZZ')} there`,
-    },
+    timeZoneCheck(config, now()),
   ];
   checks.push(...(await databaseChecks(config, now)));
   checks.push(await boundedPortCheck(config));

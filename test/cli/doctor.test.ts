@@ -136,6 +136,27 @@ describe('iclockd doctor as a process: every check bounded, every failure one li
     for (const d of sqliteDirs) rmSync(d, { recursive: true, force: true });
   });
 
+  test('a host time zone Node does not know (it silently runs as UTC) is a FAIL when ICLOCKD_TZ does not cover it', async () => {
+    const r = await doctorProcess({ TZ: 'Mars/Olympus', DATABASE_URL: sqliteUrl() });
+    assertOnlyCheckLines(r);
+    assert.equal(r.code, 1, r.out.join('\n'));
+    assert.match(checkLine(r.out, 'time zone'), /^FAIL\s+time zone\s+.*TZ=Mars\/Olympus is not a time zone/);
+    assert.ok(r.out.some((l) => /fix: .*ICLOCKD_TZ/.test(l)));
+  });
+
+  test('with ICLOCKD_TZ set, the unknown host zone is a warning: terminals are read in ICLOCKD_TZ', async () => {
+    const r = await doctorProcess({ TZ: 'Mars/Olympus', ICLOCKD_TZ: 'Asia/Riyadh', DATABASE_URL: sqliteUrl() });
+    assertOnlyCheckLines(r);
+    assert.equal(r.code, 0, r.out.join('\n'));
+    assert.match(checkLine(r.out, 'time zone'), /^warn\s+time zone\s+Asia\/Riyadh \(ICLOCKD_TZ\) for terminals without their own.*TZ=Mars\/Olympus is not a time zone/);
+  });
+
+  test('an empty TZ is UTC, as POSIX has it (not the Etc/Unknown Node reports, where no time can be computed)', async () => {
+    const r = await doctorProcess({ TZ: '', DATABASE_URL: sqliteUrl() });
+    assertOnlyCheckLines(r);
+    assert.match(checkLine(r.out, 'time zone'), /^ok\s+time zone\s+UTC \(this host's zone\) for terminals without their own; now \d{4}-\d\d-\d\d \d\d:\d\d \+00:00 there$/);
+  });
+
   test('a database that accepts the connection but never answers: FAIL in one line within the bound, and doctor ends', async () => {
     const sockets = new Set<Socket>();
     const silent = createServer((s) => {
