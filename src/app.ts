@@ -84,7 +84,11 @@ export interface Services {
   outbox: OutboxService;
 }
 
-export function createServices(config: Config, db: Database, logger: Logger): Services {
+/**
+ * `deviceClock`: the instant terminals' requests arrive at, which their contact and clock
+ * measurements are timed by (tests move it to stand for minutes of polling); the wall clock.
+ */
+export function createServices(config: Config, db: Database, logger: Logger, deviceClock: () => Date = () => new Date()): Services {
   const limits: Limits = {
     apiAllow: new AllowList(config.apiAllow),
     deviceAllow: new AllowList(config.deviceAllow),
@@ -99,7 +103,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
   // Its gauge reads the registry at scrape time, once both exist.
   const metrics = new Metrics(db.knex, (ms) => registry.devicesSeenSince(ms));
   const refused = (reason: string) => metrics.pendingRefused.inc({ reason });
-  const registry = new DeviceRegistry(db.knex, { ...config, newSerials: limits.newSerials, refused }, logger);
+  const registry = new DeviceRegistry(db.knex, { ...config, newSerials: limits.newSerials, refused }, logger, deviceClock);
   const commits = new GroupCommit(db.knex, INGEST_TRANSACTIONS[db.dialect]);
   // Every check-in created writes its outbox rows in its own transaction.
   const outbox = new OutboxService(db.knex, config, logger, metrics);

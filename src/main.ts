@@ -19,11 +19,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+/** `deviceClock`: see createServices (tests only). */
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), deviceClock?: () => Date): Promise<RunningServer> {
   const applied = await migrateDatabase(config.databaseUrl, config.dbAcquireTimeoutSeconds);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const db = await openDatabase(config.databaseUrl, databaseTimeouts(config));
-  const services = createServices(config, db, logger);
+  const services = createServices(config, db, logger, deviceClock);
   services.registry.start();
   services.retention.start();
   services.reconciler.start();

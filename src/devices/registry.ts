@@ -120,7 +120,8 @@ export class DeviceRegistry {
     private readonly knex: Knex,
     private readonly settings: NewDeviceRules,
     private readonly logger: Logger,
-    private readonly now: () => Date = () => new Date(),
+    /** The instant device requests arrive at (tests move it to stand for minutes of polling). */
+    readonly now: () => Date = () => new Date(),
   ) {}
 
   start(): void {

@@ -299,7 +299,7 @@ export class DeviceService {
   }
 
   /** Online state and today's punches, for a page of devices. */
-  async status(devices: Device[], now = new Date()): Promise<Map<string, DeviceStatus>> {
+  async status(devices: Device[], now = this.registry.now()): Promise<Map<string, DeviceStatus>> {
     const today = new Map(devices.map((d) => [d.serial, DateTime.fromJSDate(now).setZone(this.registry.zoneOf(d)).toISODate()!]));
     const earliest = [...today.values()].sort()[0];
     const counts = earliest ? await countPunchesPerDay(this.knex, [...today.keys()], earliest) : new Map<string, Map<string, number>>();
@@ -315,7 +315,7 @@ export class DeviceService {
   }
 
   /** Requests and uploads per five minutes over the last `hours` (1 to 168), oldest first. */
-  async timeline(serial: string, hours: number, now = new Date()): Promise<{ from: Date; to: Date; buckets: TimelineBucket[] }> {
+  async timeline(serial: string, hours: number, now = this.registry.now()): Promise<{ from: Date; to: Date; buckets: TimelineBucket[] }> {
     await this.get(serial);
     if (!Number.isInteger(hours) || hours < 1 || hours > 168) throw new AppError('validation_error', 'hours must be a whole number from 1 to 168', { fields: ['hours'] });
     const to = new Date(Math.floor(now.getTime() / HEARTBEAT_BUCKET_MS) * HEARTBEAT_BUCKET_MS + HEARTBEAT_BUCKET_MS);

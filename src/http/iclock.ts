@@ -112,12 +112,10 @@ function registryCode(serial: string): string {
   return createHash('sha256').update(`iclockd:${serial}`).digest('hex').slice(0, 16);
 }
 
-function request(ctx: Context, body: Buffer): DeviceRequest {
-  return { method: ctx.method, path: ctx.path, query: ctx.querystring, body, remoteAddress: ctx.ip, receivedAt: new Date() };
-}
-
 export function iclockRoutes(deps: IclockDeps): Router {
   const router = newRouter('/iclock');
+  /** A request as it arrived, at the registry's clock (the one its contacts are timed by). */
+  const request = (ctx: Context, body: Buffer): DeviceRequest => ({ method: ctx.method, path: ctx.path, query: ctx.querystring, body, remoteAddress: ctx.ip, receivedAt: deps.registry.now() });
   const mapErrors = deviceErrors(deps.logger);
   // A terminal over its request budget (one stuck in a loop) is answered without the database:
   // a poll gets a plain OK, anything else 503 with Retry-After, so it keeps its data for later.

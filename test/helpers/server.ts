@@ -18,8 +18,12 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const fresh = freshDatabaseUrl();
+/**
+ * `options.database`: another test server's database, shared (as several instances share one);
+ * `options.deviceClock`: the instant terminals' requests arrive at (createServices).
+ */
+export async function startTestServer(overrides: Partial<Config> = {}, options: { database?: TestServer; deviceClock?: () => Date } = {}): Promise<TestServer> {
+  const fresh = options.database ? { url: options.database.databaseUrl, drop: async () => undefined } : freshDatabaseUrl();
   const config: Config = {
     ...loadConfig({}),
     host: '127.0.0.1',
@@ -37,7 +41,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       done();
     },
   });
-  const running = await startServer(config, createLogger(config.logLevel, sink));
+  const running = await startServer(config, createLogger(config.logLevel, sink), options.deviceClock);
   return {
     baseUrl: `http://127.0.0.1:${running.port}`,
     databaseUrl: fresh.url,
