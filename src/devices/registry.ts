@@ -230,12 +230,14 @@ export class DeviceRegistry {
 
   /**
    * A request from `serial`: the device, created on first contact; what it announces about
-   * itself is stored when it changes. Costs no database round trip when nothing changed.
+   * itself is stored when it changes. Costs no database round trip when nothing changed,
+   * unless `asStored`: then the row is read (an upload must see a block, an approval or a
+   * clock measured by another process or the CLI, whatever the cache holds).
    */
-  async contact(serial: string, said: Contact): Promise<Device> {
+  async contact(serial: string, said: Contact, asStored = false): Promise<Device> {
     const c = fitting(said);
     const now = this.now();
-    let device = await this.get(serial, now.getTime());
+    let device = asStored ? await this.fresh(serial) : await this.get(serial, now.getTime());
     if (!device) {
       const state = await this.newDeviceState();
       await this.admitNew(serial, state, c.address);

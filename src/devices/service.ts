@@ -15,6 +15,7 @@ import type { CommandQueue, DeviceCommand } from './commands.js';
 import { type Device, type DeviceRegistry, type DeviceState, HEARTBEAT_BUCKET_MS } from './registry.js';
 import type { Reconciler } from './reconcile.js';
 import type { DeviceRequest, DeviceUploads } from './uploads.js';
+import { spelledDuration } from './clock.js';
 
 export interface DeviceUpdate {
   alias?: unknown;
@@ -124,14 +125,21 @@ export interface TimelineBucket {
 const TIMELINE_MAX_UPLOADS = 20_000;
 
 export interface Diagnosis {
-  /** True when nothing stands in the way of its punches. */
+  /**
+   * True when nothing stands in the way of its punches: approved, online, nothing held. Then
+   * the first finding begins "Delivering"; otherwise the first finding says what stands in the way.
+   */
   delivering: boolean;
   /** Plain sentences, most important first. */
   findings: string[];
 }
 
-/** A device is offline when it has not polled for this long. */
-const OFFLINE_AFTER_MS = 10 * 60_000;
+/** A terminal as an operator sees it, all from one read at one instant, so the parts agree. */
+export interface Inspection {
+  device: Device;
+  status: DeviceStatus;
+  diagnosis: Diagnosis;
+}
 
 const when = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
 
@@ -174,50 +182,73 @@ export class DeviceService {
 
   /** Why a device is not delivering punches, in plain words (or that it is). */
   async diagnose(serial: string): Promise<Diagnosis> {
-    const d = await this.registry.get(serial);
-    if (!d) {
+    return (await this.inspect(serial)).diagnosis;
+  }
+
+  /**
+   * The device as stored (with the last contact this process has not written yet), whether it
+   * is online and the diagnosis, from that one read at one instant: `online`, `delivering` and
+   * the findings cannot disagree. An unknown serial: `device` null and the "never seen" advice.
+   */
+  async inspect(serial: string, now = this.registry.now()): Promise<Inspection | { device: null; diagnosis: Diagnosis }> {
+    const stored = await this.registry.fresh(serial);
+    if (!stored) {
       return {
-        delivering: false,
-        findings: [
-          `Never seen: no request from ${serial} has reached iclockd. On the terminal, check Comm → Cloud Server Setting (server address and port, HTTPS off unless a TLS proxy is in front), its network, and the firewall.`,
-        ],
+        device: null,
+        diagnosis: {
+          delivering: false,
+          findings: [
+            `Never seen: no request from ${serial} has reached iclockd. On the terminal, check Comm → Cloud Server Setting (server address and port, HTTPS off unless a TLS proxy is in front), its network, and the firewall.`,
+          ],
+        },
       };
     }
+    const d = this.registry.withUnflushedSeen(stored);
+    const status = (await this.status([d], now)).get(serial)!;
     const a = await deviceActivity(this.knex, serial);
-    const findings: string[] = [];
-    if (d.state === 'blocked') findings.push(`Blocked: iclockd refuses it; the terminal keeps its punches until it is approved (iclockd devices approve ${serial}).`);
+    /** What stands in the way of its punches, then what is only worth knowing. */
+    const blocking: string[] = [];
+    const notes: string[] = [];
+    if (d.state === 'blocked') blocking.push(`Blocked: iclockd refuses it; the terminal keeps its punches until it is approved (iclockd devices approve ${serial}).`);
     if (d.state === 'pending') {
-      findings.push(
+      blocking.push(
         `Pending approval: ${a.quarantined} upload(s) with ${a.quarantinedRecords} record(s) are held and will be ingested in order on approval (iclockd devices approve ${serial}).`,
       );
       // Full for the smallest upload there is: one byte more.
       const full = await this.uploads.holdFull(d, 1);
-      if (full) findings.push(`Hold full: it ${full.says}, so its newer uploads are refused and stay on the terminal until it is approved.`);
+      if (full) blocking.push(`Hold full: it ${full.says}, so its newer uploads are refused and stay on the terminal until it is approved.`);
     }
     if (d.state === 'approved' && a.quarantined > 0) {
-      findings.push(`${a.quarantined} upload(s) held while it was pending were not all ingested: approve it again to release them (iclockd devices approve ${serial}).`);
+      blocking.push(`${a.quarantined} upload(s) held while it was pending were not all ingested: approve it again to release them (iclockd devices approve ${serial}).`);
     }
-    if (d.lastSeenAt && Date.now() - d.lastSeenAt.getTime() > OFFLINE_AFTER_MS) findings.push(`Offline: last heard from at ${when(d.lastSeenAt)}.`);
-    if (d.state !== 'blocked' && !a.lastPunchReceivedAt && a.quarantined === 0) {
-      findings.push(
-        `Handshakes but no attendance uploads yet: check that the terminal uploads in real time (Realtime on, TransFlag including AttLog), or queue a "check" or "log" command.`,
+    // The same rule as `online`: heard from within 3 poll intervals.
+    if (!status.online) {
+      blocking.push(
+        d.lastSeenAt
+          ? `Silent: last heard from at ${when(d.lastSeenAt)}, ${spelledDuration((now.getTime() - d.lastSeenAt.getTime()) / 1000)} ago, though it polls every ${status.delaySeconds} s: its punches wait on the terminal until it is back. Check its power, network and Cloud Server Setting.`
+          : `Silent: not heard from yet: its punches wait on the terminal until it connects. Check its power, network and Cloud Server Setting.`,
       );
     }
-    if (a.lastUnparsed) findings.push(`Its last upload with lines iclockd could not read came at ${when(a.lastUnparsed.at)}: ${a.lastUnparsed.error ?? 'see the request archive'}.`);
     if (d.clockDriftSeconds !== null && Math.abs(d.clockDriftSeconds) > this.settings.clockDriftSeconds) {
       const ahead = d.clockDriftSeconds < 0;
-      findings.push(
+      notes.push(
         `Clock ${ahead ? 'ahead' : 'behind'} by ${Math.abs(d.clockDriftSeconds)} s (seen ${when(d.clockDriftAt!)}): check the terminal's date, time and time zone; iclockd reads its times in ${this.registry.zoneOf(d)}.`,
       );
     }
+    if (d.state !== 'blocked' && !a.lastPunchReceivedAt && a.quarantined === 0) {
+      blocking.push(
+        `Handshakes but no attendance uploads yet: check that the terminal uploads in real time (Realtime on, TransFlag including AttLog), or queue a "check" or "log" command.`,
+      );
+    }
+    if (a.lastUnparsed) notes.push(`Its last upload with lines iclockd could not read came at ${when(a.lastUnparsed.at)}: ${a.lastUnparsed.error ?? 'see the request archive'}.`);
     if (a.unmatched > 0) {
-      findings.push(
+      notes.push(
         `${a.unmatched} punch(es) match no employee (user ids ${a.unmatchedUserIds.join(', ')}${a.unmatched > a.unmatchedUserIds.length ? ', …' : ''}): give employees those attendance_device_id values and they become check-ins.`,
       );
     }
-    const blocking = d.state !== 'approved' || a.quarantined > 0 || findings.some((f) => f.startsWith('Offline') || f.startsWith('Handshakes'));
-    if (findings.length === 0) findings.push(`Delivering: last punch received ${a.lastPunchReceivedAt ? when(a.lastPunchReceivedAt) : 'never'}.`);
-    return { delivering: !blocking, findings };
+    const delivering = blocking.length === 0;
+    const findings = delivering ? [`Delivering: last punch received ${a.lastPunchReceivedAt ? when(a.lastPunchReceivedAt) : 'never'}.`, ...notes] : [...blocking, ...notes];
+    return { device: d, status, diagnosis: { delivering, findings } };
   }
 
   /** The device as stored now (not the registry's cached copy: an operator sees its last-seen time). */

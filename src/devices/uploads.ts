@@ -137,11 +137,13 @@ export class DeviceUploads {
     });
   }
 
-  /** A live upload. A pending device's upload is archived whole (quarantine) and acknowledged. */
-  async receive(cached: Device, req: DeviceRequest): Promise<UploadOutcome> {
-    // The cache may be seconds old: a device approved meanwhile (here or in another process)
-    // must not have its upload held after its quarantine was released.
-    const device = cached.state === 'pending' ? ((await this.registry.fresh(cached.serial)) ?? cached) : cached;
+  /**
+   * A live upload, from `device` as stored now (not a cached copy: a block or an approval made
+   * elsewhere applies to it). A pending device's upload is archived whole (quarantine) and
+   * acknowledged.
+   */
+  async receive(device: Device, req: DeviceRequest): Promise<UploadOutcome> {
+    if (device.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
     if (device.state === 'pending') {
       await this.assertRoomToHold(device, req.body.length);
       const preview = this.preview(req);

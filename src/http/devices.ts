@@ -36,7 +36,7 @@ export function deviceView(d: Device) {
   };
 }
 
-/** The console's extras: online (heard from within 3 × Delay), and today's punches. */
+/** The console's extras: online (heard from within 3 × Delay, the rule the diagnosis follows), and today's punches. */
 function statusView(s: DeviceStatus | undefined) {
   return s ? { online: s.online, delay_seconds: s.delaySeconds, punches_today: s.punchesToday, today: s.today } : {};
 }
@@ -117,13 +117,10 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
         response: { description: 'The terminal and diagnosis {delivering, findings[]}', schema: resource('Device', `${DEVICE_FIELDS}, diagnosis`) },
       },
       async (ctx) => {
-        const diagnosis = await devices.diagnose(ctx.params.sn!);
-        const device = await devices.get(ctx.params.sn!).catch((err: unknown) => {
-          if (err instanceof AppError && err.type === 'not_found') throw new AppError('not_found', diagnosis.findings[0]!);
-          throw err;
-        });
-        const status = await devices.status([device]);
-        ctx.body = { ...deviceView(device), ...statusView(status.get(device.serial)), diagnosis };
+        // One read at one instant: the fields, online and the diagnosis agree.
+        const seen = await devices.inspect(ctx.params.sn!);
+        if (!seen.device) throw new AppError('not_found', seen.diagnosis.findings[0]!);
+        ctx.body = { ...deviceView(seen.device), ...statusView(seen.status), diagnosis: seen.diagnosis };
       },
     ),
   );

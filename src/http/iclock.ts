@@ -131,10 +131,14 @@ export function iclockRoutes(deps: IclockDeps): Router {
   /** A device route: its errors in text, the per-terminal budget, then `handlers` (on the route itself, not on a prefix). */
   const guarded = (...handlers: Middleware[]) => compose([mapErrors, withinBudget, ...handlers]);
 
-  /** The device a request comes from; a blocked one is refused (it keeps its data and retries). */
-  async function device(ctx: Context): Promise<Device> {
+  /**
+   * The device a request comes from; a blocked one is refused (it keeps its data and retries).
+   * `asStored`: read from the database, not the cache (uploads: a block or approval made by
+   * another process or the CLI applies to the very next one).
+   */
+  async function device(ctx: Context, asStored = false): Promise<Device> {
     const q = parseDeviceQuery(ctx.querystring);
-    const d = await deps.registry.contact(serialOf(q), contactOf(q, ctx.ip));
+    const d = await deps.registry.contact(serialOf(q), contactOf(q, ctx.ip), asStored);
     (ctx.state as SyncState).syncDevice = d.serial;
     if (d.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
     return d;
@@ -193,7 +197,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
 
   // Uploads: ATTLOG, OPERLOG, BIODATA, options, photos, 3.x rows. OK only after commit.
   async function upload(ctx: Context): Promise<void> {
-    const d = await device(ctx);
+    const d = await device(ctx, true);
     const body = await readRawBody(ctx, bodyLimit('upload', deps.maxBodyBytes));
     const result = await deps.uploads.receive(d, request(ctx, body));
     const state = ctx.state as SyncState;
