@@ -69,6 +69,11 @@ export interface Config {
   syncLogDays: number;
   /** A device whose real-time punches arrive further than this from their stated time is flagged. */
   clockDriftSeconds: number;
+  /**
+   * A terminal whose clock was last measured further off than this has its punches held as
+   * suspect_time (stored, not turned into check-ins) until a real-time punch shows it right; 0: off.
+   */
+  holdClockOffSeconds: number;
   /** Seconds a request may wait for a database connection (or for one to be made) before 503. */
   dbAcquireTimeoutSeconds: number;
   /** Seconds one statement (and a row lock it waits for) may take before it fails. */
@@ -223,6 +228,10 @@ const FIELDS = {
     env: 'ICLOCKD_CLOCK_DRIFT_SECONDS',
     schema: atLeast(1),
   },
+  holdClockOffSeconds: {
+    env: 'ICLOCKD_HOLD_CLOCK_OFF_SECONDS',
+    schema: atLeast(0),
+  },
   ingestConcurrency: {
     env: 'ICLOCKD_INGEST_CONCURRENCY',
     schema: atLeast(1),
@@ -319,6 +328,7 @@ function defaults(): Config {
     archiveDays: 30,
     syncLogDays: 90,
     clockDriftSeconds: 300,
+    holdClockOffSeconds: 900,
     dbAcquireTimeoutSeconds: DEFAULT_DATABASE_TIMEOUTS.acquireSeconds,
     dbStatementTimeoutSeconds: DEFAULT_DATABASE_TIMEOUTS.statementSeconds,
     ingestConcurrency: 64,

@@ -23,6 +23,7 @@ import {
 import type { Listed, Window } from '../store/list.js';
 import { type RateLimiter, rateLimited } from '../limits.js';
 import { charsOf, identifierProblem, isInt32 } from '../store/columns.js';
+import { contactGapMs, settleMs } from './clock.js';
 
 export type { Device, DeviceState };
 
@@ -63,6 +64,15 @@ interface SeenTaken {
   seen: Seen;
   writtenAt: number;
   counts: { bucketAt: number; requests: number }[];
+}
+
+/**
+ * A terminal's contact with this process, epoch milliseconds: its last request, and since
+ * when it has talked without a break (no silence longer than contactGapMs, no refusal).
+ */
+interface Heard {
+  at: number;
+  since: number;
 }
 
 /** What an upload tells about its device. */
@@ -107,8 +117,10 @@ export class DeviceRegistry {
   private readonly seen = new Map<string, Seen>();
   /** The flush in flight: flushes run one at a time. */
   private flushing: Promise<void> | undefined;
-  /** When each device was last heard from by this process, epoch milliseconds (bounded like the cache; updated in place). */
-  private readonly heard = new Map<string, { at: number }>();
+  /** Each device's contact with this process (bounded like the cache; updated in place). */
+  private readonly heard = new Map<string, Heard>();
+  /** When this process last failed to write to the database (epoch ms): uploads refused then come back as backlogs. */
+  private storeTroubleAt = -Infinity;
   /** Device reads in flight, by serial. */
   private readonly reads = new Map<string, Promise<Device | null>>();
   /** Cached devices found stale, waiting for the next refresh. */
@@ -252,13 +264,49 @@ export class DeviceRegistry {
       if (Object.keys(change).length) device = await this.change(serial, change);
     }
     this.noteContact(serial, now.getTime(), c.address);
-    const heard = this.heard.get(serial);
-    if (heard) heard.at = Date.now();
-    else {
-      if (this.heard.size >= CACHE_MAX) this.heard.delete(this.heard.keys().next().value!);
-      this.heard.set(serial, { at: Date.now() });
-    }
+    this.noteHeard(device, now.getTime());
     return device;
+  }
+
+  /**
+   * Carries on a device's unbroken contact, or starts it again: after a silence longer than its
+   * gap, and on every request of a blocked terminal (refused: what it punches stays on it). The
+   * row's last contact, written by every process, bridges a silence here while the terminal
+   * talked to another process: known contacts no further apart than the gap.
+   */
+  private noteHeard(device: Device, at: number): void {
+    const gap = contactGapMs(this.delayOf(device));
+    const heard = this.heard.get(device.serial);
+    if (!heard) {
+      if (this.heard.size >= CACHE_MAX) this.heard.delete(this.heard.keys().next().value!);
+      this.heard.set(device.serial, { at, since: at });
+      return;
+    }
+    const elsewhere = device.lastSeenAt?.getTime() ?? -Infinity;
+    const unbroken = at - heard.at <= gap || (elsewhere > heard.at && elsewhere - heard.at <= gap && at - elsewhere <= gap);
+    if (!unbroken || device.state === 'blocked') heard.since = at;
+    heard.at = at;
+  }
+
+  /** An upload of the terminal's was refused (blocked, over budget, too large, storage away): it holds punches it will send later, as a backlog. */
+  undelivered(serial: string): void {
+    const heard = this.heard.get(serial);
+    if (heard) heard.since = this.now().getTime();
+  }
+
+  /**
+   * Whether an upload arriving now was sent as its punches were made, so their times measure
+   * the terminal's clock: the terminal has talked to this process without a break for the
+   * settle time, and the database was not away meanwhile (uploads refused then come back late).
+   * A process that just started, or that a balancer sends few of its requests, knows less and
+   * measures less often; never more often.
+   */
+  provesClock(device: Device): boolean {
+    const heard = this.heard.get(device.serial);
+    if (!heard) return false;
+    const now = this.now().getTime();
+    const settle = settleMs(this.delayOf(device));
+    return now - heard.since >= settle && now - this.storeTroubleAt >= settle;
   }
 
   /**
@@ -410,6 +458,7 @@ export class DeviceRegistry {
         p.seen.writtenAt = p.writtenAt;
         for (const c of p.counts) countRequests(p.seen, c.bucketAt, c.requests);
       }
+      this.storeTroubleAt = this.now().getTime();
       this.logger.warn({ err }, 'could not record device heartbeats; will retry');
       return false;
     }

@@ -15,7 +15,7 @@ import type { CommandQueue, DeviceCommand } from './commands.js';
 import { type Device, type DeviceRegistry, type DeviceState, HEARTBEAT_BUCKET_MS } from './registry.js';
 import type { Reconciler } from './reconcile.js';
 import type { DeviceRequest, DeviceUploads } from './uploads.js';
-import { spelledDuration } from './clock.js';
+import { clockHeld, spelledDuration } from './clock.js';
 
 export interface DeviceUpdate {
   alias?: unknown;
@@ -149,7 +149,7 @@ export class DeviceService {
     private readonly uploads: DeviceUploads,
     private readonly queue: CommandQueue,
     private readonly knex: Knex,
-    private readonly settings: { clockDriftSeconds: number },
+    private readonly settings: { clockDriftSeconds: number; holdClockOffSeconds: number },
     private readonly reconciler: Reconciler,
   ) {}
 
@@ -229,15 +229,26 @@ export class DeviceService {
           : `Silent: not heard from yet: its punches wait on the terminal until it connects. Check its power, network and Cloud Server Setting.`,
       );
     }
-    if (d.clockDriftSeconds !== null && Math.abs(d.clockDriftSeconds) > this.settings.clockDriftSeconds) {
-      const ahead = d.clockDriftSeconds < 0;
-      notes.push(
-        `Clock ${ahead ? 'ahead' : 'behind'} by ${Math.abs(d.clockDriftSeconds)} s (seen ${when(d.clockDriftAt!)}): check the terminal's date, time and time zone; iclockd reads its times in ${this.registry.zoneOf(d)}.`,
-      );
+    const drift = d.clockDriftSeconds;
+    if (drift !== null && (clockHeld(drift, this.settings.holdClockOffSeconds) || Math.abs(drift) > this.settings.clockDriftSeconds)) {
+      const clock = `Clock ${drift < 0 ? 'ahead' : 'behind'} by ${spelledDuration(drift)} (${Math.abs(drift)} s, measured ${when(d.clockDriftAt!)} from a punch it sent as it was made)`;
+      const fix = `set the terminal's date, time and time zone (iclockd reads its times in ${this.registry.zoneOf(d)}), or reboot it (iclockd devices command ${serial} reboot) so it takes iclockd's time when it connects`;
+      if (clockHeld(drift, this.settings.holdClockOffSeconds)) {
+        blocking.push(
+          `${clock}: its punches are held for review (suspect_time), not made check-ins nor sent to ERPNext, until a punch shows its clock right again (ICLOCKD_HOLD_CLOCK_OFF_SECONDS ${this.settings.holdClockOffSeconds}). To fix: ${fix}. Then accept or correct the held punches (GET /api/v1/punches?device=${serial}&status=suspect_time, POST /api/v1/punches/ID/accept).`,
+        );
+      } else {
+        notes.push(`${clock}: its check-ins carry times that far off; ${fix}.`);
+      }
     }
     if (d.state !== 'blocked' && !a.lastPunchReceivedAt && a.quarantined === 0) {
       blocking.push(
         `Handshakes but no attendance uploads yet: check that the terminal uploads in real time (Realtime on, TransFlag including AttLog), or queue a "check" or "log" command.`,
+      );
+    }
+    if (a.suspect > 0) {
+      notes.push(
+        `${a.suspect} punch(es) from it are held for review (suspect_time: a time too far ahead, before ICLOCKD_TIME_FLOOR, or stamped while its clock was wrong): accept or correct them (GET /api/v1/punches?device=${serial}&status=suspect_time).`,
       );
     }
     if (a.lastUnparsed) notes.push(`Its last upload with lines iclockd could not read came at ${when(a.lastUnparsed.at)}: ${a.lastUnparsed.error ?? 'see the request archive'}.`);

@@ -39,9 +39,10 @@ import {
   upsertDeviceUsers,
 } from '../store/devices.js';
 import { isDatabaseUnavailable, transactionWithRetry } from '../store/transaction.js';
-import { charsOf, clipChars, identifierProblem, isInt32 } from '../store/columns.js';
+import { charsOf, clipChars, identifierProblem, isInt32, isStorableInstant } from '../store/columns.js';
 import type { Logger } from '../log.js';
 import { AppError } from '../errors.js';
+import { REALTIME_MAX_LINES, clockHeld } from './clock.js';
 import type { Device, DeviceRegistry, UploadFacts } from './registry.js';
 
 export type { DeviceRequest };
@@ -68,8 +69,6 @@ interface Processed {
   rejected: LineError[];
   /** Of `rejected`, the lines the codec could not read (the ingest counts the ones it refused). */
   unread: number;
-  /** The latest punch instant in the upload, for the clock-drift figure. */
-  latestPunch: Date | null;
   /** Stamp to remember once committed. */
   stamp: { kind: 'attlog' | 'operlog' | 'attphoto' | 'biodata'; value: string } | null;
   options: Record<string, string> | null;
@@ -87,6 +86,28 @@ interface PunchUpload {
   records: number;
   rejected: LineError[];
   stamp: Processed['stamp'];
+  /** Lines in the body, read or not: a real-time upload has few. */
+  lineCount: number;
+  /** The latest time the terminal's clock stated in it (RTLOG: of any event), for measuring that clock. */
+  latestStated: Date | null;
+}
+
+/** A clock measurement: arrival minus the latest stated time, in seconds, and when. */
+interface ClockReading {
+  seconds: number;
+  at: Date;
+}
+
+/** The latest of some instants a terminal stated, leaving out what no column could hold; null for none. */
+function latest(instants: Date[]): Date | null {
+  let max: Date | null = null;
+  for (const t of instants) if (isStorableInstant(t) && (max === null || t > max)) max = t;
+  return max;
+}
+
+/** Punches held as suspect_time whatever their times say: their terminal's clock is known wrong. */
+function untrust(read: PunchUpload): void {
+  read.punches = read.punches.map((p) => ({ ...p, timeUntrusted: true }));
 }
 
 /** Live uploads stored in one shared batch: at most about this many body bytes at once. */
@@ -115,15 +136,22 @@ export interface HoldBounds {
   holdRefused?: (reason: 'uploads' | 'bytes' | 'age') => void;
 }
 
+/** A live upload waiting for its batch: its punches read (null: not a punch upload). */
+interface LiveUpload {
+  device: Device;
+  req: DeviceRequest;
+  read: PunchUpload | null;
+}
+
 export class DeviceUploads {
   /** Concurrent live uploads stored together: their punches in one ingest batch, their bytes in one insert. */
-  private readonly live: Batcher<{ device: Device; req: DeviceRequest }, Processed & { archiveId: number | null }>;
+  private readonly live: Batcher<LiveUpload, Processed & { archiveId: number | null }>;
 
   constructor(
     private readonly knex: Knex,
     private readonly ingest: IngestService,
     private readonly registry: DeviceRegistry,
-    private readonly settings: { storeTemplates: boolean } & HoldBounds,
+    private readonly settings: { storeTemplates: boolean; holdClockOffSeconds: number } & HoldBounds,
     private readonly gate: IngestGate,
     commits: GroupCommit,
     private readonly logger: Logger,
@@ -138,12 +166,15 @@ export class DeviceUploads {
   }
 
   /**
-   * A live upload, from `device` as stored now (not a cached copy: a block or an approval made
-   * elsewhere applies to it). A pending device's upload is archived whole (quarantine) and
-   * acknowledged.
+   * A live upload, from `device` as stored now (not a cached copy: a block, an approval or a
+   * clock measured elsewhere applies to it). A pending device's upload is archived whole
+   * (quarantine) and acknowledged. Its punches measure the terminal's clock when they were
+   * sent as they were made; while that clock is known wrong they are held as suspect_time.
    */
   async receive(device: Device, req: DeviceRequest): Promise<UploadOutcome> {
     if (device.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
+    const read = this.readPunches(device, req);
+    const clock = read ? this.readClock(device, read, req.receivedAt) : null;
     if (device.state === 'pending') {
       await this.assertRoomToHold(device, req.body.length);
       const preview = this.preview(req);
@@ -155,17 +186,53 @@ export class DeviceUploads {
         rejectedLines: preview.rejected.length,
         error: null,
       });
+      // Measured now, it holds these punches when they are released (if the clock is wrong).
+      await this.noteFacts(device, {}, clock);
       // Approved between the check and the insert: release what was just held.
       const now = await this.registry.fresh(device.serial);
       if (now?.state === 'approved') await this.replayArchived(now, { outcome: 'quarantined' });
       return { ...preview, archiveId, outcome: 'quarantined', created: 0, duplicate: 0 };
     }
-    const result = await this.gate.run(() => this.live.add({ device, req }));
+    // The latest measurement decides, this upload's own first: the punch that shows the clock
+    // wrong is held, and the one that shows it right again is not.
+    if (read && clockHeld(clock?.seconds ?? device.clockDriftSeconds, this.settings.holdClockOffSeconds)) untrust(read);
+    const result = await this.gate.run(() => this.live.add({ device, req, read }));
     this.ingest.countInvalid('adms', result.unread);
     // Committed: the terminal is told so whatever happens to the notes about it (a 503 now
     // would have it send the same upload for ever).
-    await this.afterCommit(device, result, req.receivedAt).catch((err: unknown) => this.logger.error({ err, device: device.serial }, 'upload stored, but what it says about its terminal was not'));
+    await this.afterCommit(device, result, clock).catch((err: unknown) => this.logger.error({ err, device: device.serial }, 'upload stored, but what it says about its terminal was not'));
     return result;
+  }
+
+  /**
+   * The terminal's clock error measured by this upload, or null when the upload cannot tell:
+   * more than a few lines (a backlog), no time stated, or a terminal that has not been talking
+   * to iclockd without a break for long enough (DeviceRegistry.provesClock). No bound on the
+   * figure: a clock two days behind is reported as two days behind.
+   */
+  private readClock(device: Device, read: PunchUpload, receivedAt: Date): ClockReading | null {
+    if (read.lineCount > REALTIME_MAX_LINES || read.latestStated === null || !this.registry.provesClock(device)) return null;
+    return { seconds: Math.round((receivedAt.getTime() - read.latestStated.getTime()) / 1000), at: receivedAt };
+  }
+
+  /** Records what an upload tells (`facts`, and the clock when measured): one write; in the log, a hold of the terminal's punches starting or ending. */
+  private async noteFacts(device: Device, facts: UploadFacts, clock: ClockReading | null): Promise<void> {
+    const change = clock ? { ...facts, clockDriftSeconds: clock.seconds, clockDriftAt: clock.at } : facts;
+    if (Object.keys(change).length) await this.registry.note(device, change);
+    if (!clock) return;
+    const limit = this.settings.holdClockOffSeconds;
+    const was = clockHeld(device.clockDriftSeconds, limit);
+    const is = clockHeld(clock.seconds, limit);
+    if (is && !was) this.logger.warn({ device: device.serial, clock_drift_seconds: clock.seconds }, 'terminal clock wrong: its punches are held for review');
+    if (was && !is) this.logger.info({ device: device.serial, clock_drift_seconds: clock.seconds }, 'terminal clock right again: its punches are no longer held');
+  }
+
+  /**
+   * Whether an archived upload came while the terminal's clock was known wrong: the latest
+   * measurement was made by then and says so. (A later measurement says nothing of that time.)
+   */
+  private clockWrongAt(device: Device, receivedAt: Date): boolean {
+    return device.clockDriftAt !== null && device.clockDriftAt.getTime() <= receivedAt.getTime() && clockHeld(device.clockDriftSeconds, this.settings.holdClockOffSeconds);
   }
 
   /**
@@ -173,14 +240,14 @@ export class DeviceUploads {
    * (each keeps its own results, in order), then the requests archived. Only an archive row
    * the sync log will name (lines were rejected) is inserted alone, for its id.
    */
-  private async storeLive(trx: Knex.Transaction, uploads: { device: Device; req: DeviceRequest }[]): Promise<(Processed & { archiveId: number | null })[]> {
-    const read = uploads.map((u) => this.readPunches(u.device, u.req));
+  private async storeLive(trx: Knex.Transaction, uploads: LiveUpload[]): Promise<(Processed & { archiveId: number | null })[]> {
+    const read = uploads.map((u) => u.read);
     const results = await this.ingest.ingestWithin(trx, read.flatMap((r) => r?.punches ?? []));
     const processed: Processed[] = [];
     let at = 0;
     for (const [i, u] of uploads.entries()) {
       const r = read[i];
-      processed.push(r ? this.punchesProcessed(r, results.slice(at, (at += r.punches.length))) : await this.process(trx, u.device, u.req));
+      processed.push(r ? this.punchesProcessed(r, results.slice(at, (at += r.punches.length))) : await this.process(trx, u.device, u.req, false));
     }
     const rows = uploads.map((u, i) => {
       const p = processed[i]!;
@@ -228,7 +295,7 @@ export class DeviceUploads {
   private async replayOne(device: Device, archived: ArchivedRequest): Promise<Processed | null> {
     try {
       return await transactionWithRetry(this.knex, async (trx) => {
-          const processed = await this.process(trx, device, archived);
+          const processed = await this.process(trx, device, archived, this.clockWrongAt(device, archived.receivedAt));
           await updateArchivedOutcome(trx, archived.id, {
             outcome: processed.outcome,
             records: processed.records,
@@ -288,8 +355,8 @@ export class DeviceUploads {
     return null;
   }
 
-  /** What a committed upload tells about its device: options, the new stamp, clock drift (one write). */
-  private async afterCommit(device: Device, p: Processed, receivedAt: Date | null): Promise<void> {
+  /** What a committed upload tells about its device: options, the new stamp, its clock (one write). */
+  private async afterCommit(device: Device, p: Processed, clock: ClockReading | null): Promise<void> {
     if (p.ingested) await this.ingest.committed(p.ingested.punches, p.ingested.results);
     if (p.options) await this.registry.recordOptions(device, p.options);
     const change: UploadFacts = {};
@@ -298,13 +365,7 @@ export class DeviceUploads {
       const key = `${p.stamp.kind}Stamp` as 'attlogStamp';
       if (device[key] !== p.stamp.value) change[key] = p.stamp.value;
     }
-    // Arrival minus punch time, from real-time uploads only (a few records, the newest within
-    // a day): buffered history after an outage says nothing about the clock.
-    if (receivedAt && p.latestPunch && p.records <= 3) {
-      const seconds = Math.round((receivedAt.getTime() - p.latestPunch.getTime()) / 1000);
-      if (Math.abs(seconds) <= 86_400) Object.assign(change, { clockDriftSeconds: seconds, clockDriftAt: receivedAt });
-    }
-    if (Object.keys(change).length) await this.registry.note(device, change);
+    await this.noteFacts(device, change, clock);
   }
 
   /** What the reply would be, without storing anything (quarantine). */
@@ -381,7 +442,15 @@ export class DeviceUploads {
         const rejected = [...errors];
         const read = this.toPunches(records, (r) => this.attlogPunch(device, r), rejected, (r) => `${r.pin}\t${r.time}`);
         const stamp = q.stamp ?? null;
-        return { kind: 'ATTLOG', ...read, records: read.punches.length, rejected, stamp: stamp === null ? null : { kind: 'attlog', value: stamp } };
+        return {
+          kind: 'ATTLOG',
+          ...read,
+          records: read.punches.length,
+          rejected,
+          stamp: stamp === null ? null : { kind: 'attlog', value: stamp },
+          lineCount: records.length + errors.length,
+          latestStated: latest(read.punches.map((p) => p.instant)),
+        };
       }
       case 'RTLOG': {
         const { records, errors } = parseKeyValueRows(req.body, legacyEncodingOf(device.language));
@@ -400,7 +469,17 @@ export class DeviceUploads {
           rejected,
           (r) => `${r.fields.pin}\t${r.fields.time}`,
         );
-        return { kind: 'RTLOG', ...read, records: records.length, rejected, stamp: null };
+        // Every event states the terminal's time, a door opening as well as a punch.
+        const stated = records.flatMap((r) => {
+          if (!r.fields.time) return [];
+          try {
+            return [parseTimestamp(r.fields.time.trim(), this.registry.zoneOf(device)).instant];
+          } catch (err) {
+            if (err instanceof TimestampError) return [];
+            throw err;
+          }
+        });
+        return { kind: 'RTLOG', ...read, records: records.length, rejected, stamp: null, lineCount: records.length + errors.length, latestStated: latest(stated) };
       }
       default:
         return null;
@@ -421,22 +500,23 @@ export class DeviceUploads {
       duplicate: stored - created,
       rejected,
       unread: u.rejected.length,
-      latestPunch: u.punches.reduce<Date | null>((m, p, i) => (results[i]!.outcome === 'rejected' || (m !== null && p.instant <= m) ? m : p.instant), null),
       stamp: u.stamp,
       options: null,
       ingested: { punches: u.punches, results },
     };
   }
 
-  private async process(trx: Knex.Transaction, device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>): Promise<Processed> {
+  /** An upload's records stored in `trx`; `clockWrong`: its punches are held as suspect_time. */
+  private async process(trx: Knex.Transaction, device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>, clockWrong: boolean): Promise<Processed> {
     const q = parseDeviceQuery(req.query);
     const kind = uploadKind(q);
-    const base: Processed = { reply: 'OK', outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], unread: 0, latestPunch: null, stamp: null, options: null, ingested: null };
+    const base: Processed = { reply: 'OK', outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], unread: 0, stamp: null, options: null, ingested: null };
     const withRejects = (p: Processed): Processed => ({ ...p, unread: p.rejected.length, outcome: p.rejected.length ? 'unparsed' : p.outcome });
     switch (kind) {
       case 'ATTLOG':
       case 'RTLOG': {
         const read = this.readPunches(device, req)!;
+        if (clockWrong) untrust(read);
         return this.punchesProcessed(read, await this.ingest.ingestWithin(trx, read.punches));
       }
       case 'OPERLOG':

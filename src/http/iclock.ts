@@ -130,6 +130,21 @@ export function iclockRoutes(deps: IclockDeps): Router {
   const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => deviceEndpoint(ctx.path, ctx.querystring));
   /** A device route: its errors in text, the per-terminal budget, then `handlers` (on the route itself, not on a prefix). */
   const guarded = (...handlers: Middleware[]) => compose([mapErrors, withinBudget, ...handlers]);
+  /**
+   * An upload not answered 200 (blocked, over budget, too large, storage away) stays on the
+   * terminal and comes later as a backlog, whose punch times say nothing about its clock.
+   */
+  async function refusalsNoted(ctx: Context, next: Next): Promise<void> {
+    let refused = true;
+    try {
+      await next();
+      refused = ctx.status !== 200;
+    } finally {
+      const sn = parseDeviceQuery(ctx.querystring).sn;
+      if (refused && sn) deps.registry.undelivered(sn);
+    }
+  }
+  const guardedUpload = (...handlers: Middleware[]) => compose([mapErrors, refusalsNoted, withinBudget, ...handlers]);
 
   /**
    * The device a request comes from; a blocked one is refused (it keeps its data and retries).
@@ -211,9 +226,9 @@ export function iclockRoutes(deps: IclockDeps): Router {
     ctx.set('X-Iclockd-Held', result.outcome === 'quarantined' ? '1' : '0');
     text(ctx, result.reply);
   }
-  router.post('/cdata', guarded(logged, upload));
-  router.post('/fdata', guarded(logged, upload));
-  router.post('/querydata', guarded(logged, upload));
+  router.post('/cdata', guardedUpload(logged, upload));
+  router.post('/fdata', guardedUpload(logged, upload));
+  router.post('/querydata', guardedUpload(logged, upload));
 
   // Heartbeat: INFO when it changed, then due commands or OK. No sync_log row.
   const poll = heartbeat(deps);

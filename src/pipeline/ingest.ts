@@ -37,7 +37,8 @@ import { compositeKey } from '../store/keys.js';
 /**
  * created: a new check-in · duplicate: the punch (or its check-in) was already stored ·
  * unmatched: stored, no employee has this user id on the device's site yet ·
- * inactive: stored, the employee is not Active · suspect_time: stored, held for review.
+ * inactive: stored, the employee is not Active · suspect_time: stored, held for review (a time
+ * out of bounds, or its terminal's clock known wrong).
  */
 export type IngestOutcome = 'created' | 'duplicate' | 'unmatched' | 'inactive' | 'suspect_time';
 
@@ -85,6 +86,7 @@ interface Pending {
   latitude: number | null;
   longitude: number | null;
   skipAutoAttendance: boolean;
+  timeUntrusted?: boolean;
 }
 
 interface Decision {
@@ -286,7 +288,7 @@ export class IngestService {
       fresh.map((p) => ({ ...p, skipAutoAttendance: p.skipAutoAttendance ?? false })),
       now,
     );
-    const rows: NewPunch[] = fresh.map(({ skipAutoAttendance: _skip, ...p }, j) => ({
+    const rows: NewPunch[] = fresh.map(({ skipAutoAttendance: _skip, timeUntrusted: _untrusted, ...p }, j) => ({
       ...p,
       status: decisions[j]!.status,
       employeeId: decisions[j]!.employee?.id ?? null,
@@ -335,7 +337,7 @@ export class IngestService {
 
   /** Matches punches to employees and makes (or finds) their check-ins. */
   private async decide(trx: Knex.Transaction, items: Pending[], now: Date, checkTime = true): Promise<Decision[]> {
-    const suspect = items.map((p) => checkTime && this.isSuspectTime(p.instant, now));
+    const suspect = items.map((p) => checkTime && (p.timeUntrusted === true || this.isSuspectTime(p.instant, now)));
     const employees = await findEmployeesByDeviceIds(
       trx,
       items.filter((_, i) => !suspect[i]).map((p) => [p.site, p.deviceUserId]),

@@ -15,6 +15,11 @@ export type PunchSource = 'adms' | 'json' | 'hrms' | 'replay' | (string & {});
 export interface Punch extends PunchData {
   source: PunchSource;
   skipAutoAttendance?: boolean;
+  /**
+   * Held as suspect_time whatever its time says: its terminal's clock was measured wrong when
+   * it arrived. An admin's accept overrules it like the other time checks.
+   */
+  timeUntrusted?: boolean;
 }
 
 /** A punch of `user` at wall time `local` ('YYYY-MM-DD HH:MM:SS'), no optional fields, unless `extra` sets them (the statement profile, tests). */

@@ -417,6 +417,8 @@ export interface DeviceActivity {
   lastPunchReceivedAt: Date | null;
   unmatched: number;
   unmatchedUserIds: string[];
+  /** Punches held for review (suspect_time). */
+  suspect: number;
 }
 
 /** What a device has delivered: for explaining why punches are not arriving. */
@@ -430,6 +432,7 @@ export async function deviceActivity(knex: Knex, serial: string): Promise<Device
     | undefined;
   const lastPunch = (await knex('punches').where({ device_serial: serial }).max({ at: 'received_at' }).first()) as { at: string | null } | undefined;
   const unmatched = (await knex('punches').where({ device_serial: serial, status: 'unmatched' }).count({ n: '*' }).first()) as { n: number | string };
+  const suspect = (await knex('punches').where({ device_serial: serial, status: 'suspect_time' }).count({ n: '*' }).first()) as { n: number | string };
   const ids = (await knex('punches').where({ device_serial: serial, status: 'unmatched' }).distinct('device_user_id').orderBy('device_user_id').limit(10)) as {
     device_user_id: string;
   }[];
@@ -440,6 +443,7 @@ export async function deviceActivity(knex: Knex, serial: string): Promise<Device
     lastPunchReceivedAt: fromDbInstant(lastPunch?.at ?? null),
     unmatched: Number(unmatched.n),
     unmatchedUserIds: ids.map((r) => r.device_user_id),
+    suspect: Number(suspect.n),
   };
 }
 

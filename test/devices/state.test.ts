@@ -54,10 +54,11 @@ describe(`a terminal's diagnosis, online and delivering agree on ${testDialect()
     if (!d.online || d.state !== 'approved') assert.equal(delivering, false, why);
     assert.equal(findings.some((f) => f.startsWith('Blocked')), d.state === 'blocked', why);
     assert.equal(findings.some((f) => f.startsWith('Pending approval')), d.state === 'pending', why);
+    if (findings.some((f) => /^Clock .*: its punches are held for review/.test(f))) assert.equal(delivering, false, why);
     return { state: d.state, online: d.online, delivering, findings };
   }
 
-  test('pending, approved, silent, offline, back, blocked, approved', async () => {
+  test('pending, approved, silent, offline, back, wrong clock, right again, blocked, approved', async () => {
     assert.equal((await fetch(`${s.baseUrl}/iclock/cdata?SN=${sn}&options=all&pushver=2.4.1`)).status, 200);
     assert.equal((await upload(s, sn, punchLine('3001', deviceNow()))).text, 'OK:1');
     assert.equal((await seen('pending')).state, 'pending');
@@ -76,6 +77,15 @@ describe(`a terminal's diagnosis, online and delivering agree on ${testDialect()
 
     await talk(130);
     assert.deepEqual(await seen('back').then((x) => [x.online, x.delivering]), [true, true]);
+
+    // Its clock three hours behind: online, and not delivering.
+    assert.equal((await upload(s, sn, punchLine('3001', new Date(deviceNow().getTime() - 3 * 3600_000)))).text, 'OK:1');
+    now = await seen('clock behind');
+    assert.deepEqual([now.online, now.delivering], [true, false]);
+    assert.match(now.findings[0]!, /^Clock behind by 3 h/);
+    await talk(10);
+    assert.equal((await upload(s, sn, punchLine('3001', deviceNow()))).text, 'OK:1');
+    assert.deepEqual(await seen('clock right').then((x) => [x.online, x.delivering]), [true, true]);
 
     await admin.post(`/api/v1/devices/${sn}/block`);
     await talk(10); // refused, but heard
