@@ -6,8 +6,12 @@ import type { Knex } from 'knex';
 import { migrationStatus, migrateToLatest } from '../../src/store/db.js';
 import { fromDbInstant, isoInstant, toDbInstant } from '../../src/store/time.js';
 import { COLUMNS, type Capacity } from '../../src/store/columns.js';
-import { migrationSource } from '../../migrations/index.js';
+import { migrationSource, migrations } from '../../migrations/index.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
+
+/** Every migration, in order; the first of them are named here so a reordering is caught. */
+const ALL_MIGRATIONS = migrations.map((m) => m.name);
+assert.deepEqual(ALL_MIGRATIONS.slice(0, 9), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync', '009_outbox_unconfirmed_send']);
 
 const EXPECTED_COLUMNS: Record<string, string[]> = {
   series: ['prefix', 'current'],
@@ -26,7 +30,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   sync_log: ['id', 'channel', 'endpoint', 'device', 'status', 'records_total', 'records_created', 'records_duplicate', 'records_failed', 'error', 'remote_address', 'duration_ms', 'received_at', 'processed_at'],
   api_keys: ['id', 'api_key', 'secret_hash', 'label', 'role', 'created_at', 'last_used_at', 'revoked_at'],
   outbox_targets: ['id', 'name', 'kind', 'url', 'state', 'state_reason', 'settings', 'secret', 'last_delivered_at', 'last_error', 'last_error_at', 'created_at', 'updated_at'],
-  outbox: ['id', 'target_id', 'event', 'checkin_id', 'employee_id', 'idempotency_key', 'state', 'tries', 'next_attempt_ms', 'claimed_by', 'claim_until_ms', 'failure_reason', 'last_error', 'last_status', 'remote_ref', 'created_at', 'last_attempt_at', 'delivered_at'],
+  outbox: ['id', 'target_id', 'event', 'checkin_id', 'employee_id', 'idempotency_key', 'state', 'tries', 'next_attempt_ms', 'claimed_by', 'claim_until_ms', 'failure_reason', 'last_error', 'last_status', 'remote_ref', 'unconfirmed_send_ms', 'created_at', 'last_attempt_at', 'delivered_at'],
 };
 
 const NOW = '2025-03-30 01:30:00';
@@ -97,7 +101,7 @@ describe(`schema on ${testDialect()}`, () => {
     assert.deepEqual(await migrateToLatest(t.db), []);
     const status = await migrationStatus(t.db);
     assert.deepEqual(status.pending, []);
-    assert.deepEqual(status.applied, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync']);
+    assert.deepEqual(status.applied, ALL_MIGRATIONS);
   });
 
   test('a punch is unique on device serial + device user id + local time + log type', async () => {
@@ -172,8 +176,8 @@ describe(`schema on ${testDialect()}`, () => {
     try {
       await fresh.db.knex.migrate.rollback({ migrationSource }, true);
       assert.equal(await fresh.db.knex.schema.hasTable('punches'), false);
-      assert.deepEqual((await migrationStatus(fresh.db)).pending, ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync']);
-      assert.deepEqual(await migrateToLatest(fresh.db), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync']);
+      assert.deepEqual((await migrationStatus(fresh.db)).pending, ALL_MIGRATIONS);
+      assert.deepEqual(await migrateToLatest(fresh.db), ALL_MIGRATIONS);
       assert.equal(await fresh.db.knex.schema.hasTable('punches'), true);
     } finally {
       await fresh.cleanup();
