@@ -96,6 +96,54 @@ describe(`terminal clocks on ${testDialect()}`, () => {
     assert.equal((await device('CLK-FIRST')).clock_drift_seconds, null);
   });
 
+  test('an rtlog event of any kind, a door opening too, measures the clock', async () => {
+    const sn = 'CLK-RTLOG';
+    await talk(sn, 130);
+    const door = `time=${wall(-48 * 3600)}\tpin=0\tcardno=0\teventaddr=1\tevent=27\tinoutstatus=1\tverifytype=0\tindex=21\r\n`;
+    const r = await fetch(`${s.baseUrl}/iclock/cdata?SN=${sn}&table=rtlog`, { method: 'POST', body: door });
+    assert.equal(await r.text(), 'OK');
+    const d = await device(sn);
+    assert.ok(Math.abs(d.clock_drift_seconds - 48 * 3600) <= 2, String(d.clock_drift_seconds));
+    assert.match(clockFinding(d) ?? '', /^Clock behind by 2 days/);
+  });
+
+  test('an upload refused (storage away) comes back as a backlog: the retry does not measure the clock', async () => {
+    const sn = 'CLK-REFUSED';
+    await talk(sn, 130);
+    const knex = s.running.services.db.knex;
+    const kept = [punch('2101', wall(-300))];
+    await knex.schema.renameTable('device_requests', 'device_requests_away');
+    try {
+      assert.equal((await upload(sn, kept)).status, 503);
+    } finally {
+      await knex.schema.renameTable('device_requests_away', 'device_requests');
+    }
+    await talk(sn, 30);
+    assert.equal((await upload(sn, kept)).text, 'OK:1');
+    assert.equal((await device(sn)).clock_drift_seconds, null, 'the retried punch was taken for a clock 5 minutes behind');
+  });
+
+  test("a pending terminal's clock is measured too; on approval, what it sent after that is held, what it sent before is not", async () => {
+    await admin.post('/api/v1/employees', { name: 'Pending', attendance_device_id: '2401' });
+    const sn = 'CLK-PENDING';
+    await talk(sn, 10);
+    await s.running.services.db.knex('devices').where({ serial: sn }).update({ state: 'pending' });
+    await talk(sn, 130);
+    const right = wall(-1);
+    assert.equal((await upload(sn, [punch('2401', right)])).text, 'OK:1');
+    await talk(sn, 10);
+    const behind = wall(-2 * 3600);
+    assert.equal((await upload(sn, [punch('2401', behind)])).text, 'OK:1');
+    const d = await device(sn);
+    assert.equal(d.state, 'pending');
+    assert.ok(Math.abs(d.clock_drift_seconds - 7200) <= 2, String(d.clock_drift_seconds));
+    const approved = await admin.post(`/api/v1/devices/${sn}/approve`);
+    assert.equal(approved.body.released.created, 2);
+    const punches = await punchesOf(sn);
+    assert.equal(punches.find((p) => p.local_time === right)!.status, 'checked_in');
+    assert.equal(punches.find((p) => p.local_time === behind)!.status, 'suspect_time');
+  });
+
   test('a clock known wrong holds every new punch of its terminal until one shows it right; resends keep their check-ins; held punches can be accepted', async () => {
     await admin.post('/api/v1/employees', { name: 'Held', attendance_device_id: '2201' });
     const sn = 'CLK-HOLD';
