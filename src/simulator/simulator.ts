@@ -2,9 +2,12 @@
 // shakes hands, polls getrequest every `Delay` seconds, uploads punches in real time
 // (with occasional resends), uploads its user list, and carries out the commands it is given,
 // answering on devicecmd as a terminal would. Like a terminal, it sets its clock from the
-// `Date:` header (and `TimeZone`) of the server's replies. Some terminals can be given a wrong
-// clock that ignores the server, to show what the server does with wrong times. At the end it
-// can prove that every punch it made was acknowledged.
+// `Date:` header (and `TimeZone`) of the server's replies, and when the server cannot be
+// reached it keeps its punches and waits longer between attempts. Some terminals can be given
+// a wrong clock that ignores the server, to show what the server does with wrong times. At the
+// end it can prove that every punch it made was acknowledged.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { DateTime, FixedOffsetZone } from 'luxon';
 
 export interface SimulationOptions {
@@ -55,6 +58,15 @@ export interface SimulationSummary {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
+/** Poll gap until the server says `Delay` (iclockd says 10 s). */
+const DEFAULT_DELAY_MS = 10_000;
+/** Longest wait between attempts while the server cannot be reached, until it says `ErrorDelay` (iclockd says 30 s). */
+const DEFAULT_ERROR_DELAY_MS = 60_000;
+/** A request unanswered this long has failed, as on a terminal. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** After the run, how long terminals keep trying to deliver what was not acknowledged. */
+const DRAIN_MS = 120_000;
+
 /** A small deterministic generator, so a run is repeatable from its seed. */
 function random(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -65,6 +77,9 @@ function random(seed: number): () => number {
     return (s >>> 0) / 4294967296;
   };
 }
+
+/** A request that did not get through: no connection, no answer in time, or a 5xx. The terminal waits before the next attempt. */
+class ServerUnavailable extends Error {}
 
 interface Reply {
   status: number;
@@ -87,13 +102,27 @@ export function parseTimeZoneOption(value: string | undefined): number | null {
   return null;
 }
 
+/**
+ * The wait after `failures` failed contacts in a row: the poll gap (`Delay`), doubling with each
+ * failure up to `ErrorDelay` (the server's "seconds between reconnect attempts"), ±20 % by
+ * `random` (0…1) so a fleet does not come back all at once.
+ */
+export function retryWaitMs(failures: number, delayMs: number, errorDelayMs: number, random: number): number {
+  const wait = Math.min(Math.max(errorDelayMs, delayMs), delayMs * 2 ** Math.min(Math.max(failures, 1) - 1, 16));
+  return Math.round(wait * (0.8 + 0.4 * random));
+}
+
 class VirtualDevice {
   private readonly log: string[] = [];
   /** Each user's last punch, on the terminal's clock (ms). */
   private readonly lastPunch = new Map<string, number>();
   private readonly status = new Map<string, number>();
   private pending: string[] = [];
-  private delayMs = 10_000;
+  private delayMs = DEFAULT_DELAY_MS;
+  private errorDelayMs = DEFAULT_ERROR_DELAY_MS;
+  private registered = false;
+  /** Contacts in a row that did not get through. */
+  private failures = 0;
   /** The terminal's clock minus the host's, in ms. */
   private clockOffsetMs: number;
   /** The UTC offset the server's `TimeZone` set; until then the clock shows SimulationOptions.timeZone. */
@@ -115,14 +144,30 @@ class VirtualDevice {
     this.clockOffsetMs = fixedSkewSeconds === null ? ownClockErrorMs : fixedSkewSeconds * 1000;
   }
 
-  private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<Reply> {
-    const res = await fetch(`${this.o.url.replace(/\/+$/, '')}${path}`, {
-      method,
-      headers: { 'User-Agent': 'iClock Proxy/1.09', ...(body !== undefined ? { 'Content-Type': 'text/plain' } : {}) },
-      body,
+  /** One request on a connection of its own (Connection: close), as terminals make them. */
+  private request(method: 'GET' | 'POST', path: string, body?: string): Promise<Reply> {
+    const url = new URL(`${this.o.url.replace(/\/+$/, '')}${path}`);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const headers: Record<string, string | number> = { 'User-Agent': 'iClock Proxy/1.09', Connection: 'close' };
+    if (body !== undefined) Object.assign(headers, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body) });
+    return new Promise((resolve, reject) => {
+      const failed = (why: string, cause?: unknown) => reject(new ServerUnavailable(`${method} ${path}: ${why}`, { cause }));
+      const req = send(url, { method, headers, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (err) => failed(err.message, err));
+        res.on('close', () => {
+          if (!res.complete) return failed('the connection closed in the middle of the reply');
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (status >= 500) return failed(`${status} ${text.slice(0, 200)}`);
+          resolve({ status, text, held: res.headers['x-iclockd-held'] === '1', date: res.headers.date ?? null, receivedAt: Date.now() });
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`no reply in ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      req.on('error', (err) => failed(err.message, err));
+      req.end(body);
     });
-    const text = await res.text();
-    return { status: res.status, text, held: res.headers.get('x-iclockd-held') === '1', date: res.headers.get('date'), receivedAt: Date.now() };
   }
 
   /** As a terminal does with the handshake's and getrequest's replies: its clock becomes the server's `Date:`. */
@@ -148,10 +193,13 @@ class VirtualDevice {
     const option = (name: string) => new RegExp(`(?:^|\\n)${name}=(-?\\d+)`).exec(r.text)?.[1];
     const delay = Number(option('Delay') ?? option('RequestDelay'));
     if (delay > 0) this.delayMs = delay * 1000;
+    const errorDelay = Number(option('ErrorDelay'));
+    if (errorDelay > 0) this.errorDelayMs = errorDelay * 1000;
     const utcOffset = parseTimeZoneOption(option('TimeZone'));
     if (utcOffset !== null && this.fixedSkewSeconds === null) this.utcOffsetMinutes = utcOffset;
     const users = this.users.map((pin) => `USER PIN=${pin}\tName=Sim User ${pin}\tPri=0\tPasswd=\tCard=\tGrp=1\tTZ=0000000000000000\tVerify=-1\tViceCard=`).join('\n');
     await this.request('POST', `/iclock/cdata?SN=${this.sn}&table=OPERLOG&Stamp=9999`, `${users}\n`);
+    this.registered = true;
   }
 
   /** A punch now (on its clock): a user, IN or OUT after their last one, never two in one second. */
@@ -171,32 +219,34 @@ class VirtualDevice {
     this.o.onPunches?.({ sn: this.sn, kind: 'made', lines: [line] });
   }
 
-  /** Uploads what is not acknowledged yet; keeps it on anything but OK:N for all of it. */
-  async upload(lines = this.pending): Promise<void> {
-    if (lines.length === 0) return;
-    const batch = lines.slice(0, 500);
+  /** One ATTLOG upload; true when the reply acknowledged all of it (OK:N). */
+  private async postAttlog(batch: string[]): Promise<{ acknowledged: boolean; held: boolean }> {
     this.totals.uploads++;
-    try {
-      const r = await this.request('POST', `/iclock/cdata?SN=${this.sn}&table=ATTLOG&Stamp=9999`, `${batch.join('\n')}\n`);
-      const ok = /^OK:(\d+)/.exec(r.text);
-      if (r.status === 200 && ok && Number(ok[1]) === batch.length) {
-        if (lines === this.pending) {
-          this.pending = this.pending.slice(batch.length);
-          this.totals.acknowledged += batch.length;
-          if (r.held) {
-            this.totals.held += batch.length;
-            if (!this.totals.heldBy.includes(this.sn)) this.totals.heldBy.push(this.sn);
-          }
-          this.o.onPunches?.({ sn: this.sn, kind: 'acknowledged', lines: batch });
-          // A device that missed the reply sends the same records again.
-          if (this.rand() < this.o.resendShare) {
-            this.totals.resends++;
-            await this.request('POST', `/iclock/cdata?SN=${this.sn}&table=ATTLOG&Stamp=9999`, `${batch.join('\n')}\n`);
-          }
-        }
-      } else this.totals.errors++;
-    } catch {
-      this.totals.errors++;
+    const r = await this.request('POST', `/iclock/cdata?SN=${this.sn}&table=ATTLOG&Stamp=9999`, `${batch.join('\n')}\n`);
+    const ok = /^OK:(\d+)/.exec(r.text);
+    if (r.status === 200 && ok && Number(ok[1]) === batch.length) return { acknowledged: true, held: r.held };
+    this.totals.errors++;
+    return { acknowledged: false, held: false };
+  }
+
+  /** Uploads what is not acknowledged yet, 500 at a time; keeps it on anything but OK:N for all of it. */
+  async uploadPending(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending.slice(0, 500);
+      const reply = await this.postAttlog(batch);
+      if (!reply.acknowledged) return;
+      this.pending = this.pending.slice(batch.length);
+      this.totals.acknowledged += batch.length;
+      if (reply.held) {
+        this.totals.held += batch.length;
+        if (!this.totals.heldBy.includes(this.sn)) this.totals.heldBy.push(this.sn);
+      }
+      this.o.onPunches?.({ sn: this.sn, kind: 'acknowledged', lines: batch });
+      // A device that missed the reply sends the same records again.
+      if (this.rand() < this.o.resendShare) {
+        this.totals.resends++;
+        await this.request('POST', `/iclock/cdata?SN=${this.sn}&table=ATTLOG&Stamp=9999`, `${batch.join('\n')}\n`);
+      }
     }
   }
 
@@ -220,7 +270,7 @@ class VirtualDevice {
       } else if (command.startsWith('DATA QUERY ATTLOG')) {
         const range = /StartTime=([^\t]+)\tEndTime=(.+)$/.exec(command);
         const wanted = range ? this.log.filter((l) => { const t = l.split('\t')[1]!; return t >= range[1]! && t <= range[2]!; }) : this.log;
-        await this.upload([...wanted]);
+        if (wanted.length) await this.postAttlog(wanted.slice(0, 500));
         results.push(`ID=${id}&Return=${wanted.length}&CMD=DATA`);
       } else if (command.startsWith('VERIFY SUM ATTLOG')) {
         const range = /StartTime=([^\t]+)\tEndTime=(.+)$/.exec(command);
@@ -233,34 +283,54 @@ class VirtualDevice {
     await this.request('POST', `/iclock/devicecmd?SN=${this.sn}`, `${results.join('\n')}\n`);
   }
 
-  async run(until: number): Promise<void> {
-    await this.handshake();
-    const meanGap = 60_000 / this.o.punchRatePerMinute;
-    let nextPunch = Date.now() + -Math.log(1 - this.rand()) * meanGap;
-    let nextBeat = Date.now() + this.rand() * this.delayMs;
-    while (Date.now() < until) {
-      const next = Math.min(nextPunch, nextBeat, until);
-      await sleep(next - Date.now());
-      const now = Date.now();
-      if (now >= until) break;
-      try {
-        if (now >= nextPunch) {
-          this.punch();
-          await this.upload();
-          nextPunch = now + -Math.log(1 - this.rand()) * meanGap;
-        }
-        if (now >= nextBeat) {
-          await this.heartbeat();
-          nextBeat = now + this.delayMs;
-        }
-      } catch {
-        this.totals.errors++;
-      }
+  /** One contact: the handshake until it is done, what is pending, and the poll if due. False when the server could not be reached. */
+  private async contact(poll: boolean): Promise<boolean> {
+    try {
+      if (!this.registered) await this.handshake();
+      await this.uploadPending();
+      if (poll) await this.heartbeat();
+      this.failures = 0;
+      return true;
+    } catch (err) {
+      if (!(err instanceof ServerUnavailable)) throw err;
+      this.totals.errors++;
+      this.failures++;
+      return false;
     }
-    // Whatever was not acknowledged is sent again until it is, as a terminal would.
-    for (let tries = 0; this.pending.length && tries < 20; tries++) {
-      await this.upload();
-      if (this.pending.length) await sleep(500);
+  }
+
+  async run(until: number): Promise<void> {
+    const meanGap = 60_000 / this.o.punchRatePerMinute;
+    const punchGap = () => -Math.log(1 - this.rand()) * meanGap;
+    let nextPunch = Date.now() + punchGap();
+    let nextPoll = Date.now() + this.rand() * this.delayMs;
+    /** While the server cannot be reached: when to try again. Punches wait meanwhile. */
+    let retryAt: number | null = null;
+    /** A punch to send in real time. */
+    let unsent = false;
+    const giveUpAt = until + DRAIN_MS;
+    for (;;) {
+      const over = Date.now() >= until;
+      // After the run, whatever was not acknowledged is sent again until it is, as a terminal would.
+      if (over && (this.pending.length === 0 || Date.now() >= giveUpAt)) return;
+      // The handshake comes first, at once.
+      const contactAt = retryAt ?? (!this.registered || unsent ? 0 : nextPoll);
+      await sleep(Math.min(contactAt, over ? giveUpAt : Math.min(nextPunch, until)) - Date.now());
+      const now = Date.now();
+      if (now >= contactAt) {
+        // After a failure the next attempt always asks the server something, so that success means it is back.
+        const poll = this.registered && (now >= nextPoll || retryAt !== null);
+        if (await this.contact(poll)) {
+          retryAt = null;
+          unsent = false;
+          if (poll) nextPoll = now + this.delayMs;
+        } else retryAt = Date.now() + retryWaitMs(this.failures, this.delayMs, this.errorDelayMs, this.rand());
+      }
+      if (!over && now < until && now >= nextPunch) {
+        this.punch();
+        nextPunch = now + punchGap();
+        unsent = true;
+      }
     }
   }
 }

@@ -1,26 +1,34 @@
 // 50 virtual terminals for 30 seconds against a real server: sent == acknowledged == stored.
 // Their clocks follow the server's Date: (a recording stand-in server says what time it is),
-// and a wrong clock stays wrong.
+// a wrong clock stays wrong, and while the server cannot be reached they wait, not hammer it.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { DateTime } from 'luxon';
 import { runCli } from '../../src/cli/main.js';
-import { parseClockSkew, parseDuration, parseTimeZoneOption, simulate } from '../../src/simulator/simulator.js';
+import { parseClockSkew, parseDuration, parseTimeZoneOption, retryWaitMs, simulate } from '../../src/simulator/simulator.js';
 import { testDialect } from '../helpers/db.js';
 import { type TestServer, client, startTestServer } from '../helpers/server.js';
+import { startTcpProxy } from '../helpers/tcpProxy.js';
 
 interface StandIn {
   url: string;
   /** ATTLOG uploads as they arrived (host clock). */
   uploads: { sn: string; at: number; lines: string[] }[];
+  /** While set, every request is answered 503, as a server that cannot store. */
+  unavailable: boolean;
   close(): Promise<void>;
 }
 
-/** An ADMS server whose clock is `clockAheadMs` off (its Date: header) and whose option block says `TimeZone=<timeZone>`; it acknowledges everything. */
-async function startStandIn(clockAheadMs: number, timeZone: string): Promise<StandIn> {
+/** An ADMS server whose clock is `clockAheadMs` off (its Date: header) and whose option block says `TimeZone=<timeZone>` and `Delay=<delaySeconds>`; it acknowledges everything. */
+async function startStandIn(clockAheadMs: number, timeZone: string, delaySeconds = 1): Promise<StandIn> {
   const uploads: StandIn['uploads'] = [];
   const server = createServer((req, res) => {
+    if (standIn.unavailable) {
+      res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '10' });
+      res.end('ERROR: the server could not store this; send it again later');
+      return;
+    }
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
@@ -28,7 +36,7 @@ async function startStandIn(clockAheadMs: number, timeZone: string): Promise<Sta
       const url = new URL(req.url!, 'http://stand-in');
       const sn = url.searchParams.get('SN') ?? '';
       let reply = 'OK';
-      if (url.pathname === '/iclock/cdata' && req.method === 'GET') reply = `GET OPTION FROM: ${sn}\nErrorDelay=30\nDelay=1\nTimeZone=${timeZone}\nRealtime=1\n`;
+      if (url.pathname === '/iclock/cdata' && req.method === 'GET') reply = `GET OPTION FROM: ${sn}\nErrorDelay=30\nDelay=${delaySeconds}\nTimeZone=${timeZone}\nRealtime=1\n`;
       else if (url.pathname === '/iclock/cdata') {
         const lines = body.split('\n').filter(Boolean);
         if (url.searchParams.get('table') === 'ATTLOG') uploads.push({ sn, at: Date.now(), lines });
@@ -40,11 +48,13 @@ async function startStandIn(clockAheadMs: number, timeZone: string): Promise<Sta
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
+  const standIn: StandIn = {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     uploads,
+    unavailable: false,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+  return standIn;
 }
 
 /** Seconds between a punch's stated time (read in `zone`) and its arrival: the terminal's clock error. */
@@ -53,6 +63,8 @@ function clockErrors(uploads: StandIn['uploads'], sn: string, zone: string): num
     .filter((u) => u.sn === sn)
     .flatMap((u) => u.lines.map((l) => (DateTime.fromFormat(l.split('\t')[1]!, 'yyyy-MM-dd HH:mm:ss', { zone }).toMillis() - u.at) / 1000));
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(`simulator on ${testDialect()}`, () => {
   let s: TestServer;
@@ -70,6 +82,15 @@ describe(`simulator on ${testDialect()}`, () => {
   test('parseClockSkew and parseTimeZoneOption', () => {
     assert.deepEqual(['600', '10m', '-48h', '+90s', '0', '250ms', 'soon'].map(parseClockSkew), [600, 600, -172_800, 90, null, null, null]);
     assert.deepEqual(['0', '8', '-5', '330', '480', '-720', '30', 'x', undefined].map(parseTimeZoneOption), [0, 480, -300, 330, 480, -720, null, null, null]);
+  });
+
+  test('retryWaitMs: the poll gap, doubling with each failure in a row up to ErrorDelay, ±20 %', () => {
+    assert.deepEqual([1, 2, 3, 4, 50].map((n) => retryWaitMs(n, 10_000, 60_000, 0.5)), [10_000, 20_000, 40_000, 60_000, 60_000]);
+    assert.deepEqual([1, 2, 3].map((n) => retryWaitMs(n, 10_000, 30_000, 0.5)), [10_000, 20_000, 30_000]);
+    assert.equal(retryWaitMs(1, 10_000, 60_000, 0), 8000);
+    assert.equal(retryWaitMs(9, 10_000, 60_000, 1), 72_000);
+    // A server whose ErrorDelay is shorter than its Delay: never faster than the poll gap.
+    assert.equal(retryWaitMs(3, 10_000, 5000, 0.5), 10_000);
   });
 
   test('50 devices, 30 seconds: every punch acknowledged and stored once; commands carried out', async () => {
@@ -180,6 +201,45 @@ describe(`simulator on ${testDialect()}`, () => {
         assert.ok(out.some((l) => /--clock-skew|--skewed/.test(l)), out.join('\n'));
       }
     } finally {
+      await standIn.close();
+    }
+  });
+
+  test('while the server cannot be reached or answers 503 the terminals keep their punches and wait before trying again; then they deliver them', async (t) => {
+    const port = Number(new URL(s.baseUrl).port);
+    // One fleet finds the server down from the start (every connection dropped at once), one
+    // loses it mid-run, and one is answered 503 for a while.
+    const downFromStart = await startTcpProxy('127.0.0.1', port);
+    const lostMidRun = await startTcpProxy('127.0.0.1', port);
+    const standIn = await startStandIn(0, '0', 10); // iclockd's Delay
+    downFromStart.cut();
+    try {
+      const fleet = (url: string, prefix: string) =>
+        simulate({ url, devices: 3, users: 5, punchRatePerMinute: 600, durationMs: 6000, pushver: '2.4.1', prefix, timeZone: 'UTC', resendShare: 0 });
+      const runs = Promise.all([fleet(`http://127.0.0.1:${downFromStart.port}`, 'DOWNA'), fleet(`http://127.0.0.1:${lostMidRun.port}`, 'DOWNB'), fleet(standIn.url, 'BUSY')]);
+      await sleep(1500);
+      lostMidRun.cut();
+      standIn.unavailable = true;
+      await sleep(3000);
+      downFromStart.restore();
+      lostMidRun.restore();
+      standIn.unavailable = false;
+      const [fromStart, midRun, busy] = await runs;
+      for (const [prefix, summary] of [['DOWNA', fromStart], ['DOWNB', midRun], ['BUSY', busy]] as const) {
+        t.diagnostic(`${prefix}: punches ${summary.punches}, failed attempts ${summary.errors}, uploads ${summary.uploads}`);
+        // About 10 punches a second per terminal while down: a terminal that retried on each would fail dozens of times.
+        assert.ok(summary.punches > 100, `${prefix} punches: ${summary.punches}`);
+        assert.ok(summary.errors >= 1 && summary.errors <= 3 * 3, `${prefix}: ${summary.errors} failed attempts for 3 terminals`);
+        assert.equal(summary.acknowledged, summary.punches, `${prefix}: delivered once the server was back`);
+      }
+      for (const [prefix, summary] of [['DOWNA', fromStart], ['DOWNB', midRun]] as const) {
+        const stored = (await s.running.services.db.knex('punches').where('device_serial', 'like', `${prefix}%`).count({ n: '*' }).first()) as { n: number | string };
+        assert.equal(Number(stored.n), summary.punches, `${prefix}: stored`);
+      }
+      assert.equal(new Set(standIn.uploads.flatMap((u) => u.lines.map((l) => `${u.sn} ${l}`))).size, busy.punches, 'BUSY: every punch reached the server');
+    } finally {
+      await downFromStart.close();
+      await lostMidRun.close();
       await standIn.close();
     }
   });
