@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type TestServer, startTestServer } from '../helpers/server.js';
+import { migrations } from '../../migrations/index.js';
 import { testDialect } from '../helpers/db.js';
 
 describe(`HTTP on ${testDialect()}`, () => {
@@ -32,7 +33,7 @@ describe(`HTTP on ${testDialect()}`, () => {
   test('GET /readyz: database reachable and migrations current', async () => {
     const res = await get('/readyz');
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { ready: true, database: 'ok', migrations: { applied: 8, pending: [] }, shutting_down: false });
+    assert.deepEqual(await res.json(), { ready: true, database: 'ok', migrations: { applied: migrations.length, pending: [] }, shutting_down: false });
   });
 
   test('GET /readyz is 503 while a migration is pending', async () => {
