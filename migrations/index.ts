@@ -11,6 +11,7 @@ import * as m006 from './006_daily_jobs.js';
 import * as m007 from './007_punch_key_log_type.js';
 import * as m008 from './008_shift_last_sync.js';
 import * as m009 from './009_outbox_unconfirmed_send.js';
+import * as m010 from './010_attendance_per_shift.js';
 
 interface Migration {
   name: string;
@@ -28,6 +29,7 @@ export const migrations: Migration[] = [
   { name: '007_punch_key_log_type', ...m007 },
   { name: '008_shift_last_sync', ...m008 },
   { name: '009_outbox_unconfirmed_send', ...m009 },
+  { name: '010_attendance_per_shift', ...m010 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

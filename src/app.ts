@@ -127,7 +127,7 @@ export function createServices(config: Config, db: Database, logger: Logger, dev
     gate,
     metrics,
     attendance,
-    shifts: new ShiftService(db.knex, attendance, config.timeZone),
+    shifts: new ShiftService(db.knex, attendance, config),
     finalizer: new AttendanceFinalizer(db.knex, attendance, config, logger),
     registry,
     uploads,

@@ -86,6 +86,8 @@ export interface Config {
   reconcileAt: string | null;
   /** Shift type for employees with no assignment and no default shift of their own. */
   defaultShift: string | null;
+  /** As HRMS's HR Settings "Allow Multiple Shift Assignments for Same Date": several shifts a day, none overlapping in time. */
+  allowMultipleShiftAssignments: boolean;
   /** Hours after a shift's window closes to finalize its attendance even if a feeding device was not heard from. */
   finalizeMaxWaitHours: number;
   /** Days back the first absence pass after a start looks at. */
@@ -251,6 +253,10 @@ const FIELDS = {
     env: 'ICLOCKD_DEFAULT_SHIFT',
     schema: z.string().trim().min(1, 'must name a shift type').max(140, 'must be at most 140 characters'),
   },
+  allowMultipleShiftAssignments: {
+    env: 'ICLOCKD_ALLOW_MULTIPLE_SHIFT_ASSIGNMENTS',
+    schema: flag(),
+  },
   finalizeMaxWaitHours: {
     env: 'ICLOCKD_FINALIZE_MAX_WAIT_HOURS',
     schema: number().min(0, 'must be 0 or more'),
@@ -335,6 +341,7 @@ function defaults(): Config {
     ingestQueue: 200,
     reconcileAt: '03:00',
     defaultShift: null,
+    allowMultipleShiftAssignments: false,
     finalizeMaxWaitHours: 24,
     absentLookbackDays: 7,
     outboxWorker: true,

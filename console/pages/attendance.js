@@ -33,7 +33,13 @@ export async function attendancePage(main) {
     const employees = (await api('GET', '/employees?status=Active&page_size=500')).data;
     const names = new Map(employees.map((e) => [e.employee, e.name]));
     for (const a of records) if (!names.has(a.employee)) names.set(a.employee, a.employee_name);
-    const byCell = new Map(records.map((a) => [`${a.employee}|${a.attendance_date}`, a]));
+    // One record per shift: a day with two shifts has two.
+    const byCell = new Map();
+    for (const a of records) {
+      const key = `${a.employee}|${a.attendance_date}`;
+      byCell.set(key, [...(byCell.get(key) || []), a]);
+    }
+    const describe = (a) => `${a.status}${a.shift ? `, ${a.shift}` : ''}${a.late_entry ? ', late entry' : ''}${a.early_exit ? ', early exit' : ''}`;
     const days = daysBetween(from, to);
     grid.replaceChildren(
       el(
@@ -50,14 +56,12 @@ export async function attendancePage(main) {
               {},
               el('th', { scope: 'row' }, `${name} (${id})`),
               days.map((d) => {
-                const a = byCell.get(`${id}|${d}`);
-                if (!a) return el('td', { class: 'none' }, el('span', { class: 'sr-only' }, 'no record'), '·');
+                const cell = byCell.get(`${id}|${d}`);
+                if (!cell) return el('td', { class: 'none' }, el('span', { class: 'sr-only' }, 'no record'), '·');
                 return el(
                   'td',
-                  { class: `st ${a.status.toLowerCase().replace(/\s+/g, '-')}`, title: `${a.status}${a.shift ? `, ${a.shift}` : ''}${a.late_entry ? ', late entry' : ''}${a.early_exit ? ', early exit' : ''}` },
-                  el('abbr', { title: a.status }, SHORT[a.status] || a.status),
-                  el('br'),
-                  `${Number(a.working_hours).toFixed(1)} h`,
+                  { class: `st ${cell[0].status.toLowerCase().replace(/\s+/g, '-')}`, title: cell.map(describe).join('; ') },
+                  cell.flatMap((a, n) => [n ? el('br') : null, el('abbr', { title: describe(a) }, SHORT[a.status] || a.status), ` ${Number(a.working_hours).toFixed(1)} h`]),
                 );
               }),
             ),

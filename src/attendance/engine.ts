@@ -36,6 +36,14 @@ export interface ShiftWindow {
   /** Start minus the early margin, end plus the late margin (trimmed where shifts would overlap). */
   actualStart: Date;
   actualEnd: Date;
+  /** The actual start is the previous shift's actual end: a log at that instant is the previous shift's. */
+  startShared?: boolean;
+}
+
+/** Whether a window holds an instant (epoch ms), a start shared with the shift before excluded. */
+export function windowHolds(w: ShiftWindow, t: number): boolean {
+  const from = w.actualStart.getTime();
+  return (t > from || (t === from && !w.startShared)) && t <= w.actualEnd.getTime();
 }
 
 export interface CheckinInput {
@@ -73,78 +81,79 @@ function windowMs(rules: ShiftRules, date: string, zone: string): WindowMs {
   return [start.toMillis(), end.toMillis(), start.minus({ minutes: rules.beginCheckInBeforeShiftStartTime }).toMillis(), end.plus({ minutes: rules.allowCheckOutAfterShiftEndTime }).toMillis()];
 }
 
-// Fresh objects: callers adjust windows in place.
-const toShiftWindow = (date: string, w: WindowMs): ShiftWindow => ({ date, start: new Date(w[0]), end: new Date(w[1]), actualStart: new Date(w[2]), actualEnd: new Date(w[3]) });
-
 const rulesKey = (rules: ShiftRules, zone: string) => `${zone}|${rules.startTime}|${rules.endTime}|${rules.beginCheckInBeforeShiftStartTime}|${rules.allowCheckOutAfterShiftEndTime}`;
 
-/**
- * Memoized (zone arithmetic is the costly part): a shift's window by date, and the trimmed
- * windows around a day, which every check-in asks for.
- */
+/** Memoized (zone arithmetic is the costly part, and every check-in asks for a few windows). */
 const WINDOW_CACHE_SIZE = 50_000;
 const windowCache = new Map<string, WindowMs>();
-const windowsAroundCache = new Map<string, { date: string; w: WindowMs }[]>();
 
-function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
-  let v = cache.get(key);
-  if (v === undefined) {
-    v = make();
-    if (cache.size >= WINDOW_CACHE_SIZE) cache.clear();
-    cache.set(key, v);
-  }
-  return v;
-}
-
-/** The cached window of the shift that starts on `date`: shared, never to be changed. */
-const cachedWindowOn = (rules: ShiftRules, date: string, zone: string): WindowMs => remember(windowCache, `${rulesKey(rules, zone)}|${date}`, () => windowMs(rules, date, zone));
-
-/** The shift that starts on `date` (local, in `zone`), with its margins. */
+/** The shift that starts on `date` (local, in `zone`), with its margins, untrimmed. */
 export function shiftWindowOn(rules: ShiftRules, date: string, zone: string): ShiftWindow {
-  return toShiftWindow(date, cachedWindowOn(rules, date, zone));
-}
-
-/**
- * The windows of the shifts starting two days before `today` to the day after, trimmed so
- * that consecutive ones do not overlap through their margins: as HRMS, the next one's actual
- * start moves to the previous one's end, and the previous one's actual end to the next one's
- * actual start.
- */
-function windowsAround(rules: ShiftRules, today: string, zone: string): { date: string; w: WindowMs }[] {
-  return remember(windowsAroundCache, `${rulesKey(rules, zone)}|${today}`, () => {
-    const windows = [-2, -1, 0, 1].map((d) => {
-      const date = addDays(today, d);
-      // A copy: trimming below changes it.
-      return { date, w: [...cachedWindowOn(rules, date, zone)] as WindowMs };
-    });
-    for (let i = 1; i < windows.length; i++) {
-      const prev = windows[i - 1]!.w;
-      const next = windows[i]!.w;
-      if (next[2] < prev[1]) next[2] = prev[1];
-      if (prev[3] > next[2]) prev[3] = next[2];
-    }
-    return windows;
-  });
-}
-
-/**
- * The shift whose actual window holds `instant`, or null (a check-in outside every window
- * still counts as a check-in but makes no attendance).
- */
-export function shiftWindowFor(rules: ShiftRules, instant: Date, zone: string): ShiftWindow | null {
-  const today = DateTime.fromJSDate(instant, { zone }).toISODate()!;
-  const windows = windowsAround(rules, today, zone);
-  const t = instant.getTime();
-  // On a boundary shared by two windows, the later shift takes the check-in.
-  for (let i = windows.length - 1; i >= 0; i--) {
-    const { date, w } = windows[i]!;
-    if (w[2] <= t && t <= w[3]) return toShiftWindow(date, w);
+  const key = `${rulesKey(rules, zone)}|${date}`;
+  let w = windowCache.get(key);
+  if (w === undefined) {
+    w = windowMs(rules, date, zone);
+    if (windowCache.size >= WINDOW_CACHE_SIZE) windowCache.clear();
+    windowCache.set(key, w);
   }
-  return null;
+  // Fresh objects: trimming changes them.
+  return { date, start: new Date(w[0]), end: new Date(w[1]), actualStart: new Date(w[2]), actualEnd: new Date(w[3]) };
+}
+
+/** A shift an employee has, on the date it starts. */
+export interface PlannedShift<S extends ShiftRules = ShiftRules> {
+  shift: S;
+  date: string;
+}
+
+/** A planned shift placed in time, its margins trimmed against its neighbours. */
+export interface ShiftOccurrence<S extends ShiftRules = ShiftRules> {
+  shift: S;
+  window: ShiftWindow;
+}
+
+/**
+ * An employee's planned shifts, of any types, in time order, with margins trimmed as HRMS trims
+ * a shift against the one before and after it: the next one's actual start moves up to the
+ * previous one's end, and the previous one's actual end back to the next one's actual start.
+ * So a log near a boundary belongs to one shift only.
+ */
+export function occurrencesOf<S extends ShiftRules>(planned: PlannedShift<S>[], zone: string): ShiftOccurrence<S>[] {
+  const list = planned.map((p) => ({ shift: p.shift, window: shiftWindowOn(p.shift, p.date, zone) }));
+  list.sort((a, b) => a.window.start.getTime() - b.window.start.getTime() || a.window.end.getTime() - b.window.end.getTime());
+  for (let i = 1; i < list.length; i++) {
+    const prev = list[i - 1]!.window;
+    const next = list[i]!.window;
+    if (next.actualStart < prev.end) next.actualStart = new Date(prev.end.getTime());
+    if (prev.actualEnd > next.actualStart) prev.actualEnd = new Date(next.actualStart.getTime());
+    next.startShared = prev.actualEnd.getTime() === next.actualStart.getTime();
+  }
+  return list;
+}
+
+/**
+ * The occurrence whose trimmed window holds `instant`, or null (a check-in outside every window
+ * still counts as a check-in but makes no attendance). On a boundary two windows share, the
+ * earlier shift takes it, as HRMS's get_exact_shift does.
+ */
+export function occurrenceHolding<S extends ShiftRules>(occurrences: ShiftOccurrence<S>[], instant: Date): ShiftOccurrence<S> | null {
+  const t = instant.getTime();
+  return occurrences.find((o) => windowHolds(o.window, t)) ?? null;
+}
+
+/** The dates an instant's shift can have started on: a night shift began the day before, a margin reaches into the next. */
+export function datesAround(instant: Date, zone: string): string[] {
+  const today = DateTime.fromJSDate(instant, { zone }).toISODate()!;
+  return [-2, -1, 0, 1].map((d) => addDays(today, d));
+}
+
+/** With one shift type every day: the shift whose window holds `instant`, or null. */
+export function shiftWindowFor(rules: ShiftRules, instant: Date, zone: string): ShiftWindow | null {
+  return occurrenceHolding(occurrencesOf(datesAround(instant, zone).map((date) => ({ shift: rules, date })), zone), instant)?.window ?? null;
 }
 
 /** A calendar date plus whole days, YYYY-MM-DD (no zone: dates are labels here). */
-function addDays(date: string, days: number): string {
+export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);

@@ -10,13 +10,13 @@ import {
   employeesWithShifts,
   feedingDevicesLastSeen,
   finalizeAttendance,
-  findAttendance,
+  findAttendanceOn,
   findShiftTypesByNames,
   isHoliday,
   openAttendanceEndedBefore,
 } from '../store/shifts.js';
 import { transactionWithRetry } from '../store/transaction.js';
-import { shiftWindowOn } from './engine.js';
+import { addDays } from './engine.js';
 import type { AttendanceRunner } from './runner.js';
 
 export interface FinalizerSettings {
@@ -84,31 +84,35 @@ export class AttendanceFinalizer {
     if (first > today) return 0;
     const ids = await this.candidates(first, today);
     const employees = await findEmployeesByIds(this.knex, ids);
-    const book = await this.runner.shiftsOf(this.knex, [...employees.values()], first, today);
+    // Each day's windows are trimmed against the shifts beside them.
+    const book = await this.runner.shiftsOf(this.knex, [...employees.values()], addDays(first, -1), addDays(today, 1));
     let marked = 0;
-    // Days are done for good only up to the first one with a window still open.
+    // Days are done for good only up to the first one with a shift still to settle.
     let contiguous = true;
-    for (let d = DateTime.fromISO(first); d.toISODate()! <= today; d = d.plus({ days: 1 })) {
-      const date = d.toISODate()!;
+    for (let date = first; date <= today; date = addDays(date, 1)) {
       let daySettled = true;
       for (const employee of employees.values()) {
         if (employee.status !== 'Active' || date < DateTime.fromJSDate(employee.createdAt, { zone }).toISODate()!) continue;
-        const shift = this.runner.shiftOnDate(book, employee, date);
-        if (!shift?.enableAutoAttendance) continue;
-        const window = shiftWindowOn(shift, date, zone);
-        if (!(await this.settled(employee.id, window.actualEnd, now, shift.lastSyncOfCheckin))) {
-          daySettled = false;
-          continue;
-        }
-        if (await findAttendance(this.knex, employee.id, date)) continue;
-        if (await isHoliday(this.knex, shift.holidayList, date)) continue;
-        await transactionWithRetry(this.knex, async (trx) => {
-          // Checked again inside the transaction: a check-in may have made the record meanwhile.
-          if (!(await findAttendance(trx, employee.id, date))) {
-            await this.runner.markAbsent(trx, employee, shift, window);
-            marked++;
+        for (const { shift, window } of this.runner.occurrencesOn(book, employee, date)) {
+          if (!shift.enableAutoAttendance) continue;
+          // As HRMS: a shift is marked Absent once the day after its actual end has begun (and
+          // its logs are known to be in), never while it or its day is still running.
+          const endDay = DateTime.fromJSDate(window.actualEnd, { zone }).toISODate()!;
+          if (today <= endDay || !(await this.settled(employee.id, window.actualEnd, now, shift.lastSyncOfCheckin))) {
+            daySettled = false;
+            continue;
           }
-        });
+          const hasRecord = (records: { shiftType: string | null }[]) => records.some((r) => r.shiftType === null || r.shiftType === shift.name);
+          if (hasRecord(await findAttendanceOn(this.knex, employee.id, date))) continue;
+          if (await isHoliday(this.knex, shift.holidayList, date)) continue;
+          await transactionWithRetry(this.knex, async (trx) => {
+            // Checked again inside the transaction: a check-in may have made the record meanwhile.
+            if (!hasRecord(await findAttendanceOn(trx, employee.id, date))) {
+              await this.runner.markAbsent(trx, employee, shift, window);
+              marked++;
+            }
+          });
+        }
       }
       contiguous &&= daySettled;
       if (contiguous) this.absentCheckedThrough = date;

@@ -9,10 +9,13 @@ import { seriesName, takeSeriesNumbers, takeSeriesNumbersFor } from '../store/se
 import {
   type AttendanceFields,
   type CheckinLog,
+  type CheckinShift,
+  countedAt,
   type AttendanceRecord,
   type ShiftAssignment,
   type ShiftType,
   assignmentsCoveringMany,
+  attendanceKey,
   checkinsOfEmployeesBetween,
   findAttendanceMany,
   findShiftTypesByIds,
@@ -24,7 +27,7 @@ import {
   updateAttendanceMany,
 } from '../store/shifts.js';
 import { transactionWithRetry } from '../store/transaction.js';
-import { type ShiftWindow, computeAttendance, shiftWindowFor, shiftWindowOn } from './engine.js';
+import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, computeAttendance, datesAround, occurrenceHolding, occurrencesOf, windowHolds } from './engine.js';
 import { compositeKey } from '../store/keys.js';
 
 export interface AttendanceSettings {
@@ -52,10 +55,7 @@ export interface UnsavedCheckinAttendance {
   noShift: boolean;
 }
 
-export interface CheckinLink {
-  attendanceId: number;
-  shiftType: string;
-}
+export type CheckinLink = CheckinShift;
 
 /**
  * Unsaved check-ins take part in a recompute under ids above every stored one (2^52 + position):
@@ -82,30 +82,35 @@ export class AttendanceRunner {
     return { assignments, byId, byName: await findShiftTypesByNames(trx, names) };
   }
 
-  /** The shift that applies to an employee at an instant, and its window; null when none does. */
-  shiftAt(book: ShiftBook, employee: Employee, instant: Date): { shift: ShiftType; window: ShiftWindow } | null {
-    const zone = this.settings.timeZone;
-    for (const a of book.assignments.get(employee.id) ?? []) {
-      const shift = book.byId.get(a.shiftTypeId);
-      const window = shift ? shiftWindowFor(shift, instant, zone) : null;
-      if (shift && window && window.date >= a.startDate && (a.endDate === null || window.date <= a.endDate)) return { shift, window };
-    }
+  /**
+   * The shifts an employee has on a date (the day each starts): every active assignment covering
+   * it, else the employee's default shift, else the configured default, as HRMS falls back.
+   */
+  plannedOn(book: ShiftBook, employee: Employee, date: string): PlannedShift<ShiftType>[] {
+    const assigned = (book.assignments.get(employee.id) ?? []).filter((a) => a.startDate <= date && (a.endDate === null || a.endDate >= date));
+    if (assigned.length) return assigned.flatMap((a) => (book.byId.has(a.shiftTypeId) ? [{ shift: book.byId.get(a.shiftTypeId)!, date }] : []));
     for (const name of [employee.defaultShift, this.settings.defaultShift]) {
-      const shift = name ? book.byName.get(name) : undefined;
-      const window = shift ? shiftWindowFor(shift, instant, zone) : null;
-      if (shift && window) return { shift, window };
+      if (name) {
+        const shift = book.byName.get(name);
+        return shift ? [{ shift, date }] : [];
+      }
     }
-    return null;
+    return [];
   }
 
-  /** The shift that applies to an employee on a date (the day it starts), by the same precedence. */
-  shiftOnDate(book: ShiftBook, employee: Employee, date: string): ShiftType | null {
-    const assignment = (book.assignments.get(employee.id) ?? []).find((a) => a.startDate <= date && (a.endDate === null || a.endDate >= date));
-    if (assignment) return book.byId.get(assignment.shiftTypeId) ?? null;
-    for (const name of [employee.defaultShift, this.settings.defaultShift]) {
-      if (name) return book.byName.get(name) ?? null;
-    }
-    return null;
+  /** The employee's shifts starting on these dates, placed in time and trimmed against each other. */
+  private occurrences(book: ShiftBook, employee: Employee, dates: string[]): ShiftOccurrence<ShiftType>[] {
+    return occurrencesOf(dates.flatMap((d) => this.plannedOn(book, employee, d)), this.settings.timeZone);
+  }
+
+  /** The shift that applies to an employee at an instant, and its trimmed window; null when none does. */
+  shiftAt(book: ShiftBook, employee: Employee, instant: Date): ShiftOccurrence<ShiftType> | null {
+    return occurrenceHolding(this.occurrences(book, employee, datesAround(instant, this.settings.timeZone)), instant);
+  }
+
+  /** The employee's shifts starting on `date`, with windows trimmed against the shifts before and after (of any type). */
+  occurrencesOn(book: ShiftBook, employee: Employee, date: string): ShiftOccurrence<ShiftType>[] {
+    return this.occurrences(book, employee, [addDays(date, -1), date, addDays(date, 1)]).filter((o) => o.window.date === date);
   }
 
   /** An Absent record (finalized) for an employee-shift that closed with no check-ins. */
@@ -143,9 +148,10 @@ export class AttendanceRunner {
     const employees = await findEmployeesByIds(trx, checkins.map((c) => c.employeeId));
     const zone = this.settings.timeZone;
     const days = checkins.map((c) => DateTime.fromJSDate(c.time, { zone }).toISODate()!).sort();
-    // ±1 day: a night shift started yesterday, or its margin starts today for tomorrow.
-    const from = DateTime.fromISO(days[0]!).minus({ days: 1 }).toISODate()!;
-    const to = DateTime.fromISO(days.at(-1)!).plus({ days: 1 }).toISODate()!;
+    // A night shift started yesterday (whose neighbour started the day before), or a margin
+    // reaching into tomorrow's shift.
+    const from = addDays(days[0]!, -2);
+    const to = addDays(days.at(-1)!, 1);
     const book = await this.shiftsOf(trx, [...employees.values()], from, to);
     const shifts = new Map<string, EmployeeShift>();
     /** By position: the employee-shift each check-in counts in. */
@@ -157,13 +163,13 @@ export class AttendanceRunner {
       const found = this.shiftAt(book, employee, c.time);
       if (!found) {
         // Only worth saying where the employee works shifts: outside them, not without them.
-        if (this.shiftOnDate(book, employee, DateTime.fromJSDate(c.time, { zone }).toISODate()!)) outcomes[n]!.noShift = true;
+        if (this.plannedOn(book, employee, DateTime.fromJSDate(c.time, { zone }).toISODate()!).length) outcomes[n]!.noShift = true;
         continue;
       }
-      const key = `${employee.id}\u0000${found.window.date}`;
+      const key = attendanceKey(employee.id, found.window.date, found.shift.name);
       if (!shifts.has(key)) shifts.set(key, { employee, ...found });
       keys[n] = key;
-      unsaved.push({ id: UNSAVED_ID + n, employeeId: c.employeeId, time: c.time, logType: c.logType, skip: c.skipAutoAttendance, attendanceId: null, shiftType: null });
+      unsaved.push({ id: UNSAVED_ID + n, employeeId: c.employeeId, time: c.time, logType: c.logType, skip: c.skipAutoAttendance, attendanceId: null, shiftType: null, shiftStart: null, shiftEnd: null, shiftActualStart: null, shiftActualEnd: null });
     }
     // New check-ins are new facts: a day already final (an offline terminal's punches arrive
     // late, a waiting punch is settled) is computed again, and stays final.
@@ -181,7 +187,7 @@ export class AttendanceRunner {
    * when `force` (the explicit recompute command, and new check-ins in it).
    */
   async recompute(trx: Knex.Transaction, employee: Employee, shift: ShiftType, window: ShiftWindow, force: boolean): Promise<{ changed: boolean; record: AttendanceRecord | null }> {
-    return (await this.recomputeMany(trx, [{ employee, shift, window }], force)).get(`${employee.id}\u0000${window.date}`)!;
+    return (await this.recomputeMany(trx, [{ employee, shift, window }], force)).get(attendanceKey(employee.id, window.date, shift.name))!;
   }
 
   /** The same for many employee-shifts (distinct employee-dates), reading and writing in batches. */
@@ -198,14 +204,14 @@ export class AttendanceRunner {
   ): Promise<{ results: Map<string, { changed: boolean; record: AttendanceRecord | null }>; unsavedLinks: Map<number, CheckinLink> }> {
     const results = new Map<string, { changed: boolean; record: AttendanceRecord | null }>();
     const unsavedLinks = new Map<number, CheckinLink>();
-    const keyOf = (i: EmployeeShift) => `${i.employee.id}\u0000${i.window.date}`;
+    const keyOf = (i: EmployeeShift) => attendanceKey(i.employee.id, i.window.date, i.shift.name);
     for (const i of items) if (!i.shift.enableAutoAttendance) results.set(keyOf(i), { changed: false, record: null });
     const auto = items.filter((i) => i.shift.enableAutoAttendance);
     if (auto.length === 0) return { results, unsavedLinks };
     // A record is computed from all of its employee's check-ins: a concurrent transaction adding
     // one must commit first, or the later write would drop it (a lost update).
     await lockEmployees(trx, auto.map((i) => i.employee.id));
-    const existing = await findAttendanceMany(trx, auto.map((i) => ({ employeeId: i.employee.id, date: i.window.date })));
+    const existing = await findAttendanceMany(trx, auto.map((i) => ({ employeeId: i.employee.id, date: i.window.date, shiftType: i.shift.name })));
     const open = auto.filter((i) => {
       const record = existing.get(keyOf(i));
       if (record?.finalized && !force) results.set(keyOf(i), { changed: false, record });
@@ -233,10 +239,7 @@ export class AttendanceRunner {
     for (const item of open) {
       const key = keyOf(item);
       const record = existing.get(key) ?? null;
-      // As numbers: comparing Dates converts both sides on every comparison.
-      const from = item.window.actualStart.getTime();
-      const to = item.window.actualEnd.getTime();
-      const logs = (logsByEmployee.get(item.employee.id) ?? []).filter((l) => !l.skip && l.time.getTime() >= from && l.time.getTime() <= to);
+      const logs = (logsByEmployee.get(item.employee.id) ?? []).filter((l) => !l.skip && windowHolds(item.window, l.time.getTime()));
       const holiday = item.shift.holidayList !== null && holidays.has(compositeKey(item.shift.holidayList, item.window.date));
       const result = computeAttendance(item.shift, item.window, logs, holiday);
       if (!result) {
@@ -289,13 +292,17 @@ export class AttendanceRunner {
     // Point check-ins at their record, where they do not already (in item order: the last wins, as before).
     const current = new Map([...logsByEmployee.values()].flat().map((l) => [l.id, l]));
     const link = new Map<number, CheckinLink>();
-    for (const l of links) for (const id of l.checkinIds) link.set(id, { attendanceId: l.record.id, shiftType: l.item.shift.name });
+    for (const l of links) {
+      const w = l.item.window;
+      const at: Omit<CheckinShift, 'attendanceId'> = { shiftType: l.item.shift.name, shiftStart: w.start, shiftEnd: w.end, shiftActualStart: w.actualStart, shiftActualEnd: w.actualEnd };
+      for (const id of l.checkinIds) link.set(id, { attendanceId: l.record.id, ...at });
+    }
     for (const [id, l] of link) {
       const c = current.get(id);
       if (id >= UNSAVED_ID) {
         unsavedLinks.set(id, l);
         link.delete(id);
-      } else if (c && c.attendanceId === l.attendanceId && c.shiftType === l.shiftType) link.delete(id);
+      } else if (c && countedAt(c, l)) link.delete(id);
     }
     await linkCheckinsMany(trx, link);
     return { results, unsavedLinks };
@@ -339,11 +346,9 @@ export async function recomputeRange(
   let done = 0;
   // One transaction per employee: the whole range's records of one person change together.
   for (const employee of range.employees) {
-    const book = await runner.shiftsOf(knex, [employee], range.from, range.to);
-    const items = days.flatMap((date) => {
-      const shift = runner.shiftOnDate(book, employee, date);
-      return shift ? [{ employee, shift, window: shiftWindowOn(shift, date, zone) }] : [];
-    });
+    // A day's windows are trimmed against the shifts of the days beside it.
+    const book = await runner.shiftsOf(knex, [employee], addDays(range.from, -1), addDays(range.to, 1));
+    const items = days.flatMap((date) => runner.occurrencesOn(book, employee, date).map((o) => ({ employee, shift: o.shift, window: o.window })));
     if (items.length) {
       const results = await transactionWithRetry(knex, (trx) => runner.recomputeMany(trx, items, true));
       for (const { changed, record } of results.values()) {

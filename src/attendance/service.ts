@@ -2,6 +2,7 @@
 // HRMS field names on the wire.
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
+import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { type Employee, findEmployee, findEmployeesByIds, listEmployees } from '../store/employees.js';
 import type { Listed, Window } from '../store/list.js';
@@ -11,6 +12,7 @@ import {
   type ShiftAssignment,
   type ShiftType,
   type ShiftTypeFields,
+  assignmentsCoveringMany,
   deleteAssignment,
   deleteShiftType,
   findAssignment,
@@ -143,12 +145,47 @@ export function summaryCsv(lines: SummaryLine[]): string {
 }
 
 export class ShiftService {
+  private readonly timeZone: string;
+
   constructor(
     private readonly knex: Knex,
     private readonly runner: AttendanceRunner,
-    private readonly timeZone: string,
+    private readonly settings: Pick<Config, 'timeZone' | 'allowMultipleShiftAssignments'>,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.timeZone = settings.timeZone;
+  }
+
+  /**
+   * As HRMS's ShiftAssignment.validate_overlapping_shifts: an active assignment may not share a
+   * date with another of the employee's, unless several a day are allowed, and then never with
+   * shift timings that overlap (so every log belongs to one shift).
+   */
+  private async checkOverlaps(employee: Employee, shift: ShiftType, startDate: string, endDate: string | null, self: number | null): Promise<void> {
+    const others = ((await assignmentsCoveringMany(this.knex, [employee.id], startDate, endDate ?? '9999-12-31')).get(employee.id) ?? []).filter((a) => a.id !== self);
+    if (others.length === 0) return;
+    const types = await findShiftTypesByIds(this.knex, others.map((a) => a.shiftTypeId));
+    if (!this.settings.allowMultipleShiftAssignments) {
+      throw new AppError(
+        'conflict',
+        `${employee.employee} already has an active shift assignment ${others[0]!.id} (${types.get(others[0]!.shiftTypeId)?.name ?? '?'}) for some or all of these dates; to allow several shifts a day, set ICLOCKD_ALLOW_MULTIPLE_SHIFT_ASSIGNMENTS=1`,
+        { reason: 'multiple_shifts', assignment: others[0]!.id },
+      );
+    }
+    for (const other of others) {
+      const otherShift = types.get(other.shiftTypeId);
+      // Sharing two days or more, a shift can also run into the other's next day.
+      const sharedFrom = other.startDate > startDate ? other.startDate : startDate;
+      const ends = [other.endDate, endDate].filter((d): d is string => d !== null).sort();
+      const acrossDays = ends.length === 0 || ends[0]! > sharedFrom;
+      if (otherShift && timingsOverlap(shift, otherShift, acrossDays)) {
+        throw new AppError('conflict', `${employee.employee} already has an active shift ${otherShift.name} (assignment ${other.id}) that overlaps ${shift.name} within this period`, {
+          reason: 'overlapping_shift',
+          assignment: other.id,
+        });
+      }
+    }
+  }
 
   private checkRange(from: unknown, to: unknown): { from: string; to: string } {
     const bad = [['from', from], ['to', to]].filter(([, v]) => !isDate(v)).map(([k]) => k as string);
@@ -264,6 +301,7 @@ export class ShiftService {
     const employee = await this.employee(input.employee);
     const shift = await findShiftType(this.knex, input.shift_type as string);
     if (!shift) throw new AppError('validation_error', `No shift type ${String(input.shift_type)}`, { fields: ['shift_type'] });
+    await this.checkOverlaps(employee, shift, input.start_date as string, (input.end_date as string | undefined) ?? null, null);
     return insertAssignment(
       this.knex,
       { employeeId: employee.id, shiftTypeId: shift.id, startDate: input.start_date as string, endDate: (input.end_date as string | undefined) ?? null, status: 'Active' },
@@ -278,6 +316,13 @@ export class ShiftService {
     if (input.end_date !== undefined && input.end_date !== null && (!isDate(input.end_date) || input.end_date < current.startDate)) bad.push('end_date');
     if (input.status !== undefined && input.status !== 'Active' && input.status !== 'Inactive') bad.push('status');
     if (bad.length) throw new AppError('validation_error', `Invalid fields: ${bad.join(', ')}`, { fields: bad });
+    const endDate = input.end_date === undefined ? current.endDate : (input.end_date as string | null);
+    const status = (input.status as 'Active' | 'Inactive' | undefined) ?? current.status;
+    if (status === 'Active') {
+      const [employee] = (await findEmployeesByIds(this.knex, [current.employeeId])).values();
+      const shift = (await findShiftTypesByIds(this.knex, [current.shiftTypeId])).get(current.shiftTypeId);
+      if (employee && shift) await this.checkOverlaps(employee, shift, current.startDate, endDate, current.id);
+    }
     await updateAssignment(this.knex, id, { endDate: input.end_date as string | null | undefined, status: input.status as 'Active' | 'Inactive' | undefined }, this.now());
     return (await findAssignment(this.knex, id))!;
   }
@@ -327,4 +372,21 @@ export class ShiftService {
     if (filter.employee && !employee) return { rows: [], total: 0 };
     return listAttendance(this.knex, { employeeId: employee?.id, from: filter.from, to: filter.to, status: filter.status }, window);
   }
+}
+
+/** Whether two shift types' hours overlap, a night shift's end taken on the next day (HRMS's has_overlapping_timings). */
+export function timingsOverlap(a: Pick<ShiftType, 'startTime' | 'endTime'>, b: Pick<ShiftType, 'startTime' | 'endTime'>, acrossDays: boolean): boolean {
+  const span = (s: Pick<ShiftType, 'startTime' | 'endTime'>) => {
+    const seconds = (t: string) => t.split(':').reduce((acc, part, i) => acc + Number(part) * [3600, 60, 1][i]!, 0);
+    const start = seconds(s.startTime);
+    let end = seconds(s.endTime);
+    if (end <= start) end += 86_400;
+    return [start, end] as const;
+  };
+  const [s1, e1] = span(a);
+  const [s2, e2] = span(b);
+  // Across days also a day apart: a night shift 22–06 runs into an early shift 05–13 of the
+  // next day (HRMS compares the two on one day only and lets that pass).
+  const day = 86_400;
+  return (acrossDays ? [-day, 0, day] : [0]).some((shift) => e1 > s2 + shift && s1 < e2 + shift);
 }

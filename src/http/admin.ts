@@ -76,6 +76,11 @@ function checkinView(c: Checkin, employees: Map<number, Employee>, zone: string)
     log_type: c.logType,
     device_id: c.deviceId,
     shift: c.shiftType,
+    // HRMS's fields: the window of the shift it was counted in (UTC), margins trimmed against neighbouring shifts.
+    shift_start: c.shiftStart?.toISOString() ?? null,
+    shift_end: c.shiftEnd?.toISOString() ?? null,
+    shift_actual_start: c.shiftActualStart?.toISOString() ?? null,
+    shift_actual_end: c.shiftActualEnd?.toISOString() ?? null,
     skip_auto_attendance: c.skipAutoAttendance,
     latitude: c.latitude,
     longitude: c.longitude,
@@ -183,7 +188,7 @@ const PunchItem = resource(
   'Punch',
   'id, device_serial, device_id, site, employee_id, local_time, time, time_zone, log_type, punch_state, verify_mode, work_code, latitude, longitude, source, status, employee, checkin_id, received_at',
 );
-const CheckinItem = resource('Check-in', 'checkin_id, employee, employee_name, time, local_time, log_type, device_id, shift, skip_auto_attendance, latitude, longitude, created_at');
+const CheckinItem = resource('Check-in', 'checkin_id, employee, employee_name, time, local_time, log_type, device_id, shift, shift_start, shift_end, shift_actual_start, shift_actual_end, skip_auto_attendance, latitude, longitude, created_at');
 const SyncLogRow = resource(
   'Sync log row',
   'id, channel, endpoint, device, status, records_total, records_created, records_duplicate, records_failed, error, remote_address, duration_ms, received_at, processed_at',

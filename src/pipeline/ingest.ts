@@ -378,7 +378,7 @@ export class IngestService {
       }));
       // Their employee-shifts' attendance first, in this same transaction: they are inserted linked to it.
       const attendance = this.attendance ? await this.attendance.afterCheckins(trx, news) : [];
-      const byName = await insertCheckins(trx, news.map((c, n) => ({ ...c, ...attendance[n]?.link })));
+      const byName = await insertCheckins(trx, news.map((c, n) => ({ ...c, counted: attendance[n]?.link })));
       created = new Map(news.map((c) => [checkinKeyString(c), byName.get(c.name)!]));
       attendance.forEach((a, n) => attendanceOf.set(checkinKeyString(news[n]!), a));
       // Every check-in, new punch or settled waiting one, passes here: its outbox rows commit with it.

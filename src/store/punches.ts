@@ -4,6 +4,7 @@ import { type Listed, type Window, listPaged } from './list.js';
 import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
+import { type CheckinShift, checkinShiftRow } from './shifts.js';
 
 export type LogType = 'IN' | 'OUT' | 'AUTO';
 /** checked_in: has a check-in · unmatched: no employee has its user id · inactive: the employee is not Active · suspect_time: held for review */
@@ -218,15 +219,19 @@ export interface NewCheckin extends CheckinKey {
   latitude: number | null;
   longitude: number | null;
   createdAt: Date;
-  /** The attendance record it is counted in, when known at insert. */
-  attendanceId?: number | null;
-  shiftType?: string | null;
+  /** Where it is counted (its attendance record and shift), when known at insert. */
+  counted?: CheckinShift | null;
 }
 
-export interface Checkin extends NewCheckin {
+export interface Checkin extends Omit<NewCheckin, 'counted'> {
   id: number;
   shiftType: string | null;
   attendanceId: number | null;
+  /** The window of its shift, as HRMS's shift_start, shift_end, shift_actual_start, shift_actual_end. */
+  shiftStart: Date | null;
+  shiftEnd: Date | null;
+  shiftActualStart: Date | null;
+  shiftActualEnd: Date | null;
 }
 
 interface CheckinRow {
@@ -238,6 +243,10 @@ interface CheckinRow {
   device_id: string | null;
   shift_type: string | null;
   attendance_id: number | null;
+  shift_start: string | null;
+  shift_end: string | null;
+  shift_actual_start: string | null;
+  shift_actual_end: string | null;
   skip_auto_attendance: number | boolean;
   latitude: number | null;
   longitude: number | null;
@@ -254,6 +263,10 @@ function checkinFromRow(r: CheckinRow): Checkin {
     deviceId: r.device_id,
     shiftType: r.shift_type,
     attendanceId: r.attendance_id === null ? null : Number(r.attendance_id),
+    shiftStart: fromDbInstant(r.shift_start),
+    shiftEnd: fromDbInstant(r.shift_end),
+    shiftActualStart: fromDbInstant(r.shift_actual_start),
+    shiftActualEnd: fromDbInstant(r.shift_actual_end),
     skipAutoAttendance: Boolean(r.skip_auto_attendance),
     latitude: r.latitude === null ? null : Number(r.latitude),
     longitude: r.longitude === null ? null : Number(r.longitude),
@@ -289,8 +302,7 @@ export async function insertCheckins(trx: Knex.Transaction, checkins: NewCheckin
         skip_auto_attendance: c.skipAutoAttendance,
         latitude: c.latitude,
         longitude: c.longitude,
-        attendance_id: c.attendanceId ?? null,
-        shift_type: c.shiftType ?? null,
+        ...checkinShiftRow(c.counted),
         created_at: toDbInstant(c.createdAt),
       })),
     );

@@ -294,21 +294,25 @@ function attendanceFromRow(r: AttendanceRow): AttendanceRecord {
   };
 }
 
-export async function findAttendance(knex: Knex, employeeId: number, date: string): Promise<AttendanceRecord | null> {
-  const row = (await knex('attendance').where({ employee_id: employeeId, attendance_date: date }).first()) as AttendanceRow | undefined;
-  return row ? attendanceFromRow(row) : null;
+/** One employee's record of one shift on one date (HRMS keeps one per shift). */
+export const attendanceKey = (employeeId: number, date: string, shiftType: string | null) => compositeKey(employeeId, date, shiftType ?? '');
+
+/** The records of an employee on a date, one per shift. */
+export async function findAttendanceOn(knex: Knex, employeeId: number, date: string): Promise<AttendanceRecord[]> {
+  const rows = (await knex('attendance').where({ employee_id: employeeId, attendance_date: date }).orderBy('id')) as AttendanceRow[];
+  return rows.map(attendanceFromRow);
 }
 
-/** The records of these employee-days, keyed `employeeId\u0000date`. */
-export async function findAttendanceMany(knex: Knex, keys: { employeeId: number; date: string }[]): Promise<Map<string, AttendanceRecord>> {
+/** The records of these employee-shifts, keyed by attendanceKey. */
+export async function findAttendanceMany(knex: Knex, keys: { employeeId: number; date: string; shiftType: string }[]): Promise<Map<string, AttendanceRecord>> {
   const found = new Map<string, AttendanceRecord>();
-  const wanted = new Set(keys.map((k) => `${k.employeeId}\u0000${k.date}`));
+  const wanted = new Set(keys.map((k) => attendanceKey(k.employeeId, k.date, k.shiftType)));
   for (const part of chunks(keys, 500)) {
     const rows = (await knex('attendance')
       .whereIn('employee_id', [...new Set(part.map((k) => k.employeeId))])
       .whereIn('attendance_date', [...new Set(part.map((k) => k.date))])) as AttendanceRow[];
     for (const a of rows.map(attendanceFromRow)) {
-      const key = `${a.employeeId}\u0000${a.date}`;
+      const key = attendanceKey(a.employeeId, a.date, a.shiftType);
       if (wanted.has(key)) found.set(key, a);
     }
   }
@@ -335,7 +339,7 @@ function attendanceToRow(a: AttendanceFields): Record<string, unknown> {
 
 export async function insertAttendance(knex: Knex, name: string, a: AttendanceFields, at: Date): Promise<AttendanceRecord> {
   await knex('attendance').insert({ name, ...attendanceToRow(a), created_at: toDbInstant(at), updated_at: toDbInstant(at) });
-  return (await findAttendance(knex, a.employeeId, a.date))!;
+  return attendanceFromRow((await knex('attendance').where({ name }).first()) as AttendanceRow);
 }
 
 /** New records (names already taken from the series), in one statement; returns them with their ids, by name. */
@@ -349,29 +353,55 @@ export async function insertAttendanceMany(knex: Knex, records: { name: string; 
   return found;
 }
 
-/** Changes many existing records in one statement per 200 (an upsert on employee + date that only ever hits). */
+/** Changes many existing records in one statement per 200 (an upsert on the name that only ever hits). */
 export async function updateAttendanceMany(knex: Knex, changes: { name: string; fields: AttendanceFields }[], at: Date): Promise<void> {
   for (const part of chunks(changes, 200)) {
     const rows = part.map((c) => ({ name: c.name, ...attendanceToRow(c.fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) }));
-    const columns = Object.keys(rows[0]!).filter((k) => k !== 'name' && k !== 'created_at' && k !== 'employee_id' && k !== 'attendance_date');
-    await knex('attendance').insert(rows).onConflict(['employee_id', 'attendance_date']).merge(columns);
+    const columns = Object.keys(rows[0]!).filter((k) => k !== 'name' && k !== 'created_at' && k !== 'employee_id' && k !== 'attendance_date' && k !== 'shift_type');
+    await knex('attendance').insert(rows).onConflict(['name']).merge(columns);
   }
 }
 
-/** Points each check-in at its record and shift, for many records at once (one statement per 500 check-ins). */
-export async function linkCheckinsMany(knex: Knex, links: Map<number, { attendanceId: number; shiftType: string }>): Promise<void> {
+/** Where a check-in is counted: its record, and the shift it falls in with that shift's window (HRMS's fields). */
+export interface CheckinShift {
+  attendanceId: number;
+  shiftType: string;
+  shiftStart: Date;
+  shiftEnd: Date;
+  shiftActualStart: Date;
+  shiftActualEnd: Date;
+}
+
+const CHECKIN_SHIFT_COLUMNS = {
+  attendance_id: (l: CheckinShift) => l.attendanceId,
+  shift_type: (l: CheckinShift) => l.shiftType,
+  shift_start: (l: CheckinShift) => toDbInstant(l.shiftStart),
+  shift_end: (l: CheckinShift) => toDbInstant(l.shiftEnd),
+  shift_actual_start: (l: CheckinShift) => toDbInstant(l.shiftActualStart),
+  shift_actual_end: (l: CheckinShift) => toDbInstant(l.shiftActualEnd),
+};
+
+/** The columns of a check-in that say where it is counted. */
+export function checkinShiftRow(l: CheckinShift | null | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(CHECKIN_SHIFT_COLUMNS).map(([column, value]) => [column, l ? value(l) : null]));
+}
+
+/** Points each check-in at its record and shift, for many at once (one statement per 500 check-ins). */
+export async function linkCheckinsMany(knex: Knex, links: Map<number, CheckinShift>): Promise<void> {
   for (const part of chunks([...links.entries()], 500)) {
     const ids = part.map(([id]) => id);
-    const attendance = part.flatMap(([id, l]) => [id, l.attendanceId]);
-    const shift = part.flatMap(([id, l]) => [id, l.shiftType]);
     const cases = part.map(() => 'WHEN ? THEN ?').join(' ');
-    await knex('checkins')
-      .whereIn('id', ids)
-      .update({
-        attendance_id: knex.raw(`CASE id ${cases} END`, attendance),
-        shift_type: knex.raw(`CASE id ${cases} END`, shift),
-      });
+    const update = Object.fromEntries(
+      Object.entries(CHECKIN_SHIFT_COLUMNS).map(([column, value]) => [column, knex.raw(`CASE id ${cases} END`, part.flatMap(([id, l]) => [id, value(l)]))]),
+    );
+    await knex('checkins').whereIn('id', ids).update(update);
   }
+}
+
+/** Whether a stored check-in is counted where `l` says already. */
+export function countedAt(c: CheckinLog, l: CheckinShift): boolean {
+  const same = (a: Date | null, b: Date) => a !== null && Math.floor(a.getTime() / 1000) === Math.floor(b.getTime() / 1000);
+  return c.attendanceId === l.attendanceId && c.shiftType === l.shiftType && same(c.shiftActualStart, l.shiftActualStart) && same(c.shiftActualEnd, l.shiftActualEnd) && same(c.shiftStart, l.shiftStart) && same(c.shiftEnd, l.shiftEnd);
 }
 
 export interface AttendanceFilter {
@@ -398,6 +428,10 @@ export interface CheckinLog {
   skip: boolean;
   attendanceId: number | null;
   shiftType: string | null;
+  shiftStart: Date | null;
+  shiftEnd: Date | null;
+  shiftActualStart: Date | null;
+  shiftActualEnd: Date | null;
 }
 
 /** Check-ins of these employees in [from, to], oldest first, by employee; with the record each is counted in. */
@@ -414,7 +448,7 @@ export async function checkinsOfEmployeesBetween(
       .whereBetween('time', [toDbInstant(from), toDbInstant(to)])
       .orderBy('time')
       .orderBy('id')
-      .select('id', 'employee_id', 'time', 'log_type', 'skip_auto_attendance', 'attendance_id', 'shift_type')) as {
+      .select('id', 'employee_id', 'time', 'log_type', 'skip_auto_attendance', 'attendance_id', 'shift_type', 'shift_start', 'shift_end', 'shift_actual_start', 'shift_actual_end')) as {
       id: number;
       employee_id: number;
       time: string;
@@ -422,10 +456,25 @@ export async function checkinsOfEmployeesBetween(
       skip_auto_attendance: number | boolean;
       attendance_id: number | null;
       shift_type: string | null;
+      shift_start: string | null;
+      shift_end: string | null;
+      shift_actual_start: string | null;
+      shift_actual_end: string | null;
     }[];
     for (const r of rows) {
       const list = found.get(Number(r.employee_id)) ?? [];
-      list.push({ id: Number(r.id), time: fromDbInstant(r.time), logType: r.log_type, skip: Boolean(r.skip_auto_attendance), attendanceId: r.attendance_id === null ? null : Number(r.attendance_id), shiftType: r.shift_type });
+      list.push({
+        id: Number(r.id),
+        time: fromDbInstant(r.time),
+        logType: r.log_type,
+        skip: Boolean(r.skip_auto_attendance),
+        attendanceId: r.attendance_id === null ? null : Number(r.attendance_id),
+        shiftType: r.shift_type,
+        shiftStart: fromDbInstant(r.shift_start),
+        shiftEnd: fromDbInstant(r.shift_end),
+        shiftActualStart: fromDbInstant(r.shift_actual_start),
+        shiftActualEnd: fromDbInstant(r.shift_actual_end),
+      });
       found.set(Number(r.employee_id), list);
     }
   }

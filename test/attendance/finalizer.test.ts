@@ -46,11 +46,14 @@ describe(`attendance finalizer on ${testDialect()}`, () => {
     assert.equal(Boolean((await record('A', '2025-05-05')).finalized), false);
   });
 
-  test('final once the device was heard from after the close; Absent for the employee with no check-ins', async () => {
+  test('final once the device was heard from after the close; Absent for the employee with no check-ins once the next day has begun (HRMS test_do_not_mark_absent_before_shift_actual_end_time)', async () => {
     await s.db.knex('devices').where({ serial: 'GATE' }).update({ last_seen_at: db(at('2025-05-05 18:30:00')) });
     const r = await s.finalizer.pass(at('2025-05-05 19:00:00'));
     assert.equal(r.finalized, 1);
     assert.equal(Boolean((await record('A', '2025-05-05')).finalized), true);
+    assert.equal(await record('B', '2025-05-05'), undefined, 'not Absent on the day itself');
+    assert.equal((await s.finalizer.pass(at('2025-05-05 23:59:00'))).absent, 0);
+    assert.equal((await s.finalizer.pass(at('2025-05-06 00:01:00'))).absent, 1);
     const b = await record('B', '2025-05-05');
     assert.deepEqual([b.status, Boolean(b.finalized), Number(b.working_hours)], ['Absent', true, 0]);
   });

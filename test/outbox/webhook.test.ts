@@ -69,7 +69,7 @@ describe(`forwarding to a webhook on ${testDialect()}`, () => {
         event: 'checkin.created',
         id: rows[0]!.idempotencyKey,
         created_at: rows[0]!.createdAt.toISOString(),
-        checkin: { name: (checkin as { name: string }).name, time: '2025-06-01T08:00:00.000Z', log_type: 'IN', device_id: 'SN-1', skip_auto_attendance: false, latitude: null, longitude: null },
+        checkin: { name: (checkin as { name: string }).name, time: '2025-06-01T08:00:00.000Z', log_type: 'IN', device_id: 'SN-1', skip_auto_attendance: false, shift: null, shift_start: null, shift_end: null, shift_actual_start: null, shift_actual_end: null, latitude: null, longitude: null },
         employee: { employee: 'EMP-1001', name: 'Person 1001', attendance_device_id: '1001', site: 'main', status: 'Active' },
         device: { serial: 'SN-1', alias: 'Front door', site: 'main', time_zone: 'Asia/Riyadh' },
       });

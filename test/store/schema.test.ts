@@ -11,7 +11,7 @@ import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.
 
 /** Every migration, in order; the first of them are named here so a reordering is caught. */
 const ALL_MIGRATIONS = migrations.map((m) => m.name);
-assert.deepEqual(ALL_MIGRATIONS.slice(0, 9), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync', '009_outbox_unconfirmed_send']);
+assert.deepEqual(ALL_MIGRATIONS.slice(0, 10), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync', '009_outbox_unconfirmed_send', '010_attendance_per_shift']);
 
 const EXPECTED_COLUMNS: Record<string, string[]> = {
   series: ['prefix', 'current'],
@@ -21,7 +21,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   device_requests: ['id', 'device_serial', 'method', 'path', 'query', 'body', 'remote_address', 'received_at', 'outcome', 'records', 'rejected_lines', 'error'],
   employees: ['id', 'employee', 'name', 'site', 'attendance_device_id', 'status', 'default_shift', 'created_at', 'updated_at'],
   punches: ['id', 'device_serial', 'device_id', 'site', 'device_user_id', 'local_time', 'punched_at', 'time_zone', 'log_type', 'punch_state', 'verify_mode', 'work_code', 'latitude', 'longitude', 'source', 'status', 'employee_id', 'checkin_id', 'received_at'],
-  checkins: ['id', 'name', 'employee_id', 'time', 'log_type', 'device_id', 'shift_type', 'attendance_id', 'skip_auto_attendance', 'latitude', 'longitude', 'created_at'],
+  checkins: ['id', 'name', 'employee_id', 'time', 'log_type', 'device_id', 'shift_type', 'attendance_id', 'skip_auto_attendance', 'latitude', 'longitude', 'created_at', 'shift_start', 'shift_end', 'shift_actual_start', 'shift_actual_end'],
   attendance: ['id', 'name', 'employee_id', 'attendance_date', 'shift_type', 'status', 'working_hours', 'in_time', 'out_time', 'late_entry', 'early_exit', 'finalized', 'created_at', 'updated_at', 'shift_end'],
   holidays: ['id', 'holiday_list', 'holiday_date', 'description'],
   shift_types: ['id', 'name', 'start_time', 'end_time', 'enable_auto_attendance', 'determine_check_in_and_check_out', 'working_hours_calculation_based_on', 'begin_check_in_before_shift_start_time', 'allow_check_out_after_shift_end_time', 'working_hours_threshold_for_half_day', 'working_hours_threshold_for_absent', 'enable_late_entry_marking', 'late_entry_grace_period', 'enable_early_exit_marking', 'early_exit_grace_period', 'mark_auto_attendance_on_holidays', 'holiday_list', 'created_at', 'updated_at', 'last_sync_of_checkin'],
@@ -138,12 +138,13 @@ describe(`schema on ${testDialect()}`, () => {
     await addEmployee(k, 'EMP-00014', null);
   });
 
-  test('attendance is unique per employee and date', async () => {
+  test('attendance is unique per employee, date and shift (HRMS keeps one record per shift)', async () => {
     const k = t.db.knex;
     const emp = await addEmployee(k, 'EMP-00020', '3001');
-    const row = { employee_id: emp, attendance_date: '2025-03-30', status: 'Present', created_at: NOW, updated_at: NOW };
+    const row = { employee_id: emp, attendance_date: '2025-03-30', shift_type: 'Morning', status: 'Present', created_at: NOW, updated_at: NOW };
     await k('attendance').insert({ ...row, name: 'HR-ATT-2025-00001' });
     await assert.rejects(k('attendance').insert({ ...row, name: 'HR-ATT-2025-00002' }));
+    await k('attendance').insert({ ...row, shift_type: 'Evening', name: 'HR-ATT-2025-00003' });
     const stored = (await k('attendance').where({ name: 'HR-ATT-2025-00001' }).first()) as Record<string, unknown>;
     assert.equal(stored.attendance_date, '2025-03-30', 'dates read back as YYYY-MM-DD text');
     assert.equal(stored.working_hours, 0, 'decimals read back as numbers');
