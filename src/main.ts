@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { type Services, createHandler, createServices } from './app.js';
-import { type Config, ConfigError, databaseTimeouts } from './config.js';
+import { type Config, ConfigError, databaseTimeouts, detectHostTimeZone, settingOrigin } from './config.js';
 import { boundPort, listen, stopServer } from './http/server.js';
 import { type Logger, createLogger } from './log.js';
 import { closeDatabase, migrateDatabase, openDatabase } from './store/db.js';
@@ -21,6 +21,11 @@ export interface RunningServer {
 
 /** `deviceClock`: see createServices (tests only). */
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), deviceClock?: () => Date): Promise<RunningServer> {
+  // A TZ Node does not know runs as UTC without a word; shift times would silently be UTC.
+  const host = detectHostTimeZone();
+  if (host.problem && settingOrigin(config, 'timeZone') === undefined) {
+    logger.warn({ time_zone: config.timeZone }, `${host.problem}: shift times and wall times are read in ${config.timeZone}; set ICLOCKD_TZ (iclockd doctor checks it)`);
+  }
   const applied = await migrateDatabase(config.databaseUrl, config.dbAcquireTimeoutSeconds);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const db = await openDatabase(config.databaseUrl, databaseTimeouts(config));

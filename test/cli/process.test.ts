@@ -50,6 +50,15 @@ describe(`iclockd serve process on ${testDialect()}`, () => {
     assert.equal(await p.exited, 0);
   });
 
+  test('a host time zone Node does not know, with no ICLOCKD_TZ: a warning that times are read as UTC', async () => {
+    const cwd = workdir();
+    const p = await startProcess(cwd, { DATABASE_URL: `sqlite:${join(cwd, 'x.sqlite')}`, TZ: 'Mars/Olympus', ICLOCKD_TZ: undefined as unknown as string });
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+    const warning = p.lines.find((l) => l.level === 40 || l.level === 'warn');
+    assert.match(String(warning?.msg), /TZ=Mars\/Olympus is not a time zone: shift times and wall times are read in UTC; set ICLOCKD_TZ/);
+  });
+
   test('invalid configuration: one line naming the variable, exit 2, nothing served', async () => {
     const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve'], {
       cwd: workdir(),
