@@ -12,6 +12,7 @@ import * as m007 from './007_punch_key_log_type.js';
 import * as m008 from './008_shift_last_sync.js';
 import * as m009 from './009_outbox_unconfirmed_send.js';
 import * as m010 from './010_attendance_per_shift.js';
+import * as m011 from './011_employee_dates_holiday_list.js';
 
 interface Migration {
   name: string;
@@ -30,6 +31,7 @@ export const migrations: Migration[] = [
   { name: '008_shift_last_sync', ...m008 },
   { name: '009_outbox_unconfirmed_send', ...m009 },
   { name: '010_attendance_per_shift', ...m010 },
+  { name: '011_employee_dates_holiday_list', ...m011 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

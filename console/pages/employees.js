@@ -2,6 +2,8 @@
 import { act, api, badge, el, field, heading, notice, query, table } from '../lib.js';
 
 const STATUSES = ['Active', 'Inactive', 'Left'];
+/** Fields an empty input clears on a change. */
+const OPTIONAL = ['attendance_device_id', 'default_shift', 'date_of_joining', 'relieving_date', 'holiday_list'];
 
 export async function employeesPage(main) {
   const note = notice();
@@ -17,6 +19,9 @@ export async function employeesPage(main) {
     field('Site', 'site', { placeholder: 'main' }),
     field('Status', 'status', {}, STATUSES.map((s) => [s, s])),
     field('Default shift', 'default_shift', {}),
+    field('Date of joining (no Absent before it)', 'date_of_joining', { type: 'date' }),
+    field('Relieving date (the last day; no Absent after it)', 'relieving_date', { type: 'date' }),
+    field('Holiday list (where the shift names none)', 'holiday_list', {}),
     el('button', { type: 'submit' }, 'Save employee'),
   );
   const file = el('input', { type: 'file', id: 'csv-file', name: 'file', accept: '.csv,text/csv', required: true });
@@ -24,7 +29,7 @@ export async function employeesPage(main) {
     'form',
     { class: 'card', 'aria-labelledby': 'import-title' },
     el('h2', { id: 'import-title' }, 'Import a CSV file'),
-    el('p', {}, 'Columns: employee, name, attendance_device_id, status, site, default_shift (a header row names them). Rows with an existing id update it.'),
+    el('p', {}, 'Columns: employee, name, attendance_device_id, status, site, default_shift, date_of_joining, relieving_date (YYYY-MM-DD), holiday_list (a header row names them). Rows with an existing id update it.'),
     el('label', { for: 'csv-file' }, 'CSV file'),
     file,
     el('button', { type: 'submit' }, 'Import'),
@@ -34,7 +39,7 @@ export async function employeesPage(main) {
     list.replaceChildren(
       table(
         `${total} employee(s)`,
-        ['Id', 'Name', 'Attendance device id', 'Site', 'Status', 'Default shift', ''],
+        ['Id', 'Name', 'Attendance device id', 'Site', 'Status', 'Default shift', 'Joined', 'Relieved', 'Holiday list', ''],
         data.map((e) => [
           e.employee,
           e.name,
@@ -42,6 +47,9 @@ export async function employeesPage(main) {
           e.site,
           badge(e.status, e.status === 'Active' ? 'ok' : 'neutral'),
           e.default_shift || '—',
+          e.date_of_joining || '—',
+          e.relieving_date || '—',
+          e.holiday_list || '—',
           el('button', { type: 'button', onclick: () => fill(e) }, `Edit ${e.employee}`),
         ]),
         'No employees yet.',
@@ -49,7 +57,7 @@ export async function employeesPage(main) {
     );
   }
   function fill(e) {
-    for (const k of ['employee', 'name', 'attendance_device_id', 'site', 'status', 'default_shift']) edit[k].value = e[k] ?? '';
+    for (const k of ['employee', 'name', 'attendance_device_id', 'site', 'status', ...OPTIONAL]) edit[k].value = e[k] ?? '';
     edit.name.focus();
   }
   search.addEventListener('submit', (e) => {
@@ -60,10 +68,10 @@ export async function employeesPage(main) {
     e.preventDefault();
     const id = edit.employee.value.trim();
     const body = {};
-    for (const k of ['name', 'attendance_device_id', 'site', 'status', 'default_shift']) {
+    for (const k of ['name', 'site', 'status', ...OPTIONAL]) {
       const v = edit[k].value.trim();
       if (v) body[k] = v;
-      else if (id && (k === 'attendance_device_id' || k === 'default_shift')) body[k] = null;
+      else if (id && OPTIONAL.includes(k)) body[k] = null;
     }
     const saved = await act(note, async () => {
       let exists = false;

@@ -5,7 +5,8 @@ import { DateTime } from 'luxon';
 
 export type InOutMode = 'alternating' | 'strict';
 export type HoursBasis = 'first_last' | 'every_valid';
-export type AttendanceStatus = 'Present' | 'Half Day' | 'Absent' | 'On Holiday';
+/** HRMS's statuses that punches make; a holiday makes no record (see computeAttendance). */
+export type AttendanceStatus = 'Present' | 'Half Day' | 'Absent';
 
 export interface ShiftRules {
   name: string;
@@ -206,18 +207,18 @@ export function workingHours(rules: ShiftRules, logs: CheckinInput[]): { inTime:
  * none gives null (absence is marked by the finalizing pass, not here). Status: Absent below
  * the absent threshold, else Half Day below the half-day one (absent is checked first), else
  * Present; late entry and early exit are flags that never change the status. On a holiday,
- * unless the shift marks attendance on holidays, the record is `On Holiday`.
+ * unless the shift marks attendance on holidays, there is no record either: HRMS leaves the
+ * day's logs unlinked and makes no Attendance (it has no holiday status).
  */
 export function computeAttendance(rules: ShiftRules, window: ShiftWindow, checkins: CheckinInput[], holiday: boolean): AttendanceResult | null {
-  if (checkins.length === 0) return null;
+  if (checkins.length === 0 || (holiday && !rules.markAutoAttendanceOnHolidays)) return null;
   const logs = [...checkins].sort((a, b) => a.time.getTime() - b.time.getTime() || a.id - b.id);
   const { inTime, outTime, hours: raw } = workingHours(rules, logs);
   const hours = round2(raw);
   const lateEntry = rules.enableLateEntryMarking && inTime !== null && inTime.getTime() > window.start.getTime() + rules.lateEntryGracePeriod * 60_000;
   const earlyExit = rules.enableEarlyExitMarking && outTime !== null && outTime.getTime() < window.end.getTime() - rules.earlyExitGracePeriod * 60_000;
   let status: AttendanceStatus;
-  if (holiday && !rules.markAutoAttendanceOnHolidays) status = 'On Holiday';
-  else if (rules.workingHoursThresholdForAbsent > 0 && hours < rules.workingHoursThresholdForAbsent) status = 'Absent';
+  if (rules.workingHoursThresholdForAbsent > 0 && hours < rules.workingHoursThresholdForAbsent) status = 'Absent';
   else if (rules.workingHoursThresholdForHalfDay > 0 && hours < rules.workingHoursThresholdForHalfDay) status = 'Half Day';
   else status = 'Present';
   return { date: window.date, shift: rules.name, status, workingHours: hours, inTime, outTime, lateEntry, earlyExit, checkinIds: logs.map((l) => l.id) };

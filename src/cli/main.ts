@@ -164,7 +164,7 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
 
   employees
     .command('import')
-    .description('create or update employees from a CSV file (header: employee, name, attendance_device_id, status, site, default_shift)')
+    .description('create or update employees from a CSV file (header: employee, name, attendance_device_id, status, site, default_shift, date_of_joining, relieving_date, holiday_list)')
     .argument('<file>', 'the CSV file; rows are matched by the employee column, rows without one are created')
     .action(async (file: string) => {
       const cfg = config();

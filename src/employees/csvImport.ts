@@ -13,7 +13,7 @@ import { CsvError, parse } from 'csv-parse/sync';
 import type { EmployeeInput, EmployeeService } from './service.js';
 import { AppError } from '../errors.js';
 
-export const IMPORT_COLUMNS = ['employee', 'name', 'attendance_device_id', 'status', 'site', 'default_shift'] as const;
+export const IMPORT_COLUMNS = ['employee', 'name', 'attendance_device_id', 'status', 'site', 'default_shift', 'date_of_joining', 'relieving_date', 'holiday_list'] as const;
 
 /** A progress bar is shown above this many rows, when the stream is a terminal. */
 export const PROGRESS_MIN_ROWS = 200;

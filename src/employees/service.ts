@@ -1,6 +1,7 @@
 // Employees: the people punches are matched to. Creating one, or giving one a biometric id,
 // turns the punches that waited for that id into check-ins in the same transaction.
 import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
 import { AppError } from '../errors.js';
 import type { IngestService } from '../pipeline/ingest.js';
 import { DEFAULT_SITE } from '../pipeline/punch.js';
@@ -20,11 +21,24 @@ import {
 import type { Listed, Window } from '../store/list.js';
 import { seriesName, takeSeriesNumbers } from '../store/series.js';
 import { isUniqueViolation, transactionWithRetry } from '../store/transaction.js';
+import { charsOf, identifierProblem } from '../store/columns.js';
 
 export type { Employee, EmployeeFilter, EmployeeStatus };
 export { EMPLOYEE_STATUSES };
 
 export const EMPLOYEE_ID = /^[A-Za-z0-9][A-Za-z0-9._\-/ ]{0,31}$/;
+
+/** A real calendar date YYYY-MM-DD that a DATE column holds (years 0001 to 9999). */
+export function isCalendarDate(v: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(v) && v >= '0001-01-01' && DateTime.fromISO(v).isValid;
+}
+
+/** HRMS's Employee rule (and its message): the last day cannot come before the first. */
+function checkDates(dateOfJoining: string | null, relievingDate: string | null): void {
+  if (dateOfJoining && relievingDate && relievingDate < dateOfJoining) {
+    throw new AppError('validation_error', `Relieving Date must be greater than or equal to Date of Joining (${relievingDate} is before ${dateOfJoining})`, { fields: ['relieving_date'] });
+  }
+}
 
 export interface EmployeeInput {
   employee?: unknown;
@@ -33,6 +47,9 @@ export interface EmployeeInput {
   status?: unknown;
   site?: unknown;
   default_shift?: unknown;
+  date_of_joining?: unknown;
+  relieving_date?: unknown;
+  holiday_list?: unknown;
 }
 
 /** Checks API/CSV input; `partial` for updates. Throws validation_error naming every bad field. */
@@ -78,6 +95,21 @@ export function validateEmployeeInput(input: EmployeeInput, partial: boolean): P
       else bad.push('default_shift');
     }
   }
+  for (const [key, field] of [['date_of_joining', 'dateOfJoining'], ['relieving_date', 'relievingDate']] as const) {
+    const v = input[key];
+    if (v === undefined) continue;
+    if (v === null || v === '') out[field] = null;
+    else if (typeof v === 'string' && isCalendarDate(v.trim())) out[field] = v.trim();
+    else bad.push(key);
+  }
+  if (input.holiday_list !== undefined) {
+    if (input.holiday_list === null || input.holiday_list === '') out.holidayList = null;
+    else {
+      const v = text(input.holiday_list);
+      if (v && identifierProblem(v, charsOf('employees', 'holiday_list')) === null) out.holidayList = v;
+      else bad.push('holiday_list');
+    }
+  }
   if (bad.length) {
     throw new AppError('validation_error', `Invalid fields: ${bad.join(', ')}`, { fields: bad });
   }
@@ -110,7 +142,11 @@ export class EmployeeService {
         attendanceDeviceId: fields.attendanceDeviceId ?? null,
         status: fields.status ?? 'Active',
         defaultShift: fields.defaultShift ?? null,
+        dateOfJoining: fields.dateOfJoining ?? null,
+        relievingDate: fields.relievingDate ?? null,
+        holidayList: fields.holidayList ?? null,
       };
+      checkDates(complete.dateOfJoining, complete.relievingDate);
       await this.assertDeviceIdFree(trx, complete.site, complete.attendanceDeviceId, null);
       const employee = await insertEmployee(trx, complete, this.now());
       return { employee, linked: await this.ingest.settleWaitingPunches(trx, employee) };
@@ -126,6 +162,7 @@ export class EmployeeService {
       if (fields.employee !== undefined && fields.employee !== current.employee) {
         throw new AppError('validation_error', 'The employee id cannot be changed', { fields: ['employee'] });
       }
+      checkDates(fields.dateOfJoining !== undefined ? fields.dateOfJoining : current.dateOfJoining, fields.relievingDate !== undefined ? fields.relievingDate : current.relievingDate);
       const site = fields.site ?? current.site;
       const deviceId = fields.attendanceDeviceId !== undefined ? fields.attendanceDeviceId : current.attendanceDeviceId;
       await this.assertDeviceIdFree(trx, site, deviceId, current.id);

@@ -14,7 +14,7 @@ import type { DeviceLookup } from '../pipeline/deviceLookup.js';
 import type { PunchRecords } from '../pipeline/records.js';
 import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
 import { bodyLimit, readRawBody } from './body.js';
-import { commaListParam, dateParam, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
+import { commaListParam, dateParam, dateText, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 
 export interface AdminDeps {
@@ -36,6 +36,9 @@ export function employeeView(e: Employee) {
     site: e.site,
     status: e.status,
     default_shift: e.defaultShift,
+    date_of_joining: e.dateOfJoining,
+    relieving_date: e.relievingDate,
+    holiday_list: e.holidayList,
     created_at: e.createdAt.toISOString(),
     updated_at: e.updatedAt.toISOString(),
   };
@@ -152,6 +155,9 @@ function employeeBody(partial: boolean) {
       .describe('Any case; default Active'),
     site: idText(64).optional().describe('The site whose terminals the biometric id is matched on (default main)'),
     default_shift: z.union([z.string().trim().min(1).max(140), z.literal(''), z.null()]).optional().describe('A shift type name; null or "" clears it'),
+    date_of_joining: z.union([dateText, z.literal(''), z.null()]).optional().describe('No Absent is marked before it, and check-ins before it make no attendance; null or "" clears it (Absent then counts from the day the employee was created here)'),
+    relieving_date: z.union([dateText, z.literal(''), z.null()]).optional().describe('The last day: no Absent is marked after it; not before date_of_joining; null or "" clears it'),
+    holiday_list: z.union([z.string().trim().min(1).max(140), z.literal(''), z.null()]).optional().describe('Holidays where the shift names no list (else ICLOCKD_DEFAULT_HOLIDAY_LIST); null or "" clears it'),
   });
 }
 
@@ -181,7 +187,7 @@ const SyncLogSummaryQuery = z.object({ device: textParam('Device serial'), chann
 const HourlyQuery = z.object({ date: dateParam('The day (default today, in ICLOCKD_TZ)') });
 const AcceptBody = z.object({ timestamp: z.string().optional().describe('The corrected time (as punches take it); absent: accept the time as it is') });
 
-const EMPLOYEE_FIELDS = 'employee, name, attendance_device_id, site, status, default_shift, created_at, updated_at';
+const EMPLOYEE_FIELDS = 'employee, name, attendance_device_id, site, status, default_shift, date_of_joining, relieving_date, holiday_list, created_at, updated_at';
 const EmployeeItem = resource('Employee', EMPLOYEE_FIELDS);
 const EmployeeSaved = successBody(`${EMPLOYEE_FIELDS}, linked_punches (waiting punches that became check-ins)`);
 const PunchItem = resource(

@@ -43,7 +43,7 @@ export const COLUMNS = {
   device_requests: { device_serial: chars(64), method: chars(8), path: chars(200), query: text, remote_address: chars(64), outcome: chars(16), error: text },
   device_templates: { device_serial: chars(64), pin: chars(64), kind: chars(16), slot: chars(64), fields: { bytes: LONGTEXT_BYTES } },
   device_users: { device_serial: chars(64), pin: chars(64), name: chars(200), card: chars(64) },
-  employees: { employee: chars(32), name: chars(200), site: chars(64), attendance_device_id: chars(64), status: chars(16), default_shift: chars(140) },
+  employees: { employee: chars(32), name: chars(200), site: chars(64), attendance_device_id: chars(64), status: chars(16), default_shift: chars(140), holiday_list: chars(140) },
   holidays: { holiday_list: chars(140), description: chars(200) },
   outbox: { event: chars(32), idempotency_key: chars(64), state: chars(16), claimed_by: chars(100), failure_reason: chars(32), last_error: text, remote_ref: chars(140) },
   outbox_targets: { name: chars(64), kind: chars(16), url: chars(500), state: chars(16), state_reason: text, settings: text, secret: text, last_error: text },

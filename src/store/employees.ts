@@ -17,6 +17,12 @@ export interface EmployeeFields {
   attendanceDeviceId: string | null;
   status: EmployeeStatus;
   defaultShift: string | null;
+  /** YYYY-MM-DD; null: unknown (Absent then counts from the day the row was created). */
+  dateOfJoining: string | null;
+  /** YYYY-MM-DD, the last day worked; null: not leaving. */
+  relievingDate: string | null;
+  /** Holidays where the employee's shift names no list (HRMS's Employee.holiday_list). */
+  holidayList: string | null;
 }
 
 export interface Employee extends EmployeeFields {
@@ -33,6 +39,9 @@ interface Row {
   attendance_device_id: string | null;
   status: EmployeeStatus;
   default_shift: string | null;
+  date_of_joining: string | null;
+  relieving_date: string | null;
+  holiday_list: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -46,6 +55,9 @@ function fromRow(r: Row): Employee {
     attendanceDeviceId: r.attendance_device_id,
     status: r.status,
     defaultShift: r.default_shift,
+    dateOfJoining: r.date_of_joining ?? null,
+    relievingDate: r.relieving_date ?? null,
+    holidayList: r.holiday_list ?? null,
     createdAt: fromDbInstant(r.created_at),
     updatedAt: fromDbInstant(r.updated_at),
   };
@@ -59,6 +71,9 @@ function toRow(f: Partial<EmployeeFields>): Partial<Row> {
   if (f.attendanceDeviceId !== undefined) row.attendance_device_id = f.attendanceDeviceId;
   if (f.status !== undefined) row.status = f.status;
   if (f.defaultShift !== undefined) row.default_shift = f.defaultShift;
+  if (f.dateOfJoining !== undefined) row.date_of_joining = f.dateOfJoining;
+  if (f.relievingDate !== undefined) row.relieving_date = f.relievingDate;
+  if (f.holidayList !== undefined) row.holiday_list = f.holidayList;
   return row;
 }
 
@@ -67,8 +82,11 @@ export async function insertEmployee(knex: Knex, fields: EmployeeFields, at: Dat
   return (await findEmployee(knex, fields.employee))!;
 }
 
+/** Bulk setup leaves the dates and holiday list unset. */
+export type BulkEmployeeFields = Omit<EmployeeFields, 'dateOfJoining' | 'relievingDate' | 'holidayList'> & Partial<EmployeeFields>;
+
 /** Many employees at once (bulk setup: the benchmark); returns their ids, in order. */
-export async function insertEmployees(knex: Knex, list: EmployeeFields[], at: Date): Promise<number[]> {
+export async function insertEmployees(knex: Knex, list: BulkEmployeeFields[], at: Date): Promise<number[]> {
   const ids = new Map<string, number>();
   for (const part of chunks(list, 500)) {
     await knex('employees').insert(part.map((f) => ({ ...toRow(f), created_at: toDbInstant(at), updated_at: toDbInstant(at) })));

@@ -147,9 +147,9 @@ describe('shift windows', () => {
 });
 
 describe('holidays', () => {
-  test('a holiday is On Holiday unless the shift marks attendance on holidays', () => {
+  test('a holiday makes no record (HRMS test_mark_auto_attendance_on_holiday_disabled) unless the shift marks attendance on holidays (HRMS test_mark_auto_attendance_on_holiday_enabled)', () => {
     const entries = ['2025-05-05 09:00', '2025-05-05 17:00'];
-    assert.equal(attend(DAY, '2025-05-05', entries, true)!.status, 'On Holiday');
+    assert.equal(attend(DAY, '2025-05-05', entries, true), null);
     assert.equal(attend({ ...DAY, markAutoAttendanceOnHolidays: true }, '2025-05-05', entries, true)!.status, 'Present');
   });
 });

@@ -175,7 +175,7 @@ describe(`iclockd employees import on ${testDialect()}`, () => {
     mkdirSync(folder);
     assert.deepEqual(await cli(['employees', 'import', folder]), { code: 1, out: [], err: [`iclockd: cannot read ${folder} (it is a directory)`] });
 
-    const columns = 'employee, name, attendance_device_id, status, site, default_shift';
+    const columns = 'employee, name, attendance_device_id, status, site, default_shift, date_of_joining, relieving_date, holiday_list';
     for (const [name, content] of [
       ['headless.csv', 'EMP-1,Someone,1\n'],
       ['empty.csv', ''],

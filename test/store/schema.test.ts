@@ -11,7 +11,7 @@ import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.
 
 /** Every migration, in order; the first of them are named here so a reordering is caught. */
 const ALL_MIGRATIONS = migrations.map((m) => m.name);
-assert.deepEqual(ALL_MIGRATIONS.slice(0, 10), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync', '009_outbox_unconfirmed_send', '010_attendance_per_shift']);
+assert.deepEqual(ALL_MIGRATIONS.slice(0, 11), ['001_core_tables', '002_device_channel', '003_holidays', '004_outbox', '005_console', '006_daily_jobs', '007_punch_key_log_type', '008_shift_last_sync', '009_outbox_unconfirmed_send', '010_attendance_per_shift', '011_employee_dates_holiday_list']);
 
 const EXPECTED_COLUMNS: Record<string, string[]> = {
   series: ['prefix', 'current'],
@@ -19,7 +19,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   device_users: ['id', 'device_serial', 'pin', 'name', 'privilege', 'card', 'updated_at'],
   device_templates: ['id', 'device_serial', 'pin', 'kind', 'slot', 'fields', 'updated_at'],
   device_requests: ['id', 'device_serial', 'method', 'path', 'query', 'body', 'remote_address', 'received_at', 'outcome', 'records', 'rejected_lines', 'error'],
-  employees: ['id', 'employee', 'name', 'site', 'attendance_device_id', 'status', 'default_shift', 'created_at', 'updated_at'],
+  employees: ['id', 'employee', 'name', 'site', 'attendance_device_id', 'status', 'default_shift', 'created_at', 'updated_at', 'date_of_joining', 'relieving_date', 'holiday_list'],
   punches: ['id', 'device_serial', 'device_id', 'site', 'device_user_id', 'local_time', 'punched_at', 'time_zone', 'log_type', 'punch_state', 'verify_mode', 'work_code', 'latitude', 'longitude', 'source', 'status', 'employee_id', 'checkin_id', 'received_at'],
   checkins: ['id', 'name', 'employee_id', 'time', 'log_type', 'device_id', 'shift_type', 'attendance_id', 'skip_auto_attendance', 'latitude', 'longitude', 'created_at', 'shift_start', 'shift_end', 'shift_actual_start', 'shift_actual_end'],
   attendance: ['id', 'name', 'employee_id', 'attendance_date', 'shift_type', 'status', 'working_hours', 'in_time', 'out_time', 'late_entry', 'early_exit', 'finalized', 'created_at', 'updated_at', 'shift_end'],
@@ -170,6 +170,26 @@ describe(`schema on ${testDialect()}`, () => {
     await t.db.knex('device_requests').insert({ method: 'POST', path: '/iclock/cdata', query: 'SN=1', body, received_at: NOW, outcome: 'processed' });
     const row = (await t.db.knex('device_requests').where({ query: 'SN=1' }).first()) as { body: Buffer };
     assert.ok(Buffer.from(row.body).equals(body));
+  });
+
+  test("011 removes the 'On Holiday' records HRMS would not have made, leaving their check-ins unlinked", async () => {
+    const fresh = await openTestDatabase();
+    try {
+      const k = fresh.db.knex;
+      await k.migrate.down({ migrationSource });
+      const emp = await addEmployee(k, 'EMP-H', '77');
+      const day = (name: string, date: string, status: string) => ({ name, employee_id: emp, attendance_date: date, shift_type: 'G', status, created_at: NOW, updated_at: NOW });
+      await k('attendance').insert([day('HR-ATT-2025-00001', '2025-05-07', 'On Holiday'), day('HR-ATT-2025-00002', '2025-05-08', 'Present')]);
+      const ids = Object.fromEntries(((await k('attendance').select('id', 'status')) as { id: number; status: string }[]).map((r) => [r.status, Number(r.id)]));
+      const checkin = (name: string, time: string, attendanceId: number) => ({ name, employee_id: emp, time, log_type: 'AUTO', attendance_id: attendanceId, created_at: NOW });
+      await k('checkins').insert([checkin('CHECKIN-2025-00001', '2025-05-07 06:00:00', ids['On Holiday']!), checkin('CHECKIN-2025-00002', '2025-05-08 06:00:00', ids.Present!)]);
+      assert.deepEqual(await migrateToLatest(fresh.db), ['011_employee_dates_holiday_list']);
+      assert.deepEqual(await k('attendance').pluck('status'), ['Present']);
+      const links = (await k('checkins').orderBy('name').select('name', 'attendance_id')) as { name: string; attendance_id: number | null }[];
+      assert.deepEqual(links.map((c) => [c.name, c.attendance_id === null ? null : Number(c.attendance_id)]), [['CHECKIN-2025-00001', null], ['CHECKIN-2025-00002', ids.Present]]);
+    } finally {
+      await fresh.cleanup();
+    }
   });
 
   test('the migrations roll back and apply again', async () => {
