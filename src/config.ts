@@ -92,6 +92,8 @@ export interface Config {
   finalizeMaxWaitHours: number;
   /** Days back the first absence pass after a start looks at. */
   absentLookbackDays: number;
+  /** Holidays of an employee whose shift and own record name no list (HRMS: the company's default holiday list). */
+  defaultHolidayList: string | null;
   /** Run the outbox delivery worker in `serve` (off: this process only stores, others deliver). */
   outboxWorker: boolean;
   /** Outbox rows one process sends at once. */
@@ -265,6 +267,10 @@ const FIELDS = {
     env: 'ICLOCKD_ABSENT_LOOKBACK_DAYS',
     schema: atLeast(0).max(366, 'must be at most 366'),
   },
+  defaultHolidayList: {
+    env: 'ICLOCKD_DEFAULT_HOLIDAY_LIST',
+    schema: z.string().trim().min(1, 'must name a holiday list').max(140, 'must be at most 140 characters'),
+  },
   outboxWorker: {
     env: 'ICLOCKD_OUTBOX_WORKER',
     schema: flag(),
@@ -344,6 +350,7 @@ function defaults(): Config {
     allowMultipleShiftAssignments: false,
     finalizeMaxWaitHours: 24,
     absentLookbackDays: 7,
+    defaultHolidayList: null,
     outboxWorker: true,
     outboxConcurrency: 4,
     outboxPollMs: 1000,

@@ -81,6 +81,7 @@ describe('config', () => {
       ICLOCKD_ALLOW_MULTIPLE_SHIFT_ASSIGNMENTS: 'yes',
       ICLOCKD_FINALIZE_MAX_WAIT_HOURS: '6',
       ICLOCKD_ABSENT_LOOKBACK_DAYS: '3',
+      ICLOCKD_DEFAULT_HOLIDAY_LIST: 'Company 2025',
       ICLOCKD_OUTBOX_WORKER: '0',
       ICLOCKD_OUTBOX_CONCURRENCY: '2',
       ICLOCKD_OUTBOX_POLL_MS: '250',
@@ -131,6 +132,7 @@ describe('config', () => {
       allowMultipleShiftAssignments: true,
       finalizeMaxWaitHours: 6,
       absentLookbackDays: 3,
+      defaultHolidayList: 'Company 2025',
       outboxWorker: false,
       outboxConcurrency: 2,
       outboxPollMs: 250,
@@ -170,6 +172,8 @@ describe('config', () => {
     [{ ICLOCKD_STORE_TEMPLATES: 'perhaps' }, /^ICLOCKD_STORE_TEMPLATES must be 1 or 0/],
     [{ ICLOCKD_DEVICE_POLICY: 'maybe' }, /^ICLOCKD_DEVICE_POLICY must be approve or pending/],
     [{ ICLOCKD_TIME_FLOOR: 'yesterday' }, /^ICLOCKD_TIME_FLOOR must be a date YYYY-MM-DD/],
+    [{ ICLOCKD_DEFAULT_HOLIDAY_LIST: '   ' }, /^ICLOCKD_DEFAULT_HOLIDAY_LIST must name a holiday list/],
+    [{ ICLOCKD_DEFAULT_HOLIDAY_LIST: 'h'.repeat(141) }, /^ICLOCKD_DEFAULT_HOLIDAY_LIST must be at most 140 characters/],
   ];
   for (const [env, message] of invalid) {
     test(`invalid ${Object.keys(env)[0]}=${Object.values(env)[0]} fails with one line naming it`, () => {

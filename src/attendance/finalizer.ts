@@ -17,6 +17,7 @@ import {
 } from '../store/shifts.js';
 import { transactionWithRetry } from '../store/transaction.js';
 import { addDays } from './engine.js';
+import { holidayListFor } from './holidays.js';
 import type { AttendanceRunner } from './runner.js';
 
 export interface FinalizerSettings {
@@ -26,6 +27,8 @@ export interface FinalizerSettings {
   finalizeMaxWaitHours: number;
   /** How many past days the first Absent pass looks at. */
   absentLookbackDays: number;
+  /** Holiday list where neither the shift nor the employee names one; null = none. */
+  defaultHolidayList: string | null;
 }
 
 const PASS_EVERY_MS = 5 * 60_000;
@@ -104,7 +107,7 @@ export class AttendanceFinalizer {
           }
           const hasRecord = (records: { shiftType: string | null }[]) => records.some((r) => r.shiftType === null || r.shiftType === shift.name);
           if (hasRecord(await findAttendanceOn(this.knex, employee.id, date))) continue;
-          if (await isHoliday(this.knex, shift.holidayList, date)) continue;
+          if (await isHoliday(this.knex, holidayListFor(shift, employee, this.settings.defaultHolidayList), date)) continue;
           await transactionWithRetry(this.knex, async (trx) => {
             // Checked again inside the transaction: a check-in may have made the record meanwhile.
             if (!hasRecord(await findAttendanceOn(trx, employee.id, date))) {

@@ -29,12 +29,15 @@ import {
 import { transactionWithRetry } from '../store/transaction.js';
 import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, computeAttendance, datesAround, occurrenceHolding, occurrencesOf, windowHolds } from './engine.js';
 import { compositeKey } from '../store/keys.js';
+import { holidayListFor } from './holidays.js';
 
 export interface AttendanceSettings {
   /** Zone of shift times. */
   timeZone: string;
   /** Shift type for employees with no assignment and no default shift; null = none. */
   defaultShift: string | null;
+  /** Holiday list where neither the shift nor the employee names one; null = none. */
+  defaultHolidayList: string | null;
 }
 
 /** A check-in about to be inserted: its attendance is computed first, so it is inserted linked. */
@@ -230,7 +233,14 @@ export class AttendanceRunner {
       joined.add(logs);
     }
     for (const logs of joined) logs.sort((a, b) => a.time.getTime() - b.time.getTime() || a.id - b.id);
-    const holidays = await holidaysAmong(trx, open.flatMap((i) => (i.shift.holidayList ? [{ list: i.shift.holidayList, date: i.window.date }] : [])));
+    const holidayListOf = (i: EmployeeShift) => holidayListFor(i.shift, i.employee, this.settings.defaultHolidayList);
+    const holidays = await holidaysAmong(
+      trx,
+      open.flatMap((i) => {
+        const list = holidayListOf(i);
+        return list ? [{ list, date: i.window.date }] : [];
+      }),
+    );
     const now = this.now();
 
     const inserts: { item: EmployeeShift; fields: AttendanceFields; checkinIds: number[] }[] = [];
@@ -240,7 +250,8 @@ export class AttendanceRunner {
       const key = keyOf(item);
       const record = existing.get(key) ?? null;
       const logs = (logsByEmployee.get(item.employee.id) ?? []).filter((l) => !l.skip && windowHolds(item.window, l.time.getTime()));
-      const holiday = item.shift.holidayList !== null && holidays.has(compositeKey(item.shift.holidayList, item.window.date));
+      const holidayList = holidayListOf(item);
+      const holiday = holidayList !== null && holidays.has(compositeKey(holidayList, item.window.date));
       const result = computeAttendance(item.shift, item.window, logs, holiday);
       if (!result) {
         results.set(key, { changed: false, record });
