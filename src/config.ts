@@ -90,7 +90,11 @@ export interface Config {
   allowMultipleShiftAssignments: boolean;
   /** Hours after a shift's window closes to finalize its attendance even if a feeding device was not heard from. */
   finalizeMaxWaitHours: number;
-  /** Days back the first absence pass after a start looks at. */
+  /**
+   * How far back Absent marking goes on the first pass after a start (and for an employee
+   * created or changed since the last pass), in days before today; never before an employee's
+   * date_of_joining (else the day they were created).
+   */
   absentLookbackDays: number;
   /** Holidays of an employee whose shift and own record name no list (HRMS: the company's default holiday list). */
   defaultHolidayList: string | null;

@@ -1,11 +1,12 @@
 // The finalizing pass: an employee-shift's record is final once its window has closed and
 // every registered device that feeds the employee has been heard from since (an offline
 // terminal's buffered punches are not missed), or a maximum wait has passed. The same pass
-// marks Absent for employees with a shift and no check-ins (not on holidays).
+// marks Absent for employees with a shift and no check-ins (not on holidays), from their date
+// of joining to their relieving date.
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import type { Logger } from '../log.js';
-import { findEmployeesByIds } from '../store/employees.js';
+import { type Employee, employeesUpdatedSince, findEmployeesByIds, lastEmployeeChange } from '../store/employees.js';
 import {
   employeesWithShifts,
   feedingDevicesLastSeen,
@@ -25,18 +26,22 @@ export interface FinalizerSettings {
   defaultShift: string | null;
   /** Hours after a window closes to finalize even if a device was not heard from. */
   finalizeMaxWaitHours: number;
-  /** How many past days the first Absent pass looks at. */
+  /** How many past days the first Absent pass (and one for an employee changed since the last) looks at. */
   absentLookbackDays: number;
   /** Holiday list where neither the shift nor the employee names one; null = none. */
   defaultHolidayList: string | null;
 }
 
 const PASS_EVERY_MS = 5 * 60_000;
+/** How far before the latest employee change the next pass looks for changes again. */
+const CHANGE_MARGIN_MS = 10 * 60_000;
 
 export class AttendanceFinalizer {
   private timer: NodeJS.Timeout | undefined;
   /** The last date whose absences were checked completely (per process; a restart looks back again). */
   private absentCheckedThrough: string | null = null;
+  /** Employees updated from `since` on, as the last pass saw them (id → what counts for absences). */
+  private employeesSeen: { since: Date; as: Map<number, string> } | null = null;
 
   constructor(
     private readonly knex: Knex,
@@ -81,21 +86,25 @@ export class AttendanceFinalizer {
   private async markAbsences(now: Date): Promise<number> {
     const zone = this.settings.timeZone;
     const today = DateTime.fromJSDate(now, { zone }).toISODate()!;
-    const first = this.absentCheckedThrough
-      ? DateTime.fromISO(this.absentCheckedThrough).plus({ days: 1 }).toISODate()!
-      : DateTime.fromISO(today).minus({ days: this.settings.absentLookbackDays }).toISODate()!;
-    if (first > today) return 0;
-    const ids = await this.candidates(first, today);
+    const lookbackStart = addDays(today, -this.settings.absentLookbackDays);
+    const first = this.absentCheckedThrough ? addDays(this.absentCheckedThrough, 1) : lookbackStart;
+    // Someone created or changed since the last pass (an import with a past date_of_joining,
+    // a relieving date, a holiday list) has their days looked at again, back to the lookback.
+    const changed = await this.employeesChangedSinceLastPass();
+    const from = changed.size > 0 && lookbackStart < first ? lookbackStart : first;
+    if (from > today) return 0;
+    const ids = await this.candidates(from, today);
     const employees = await findEmployeesByIds(this.knex, ids);
     // Each day's windows are trimmed against the shifts beside them.
-    const book = await this.runner.shiftsOf(this.knex, [...employees.values()], addDays(first, -1), addDays(today, 1));
+    const book = await this.runner.shiftsOf(this.knex, [...employees.values()], addDays(from, -1), addDays(today, 1));
     let marked = 0;
     // Days are done for good only up to the first one with a shift still to settle.
     let contiguous = true;
-    for (let date = first; date <= today; date = addDays(date, 1)) {
+    for (let date = from; date <= today; date = addDays(date, 1)) {
+      const recheckOnly = date < first;
       let daySettled = true;
       for (const employee of employees.values()) {
-        if (employee.status !== 'Active' || date < DateTime.fromJSDate(employee.createdAt, { zone }).toISODate()!) continue;
+        if ((recheckOnly && !changed.has(employee.id)) || !this.absentMayBeMarked(employee, date)) continue;
         for (const { shift, window } of this.runner.occurrencesOn(book, employee, date)) {
           if (!shift.enableAutoAttendance) continue;
           // As HRMS: a shift is marked Absent once the day after its actual end has begun (and
@@ -117,15 +126,49 @@ export class AttendanceFinalizer {
           });
         }
       }
+      if (recheckOnly) continue;
       contiguous &&= daySettled;
       if (contiguous) this.absentCheckedThrough = date;
     }
     return marked;
   }
 
+  /**
+   * As HRMS's get_start_and_end_dates: from the date of joining (else the day the employee was
+   * created here) to the relieving date. HRMS leaves out only Inactive employees, so one who
+   * Left is still marked up to a relieving date (without one, iclockd cannot tell when they left).
+   */
+  private absentMayBeMarked(employee: Employee, date: string): boolean {
+    const firstDay = employee.dateOfJoining ?? DateTime.fromJSDate(employee.createdAt, { zone: this.settings.timeZone }).toISODate()!;
+    if (date < firstDay || (employee.relievingDate !== null && date > employee.relievingDate)) return false;
+    return employee.status === 'Active' || (employee.status === 'Left' && employee.relievingDate !== null);
+  }
+
+  /**
+   * Employees created or changed since the previous pass (none at the first, which looks at
+   * everyone). Each pass notes the employees updated from a few minutes before the latest
+   * change on, as they were; one updated since, or not as noted, has changed. The margin covers
+   * a change committed a little after a later one; noting the fields, not only updated_at
+   * (whole seconds), a second change within the same second.
+   */
+  private async employeesChangedSinceLastPass(): Promise<Set<number>> {
+    const seen = this.employeesSeen;
+    let since = seen?.since;
+    if (!since) {
+      const last = await lastEmployeeChange(this.knex);
+      since = new Date(last ? last.getTime() - CHANGE_MARGIN_MS : 0);
+    }
+    const rows = await employeesUpdatedSince(this.knex, since);
+    const noted = (e: Employee) => JSON.stringify([e.updatedAt.getTime(), e.status, e.defaultShift, e.dateOfJoining, e.relievingDate, e.holidayList]);
+    const changed = new Set(seen ? rows.filter((e) => seen.as.get(e.id) !== noted(e)).map((e) => e.id) : []);
+    const next = rows.reduce((max, e) => Math.max(max, e.updatedAt.getTime() - CHANGE_MARGIN_MS), since.getTime());
+    this.employeesSeen = { since: new Date(next), as: new Map(rows.filter((e) => e.updatedAt.getTime() >= next).map((e) => [e.id, noted(e)])) };
+    return changed;
+  }
+
   private async candidates(from: string, to: string): Promise<number[]> {
     if (this.settings.defaultShift) {
-      const rows = (await this.knex('employees').where({ status: 'Active' }).select('id')) as { id: number }[];
+      const rows = (await this.knex('employees').whereNot({ status: 'Inactive' }).select('id')) as { id: number }[];
       return rows.map((r) => Number(r.id));
     }
     return employeesWithShifts(this.knex, from, to);

@@ -88,8 +88,11 @@ export class AttendanceRunner {
   /**
    * The shifts an employee has on a date (the day each starts): every active assignment covering
    * it, else the employee's default shift, else the configured default, as HRMS falls back.
+   * None before the date of joining: HRMS refuses Attendance before it, so check-ins then make
+   * none, and no Absent is due.
    */
   plannedOn(book: ShiftBook, employee: Employee, date: string): PlannedShift<ShiftType>[] {
+    if (employee.dateOfJoining !== null && date < employee.dateOfJoining) return [];
     const assigned = (book.assignments.get(employee.id) ?? []).filter((a) => a.startDate <= date && (a.endDate === null || a.endDate >= date));
     if (assigned.length) return assigned.flatMap((a) => (book.byId.has(a.shiftTypeId) ? [{ shift: book.byId.get(a.shiftTypeId)!, date }] : []));
     for (const name of [employee.defaultShift, this.settings.defaultShift]) {

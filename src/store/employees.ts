@@ -162,6 +162,17 @@ export function listEmployees(knex: Knex, filter: EmployeeFilter, window: Window
   return listPaged(q, window, [{ column: 'id', order: 'asc' }], fromRow);
 }
 
+/** The latest updated_at of any employee; null when there are none. */
+export async function lastEmployeeChange(knex: Knex): Promise<Date | null> {
+  const row = (await knex('employees').max({ at: 'updated_at' }).first()) as { at: string | null } | undefined;
+  return row?.at ? fromDbInstant(row.at) : null;
+}
+
+/** Employees updated (or created) at or after `since`. */
+export async function employeesUpdatedSince(knex: Knex, since: Date): Promise<Employee[]> {
+  return ((await knex('employees').where('updated_at', '>=', toDbInstant(since))) as Row[]).map(fromRow);
+}
+
 export async function employeeIdExists(knex: Knex, employee: string): Promise<boolean> {
   return (await knex('employees').where({ employee }).first('id')) !== undefined;
 }

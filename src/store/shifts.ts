@@ -503,14 +503,14 @@ export async function feedingDevicesLastSeen(knex: Knex, employeeId: number, sin
   return rows.map((r) => fromDbInstant(r.last_seen_at));
 }
 
-/** Employees who may be due an Absent: Active, with an assignment touching the range or a default shift. */
+/** Employees who may be due an Absent: not Inactive (as HRMS), with an assignment touching the range or a default shift. */
 export async function employeesWithShifts(knex: Knex, from: string, to: string): Promise<number[]> {
   const assigned = (await knex('shift_assignments')
     .where({ status: 'Active' })
     .where('start_date', '<=', to)
     .where((w) => w.whereNull('end_date').orWhere('end_date', '>=', from))
     .distinct('employee_id')) as { employee_id: number }[];
-  const defaults = (await knex('employees').where({ status: 'Active' }).whereNotNull('default_shift').select('id')) as { id: number }[];
+  const defaults = (await knex('employees').whereNot({ status: 'Inactive' }).whereNotNull('default_shift').select('id')) as { id: number }[];
   return [...new Set([...assigned.map((r) => Number(r.employee_id)), ...defaults.map((r) => Number(r.id))])];
 }
 
