@@ -13,11 +13,13 @@ import {
   type ShiftType,
   type ShiftTypeFields,
   assignmentsCoveringMany,
+  attendanceDatesOf,
   deleteAssignment,
   deleteShiftType,
   findAssignment,
   findShiftType,
   findShiftTypesByIds,
+  holidaysBetween,
   holidaysOf,
   insertAssignment,
   insertShiftType,
@@ -34,6 +36,14 @@ import { charLength, charsOf, identifierProblem, isStorableInstant } from '../st
 import { TimestampError, parseTimestamp } from '../pipeline/time.js';
 import { isUniqueViolation } from '../store/transaction.js';
 import { type AttendanceRunner, type RecomputeReport, recomputeRange } from './runner.js';
+import { holidayListFor } from './holidays.js';
+
+/** A holiday of an employee's: the date, and the list it comes from. */
+export interface EmployeeHoliday {
+  date: string;
+  description: string | null;
+  holidayList: string;
+}
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -150,7 +160,7 @@ export class ShiftService {
   constructor(
     private readonly knex: Knex,
     private readonly runner: AttendanceRunner,
-    private readonly settings: Pick<Config, 'timeZone' | 'allowMultipleShiftAssignments'>,
+    private readonly settings: Pick<Config, 'timeZone' | 'allowMultipleShiftAssignments' | 'defaultHolidayList'>,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.timeZone = settings.timeZone;
@@ -201,17 +211,61 @@ export class ShiftService {
     if (input.employee && !employee) return [];
     const rows = await summarizeAttendance(this.knex, from, to, employee?.id);
     const names = await findEmployeesByIds(this.knex, rows.map((r) => r.employeeId));
+    // Holidays make no record (as in HRMS), so they are counted from the lists: as HRMS's
+    // monthly attendance sheet counts them, the days without a record that are holidays.
+    const holidays = await this.employeeHolidays([...names.values()], from, to);
+    const recorded = await attendanceDatesOf(this.knex, rows.map((r) => r.employeeId), from, to);
     return rows.map((r) => ({
       employee: names.get(r.employeeId)?.employee ?? String(r.employeeId),
       employee_name: names.get(r.employeeId)?.name ?? '',
       present: r.present,
       half_day: r.halfDay,
       absent: r.absent,
-      on_holiday: r.onHoliday,
+      on_holiday: (holidays.get(r.employeeId) ?? []).filter((h) => !recorded.get(r.employeeId)?.has(h.date)).length,
       late_entries: r.lateEntries,
       early_exits: r.earlyExits,
       working_hours: r.workingHours,
     }));
+  }
+
+  /**
+   * Each employee's holidays in [from, to]: the dates of the holiday list that applies on each
+   * (the shift type's, else the employee's, else ICLOCKD_DEFAULT_HOLIDAY_LIST), from joining to
+   * relieving. With several shifts on a day, a holiday of any of their lists.
+   */
+  async employeeHolidays(employees: Employee[], from: string, to: string): Promise<Map<number, EmployeeHoliday[]>> {
+    const found = new Map<number, EmployeeHoliday[]>();
+    if (employees.length === 0) return found;
+    const book = await this.runner.shiftsOf(this.knex, employees, from, to);
+    const fallback = this.settings.defaultHolidayList;
+    const lists = [...book.byId.values(), ...book.byName.values(), ...employees].flatMap((x) => (x.holidayList ? [x.holidayList] : []));
+    const holidays = await holidaysBetween(this.knex, fallback ? [...lists, fallback] : lists, from, to);
+    const dates = [...new Set([...holidays.values()].flatMap((days) => [...days.keys()]))].sort();
+    for (const e of employees) {
+      const own: EmployeeHoliday[] = [];
+      for (const date of dates) {
+        if ((e.dateOfJoining !== null && date < e.dateOfJoining) || (e.relievingDate !== null && date > e.relievingDate)) continue;
+        const planned = this.runner.plannedOn(book, e, date);
+        const applying = planned.length ? planned.map((p) => holidayListFor(p.shift, e, fallback)) : [holidayListFor(null, e, fallback)];
+        const list = applying.find((l): l is string => l !== null && (holidays.get(l)?.has(date) ?? false));
+        if (list) own.push({ date, description: holidays.get(list)!.get(date) ?? null, holidayList: list });
+      }
+      if (own.length) found.set(e.id, own);
+    }
+    return found;
+  }
+
+  /** Holidays per employee over at most a year (`employee`: one of them), for the console's grid. */
+  async holidaysOfEmployees(input: { from?: unknown; to?: unknown; employee?: string }): Promise<{ employee: Employee; holidays: EmployeeHoliday[] }[]> {
+    const { from, to } = this.checkRange(input.from, input.to);
+    if (DateTime.fromISO(to).diff(DateTime.fromISO(from), 'days').days > 366) throw new AppError('validation_error', 'from and to may be at most 366 days apart', { fields: ['to'] });
+    let employees: Employee[];
+    if (input.employee) {
+      const one = await findEmployee(this.knex, input.employee);
+      employees = one ? [one] : [];
+    } else employees = (await listEmployees(this.knex, {}, { offset: 0, limit: 10_000_000 })).rows;
+    const holidays = await this.employeeHolidays(employees, from, to);
+    return employees.flatMap((employee) => (holidays.has(employee.id) ? [{ employee, holidays: holidays.get(employee.id)! }] : []));
   }
 
   /** The explicit recompute: every employee-shift in the range, finalized ones included. */

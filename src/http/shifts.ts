@@ -105,6 +105,22 @@ const SummaryQuery = z.object({
   employee: textParam('Employee id'),
   format: optionalParam(z.enum(['json', 'csv']).describe('csv: a spreadsheet download')),
 });
+const HolidaysQuery = z.object({
+  from: dateText.describe('First day'),
+  to: dateText.describe('Last day (at most 366 days after from)'),
+  employee: textParam('Employee id'),
+});
+const EmployeeHolidays = z.object({
+  from: z.string(),
+  to: z.string(),
+  data: z.array(
+    z.object({
+      employee: z.string(),
+      employee_name: z.string(),
+      holidays: z.array(z.object({ date: z.string(), description: z.string().nullable(), holiday_list: z.string() })),
+    }),
+  ),
+});
 const RecomputeBody = z.object({ from: dateText, to: dateText, employee: z.string().optional().describe('Only this employee') });
 const AttendanceQuery = listQuery({ employee: textParam('Employee id'), from: dateParam('First day'), to: dateParam('Last day'), status: textParam('Present, Absent, Half Day, On Leave') });
 
@@ -213,7 +229,7 @@ export function shiftRoutes(apiKeys: ApiKeyService, shifts: ShiftService, maxBod
     attendance(
       {
         summary: 'Attendance per employee over a period',
-        description: 'Days by status, late entries, early exits, hours; format=csv answers a spreadsheet.',
+        description: 'Days by status, late entries, early exits, hours; format=csv answers a spreadsheet. on_holiday counts the days without a record that are holidays of the list that applies (HRMS makes no record for a holiday).',
         query: SummaryQuery,
         response: {
           description: 'The summary (with format=csv: the same lines as CSV)',
@@ -230,6 +246,31 @@ export function shiftRoutes(apiKeys: ApiKeyService, shifts: ShiftService, maxBod
           return;
         }
         ctx.body = { from: query.from, to: query.to, data: lines };
+      },
+    ),
+  );
+
+  router.get(
+    '/attendance/holidays',
+    attendance(
+      {
+        summary: "Each employee's holidays over a period (iclockd's own view)",
+        description:
+          "Not an HRMS resource: HRMS stores nothing for a holiday, and neither does iclockd. The dates of the holiday list that applies to each employee on each day (the shift type's, else the employee's, else ICLOCKD_DEFAULT_HOLIDAY_LIST), between joining and relieving; employees with none are left out. The console's grid shows them as H.",
+        query: HolidaysQuery,
+        response: { description: 'Holidays by employee', schema: EmployeeHolidays },
+      },
+      async (ctx, { query }) => {
+        const found = await shifts.holidaysOfEmployees(query);
+        ctx.body = {
+          from: query.from,
+          to: query.to,
+          data: found.map(({ employee, holidays }) => ({
+            employee: employee.employee,
+            employee_name: employee.name,
+            holidays: holidays.map((h) => ({ date: h.date, description: h.description, holiday_list: h.holidayList })),
+          })),
+        };
       },
     ),
   );

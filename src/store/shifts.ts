@@ -238,6 +238,20 @@ export async function holidaysAmong(knex: Knex, pairs: { list: string; date: str
   return found;
 }
 
+/** The holidays of these lists in [from, to]: list → date → description. */
+export async function holidaysBetween(knex: Knex, lists: string[], from: string, to: string): Promise<Map<string, Map<string, string | null>>> {
+  const found = new Map<string, Map<string, string | null>>();
+  for (const part of chunks([...new Set(lists)], 500)) {
+    const rows = (await knex('holidays').whereIn('holiday_list', part).whereBetween('holiday_date', [from, to]).select('holiday_list', 'holiday_date', 'description')) as {
+      holiday_list: string;
+      holiday_date: string;
+      description: string | null;
+    }[];
+    for (const r of rows) found.set(r.holiday_list, (found.get(r.holiday_list) ?? new Map()).set(r.holiday_date, r.description));
+  }
+  return found;
+}
+
 export async function holidayListNames(knex: Knex): Promise<string[]> {
   return ((await knex('holidays').distinct('holiday_list').orderBy('holiday_list')) as { holiday_list: string }[]).map((r) => r.holiday_list);
 }
@@ -519,13 +533,22 @@ export interface AttendanceSummaryRow {
   present: number;
   halfDay: number;
   absent: number;
-  onHoliday: number;
   lateEntries: number;
   earlyExits: number;
   workingHours: number;
 }
 
-/** Per employee over [from, to]: days by status, late entries, early exits, total hours. */
+/** The dates in [from, to] on which these employees have any record, by employee. */
+export async function attendanceDatesOf(knex: Knex, employeeIds: number[], from: string, to: string): Promise<Map<number, Set<string>>> {
+  const found = new Map<number, Set<string>>();
+  for (const ids of chunks([...new Set(employeeIds)], 500)) {
+    const rows = (await knex('attendance').whereIn('employee_id', ids).whereBetween('attendance_date', [from, to]).distinct('employee_id', 'attendance_date')) as { employee_id: number; attendance_date: string }[];
+    for (const r of rows) found.set(Number(r.employee_id), (found.get(Number(r.employee_id)) ?? new Set()).add(r.attendance_date));
+  }
+  return found;
+}
+
+/** Per employee over [from, to]: days by status, late entries, early exits, total hours (holidays: see ShiftService.summary). */
 export async function summarizeAttendance(knex: Knex, from: string, to: string, employeeId?: number): Promise<AttendanceSummaryRow[]> {
   const count = (cond: string) => knex.raw(`SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END)`);
   const q = knex('attendance')
@@ -538,7 +561,6 @@ export async function summarizeAttendance(knex: Knex, from: string, to: string, 
       present: count("status = 'Present'"),
       half_day: count("status = 'Half Day'"),
       absent: count("status = 'Absent'"),
-      on_holiday: count("status = 'On Holiday'"),
       late: count('late_entry = 1'),
       early: count('early_exit = 1'),
       hours: knex.raw('SUM(working_hours)'),
@@ -550,7 +572,6 @@ export async function summarizeAttendance(knex: Knex, from: string, to: string, 
     present: Number(r.present ?? 0),
     halfDay: Number(r.half_day ?? 0),
     absent: Number(r.absent ?? 0),
-    onHoliday: Number(r.on_holiday ?? 0),
     lateEntries: Number(r.late ?? 0),
     earlyExits: Number(r.early ?? 0),
     workingHours: Math.round(Number(r.hours ?? 0) * 100) / 100,

@@ -76,4 +76,31 @@ describe(`holiday lists on ${testDialect()}`, () => {
     assert.deepEqual(await rows('E3'), ['Absent', 'Absent', 'Present', null, 'Absent']);
     assert.deepEqual(await rows('E4'), ['Absent', 'Present', 'Absent', 'Absent', 'Absent']);
   });
+
+  test("the summary's on_holiday counts the days without a record that are holidays of the list that applies, as HRMS's monthly attendance sheet does", async () => {
+    const lines = await s.shifts.summary({ from: '2025-05-05', to: '2025-05-09' });
+    const counts = (employee: string) => {
+      const l = lines.find((x) => x.employee === employee)!;
+      return [l.present, l.absent, l.on_holiday];
+    };
+    assert.deepEqual(counts('E1'), [0, 4, 1]);
+    assert.deepEqual(counts('E2'), [1, 3, 1], 'punched on the holiday: still no record, still a holiday');
+    assert.deepEqual(counts('E3'), [1, 3, 1]);
+    assert.deepEqual(counts('E4'), [1, 4, 0], 'worked the holiday, with a record: present');
+  });
+
+  test('the holidays of each employee, for the console grid: the list each comes from, within joining and relieving', async () => {
+    const view = async () => (await s.shifts.holidaysOfEmployees({ from: '2025-05-01', to: '2025-05-31' })).map((e) => [e.employee.employee, e.holidays.map((h) => `${h.date} ${h.holidayList}`)]);
+    assert.deepEqual(await view(), [
+      ['E1', ['2025-05-06 Company']],
+      ['E2', ['2025-05-07 Own']],
+      ['E3', ['2025-05-08 Shift List']],
+      ['E4', ['2025-05-06 Company']],
+    ]);
+    await s.employees.update('E1', { relieving_date: '2025-05-05' });
+    await s.employees.update('E4', { date_of_joining: '2025-05-07' });
+    assert.deepEqual((await view()).map(([e]) => e), ['E2', 'E3']);
+    await assert.rejects(s.shifts.holidaysOfEmployees({ from: '2025-01-01', to: '2026-01-03' }), /at most 366 days/);
+    await assert.rejects(s.shifts.holidaysOfEmployees({ from: '2025-05-31', to: '2025-05-01' }), /to must not be before from/);
+  });
 });

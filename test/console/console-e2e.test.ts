@@ -163,9 +163,18 @@ test('the sync log filters by device and status, and opens one entry', async () 
   await shot('sync-log-entry');
 });
 
-test('the attendance grid shows the employee and exports CSV', async () => {
+test('the attendance grid shows the employee, H on a day of their holiday list (no record is kept for it), and exports CSV', async () => {
+  const api = client(s, `token ${admin.key}:${admin.secret}`);
+  const holiday = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+  await api.call('PUT', '/api/v1/holidays/Console Holidays', { holidays: [{ date: holiday, description: 'Founding Day' }] });
+  const amal = (await api.get('/api/v1/employees?q=Amal')).body.data[0];
+  assert.equal((await api.patch(`/api/v1/employees/${amal.employee}`, { holiday_list: 'Console Holidays' })).status, 200);
   await open('attendance', 'Attendance');
   await page.getByRole('rowheader', { name: /Amal Haddad/ }).waitFor();
+  const cell = page.getByRole('row', { name: /Amal Haddad/ }).locator('td.on-holiday');
+  await cell.waitFor();
+  assert.equal(await cell.innerText(), 'H');
+  assert.equal(await cell.getAttribute('title'), 'Holiday: Founding Day (Console Holidays)');
   await shot('attendance');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
   const csv = readFileSync((await download.path())!, 'utf8');

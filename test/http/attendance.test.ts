@@ -130,4 +130,24 @@ describe(`attendance on ${testDialect()}`, () => {
     const holidays = await admin.get('/api/v1/holidays/KSA 2025');
     assert.deepEqual(holidays.body.holidays, [{ date: '2025-05-07', description: 'Holiday' }]);
   });
+
+  test("GET /api/v1/attendance/holidays: each employee's holidays from the list that applies (iclockd's own view, for the grid); the summary counts them", async () => {
+    const r = await admin.get('/api/v1/attendance/holidays?from=2025-05-01&to=2025-05-31');
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const holiday = { date: '2025-05-07', description: 'Holiday', holiday_list: 'KSA 2025' };
+    assert.deepEqual(r.body, {
+      from: '2025-05-01',
+      to: '2025-05-31',
+      data: [
+        { employee: 'E-A', employee_name: 'E-A', holidays: [holiday] },
+        { employee: 'E-B', employee_name: 'E-B', holidays: [holiday] },
+      ],
+    });
+    assert.deepEqual((await admin.get('/api/v1/attendance/holidays?from=2025-05-01&to=2025-05-31&employee=E-C')).body.data, [], 'a shift without a list');
+    const summary = await admin.get('/api/v1/attendance/summary?from=2025-05-01&to=2025-05-31&employee=E-A');
+    assert.equal(summary.body.data[0].on_holiday, 1, 'the holiday E-A punched on has no record and counts');
+    for (const q of ['from=2025-05-31&to=2025-05-01', 'from=2025-01-01&to=2026-01-03', 'from=2025-05-01', 'from=05/01/2025&to=2025-05-31']) {
+      assert.equal((await admin.get(`/api/v1/attendance/holidays?${q}`)).status, 400, q);
+    }
+  });
 });
