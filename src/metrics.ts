@@ -10,6 +10,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly requests: Counter<'channel' | 'route' | 'method' | 'status'>;
   readonly punches: Counter<'source' | 'outcome'>;
+  readonly checkinsUncounted: Counter<'source' | 'reason'>;
   readonly ingestSeconds: Histogram<'source'>;
   readonly dbQueries: Counter;
   readonly outboxAttempts: Counter<'target' | 'outcome'>;
@@ -31,6 +32,12 @@ export class Metrics {
       name: 'iclockd_punches_total',
       help: 'Punches received, by source and outcome (created, duplicate, unmatched, inactive, suspect_time, invalid)',
       labelNames: ['source', 'outcome'],
+      registers,
+    });
+    this.checkinsUncounted = new Counter({
+      name: 'iclockd_checkins_uncounted_total',
+      help: 'Check-ins stored that their shift does not count, by source and reason (log_type_required: no IN or OUT in a shift strictly based on log type, which HRMS would refuse)',
+      labelNames: ['source', 'reason'],
       registers,
     });
     this.ingestSeconds = new Histogram({

@@ -53,6 +53,15 @@ export interface CheckinInput {
   logType: 'IN' | 'OUT' | 'AUTO';
 }
 
+/**
+ * Whether a log counts in a shift's attendance. A shift strictly based on log type counts only
+ * IN and OUT: HRMS refuses a log without a type there ("Log Type is required for check-ins
+ * falling in the shift"), so iclockd, which keeps every punch, keeps it out of the record.
+ */
+export function countsInShift(rules: Pick<ShiftRules, 'determineCheckInAndCheckOut'>, log: Pick<CheckinInput, 'logType'>): boolean {
+  return rules.determineCheckInAndCheckOut !== 'strict' || log.logType !== 'AUTO';
+}
+
 export interface AttendanceResult {
   date: string;
   shift: string;
@@ -212,7 +221,8 @@ export function workingHours(rules: ShiftRules, logs: CheckinInput[]): { inTime:
  */
 export function computeAttendance(rules: ShiftRules, window: ShiftWindow, checkins: CheckinInput[], holiday: boolean): AttendanceResult | null {
   if (checkins.length === 0 || (holiday && !rules.markAutoAttendanceOnHolidays)) return null;
-  const logs = [...checkins].sort((a, b) => a.time.getTime() - b.time.getTime() || a.id - b.id);
+  const logs = checkins.filter((c) => countsInShift(rules, c)).sort((a, b) => a.time.getTime() - b.time.getTime() || a.id - b.id);
+  if (logs.length === 0) return null;
   const { inTime, outTime, hours: raw } = workingHours(rules, logs);
   const hours = round2(raw);
   const lateEntry = rules.enableLateEntryMarking && inTime !== null && inTime.getTime() > window.start.getTime() + rules.lateEntryGracePeriod * 60_000;

@@ -27,7 +27,7 @@ import {
   updateAttendanceMany,
 } from '../store/shifts.js';
 import { transactionWithRetry } from '../store/transaction.js';
-import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, computeAttendance, datesAround, occurrenceHolding, occurrencesOf, windowHolds } from './engine.js';
+import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, computeAttendance, countsInShift, datesAround, occurrenceHolding, occurrencesOf, windowHolds } from './engine.js';
 import { compositeKey } from '../store/keys.js';
 import { holidayListFor } from './holidays.js';
 
@@ -56,6 +56,8 @@ export interface UnsavedCheckinAttendance {
   changed: boolean;
   /** No shift covers its time (where the employee works shifts). */
   noShift: boolean;
+  /** The shift strictly based on log type it falls in, which does not count it (it has none); else null. */
+  logTypeRequiredBy: string | null;
 }
 
 export type CheckinLink = CheckinShift;
@@ -114,6 +116,13 @@ export class AttendanceRunner {
     return occurrenceHolding(this.occurrences(book, employee, datesAround(instant, this.settings.timeZone)), instant);
   }
 
+  /** The shift strictly based on log type that applies to an employee at an instant, or null (none, or another kind). */
+  async strictShiftAt(knex: Knex, employee: Employee, instant: Date): Promise<ShiftType | null> {
+    const dates = datesAround(instant, this.settings.timeZone);
+    const found = this.shiftAt(await this.shiftsOf(knex, [employee], dates[0]!, dates.at(-1)!), employee, instant);
+    return found && !countsInShift(found.shift, { logType: 'AUTO' }) ? found.shift : null;
+  }
+
   /** The employee's shifts starting on `date`, with windows trimmed against the shifts before and after (of any type). */
   occurrencesOn(book: ShiftBook, employee: Employee, date: string): ShiftOccurrence<ShiftType>[] {
     return this.occurrences(book, employee, [addDays(date, -1), date, addDays(date, 1)]).filter((o) => o.window.date === date);
@@ -149,7 +158,7 @@ export class AttendanceRunner {
    * A batch costs a fixed number of queries, not a few per check-in.
    */
   async afterCheckins(trx: Knex.Transaction, checkins: UnsavedCheckin[]): Promise<UnsavedCheckinAttendance[]> {
-    const outcomes: UnsavedCheckinAttendance[] = checkins.map(() => ({ link: null, changed: false, noShift: false }));
+    const outcomes: UnsavedCheckinAttendance[] = checkins.map(() => ({ link: null, changed: false, noShift: false, logTypeRequiredBy: null }));
     if (checkins.length === 0) return outcomes;
     const employees = await findEmployeesByIds(trx, checkins.map((c) => c.employeeId));
     const zone = this.settings.timeZone;
@@ -172,6 +181,7 @@ export class AttendanceRunner {
         if (this.plannedOn(book, employee, DateTime.fromJSDate(c.time, { zone }).toISODate()!).length) outcomes[n]!.noShift = true;
         continue;
       }
+      if (!c.skipAutoAttendance && !countsInShift(found.shift, c)) outcomes[n]!.logTypeRequiredBy = found.shift.name;
       const key = attendanceKey(employee.id, found.window.date, found.shift.name);
       if (!shifts.has(key)) shifts.set(key, { employee, ...found });
       keys[n] = key;

@@ -67,18 +67,29 @@ function invalidItem(item: JsonPunchInput, invalid: InvalidPunch): Record<string
   return { success: false, employee_id: employeeIdOf(item), error: invalid.error, error_type: invalid.type ?? 'validation_error', fields: invalid.fields };
 }
 
+/** Why a check-in makes no attendance, where the reason is worth telling the sender; else null. */
+function attendanceNote(result: StoredResult): string | null {
+  if (result.logTypeRequiredBy) {
+    return `Shift ${result.logTypeRequiredBy} determines check-in and check-out strictly by log type and this punch has none: the check-in is kept but not counted in its attendance (send log_type IN or OUT)`;
+  }
+  return result.outsideShifts ? 'No shift covers this time: the check-in is kept but makes no attendance' : null;
+}
+
 /** A bulk item's (or the single reply's) view of an ingest result. */
 function itemReply(result: StoredResult, item: JsonPunchInput, futureWindowHours: number): Record<string, unknown> {
   const employeeId = employeeIdOf(item);
   switch (result.punchStatus) {
-    case 'checked_in':
+    case 'checked_in': {
+      const note = attendanceNote(result);
       return {
         success: true,
         employee_id: employeeId,
         checkin_id: result.checkin!.name,
         employee: result.employee!.employee,
         ...(result.outcome === 'duplicate' ? { duplicate: true } : {}),
+        ...(note ? { attendance_note: note } : {}),
       };
+    }
     case 'unmatched':
       return {
         success: false,
@@ -224,7 +235,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
         attendance_created: result!.attendanceCreated,
         timestamp: intake.punch.localTime,
         ...(result!.outcome === 'duplicate' ? { duplicate: true } : {}),
-        ...(result!.outsideShifts ? { attendance_note: 'No shift covers this time: the check-in is kept but makes no attendance' } : {}),
+        ...(reply.attendance_note ? { attendance_note: reply.attendance_note } : {}),
       };
     } else if (result!.punchStatus === 'suspect_time') {
       ctx.status = 202;
@@ -319,6 +330,13 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     if ('invalid' in intake) {
       state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
       return intake.invalid.type ? frappeError(ctx, 403, 'PermissionError', intake.invalid.error) : frappeError(ctx, 417, 'ValidationError', intake.invalid.error);
+    }
+    // HRMS refuses a log without a type in a shift strictly based on log type, and stores
+    // nothing: the sync tool keeps the punch and sends it again once a direction is set.
+    const strictShift = await deps.ingest.logTypeRequiredBy(intake.punch);
+    if (strictShift) {
+      state.syncCounts = { ...NO_COUNTS, total: 1, failed: 1 };
+      return frappeError(ctx, 417, 'ValidationError', `Log Type is required for check-ins falling in the shift: ${strictShift}.`);
     }
     const [result] = await deps.ingest.ingest([intake.punch]);
     if (result!.outcome === 'rejected') {
@@ -443,7 +461,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
       403: { description: 'PermissionError', schema: FrappeError },
       413: { description: 'ValidationError: body too large', schema: FrappeError },
       415: { description: 'ValidationError: neither JSON nor form data', schema: FrappeError },
-      417: { description: 'ValidationError or InactiveEmployeeStatusError, with ERPNext\u2019s texts', schema: FrappeError },
+      417: { description: 'ValidationError (a resend, an unknown id, missing arguments, no log type in a shift strictly based on log type: nothing stored) or InactiveEmployeeStatusError, with ERPNext\u2019s texts', schema: FrappeError },
     },
   };
   const hrmsGet = hrms({ ...hrmsSpec, query: HrmsArgs }, hrmsAddLog);

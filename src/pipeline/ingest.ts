@@ -56,6 +56,8 @@ export interface StoredResult {
   attendanceCreated: boolean;
   /** No shift covers this punch's time (with attendance in use): a check-in without attendance. */
   outsideShifts: boolean;
+  /** Its check-in has no log type and falls in this shift, strictly based on log type: it is not counted there. */
+  logTypeRequiredBy: string | null;
 }
 
 /** A punch that cannot be stored (a field its column cannot hold): rejected alone, nothing written for it. */
@@ -98,6 +100,8 @@ interface Decision {
   attendanceChanged: boolean;
   /** No shift covers the check-in's time: it makes no attendance. */
   outsideShifts: boolean;
+  /** The strict shift its untyped check-in falls in and is not counted in. */
+  logTypeRequiredBy: string | null;
 }
 
 /** Told of every check-in created, inside the transaction that creates it (the outbox). */
@@ -143,6 +147,20 @@ export class IngestService {
     }
   }
 
+  /**
+   * HRMS's check before it inserts an Employee Checkin: the shift strictly based on log type
+   * that this punch, without one, would fall in (HRMS refuses it: "Log Type is required…").
+   * Null where HRMS would answer something else first (no employee, not Active, a log already
+   * there) or the punch is held for its time: those go through ingest as usual.
+   */
+  async logTypeRequiredBy(punch: Punch): Promise<string | null> {
+    if (!this.attendance || punch.logType !== 'AUTO' || punch.skipAutoAttendance || punch.timeUntrusted || this.isSuspectTime(punch.instant)) return null;
+    const employee = (await findEmployeesByDeviceIds(this.knex, [[punch.site, punch.deviceUserId]])).get(compositeKey(punch.site, punch.deviceUserId));
+    if (!employee || employee.status !== 'Active') return null;
+    if ((await findCheckinsByKeys(this.knex, [this.checkinKey(punch, employee)])).size > 0) return null;
+    return (await this.attendance.strictShiftAt(this.knex, employee, punch.instant))?.name ?? null;
+  }
+
   /** Punches a channel could not even read (bad fields, unreadable lines). */
   countInvalid(source: string, n: number): void {
     if (n > 0) this.metrics?.punches.inc({ source, outcome: 'invalid' }, n);
@@ -153,6 +171,9 @@ export class IngestService {
     if (!this.metrics || punches.length === 0) return;
     this.metrics.ingestSeconds.observe({ source: punches[0]!.source }, seconds);
     results.forEach((r, i) => this.metrics!.punches.inc({ source: punches[i]!.source, outcome: r.outcome === 'rejected' ? 'invalid' : r.outcome }));
+    results.forEach((r, i) => {
+      if (r.outcome === 'created' && r.logTypeRequiredBy) this.metrics!.checkinsUncounted.inc({ source: punches[i]!.source, reason: 'log_type_required' });
+    });
   }
 
   isSuspectTime(instant: Date, now = this.now()): boolean {
@@ -317,6 +338,7 @@ export class IngestService {
           employee: old.employeeId === null ? null : (dupEmployees.get(old.employeeId) ?? null),
           attendanceCreated: false,
           outsideShifts: false,
+          logTypeRequiredBy: null,
         };
       }
       const row = stored.get(key)!;
@@ -331,6 +353,7 @@ export class IngestService {
         employee: d.employee,
         attendanceCreated: first && d.attendanceChanged,
         outsideShifts: first && d.outsideShifts,
+        logTypeRequiredBy: first ? d.logTypeRequiredBy : null,
       };
     });
   }
@@ -343,7 +366,7 @@ export class IngestService {
       items.filter((_, i) => !suspect[i]).map((p) => [p.site, p.deviceUserId]),
     );
     const decisions: Decision[] = items.map((p, i) => {
-      const none = { checkin: null, checkinCreated: false, attendanceChanged: false, outsideShifts: false };
+      const none = { checkin: null, checkinCreated: false, attendanceChanged: false, outsideShifts: false, logTypeRequiredBy: null };
       if (suspect[i]) return { status: 'suspect_time', employee: null, ...none };
       const employee = employees.get(compositeKey(p.site, p.deviceUserId)) ?? null;
       if (!employee) return { status: 'unmatched', employee: null, ...none };
@@ -392,11 +415,12 @@ export class IngestService {
       const attendance = d.checkinCreated ? attendanceOf.get(k) : undefined;
       d.attendanceChanged = attendance?.changed ?? false;
       d.outsideShifts = attendance?.noShift ?? false;
+      d.logTypeRequiredBy = attendance?.logTypeRequiredBy ?? null;
     }
     return decisions;
   }
 
-  private checkinKey(p: Pending, employee: Employee): CheckinKey {
+  private checkinKey(p: Pick<Pending, 'instant' | 'logType'>, employee: Employee): CheckinKey {
     return { employeeId: employee.id, time: new Date(Math.floor(p.instant.getTime() / 1000) * 1000), logType: p.logType };
   }
 
@@ -463,6 +487,7 @@ export class IngestService {
         employee: d!.employee,
         attendanceCreated: d!.attendanceChanged,
         outsideShifts: d!.outsideShifts,
+        logTypeRequiredBy: d!.logTypeRequiredBy,
       };
     });
   }
