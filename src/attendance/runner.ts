@@ -7,16 +7,18 @@ import { DateTime } from 'luxon';
 import { type Employee, findEmployeesByIds, lockEmployees } from '../store/employees.js';
 import { seriesName, takeSeriesNumbers, takeSeriesNumbersFor } from '../store/series.js';
 import {
-  type AttendanceFields,
   type CheckinLog,
   type CheckinShift,
-  countedAt,
   type AttendanceRecord,
   type ShiftAssignment,
   type ShiftType,
   assignmentsCoveringMany,
   attendanceKey,
+  checkinLogsCountedIn,
+  checkinsCountedIn,
   checkinsOfEmployeesBetween,
+  deleteAttendance,
+  findAttendanceByIds,
   findAttendanceMany,
   findShiftTypesByIds,
   findShiftTypesByNames,
@@ -24,10 +26,14 @@ import {
   insertAttendance,
   insertAttendanceMany,
   linkCheckinsMany,
+  unlinkCheckins,
+  unlinkCheckinsOf,
   updateAttendanceMany,
 } from '../store/shifts.js';
+import { findCheckinsByIds } from '../store/punches.js';
 import { transactionWithRetry } from '../store/transaction.js';
-import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, computeAttendance, countsInShift, datesAround, occurrenceHolding, occurrencesOf, windowHolds } from './engine.js';
+import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, countsInShift, datesAround, occurrenceHolding, occurrencesOf } from './engine.js';
+import { type FinalRecordChange, type RecomputePlan, finalChanges, keyOf, linkTo, planRecompute } from './plan.js';
 import { compositeKey } from '../store/keys.js';
 import { holidayListFor } from './holidays.js';
 
@@ -189,7 +195,8 @@ export class AttendanceRunner {
     }
     // New check-ins are new facts: a day already final (an offline terminal's punches arrive
     // late, a waiting punch is settled) is computed again, and stays final.
-    const { results, unsavedLinks } = await this.recomputeWith(trx, [...shifts.values()], true, unsaved);
+    // A check-in counted in another shift's final record stays there (HRMS keeps a log's shift once its attendance is marked).
+    const { results, unsavedLinks } = await this.recomputeWith(trx, [...shifts.values()], { final: 'items', report: false }, unsaved);
     keys.forEach((key, n) => {
       if (key === undefined) return;
       outcomes[n]!.changed = results.get(key)?.changed ?? false;
@@ -208,37 +215,57 @@ export class AttendanceRunner {
 
   /** The same for many employee-shifts (distinct employee-dates), reading and writing in batches. */
   async recomputeMany(trx: Knex.Transaction, items: EmployeeShift[], force: boolean): Promise<Map<string, { changed: boolean; record: AttendanceRecord | null }>> {
-    return (await this.recomputeWith(trx, items, force, [])).results;
+    return (await this.recomputeWith(trx, items, { final: force ? 'all' : 'keep', report: false }, [])).results;
   }
 
-  /** recomputeMany, also counting check-ins not inserted yet; the links for those are returned, not written. */
+  /**
+   * recomputeMany that also says, per final record, what the recompute changed in it (`force`)
+   * or would change (not forced: then it changes nothing final and moves no check-in out of a final record).
+   */
+  async recomputeReporting(trx: Knex.Transaction, items: EmployeeShift[], force: boolean): Promise<{ results: Map<string, { changed: boolean; record: AttendanceRecord | null }>; finalChanges: FinalRecordChange[] }> {
+    const { results, finalChanges } = await this.recomputeWith(trx, items, { final: force ? 'all' : 'keep', report: true }, []);
+    return { results, finalChanges };
+  }
+
+  /**
+   * recomputeMany, also counting check-ins not inserted yet; the links for those are returned, not written.
+   * `final`: which final records may change, and give up check-ins: none (`keep`), the items'
+   * own (`items`: new check-ins in them), or all (`all`: forced). `report`: say what a forced
+   * recompute changes (or would change) in final records.
+   */
   private async recomputeWith(
     trx: Knex.Transaction,
     items: EmployeeShift[],
-    force: boolean,
+    mode: { final: 'keep' | 'items' | 'all'; report: boolean },
     unsaved: UnsavedLog[],
-  ): Promise<{ results: Map<string, { changed: boolean; record: AttendanceRecord | null }>; unsavedLinks: Map<number, CheckinLink> }> {
+  ): Promise<{ results: Map<string, { changed: boolean; record: AttendanceRecord | null }>; unsavedLinks: Map<number, CheckinLink>; finalChanges: FinalRecordChange[] }> {
     const results = new Map<string, { changed: boolean; record: AttendanceRecord | null }>();
     const unsavedLinks = new Map<number, CheckinLink>();
-    const keyOf = (i: EmployeeShift) => attendanceKey(i.employee.id, i.window.date, i.shift.name);
     for (const i of items) if (!i.shift.enableAutoAttendance) results.set(keyOf(i), { changed: false, record: null });
     const auto = items.filter((i) => i.shift.enableAutoAttendance);
-    if (auto.length === 0) return { results, unsavedLinks };
+    if (auto.length === 0) return { results, unsavedLinks, finalChanges: [] };
     // A record is computed from all of its employee's check-ins: a concurrent transaction adding
     // one must commit first, or the later write would drop it (a lost update).
     await lockEmployees(trx, auto.map((i) => i.employee.id));
     const existing = await findAttendanceMany(trx, auto.map((i) => ({ employeeId: i.employee.id, date: i.window.date, shiftType: i.shift.name })));
-    const open = auto.filter((i) => {
-      const record = existing.get(keyOf(i));
-      if (record?.finalized && !force) results.set(keyOf(i), { changed: false, record });
-      return !(record?.finalized && !force);
-    });
-    if (open.length === 0) return { results, unsavedLinks };
-    const starts = open.map((i) => i.window.actualStart.getTime());
-    const ends = open.map((i) => i.window.actualEnd.getTime());
-    const logsByEmployee = await checkinsOfEmployeesBetween(trx, open.map((i) => i.employee.id), new Date(Math.min(...starts)), new Date(Math.max(...ends)));
-    // Oldest first, as stored ones are read; the unsaved ones' ids sort after stored ones of the same second.
+    // Final records are read too: a recompute that may not change them says what it would.
+    const starts = auto.map((i) => i.window.actualStart.getTime());
+    const ends = auto.map((i) => i.window.actualEnd.getTime());
+    const logsByEmployee = await checkinsOfEmployeesBetween(trx, auto.map((i) => i.employee.id), new Date(Math.min(...starts)), new Date(Math.max(...ends)));
     const joined = new Set<CheckinLog[]>();
+    if (mode.report) {
+      // The explicit recompute also reads what its records count now, out of every window too
+      // (a shift's times changed), so nothing is left counted in a record it no longer belongs to.
+      const linked = await checkinLogsCountedIn(trx, [...existing.values()].map((r) => r.id));
+      for (const [employeeId, more] of linked) {
+        const logs = logsByEmployee.get(employeeId) ?? [];
+        const read = new Set(logs.map((l) => l.id));
+        logs.push(...more.filter((l) => !read.has(l.id)));
+        logsByEmployee.set(employeeId, logs);
+        joined.add(logs);
+      }
+    }
+    // Oldest first, as stored ones are read; the unsaved ones' ids sort after stored ones of the same second.
     for (const { employeeId, ...log } of unsaved) {
       const logs = logsByEmployee.get(employeeId) ?? [];
       logs.push(log);
@@ -249,87 +276,77 @@ export class AttendanceRunner {
     const holidayListOf = (i: EmployeeShift) => holidayListFor(i.shift, i.employee, this.settings.defaultHolidayList);
     const holidays = await holidaysAmong(
       trx,
-      open.flatMap((i) => {
+      auto.flatMap((i) => {
         const list = holidayListOf(i);
         return list ? [{ list, date: i.window.date }] : [];
       }),
     );
-    const now = this.now();
-
-    const inserts: { item: EmployeeShift; fields: AttendanceFields; checkinIds: number[] }[] = [];
-    const links: { item: EmployeeShift; record: AttendanceRecord; checkinIds: number[] }[] = [];
-    const updates: { name: string; fields: AttendanceFields }[] = [];
-    for (const item of open) {
-      const key = keyOf(item);
-      const record = existing.get(key) ?? null;
-      const logs = (logsByEmployee.get(item.employee.id) ?? []).filter((l) => !l.skip && windowHolds(item.window, l.time.getTime()));
+    const holidayOf = (item: EmployeeShift) => {
       const holidayList = holidayListOf(item);
-      const holiday = holidayList !== null && holidays.has(compositeKey(holidayList, item.window.date));
-      const result = computeAttendance(item.shift, item.window, logs, holiday);
-      if (!result) {
-        results.set(key, { changed: false, record });
-        continue;
-      }
-      const fields: AttendanceFields = {
-        employeeId: item.employee.id,
-        date: result.date,
-        shiftType: item.shift.name,
-        status: result.status,
-        workingHours: result.workingHours,
-        inTime: result.inTime,
-        outTime: result.outTime,
-        lateEntry: result.lateEntry,
-        earlyExit: result.earlyExit,
-        finalized: record?.finalized ?? false,
-        shiftEnd: item.window.actualEnd,
-      };
-      if (!record) {
-        inserts.push({ item, fields, checkinIds: result.checkinIds });
-        continue;
-      }
-      const changed = !sameAttendance(record, fields);
-      if (changed) updates.push({ name: record.name, fields });
-      results.set(key, { changed, record: { ...record, ...fields } });
-      links.push({ item, record, checkinIds: result.checkinIds });
-    }
+      return holidayList !== null && holidays.has(compositeKey(holidayList, item.window.date));
+    };
 
-    await updateAttendanceMany(trx, updates, now);
+    // The final records concerned: the items' own, and those another shift's window now holds
+    // check-ins of (the employee's shifts changed since; rarely any, and then no query).
+    const finals = new Map([...existing.values()].filter((r) => r.finalized).map((r) => [r.id, r]));
+    const known = new Set([...existing.values()].map((r) => r.id));
+    const others = [...logsByEmployee.values()].flat().flatMap((l) => (l.attendanceId !== null && !known.has(l.attendanceId) ? [l.attendanceId] : []));
+    for (const r of (await findAttendanceByIds(trx, others)).values()) if (r.finalized) finals.set(r.id, r);
+    const kept = mode.final === 'all' ? new Map<number, AttendanceRecord>() : mode.final === 'items' ? new Map([...finals].filter(([id]) => !known.has(id))) : finals;
+    const input = { items: auto, existing, logsByEmployee, holidayOf };
+    const forced = planRecompute(input, null);
+    const plan = kept.size === 0 ? forced : planRecompute(input, kept);
+    let reported: FinalRecordChange[] = [];
+    if (mode.report && finals.size > 0) {
+      const counted = await checkinsCountedIn(trx, [...finals.keys()]);
+      const arriving = [...forced.links].filter(([id, to]) => id < UNSAVED_ID && 'record' in to && finals.has(to.record.id)).map(([id]) => id);
+      const names = new Map([...(await findCheckinsByIds(trx, arriving)).values()].map((c) => [c.id, c.name]));
+      reported = finalChanges(forced, finals, new Map(auto.map((i) => [i.employee.id, i.employee])), counted, names, mode.final === 'all');
+    }
+    await this.write(trx, plan, results, unsavedLinks);
+    return { results, unsavedLinks, finalChanges: reported };
+  }
+
+  /** Writes a plan: records changed, created and removed, then where each check-in is counted. */
+  private async write(
+    trx: Knex.Transaction,
+    plan: RecomputePlan,
+    results: Map<string, { changed: boolean; record: AttendanceRecord | null }>,
+    unsavedLinks: Map<number, CheckinLink>,
+  ): Promise<void> {
+    const now = this.now();
+    for (const [key, outcome] of plan.outcomes) results.set(key, outcome);
+    await updateAttendanceMany(trx, plan.updates.map((u) => ({ name: u.record.name, fields: u.fields })), now);
 
     // New records: names from each year's series, then one insert.
-    const named = new Map<(typeof inserts)[number], string>();
-    const byPrefix = new Map<string, typeof inserts>();
-    for (const i of inserts) {
+    const names: string[] = [];
+    const byPrefix = new Map<string, number[]>();
+    plan.inserts.forEach((i, n) => {
       const prefix = `HR-ATT-${DateTime.fromISO(i.fields.date).year}-`;
-      byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), i]);
-    }
+      byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), n]);
+    });
     for (const [prefix, group] of byPrefix) {
       const numbers = await takeSeriesNumbersFor(this.knex, trx, prefix, group.length);
-      group.forEach((i, n) => named.set(i, seriesName(prefix, numbers[n]!)));
+      group.forEach((n, k) => (names[n] = seriesName(prefix, numbers[k]!)));
     }
-    const created = await insertAttendanceMany(trx, inserts.map((i) => ({ name: named.get(i)!, fields: i.fields })), now);
-    for (const i of inserts) {
-      const record = created.get(named.get(i)!)!;
+    const created = await insertAttendanceMany(trx, plan.inserts.map((i, n) => ({ name: names[n]!, fields: i.fields })), now);
+    const inserted = plan.inserts.map((i, n) => {
+      const record = created.get(names[n]!)!;
       results.set(keyOf(i.item), { changed: true, record });
-      links.push({ item: i.item, record, checkinIds: i.checkinIds });
-    }
+      return record;
+    });
 
-    // Point check-ins at their record, where they do not already (in item order: the last wins, as before).
-    const current = new Map([...logsByEmployee.values()].flat().map((l) => [l.id, l]));
+    // Check-ins: out of emptied records and those they no longer count in first, then into their records.
+    await unlinkCheckinsOf(trx, plan.emptied.map((e) => e.record.id));
+    await unlinkCheckins(trx, [...plan.unlinks]);
     const link = new Map<number, CheckinLink>();
-    for (const l of links) {
-      const w = l.item.window;
-      const at: Omit<CheckinShift, 'attendanceId'> = { shiftType: l.item.shift.name, shiftStart: w.start, shiftEnd: w.end, shiftActualStart: w.actualStart, shiftActualEnd: w.actualEnd };
-      for (const id of l.checkinIds) link.set(id, { attendanceId: l.record.id, ...at });
-    }
-    for (const [id, l] of link) {
-      const c = current.get(id);
-      if (id >= UNSAVED_ID) {
-        unsavedLinks.set(id, l);
-        link.delete(id);
-      } else if (c && countedAt(c, l)) link.delete(id);
+    for (const [id, to] of plan.links) {
+      const l = linkTo(to, 'record' in to ? to.record.id : inserted[to.insert]!.id);
+      if (id >= UNSAVED_ID) unsavedLinks.set(id, l);
+      else link.set(id, l);
     }
     await linkCheckinsMany(trx, link);
-    return { results, unsavedLinks };
+    await deleteAttendance(trx, plan.emptied.filter((e) => e.removed).map((e) => e.record.id));
   }
 }
 
@@ -347,26 +364,35 @@ export interface EmployeeShift {
   window: ShiftWindow;
 }
 
+/** Final records listed in a report at most; the count goes on. */
+export const MAX_FINAL_CHANGES_LISTED = 1000;
+
 export interface RecomputeReport {
   employeeShifts: number;
   changed: number;
+  /** Final records were changed too. */
+  forced: boolean;
+  /** Final records the recompute changed (forced) or would change (not forced), the first MAX_FINAL_CHANGES_LISTED. */
+  finalChanges: FinalRecordChange[];
+  finalChangesTotal: number;
 }
 
 /**
- * Recomputes every employee-shift starting in [from, to] (YYYY-MM-DD), finalized ones too:
- * the explicit command. Idempotent: a second run changes nothing.
+ * Recomputes every employee-shift starting in [from, to] (YYYY-MM-DD): the explicit command.
+ * Open records are recomputed; a final one only with `force`, and without it the report says
+ * what would change in it. Idempotent: a second run changes nothing.
  */
 export async function recomputeRange(
   knex: Knex,
   runner: AttendanceRunner,
   zone: string,
-  range: { from: string; to: string; employees: Employee[] },
+  range: { from: string; to: string; employees: Employee[]; force: boolean },
   onProgress?: (done: number, total: number) => void,
 ): Promise<RecomputeReport> {
   const days: string[] = [];
   for (let d = DateTime.fromISO(range.from); d.toISODate()! <= range.to; d = d.plus({ days: 1 })) days.push(d.toISODate()!);
   const total = days.length * range.employees.length;
-  const report: RecomputeReport = { employeeShifts: 0, changed: 0 };
+  const report: RecomputeReport = { employeeShifts: 0, changed: 0, forced: range.force, finalChanges: [], finalChangesTotal: 0 };
   let done = 0;
   // One transaction per employee: the whole range's records of one person change together.
   for (const employee of range.employees) {
@@ -374,27 +400,16 @@ export async function recomputeRange(
     const book = await runner.shiftsOf(knex, [employee], addDays(range.from, -1), addDays(range.to, 1));
     const items = days.flatMap((date) => runner.occurrencesOn(book, employee, date).map((o) => ({ employee, shift: o.shift, window: o.window })));
     if (items.length) {
-      const results = await transactionWithRetry(knex, (trx) => runner.recomputeMany(trx, items, true));
+      const { results, finalChanges } = await transactionWithRetry(knex, (trx) => runner.recomputeReporting(trx, items, range.force));
       for (const { changed, record } of results.values()) {
         if (record) report.employeeShifts++;
         if (changed) report.changed++;
       }
+      report.finalChangesTotal += finalChanges.length;
+      report.finalChanges.push(...finalChanges.slice(0, MAX_FINAL_CHANGES_LISTED - report.finalChanges.length));
     }
     done += days.length;
     onProgress?.(done, total);
   }
   return report;
-}
-
-function sameAttendance(a: AttendanceRecord, b: Omit<AttendanceRecord, 'id' | 'name'>): boolean {
-  const t = (d: Date | null) => (d ? Math.floor(d.getTime() / 1000) : null);
-  return (
-    a.status === b.status &&
-    a.workingHours === b.workingHours &&
-    t(a.inTime) === t(b.inTime) &&
-    t(a.outTime) === t(b.outTime) &&
-    a.lateEntry === b.lateEntry &&
-    a.earlyExit === b.earlyExit &&
-    a.shiftType === b.shiftType
-  );
 }

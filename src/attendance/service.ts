@@ -44,6 +44,7 @@ export interface EmployeeHoliday {
   description: string | null;
   holidayList: string;
 }
+import type { FinalRecordChange } from './plan.js';
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -268,13 +269,16 @@ export class ShiftService {
     return employees.flatMap((employee) => (holidays.has(employee.id) ? [{ employee, holidays: holidays.get(employee.id)! }] : []));
   }
 
-  /** The explicit recompute: every employee-shift in the range, finalized ones included. */
-  async recompute(input: { from?: unknown; to?: unknown; employee?: string }, onProgress?: (done: number, total: number) => void): Promise<RecomputeReport> {
+  /**
+   * The explicit recompute: every employee-shift in the range. Final records change only with
+   * `force`; without it the report says what would change in them.
+   */
+  async recompute(input: { from?: unknown; to?: unknown; employee?: string; force?: boolean }, onProgress?: (done: number, total: number) => void): Promise<RecomputeReport> {
     const { from, to } = this.checkRange(input.from, input.to);
     let employees: Employee[];
     if (input.employee) employees = [await this.employee(input.employee)];
     else employees = (await listEmployees(this.knex, {}, { offset: 0, limit: 10_000_000 })).rows;
-    return recomputeRange(this.knex, this.runner, this.timeZone, { from, to, employees }, onProgress);
+    return recomputeRange(this.knex, this.runner, this.timeZone, { from, to, employees, force: input.force === true }, onProgress);
   }
 
   async createShiftType(input: Record<string, unknown>): Promise<ShiftType> {
@@ -426,6 +430,49 @@ export class ShiftService {
     if (filter.employee && !employee) return { rows: [], total: 0 };
     return listAttendance(this.knex, { employeeId: employee?.id, from: filter.from, to: filter.to, status: filter.status }, window);
   }
+}
+
+/** A change to a final record, in HRMS field names: only what differs, each as {from, to}. */
+export interface FinalChangeView {
+  name: string;
+  employee: string;
+  attendance_date: string;
+  shift: string | null;
+  /** Done (force), or what a forced recompute would do. */
+  applied: boolean;
+  /** The record goes (its check-ins count in none, on a holiday). */
+  removed: boolean;
+  changes: Record<string, { from: unknown; to: unknown }>;
+}
+
+export function finalChangeView(c: FinalRecordChange): FinalChangeView {
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  const field = (name: string, from: unknown, to: unknown) => {
+    if (from !== to) changes[name] = { from, to };
+  };
+  field('status', c.record.status, c.after?.status ?? null);
+  if (c.after) {
+    field('working_hours', c.record.workingHours, c.after.workingHours);
+    field('in_time', iso(c.record.inTime), iso(c.after.inTime));
+    field('out_time', iso(c.record.outTime), iso(c.after.outTime));
+    field('late_entry', c.record.lateEntry, c.after.lateEntry);
+    field('early_exit', c.record.earlyExit, c.after.earlyExit);
+  }
+  if (c.checkinsBefore.join() !== c.checkinsAfter.join()) changes.checkins = { from: c.checkinsBefore, to: c.checkinsAfter };
+  return { name: c.record.name, employee: c.employee.employee, attendance_date: c.record.date, shift: c.record.shiftType, applied: c.applied, removed: c.after === null, changes };
+}
+
+/** One line for a person: "HR-ATT-… EMP 2025-05-05 Day: status Present → Half Day; check-ins A, B → A" (times as wall times in `zone`). */
+export function finalChangeLine(v: FinalChangeView, zone: string): string {
+  const shown = (value: unknown): string => {
+    if (value === null) return '-';
+    if (Array.isArray(value)) return value.length ? value.join(', ') : 'none';
+    if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return DateTime.fromISO(value, { zone }).toFormat('yyyy-MM-dd HH:mm:ss');
+    return String(value);
+  };
+  const parts = Object.entries(v.changes).map(([k, { from, to }]) => `${k === 'checkins' ? 'check-ins' : k} ${shown(from)} → ${shown(to)}`);
+  return `${v.name} ${v.employee} ${v.attendance_date} ${v.shift ?? '-'}: ${v.removed ? 'removed; ' : ''}${parts.join('; ')}`;
 }
 
 /** Whether two shift types' hours overlap, a night shift's end taken on the next day (HRMS's has_overlapping_timings). */

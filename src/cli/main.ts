@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { type Services, createServices } from '../app.js';
 import cliProgress from 'cli-progress';
-import { SUMMARY_COLUMNS, summaryCsv } from '../attendance/service.js';
+import { SUMMARY_COLUMNS, finalChangeLine, finalChangeView, summaryCsv } from '../attendance/service.js';
 import { ROLES, type Role } from '../auth/apiKeys.js';
 import type { Device, DeviceState } from '../devices/registry.js';
 import { COMMAND_KINDS } from '../devices/service.js';
@@ -399,12 +399,14 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
 
   attendance
     .command('recompute')
-    .description('recompute every employee-shift in a period from its check-ins, finalized ones too (idempotent)')
+    .description('recompute every employee-shift in a period from its check-ins (idempotent); a final record only with --force, else it says what would change in it')
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
     .option('--employee <id>', 'only this employee')
-    .action(async (opts: { from: string; to: string; employee?: string }) => {
-      const report = await withServices(config(), async (s) => {
+    .option('--force', 'change final records too (and move check-ins out of them)')
+    .action(async (opts: { from: string; to: string; employee?: string; force?: boolean }) => {
+      const cfg = config();
+      const report = await withServices(cfg, async (s) => {
         let bar: cliProgress.SingleBar | undefined;
         const result = await s.shifts.recompute(opts, (done, total) => {
           if (!io.progress?.isTTY || total < 200) return;
@@ -418,6 +420,14 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
         return result;
       });
       io.out(`recomputed ${report.employeeShifts} employee-shift(s) from ${opts.from} to ${opts.to}; ${report.changed} changed`);
+      if (report.finalChangesTotal === 0) return;
+      io.out(
+        report.forced
+          ? `${report.finalChangesTotal} final record(s) changed:`
+          : `${report.finalChangesTotal} final record(s) would change, left as they are (run again with --force to change them):`,
+      );
+      for (const c of report.finalChanges) io.out(`  ${finalChangeLine(finalChangeView(c), cfg.timeZone)}`);
+      if (report.finalChangesTotal > report.finalChanges.length) io.out(`  … and ${report.finalChangesTotal - report.finalChanges.length} more`);
     });
 
   attendance

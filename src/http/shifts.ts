@@ -1,7 +1,7 @@
 // /api/v1/shift-types, /shift-assignments, /holidays, /attendance (HRMS field names).
 import type Router from '@koa/router';
 import { newRouter } from './routing.js';
-import { type ShiftService, summaryCsv } from '../attendance/service.js';
+import { type ShiftService, finalChangeView, summaryCsv } from '../attendance/service.js';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -121,7 +121,12 @@ const EmployeeHolidays = z.object({
     }),
   ),
 });
-const RecomputeBody = z.object({ from: dateText, to: dateText, employee: z.string().optional().describe('Only this employee') });
+const RecomputeBody = z.object({
+  from: dateText,
+  to: dateText,
+  employee: z.string().optional().describe('Only this employee'),
+  force: z.boolean().optional().describe('true: final records are recomputed too; otherwise final_changes says what would change in them, and nothing final changes'),
+});
 const AttendanceQuery = listQuery({ employee: textParam('Employee id'), from: dateParam('First day'), to: dateParam('Last day'), status: textParam('Present, Absent, Half Day, On Leave') });
 
 const SHIFT_TYPE_FIELDS = 'name, start_time, end_time and the rules in HRMS field names';
@@ -278,10 +283,22 @@ export function shiftRoutes(apiKeys: ApiKeyService, shifts: ShiftService, maxBod
   router.post(
     '/attendance/recompute',
     attendance(
-      { summary: 'Recompute attendance over days', body: RecomputeBody, response: { description: 'What changed', schema: successBody('employee_shifts, changed') } },
+      {
+        summary: 'Recompute attendance over days',
+        description: 'Open records are recomputed. A final record changes only with force: true; without it, final_changes lists what would change in each (status, hours, in/out, the check-ins counted in it).',
+        body: RecomputeBody,
+        response: { description: 'What changed', schema: successBody('employee_shifts, changed, forced, final_changes_total, final_changes (at most 1000)') },
+      },
       async (ctx, { body }) => {
         const report = await shifts.recompute(body);
-        ctx.body = { success: true, employee_shifts: report.employeeShifts, changed: report.changed };
+        ctx.body = {
+          success: true,
+          employee_shifts: report.employeeShifts,
+          changed: report.changed,
+          forced: report.forced,
+          final_changes_total: report.finalChangesTotal,
+          final_changes: report.finalChanges.map(finalChangeView),
+        };
       },
     ),
   );

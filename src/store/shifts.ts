@@ -333,6 +333,20 @@ export async function findAttendanceMany(knex: Knex, keys: { employeeId: number;
   return found;
 }
 
+/** Records by id. */
+export async function findAttendanceByIds(knex: Knex, ids: number[]): Promise<Map<number, AttendanceRecord>> {
+  const found = new Map<number, AttendanceRecord>();
+  for (const part of chunks([...new Set(ids)], 500)) {
+    for (const a of ((await knex('attendance').whereIn('id', part)) as AttendanceRow[]).map(attendanceFromRow)) found.set(a.id, a);
+  }
+  return found;
+}
+
+/** Removes records (nothing counts in them any more); their check-ins must be unlinked first. */
+export async function deleteAttendance(knex: Knex, ids: number[]): Promise<void> {
+  for (const part of chunks([...new Set(ids)], 500)) await knex('attendance').whereIn('id', part).del();
+}
+
 export type AttendanceFields = Omit<AttendanceRecord, 'id' | 'name'>;
 
 function attendanceToRow(a: AttendanceFields): Record<string, unknown> {
@@ -412,6 +426,26 @@ export async function linkCheckinsMany(knex: Knex, links: Map<number, CheckinShi
   }
 }
 
+/** Check-ins no longer counted in any record: their record and shift cleared. */
+export async function unlinkCheckins(knex: Knex, ids: number[]): Promise<void> {
+  for (const part of chunks([...new Set(ids)], 500)) await knex('checkins').whereIn('id', part).update(checkinShiftRow(null));
+}
+
+/** Every check-in counted in these records, cleared (before the records are removed or emptied). */
+export async function unlinkCheckinsOf(knex: Knex, attendanceIds: number[]): Promise<void> {
+  for (const part of chunks([...new Set(attendanceIds)], 500)) await knex('checkins').whereIn('attendance_id', part).update(checkinShiftRow(null));
+}
+
+/** The check-ins counted in these records (id and name), by record id, oldest first. */
+export async function checkinsCountedIn(knex: Knex, attendanceIds: number[]): Promise<Map<number, { id: number; name: string }[]>> {
+  const found = new Map<number, { id: number; name: string }[]>();
+  for (const part of chunks([...new Set(attendanceIds)], 500)) {
+    const rows = (await knex('checkins').whereIn('attendance_id', part).orderBy('time').orderBy('id').select('id', 'name', 'attendance_id')) as { id: number; name: string; attendance_id: number }[];
+    for (const r of rows) found.set(Number(r.attendance_id), [...(found.get(Number(r.attendance_id)) ?? []), { id: Number(r.id), name: r.name }]);
+  }
+  return found;
+}
+
 /** Whether a stored check-in is counted where `l` says already. */
 export function countedAt(c: CheckinLog, l: CheckinShift): boolean {
   const same = (a: Date | null, b: Date) => a !== null && Math.floor(a.getTime() / 1000) === Math.floor(b.getTime() / 1000);
@@ -448,6 +482,42 @@ export interface CheckinLog {
   shiftActualEnd: Date | null;
 }
 
+const CHECKIN_LOG_COLUMNS = ['id', 'employee_id', 'time', 'log_type', 'skip_auto_attendance', 'attendance_id', 'shift_type', 'shift_start', 'shift_end', 'shift_actual_start', 'shift_actual_end'];
+
+interface CheckinLogRow {
+  id: number;
+  employee_id: number;
+  time: string;
+  log_type: 'IN' | 'OUT' | 'AUTO';
+  skip_auto_attendance: number | boolean;
+  attendance_id: number | null;
+  shift_type: string | null;
+  shift_start: string | null;
+  shift_end: string | null;
+  shift_actual_start: string | null;
+  shift_actual_end: string | null;
+}
+
+/** Rows (oldest first) into `found`, by employee. */
+function addCheckinLogs(found: Map<number, CheckinLog[]>, rows: CheckinLogRow[]): void {
+  for (const r of rows) {
+    const list = found.get(Number(r.employee_id)) ?? [];
+    list.push({
+      id: Number(r.id),
+      time: fromDbInstant(r.time),
+      logType: r.log_type,
+      skip: Boolean(r.skip_auto_attendance),
+      attendanceId: r.attendance_id === null ? null : Number(r.attendance_id),
+      shiftType: r.shift_type,
+      shiftStart: fromDbInstant(r.shift_start),
+      shiftEnd: fromDbInstant(r.shift_end),
+      shiftActualStart: fromDbInstant(r.shift_actual_start),
+      shiftActualEnd: fromDbInstant(r.shift_actual_end),
+    });
+    found.set(Number(r.employee_id), list);
+  }
+}
+
 /** Check-ins of these employees in [from, to], oldest first, by employee; with the record each is counted in. */
 export async function checkinsOfEmployeesBetween(
   knex: Knex,
@@ -462,35 +532,17 @@ export async function checkinsOfEmployeesBetween(
       .whereBetween('time', [toDbInstant(from), toDbInstant(to)])
       .orderBy('time')
       .orderBy('id')
-      .select('id', 'employee_id', 'time', 'log_type', 'skip_auto_attendance', 'attendance_id', 'shift_type', 'shift_start', 'shift_end', 'shift_actual_start', 'shift_actual_end')) as {
-      id: number;
-      employee_id: number;
-      time: string;
-      log_type: 'IN' | 'OUT' | 'AUTO';
-      skip_auto_attendance: number | boolean;
-      attendance_id: number | null;
-      shift_type: string | null;
-      shift_start: string | null;
-      shift_end: string | null;
-      shift_actual_start: string | null;
-      shift_actual_end: string | null;
-    }[];
-    for (const r of rows) {
-      const list = found.get(Number(r.employee_id)) ?? [];
-      list.push({
-        id: Number(r.id),
-        time: fromDbInstant(r.time),
-        logType: r.log_type,
-        skip: Boolean(r.skip_auto_attendance),
-        attendanceId: r.attendance_id === null ? null : Number(r.attendance_id),
-        shiftType: r.shift_type,
-        shiftStart: fromDbInstant(r.shift_start),
-        shiftEnd: fromDbInstant(r.shift_end),
-        shiftActualStart: fromDbInstant(r.shift_actual_start),
-        shiftActualEnd: fromDbInstant(r.shift_actual_end),
-      });
-      found.set(Number(r.employee_id), list);
-    }
+      .select(CHECKIN_LOG_COLUMNS)) as CheckinLogRow[];
+    addCheckinLogs(found, rows);
+  }
+  return found;
+}
+
+/** The check-ins counted in these records, wherever their time lies now, oldest first, by employee. */
+export async function checkinLogsCountedIn(knex: Knex, attendanceIds: number[]): Promise<Map<number, CheckinLog[]>> {
+  const found = new Map<number, CheckinLog[]>();
+  for (const ids of chunks([...new Set(attendanceIds)], 500)) {
+    addCheckinLogs(found, (await knex('checkins').whereIn('attendance_id', ids).orderBy('time').orderBy('id').select(CHECKIN_LOG_COLUMNS)) as CheckinLogRow[]);
   }
   return found;
 }

@@ -48,4 +48,22 @@ describe(`iclockd shifts and attendance on ${testDialect()}`, () => {
     const ended = await cli('shift-assignments', 'end', a.out[0]!.split(' ')[1]!.replace(':', ''), '--end', '2025-05-31');
     assert.match(ended.out[0]!, /ends 2025-05-31$/);
   });
+
+  test('recompute leaves a final record as it is and says what would change; --force changes it (issue 20.8)', async () => {
+    await s.db.knex('attendance').update({ finalized: true });
+    const name = ((await s.db.knex('attendance').first('name')) as { name: string }).name;
+    await cli('shift-types', 'set', 'Day', 'working_hours_threshold_for_half_day=5');
+    const said = await cli('attendance', 'recompute', '--from', '2025-05-01', '--to', '2025-05-31');
+    assert.deepEqual(said.out, [
+      'recomputed 1 employee-shift(s) from 2025-05-01 to 2025-05-31; 0 changed',
+      '1 final record(s) would change, left as they are (run again with --force to change them):',
+      `  ${name} E1 2025-05-05 Day: status Present → Half Day`,
+    ]);
+    const summary = async () => (await cli('attendance', 'summary', '--from', '2025-05-01', '--to', '2025-05-31', '--format', 'csv')).out[0]!.split('\n')[1];
+    assert.equal(await summary(), 'E1,One,1,0,0,0,0,0,4');
+    const forced = await cli('attendance', 'recompute', '--from', '2025-05-01', '--to', '2025-05-31', '--force');
+    assert.deepEqual(forced.out, ['recomputed 1 employee-shift(s) from 2025-05-01 to 2025-05-31; 1 changed', '1 final record(s) changed:', `  ${name} E1 2025-05-05 Day: status Present → Half Day`]);
+    assert.equal(await summary(), 'E1,One,0,1,0,0,0,0,4');
+    assert.deepEqual((await cli('attendance', 'recompute', '--from', '2025-05-01', '--to', '2025-05-31')).out, ['recomputed 1 employee-shift(s) from 2025-05-01 to 2025-05-31; 0 changed']);
+  });
 });
