@@ -9,7 +9,8 @@ import { employeesPage } from './pages/employees.js';
 import { shiftsPage } from './pages/shifts.js';
 import { attendancePage } from './pages/attendance.js';
 import { keysPage } from './pages/keys.js';
-import { api, ApiError, el, session } from './lib.js';
+import { api, ApiError, el, onSessionEnd, session } from './lib.js';
+import { stopAll } from './refresh.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -32,6 +33,40 @@ const ROUTES = [
 
 /** What the current page asked to run when it is left (close a live feed, stop a timer). */
 let leave = null;
+/** Whether a session is on: a 401 then means it has ended (expired, signed out elsewhere, key revoked). */
+let signedIn = false;
+/** Counts routes and session ends: a page still loading when either happens is left at once. */
+let generation = 0;
+
+const ENDED = 'Your session has ended (it expired, was signed out elsewhere, or its API key was revoked). Sign in again.';
+
+/** Leaves the current page: closes its live feed and stops every refresh timer. */
+function leavePage() {
+  generation++;
+  const stop = leave;
+  leave = null;
+  try {
+    stop?.();
+  } finally {
+    stopAll();
+  }
+}
+
+/** The session is over: nothing keeps running, and the reader is asked to sign in with `reason`. */
+function endSession(reason) {
+  signedIn = false;
+  leavePage();
+  Object.assign(session, { api_key: '', label: '', role: '' });
+  loginPage(reason);
+}
+
+onSessionEnd(() => {
+  if (signedIn) endSession(ENDED);
+});
+// A 401 in a button's handler has already ended the session; it is no uncaught error.
+window.addEventListener('unhandledrejection', (e) => {
+  if (e.reason instanceof ApiError && e.reason.status === 401) e.preventDefault();
+});
 
 function loginPage(reason) {
   nav.hidden = true;
@@ -66,17 +101,21 @@ function loginPage(reason) {
 }
 
 async function route() {
-  if (leave) {
-    leave();
-    leave = null;
-  }
+  leavePage();
+  const mine = generation;
   try {
     Object.assign(session, await api('GET', '/session'));
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return loginPage();
+    if (err instanceof ApiError && err.status === 401) {
+      if (mine === generation) loginPage(signedIn ? ENDED : '');
+      signedIn = false;
+      return;
+    }
     main.replaceChildren(el('p', { role: 'alert', class: 'error' }, `The server did not answer: ${err.message}`));
     return;
   }
+  if (mine !== generation) return;
+  signedIn = true;
   nav.hidden = false;
   logout.hidden = false;
   who.textContent = `${session.label} (${session.api_key})`;
@@ -93,21 +132,33 @@ async function route() {
   }
   const [match, page, title] = found;
   document.title = `${title} · iclockd`;
-  main.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
+  // Each page draws into its own box: one still loading when the session ends draws nowhere.
+  const view = el('div', { class: 'view' }, el('p', { class: 'muted' }, 'Loading…'));
+  main.replaceChildren(view);
   try {
-    leave = (await page(main, ...match.slice(1).map(decodeURIComponent))) || null;
+    const stop = (await page(view, ...match.slice(1).map(decodeURIComponent))) || null;
+    if (mine === generation) leave = stop;
+    else stop?.();
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return loginPage('Your session has ended; sign in again.');
-    main.replaceChildren(el('h1', {}, title), el('p', { role: 'alert', class: 'error' }, err.message));
+    if (err instanceof ApiError && err.status === 401) {
+      if (signedIn) endSession(ENDED);
+      return;
+    }
+    if (mine === generation) view.replaceChildren(el('h1', {}, title), el('p', { role: 'alert', class: 'error' }, err.message));
   }
 }
 
 logout.addEventListener('click', async () => {
+  // Nothing may keep running while (or after) the server ends the session.
+  signedIn = false;
+  leavePage();
+  let message = 'Signed out.';
   try {
     await api('DELETE', '/session');
-  } finally {
-    loginPage('Signed out.');
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) message = `Signed out here, but the server did not confirm it (${err.message}); the session ends by itself when it expires.`;
   }
+  endSession(message);
 });
 
 window.addEventListener('hashchange', route);

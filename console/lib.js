@@ -11,6 +11,12 @@ export class ApiError extends Error {
   }
 }
 
+/** Told when a call is refused with 401 (the session ended): app.js sends the reader to sign in. */
+let sessionEnded = () => {};
+export function onSessionEnd(fn) {
+  sessionEnded = fn;
+}
+
 /** Calls the admin API; JSON in and out. The cookie signs it; the header proves it is us (CSRF). */
 export async function api(method, path, body, type) {
   const headers = { 'X-Requested-With': 'iclockd-console', Accept: 'application/json' };
@@ -28,7 +34,12 @@ export async function api(method, path, body, type) {
   } catch {
     parsed = { error: text };
   }
-  if (!res.ok) throw new ApiError(res.status, parsed);
+  if (!res.ok) {
+    const err = new ApiError(res.status, parsed);
+    // A refused sign-in is not the end of a session.
+    if (res.status === 401 && !(method === 'POST' && path === '/session')) sessionEnded(err);
+    throw err;
+  }
   return parsed;
 }
 

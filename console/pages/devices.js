@@ -1,10 +1,17 @@
 // Devices: every terminal with its online dot, and one terminal's page (approve / block, zone,
 // commands, the 24-hour timeline, the diagnosis and its clock drift).
 import { act, api, badge, el, facts, field, heading, notice, query, table, when } from '../lib.js';
+import { every, staleNotice } from '../refresh.js';
 
 function onlineDot(d) {
   return el('span', { class: `dot ${d.online ? 'on' : 'off'}` }, d.online ? 'online' : 'offline');
 }
+
+/** How often the list and a terminal's page refresh (ms); a test may shorten them (?refresh=ms). */
+const REFRESH = (() => {
+  const ms = Number(new URLSearchParams(location.search).get('refresh'));
+  return ms > 0 ? { list: ms, device: ms } : { list: 10_000, device: 5_000 };
+})();
 
 const info = (d, key) => (d.info && d.info[key] !== undefined && d.info[key] !== null ? String(d.info[key]) : '—');
 
@@ -57,10 +64,10 @@ export async function devicesPage(main) {
     e.preventDefault();
     act(note, load);
   });
-  main.replaceChildren(...heading('Devices', 'Online means heard from within three poll intervals (Delay). Open a terminal for its timeline, commands and diagnosis.'), filter, note, list);
+  const stale = staleNotice();
+  main.replaceChildren(...heading('Devices', 'Online means heard from within three poll intervals (Delay). Open a terminal for its timeline, commands and diagnosis.'), filter, note, stale, list);
   await load();
-  const timer = setInterval(() => load().catch(() => {}), 10_000);
-  return () => clearInterval(timer);
+  return every(REFRESH.list, load, stale);
 }
 
 /** Requests and uploads per five minutes, as an SVG bar strip with a text summary. */
@@ -104,6 +111,7 @@ function timelineChart(t) {
 export async function devicePage(main, serial) {
   const sn = encodeURIComponent(serial);
   const note = notice();
+  const stale = staleNotice();
   // The forms are built once; only what they act on is refreshed (so a refresh never loses typing).
   const factsBox = el('div');
   const diagnosisBox = el('section', { 'aria-labelledby': 'diag' });
@@ -182,6 +190,7 @@ export async function devicePage(main, serial) {
     ...heading(`Device ${serial}`),
     el('p', {}, el('a', { href: '#/devices' }, '← All devices')),
     note,
+    stale,
     factsBox,
     diagnosisBox,
     actionsBox,
@@ -191,6 +200,5 @@ export async function devicePage(main, serial) {
   );
   await load();
   // Often enough to see a command go out on the next poll and its result come back.
-  const timer = setInterval(() => load().catch(() => {}), 5_000);
-  return () => clearInterval(timer);
+  return every(REFRESH.device, load, stale);
 }

@@ -1,6 +1,7 @@
 // Live: punches as this instance ingests them (server-sent events), and punches per hour today
 // against the same weekday last week.
 import { api, badge, el, heading } from '../lib.js';
+import { every, staleNotice, track } from '../refresh.js';
 
 const KEEP = 200;
 
@@ -61,13 +62,24 @@ export async function livePage(main) {
   async function loadChart() {
     chart.replaceChildren(hourlyChart(await api('GET', '/stats/punches-per-hour')));
   }
+  const stale = staleNotice();
   let chartTimer = null;
   const source = new EventSource('/api/v1/events/punches');
+  const closeFeed = track(() => {
+    source.close();
+    clearTimeout(chartTimer);
+  });
   source.addEventListener('open', () => {
     state.textContent = 'Connected: new punches appear below as this server stores them.';
   });
   source.addEventListener('error', () => {
-    state.textContent = 'Disconnected; reconnecting…';
+    if (source.readyState !== EventSource.CLOSED) {
+      state.textContent = 'Disconnected; reconnecting…';
+      return;
+    }
+    // The browser gave up (the server refused the feed): a 401 here ends the session (app.js).
+    state.textContent = 'The live feed was refused by the server; reload the page to try again.';
+    api('GET', '/session').catch(() => {});
   });
   source.addEventListener('punch', (e) => {
     const p = JSON.parse(e.data);
@@ -88,20 +100,25 @@ export async function livePage(main) {
     // Redraw the chart soon after a burst, not on every punch.
     chartTimer ??= setTimeout(() => {
       chartTimer = null;
-      loadChart().catch(() => {});
+      loadChart().then(stale.ok, (err) => stale.failed(err));
     }, 2000);
   });
   main.replaceChildren(
     ...heading('Live', 'Punches as this instance of iclockd ingests them (with several instances, each shows its own). Outcome: created (a check-in), duplicate (a resend), unmatched (no employee has the id), inactive, suspect_time.'),
+    stale,
     el('section', { 'aria-labelledby': 'chart-title' }, el('h2', { id: 'chart-title' }, 'Punches per hour'), chart),
     el('section', { 'aria-labelledby': 'feed-title' }, el('h2', { id: 'feed-title' }, 'Punches as they arrive'), state, feed),
   );
-  await loadChart();
-  const refresh = setInterval(() => loadChart().catch(() => {}), 60_000);
+  try {
+    await loadChart();
+  } catch (err) {
+    closeFeed();
+    throw err;
+  }
+  const stopChart = every(60_000, loadChart, stale);
   return () => {
-    source.close();
-    clearInterval(refresh);
-    clearTimeout(chartTimer);
+    closeFeed();
+    stopChart();
   };
 }
 
