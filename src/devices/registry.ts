@@ -19,6 +19,7 @@ import {
   listDevices,
   recordDevicesSeen,
   updateDevice,
+  type DeviceFilter,
 } from '../store/devices.js';
 import type { Listed, Window } from '../store/list.js';
 import { type RateLimiter, rateLimited } from '../limits.js';
@@ -375,7 +376,7 @@ export class DeviceRegistry {
     return this.change(serial, { state });
   }
 
-  list(filter: { state?: DeviceState; site?: string }, window: Window): Promise<Listed<Device>> {
+  list(filter: DeviceFilter, window: Window): Promise<Listed<Device>> {
     return listDevices(this.knex, filter, window);
   }
 

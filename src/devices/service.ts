@@ -6,7 +6,7 @@ import { commands as build, parseOptionLines } from '../../protocol/index.js';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import { charLength, charsOf } from '../store/columns.js';
-import { deviceActivity, listDeviceHeartbeats, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
+import { type DeviceFilter, deviceActivity, listDeviceHeartbeats, listDeviceTemplates, listDeviceUsers } from '../store/devices.js';
 import { countPunchesPerDay } from '../store/punches.js';
 import { listDeviceSyncLog } from '../store/syncLog.js';
 import { listEmployees } from '../store/employees.js';
@@ -269,7 +269,7 @@ export class DeviceService {
     return this.registry.withUnflushedSeen(d);
   }
 
-  async list(filter: { state?: DeviceState; site?: string }, window: Window): Promise<Listed<Device>> {
+  async list(filter: DeviceFilter, window: Window): Promise<Listed<Device>> {
     const listed = await this.registry.list(filter, window);
     return { ...listed, rows: listed.rows.map((d) => this.registry.withUnflushedSeen(d)) };
   }

@@ -16,6 +16,9 @@ import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
 import { bodyLimit, readRawBody } from './body.js';
 import { commaListParam, dateParam, dateText, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
+import { type CsvColumn, csvDownload } from './csvExport.js';
+import type { AuthState } from './auth.js';
+import type { PunchReview } from '../store/punchReviews.js';
 
 export interface AdminDeps {
   apiKeys: ApiKeyService;
@@ -44,7 +47,9 @@ export function employeeView(e: Employee) {
   };
 }
 
-function punchView(p: StoredPunch, employees: Map<number, Employee>, checkins: Map<number, Checkin>) {
+function punchView(p: StoredPunch, employees: Map<number, Employee>, checkins: Map<number, Checkin>, siteZone: string) {
+  const checkin = p.checkinId === null ? undefined : checkins.get(p.checkinId);
+  const employee = p.employeeId === null ? undefined : employees.get(p.employeeId);
   return {
     id: p.id,
     device_serial: p.deviceSerial,
@@ -62,13 +67,24 @@ function punchView(p: StoredPunch, employees: Map<number, Employee>, checkins: M
     longitude: p.longitude,
     source: p.source,
     status: p.status,
-    employee: p.employeeId === null ? null : (employees.get(p.employeeId)?.employee ?? null),
-    checkin_id: p.checkinId === null ? null : (checkins.get(p.checkinId)?.name ?? null),
+    // The same instant on the server's clock (ICLOCKD_TZ), beside the device's wall time and zone.
+    site_time: instantToWall(p.instant, siteZone),
+    site_time_zone: siteZone,
+    employee: employee?.employee ?? null,
+    employee_name: employee?.name ?? null,
+    checkin_id: checkin?.name ?? null,
+    checkin_time: checkin?.time.toISOString() ?? null,
     received_at: p.receivedAt.toISOString(),
   };
 }
 
-function checkinView(c: Checkin, employees: Map<number, Employee>, zone: string) {
+function reviewEntryView(r: PunchReview) {
+  return { action: r.action, from_status: r.fromStatus, to_status: r.toStatus, detail: r.detail, actor: r.actor, at: r.createdAt.toISOString() };
+}
+
+const actorOf = (ctx: Context) => (ctx.state as AuthState).principal?.label ?? null;
+
+function checkinView(c: Checkin, employees: Map<number, Employee>, zone: string, attendance: Map<number, string> = new Map()) {
   const e = employees.get(c.employeeId);
   return {
     checkin_id: c.name,
@@ -76,6 +92,7 @@ function checkinView(c: Checkin, employees: Map<number, Employee>, zone: string)
     employee_name: e?.name ?? null,
     time: c.time.toISOString(),
     local_time: instantToWall(c.time, zone),
+    time_zone: zone,
     log_type: c.logType,
     device_id: c.deviceId,
     shift: c.shiftType,
@@ -84,6 +101,7 @@ function checkinView(c: Checkin, employees: Map<number, Employee>, zone: string)
     shift_end: c.shiftEnd?.toISOString() ?? null,
     shift_actual_start: c.shiftActualStart?.toISOString() ?? null,
     shift_actual_end: c.shiftActualEnd?.toISOString() ?? null,
+    attendance: c.attendanceId === null ? null : (attendance.get(c.attendanceId) ?? null),
     skip_auto_attendance: c.skipAutoAttendance,
     latitude: c.latitude,
     longitude: c.longitude,
@@ -138,7 +156,8 @@ function reviewView(r: StoredResult) {
   };
 }
 
-const PUNCH_STATUSES: PunchStatus[] = ['checked_in', 'unmatched', 'inactive', 'suspect_time'];
+const PUNCH_STATUSES: PunchStatus[] = ['checked_in', 'unmatched', 'inactive', 'suspect_time', 'discarded'];
+const formatParam = optionalParam(z.enum(['json', 'csv']).describe('csv: every row matching the filters as a spreadsheet download (page and page_size ignored)'));
 
 const idText = (max: number) => z.union([z.string().trim().min(1).max(max), z.number()]);
 /** The employee fields of a create (name required) or a change (all optional). */
@@ -165,17 +184,19 @@ const EmployeeQuery = listQuery({
   status: optionalParam(z.enum(EMPLOYEE_STATUSES)),
   site: textParam('Site'),
   attendance_device_id: textParam('Biometric id'),
-  q: textParam('Search in name and id'),
+  q: textParam('Search: part of the employee id, the name or the biometric id (attendance_device_id)'),
 });
 const PunchQuery = listQuery({
   device: textParam('Device serial'),
+  site: textParam('Site'),
+  format: formatParam,
   unmatched: optionalParam(z.enum(['1', 'true', 'yes', '0', 'false', 'no']).describe('1: only punches no employee matched (same as status=unmatched)')),
   status: commaListParam(PUNCH_STATUSES),
   employee: textParam('Employee id'),
   from: dateParam('First day, in ICLOCKD_TZ'),
   to: dateParam('Last day, in ICLOCKD_TZ'),
 });
-const CheckinQuery = listQuery({ employee: textParam('Employee id'), device: textParam('Device id'), from: dateParam('First day'), to: dateParam('Last day') });
+const CheckinQuery = listQuery({ employee: textParam('Employee id'), device: textParam('Device id'), from: dateParam('First day'), to: dateParam('Last day'), format: formatParam });
 const SyncLogQuery = listQuery({
   device: textParam('Device'),
   status: optionalParam(z.enum(['received', 'processed', 'error'])),
@@ -185,6 +206,8 @@ const SyncLogQuery = listQuery({
 });
 const SyncLogSummaryQuery = z.object({ device: textParam('Device serial'), channel: textParam('json or adms'), from: dateParam('First day'), to: dateParam('Last day') });
 const HourlyQuery = z.object({ date: dateParam('The day (default today, in ICLOCKD_TZ)') });
+const DiscardBody = z.object({ note: z.string().trim().max(400).optional().describe('Why (kept in the punch\'s history)') });
+const RelinkBody = z.object({ employee: z.union([z.string().trim().min(1).max(140), z.number()]).describe('The employee id to link the punch to') });
 const AcceptBody = z.object({ timestamp: z.string().optional().describe('The corrected time (as punches take it); absent: accept the time as it is') });
 
 const EMPLOYEE_FIELDS = 'employee, name, attendance_device_id, site, status, default_shift, date_of_joining, relieving_date, holiday_list, created_at, updated_at';
@@ -192,13 +215,28 @@ const EmployeeItem = resource('Employee', EMPLOYEE_FIELDS);
 const EmployeeSaved = successBody(`${EMPLOYEE_FIELDS}, linked_punches (waiting punches that became check-ins)`);
 const PunchItem = resource(
   'Punch',
-  'id, device_serial, device_id, site, employee_id, local_time, time, time_zone, log_type, punch_state, verify_mode, work_code, latitude, longitude, source, status, employee, checkin_id, received_at',
+  'id, device_serial, device_id, site, employee_id, local_time, time, time_zone, site_time, site_time_zone, log_type, punch_state, verify_mode, work_code, latitude, longitude, source, status, employee, employee_name, checkin_id, checkin_time, received_at',
 );
-const CheckinItem = resource('Check-in', 'checkin_id, employee, employee_name, time, local_time, log_type, device_id, shift, shift_start, shift_end, shift_actual_start, shift_actual_end, skip_auto_attendance, latitude, longitude, created_at');
+const CheckinItem = resource('Check-in', 'checkin_id, employee, employee_name, time, local_time, time_zone, log_type, device_id, shift, shift_start, shift_end, shift_actual_start, shift_actual_end, attendance, skip_auto_attendance, latitude, longitude, created_at');
 const SyncLogRow = resource(
   'Sync log row',
   'id, channel, endpoint, device, status, records_total, records_created, records_duplicate, records_failed, error, remote_address, duration_ms, received_at, processed_at',
 );
+
+function punchIdOf(ctx: Context): number {
+  const id = Number(ctx.params.id);
+  if (!Number.isInteger(id) || id < 1) throw new AppError('not_found', `No punch ${ctx.params.id}`);
+  return id;
+}
+
+type PunchRow = ReturnType<typeof punchView>;
+type CheckinRow = ReturnType<typeof checkinView>;
+const PUNCH_CSV: CsvColumn<PunchRow>[] = (
+  ['id', 'status', 'employee', 'employee_name', 'employee_id', 'device_serial', 'device_id', 'site', 'local_time', 'time_zone', 'site_time', 'site_time_zone', 'time', 'log_type', 'punch_state', 'verify_mode', 'work_code', 'source', 'checkin_id', 'checkin_time', 'received_at'] as const
+).map((k) => [k, (r: PunchRow) => r[k]]);
+const CHECKIN_CSV: CsvColumn<CheckinRow>[] = (
+  ['checkin_id', 'employee', 'employee_name', 'time', 'local_time', 'time_zone', 'log_type', 'device_id', 'shift', 'shift_start', 'shift_end', 'shift_actual_start', 'shift_actual_end', 'attendance', 'skip_auto_attendance', 'created_at'] as const
+).map((k) => [k, (r: CheckinRow) => r[k]]);
 
 export function adminRoutes(deps: AdminDeps): Router {
   const router = newRouter('/api/v1');
@@ -285,20 +323,84 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get(
     '/punches',
-    records({ summary: 'List punches', description: 'Every punch received, matched or not.', query: PunchQuery, response: { description: 'Punches', schema: listOf(PunchItem) } }, async (ctx, { query }) => {
-      const { page, window } = pageWindow(query);
-      const { start, end } = dates(query);
-      const statuses = query.status?.split(',') as PunchStatus[] | undefined;
-      const unmatched = ['1', 'true', 'yes'].includes(query.unmatched ?? '');
-      const employee = query.employee ? await deps.employees.find(query.employee) : null;
-      if (query.employee && !employee) {
-        ctx.body = pageOf(page, [], 0);
-        return;
-      }
-      const listed = await deps.records.listPunches({ device: query.device, status: unmatched ? ['unmatched'] : statuses, employeeId: employee?.id, from: start, to: end }, window);
-      const { employees: related, checkins } = await deps.records.relatedTo(listed.rows);
-      ctx.body = pageOf(page, listed.rows.map((p) => punchView(p, related, checkins)), listed.total);
-    }),
+    records(
+      {
+        summary: 'List punches',
+        description: 'Every punch received, matched or not; format=csv answers every punch matching the filters as CSV.',
+        query: PunchQuery,
+        response: { description: 'Punches (with format=csv: the same rows as CSV)', schema: listOf(PunchItem), alsoAs: ['text/csv'] },
+      },
+      async (ctx, { query }) => {
+        const { page, window } = pageWindow(query);
+        const { start, end } = dates(query);
+        const statuses = query.status?.split(',') as PunchStatus[] | undefined;
+        const unmatched = ['1', 'true', 'yes'].includes(query.unmatched ?? '');
+        const employee = query.employee ? await deps.employees.find(query.employee) : null;
+        const filter = { device: query.device, site: query.site, status: unmatched ? ['unmatched' as const] : statuses, employeeId: employee?.id ?? (query.employee ? -1 : undefined), from: start, to: end };
+        const pageRows = async (w: { offset: number; limit: number }) => {
+          const listed = await deps.records.listPunches(filter, w);
+          const { employees: related, checkins } = await deps.records.relatedTo(listed.rows);
+          return { total: listed.total, rows: listed.rows.map((p) => punchView(p, related, checkins, deps.timeZone)) };
+        };
+        if (query.format === 'csv') {
+          csvDownload(ctx, 'punches.csv', PUNCH_CSV, pageRows);
+          return;
+        }
+        const listed = await pageRows(window);
+        ctx.body = pageOf(page, listed.rows, listed.total);
+      },
+    ),
+  );
+
+  router.get(
+    '/punches/:id',
+    records(
+      { summary: 'Read a punch, with what admins did to it', errors: ['not_found'], response: { description: 'The punch and reviews [{action, from_status, to_status, detail, actor, at}]', schema: PunchItem } },
+      async (ctx) => {
+        const id = punchIdOf(ctx);
+        const punch = await deps.records.getPunch(id);
+        const { employees: related, checkins } = await deps.records.relatedTo([punch]);
+        const reviews = (await deps.records.reviewsOf([id])).get(id) ?? [];
+        ctx.body = { ...punchView(punch, related, checkins, deps.timeZone), reviews: reviews.map(reviewEntryView) };
+      },
+    ),
+  );
+
+  router.post(
+    '/punches/:id/discard',
+    records(
+      {
+        summary: 'Discard a punch that made no check-in',
+        description: 'suspect_time, unmatched or inactive: it stays stored with status discarded and never becomes a check-in (a resend of it stays a duplicate). Recorded in the punch\'s reviews.',
+        body: DiscardBody,
+        errors: ['not_found', 'conflict'],
+        response: { description: 'The punch', schema: successBody('punch_id, status') },
+      },
+      async (ctx, { body }) => {
+        const punch = await deps.ingest.discard(punchIdOf(ctx), body.note || null, actorOf(ctx));
+        ctx.body = { success: true, punch_id: punch.id, status: punch.status };
+      },
+    ),
+  );
+
+  router.post(
+    '/punches/:id/relink',
+    records(
+      {
+        summary: 'Link an unmatched or inactive punch to an employee',
+        description: 'Whatever its user id: it becomes exactly one check-in of that (Active) employee, or joins the one already there at that second. Recorded in the punch\'s reviews.',
+        body: RelinkBody,
+        errors: ['not_found', 'conflict'],
+        response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
+      },
+      async (ctx, { body }) => {
+        const id = punchIdOf(ctx);
+        await deps.records.getPunch(id);
+        const employee = await deps.employees.find(String(body.employee));
+        if (!employee) throw new AppError('not_found', `No employee ${body.employee}`);
+        ctx.body = reviewView(await deps.ingest.relink(id, employee, actorOf(ctx)));
+      },
+    ),
   );
 
   // Accept a punch held as suspect_time, optionally with a corrected timestamp.
@@ -313,8 +415,7 @@ export function adminRoutes(deps: AdminDeps): Router {
         response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
       },
       async (ctx, { body }) => {
-        const id = Number(ctx.params.id);
-        if (!Number.isInteger(id) || id < 1) throw new AppError('not_found', `No punch ${ctx.params.id}`);
+        const id = punchIdOf(ctx);
         let correction: { localTime: string; instant: Date; timeZone: string } | undefined;
         if (body.timestamp !== undefined) {
           const punch = await deps.records.getPunch(id);
@@ -326,25 +427,39 @@ export function adminRoutes(deps: AdminDeps): Router {
             throw err;
           }
         }
-        ctx.body = reviewView(await deps.ingest.review(id, correction));
+        ctx.body = reviewView(await deps.ingest.review(id, correction, actorOf(ctx)));
       },
     ),
   );
 
   router.get(
     '/checkins',
-    records({ summary: 'List check-ins', query: CheckinQuery, response: { description: 'Check-ins', schema: listOf(CheckinItem) } }, async (ctx, { query }) => {
-      const { page, window } = pageWindow(query);
-      const { start, end } = dates(query);
-      const employee = query.employee ? await deps.employees.find(query.employee) : null;
-      if (query.employee && !employee) {
-        ctx.body = pageOf(page, [], 0);
-        return;
-      }
-      const listed = await deps.records.listCheckins({ employeeId: employee?.id, device: query.device, from: start, to: end }, window);
-      const { employees: related } = await deps.records.relatedTo([], listed.rows);
-      ctx.body = pageOf(page, listed.rows.map((c) => checkinView(c, related, deps.timeZone)), listed.total);
-    }),
+    records(
+      {
+        summary: 'List check-ins',
+        description: 'format=csv answers every check-in matching the filters as CSV.',
+        query: CheckinQuery,
+        response: { description: 'Check-ins (with format=csv: the same rows as CSV)', schema: listOf(CheckinItem), alsoAs: ['text/csv'] },
+      },
+      async (ctx, { query }) => {
+        const { page, window } = pageWindow(query);
+        const { start, end } = dates(query);
+        const employee = query.employee ? await deps.employees.find(query.employee) : null;
+        const filter = { employeeId: employee?.id ?? (query.employee ? -1 : undefined), device: query.device, from: start, to: end };
+        const pageRows = async (w: { offset: number; limit: number }) => {
+          const listed = await deps.records.listCheckins(filter, w);
+          const { employees: related } = await deps.records.relatedTo([], listed.rows);
+          const attendance = await deps.records.attendanceNames(listed.rows);
+          return { total: listed.total, rows: listed.rows.map((c) => checkinView(c, related, deps.timeZone, attendance)) };
+        };
+        if (query.format === 'csv') {
+          csvDownload(ctx, 'checkins.csv', CHECKIN_CSV, pageRows);
+          return;
+        }
+        const listed = await pageRows(window);
+        ctx.body = pageOf(page, listed.rows, listed.total);
+      },
+    ),
   );
 
   router.get(

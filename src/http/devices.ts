@@ -63,7 +63,7 @@ function commandView(c: DeviceCommand) {
 
 const STATES: DeviceState[] = ['pending', 'approved', 'blocked'];
 
-const DeviceQuery = listQuery({ state: optionalParam(z.enum(STATES)), site: textParam('Site') });
+const DeviceQuery = listQuery({ state: optionalParam(z.enum(STATES)), site: textParam('Site'), q: textParam('Search: part of the serial or the alias') });
 const TimelineQuery = z.object({ hours: optionalParam(wholeNumber(1, 168).describe('Hours back from now (default 24)')) });
 const DeviceChange = z.object({
   alias: z.string().max(100).nullable().optional().describe('A name for people; null clears it'),
@@ -101,7 +101,7 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
     '/devices',
     op({ summary: 'List terminals', query: DeviceQuery, response: { description: 'Terminals', schema: listOf(DeviceItem) } }, async (ctx, { query }) => {
       const { page, window } = pageWindow(query);
-      const listed = await devices.list({ state: query.state, site: query.site }, window);
+      const listed = await devices.list({ state: query.state, site: query.site, search: query.q }, window);
       const status = await devices.status(listed.rows);
       ctx.body = pageOf(page, listed.rows.map((d) => ({ ...deviceView(d), ...statusView(status.get(d.serial)) })), listed.total);
     }),

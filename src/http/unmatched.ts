@@ -25,7 +25,7 @@ function groupView(g: UnmatchedSummary) {
 
 const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
 
-const UnmatchedQuery = listQuery({ site: textParam('Site'), attendance_device_id: textParam('The biometric id') });
+const UnmatchedQuery = listQuery({ site: textParam('Site'), attendance_device_id: textParam('The biometric id'), q: textParam('Search: part of the biometric id') });
 const idText = z.union([z.string(), z.number()]);
 const AssignBody = z.object({
   attendance_device_id: idText.describe('The unmatched biometric id'),
@@ -43,7 +43,7 @@ export function unmatchedRoutes(apiKeys: ApiKeyService, records: PunchRecords, e
     '/unmatched',
     op({ summary: 'Unmatched biometric ids, with their punches', query: UnmatchedQuery, response: { description: 'One row per site and id', schema: listOf(Group) } }, async (ctx, { query }) => {
       const { page, window } = pageWindow(query);
-      const listed = await records.unmatchedGroups({ site: text(query.site), deviceUserId: text(query.attendance_device_id) }, window);
+      const listed = await records.unmatchedGroups({ site: text(query.site), deviceUserId: text(query.attendance_device_id), search: text(query.q) }, window);
       ctx.body = pageOf(page, listed.rows.map(groupView), listed.total);
     }),
   );

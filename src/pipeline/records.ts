@@ -17,9 +17,11 @@ import {
   listCheckins,
   listPunches,
   listUnmatchedGroups,
+  type UnmatchedFilter,
 } from '../store/punches.js';
 import { dayRange } from './time.js';
 import { compositeKey } from '../store/keys.js';
+import { type PunchReview, findAttendanceNames, findPunchReviews } from '../store/punchReviews.js';
 
 /** Unmatched punches of one device user id on one site, and where they came from. */
 export interface UnmatchedSummary extends UnmatchedGroup {
@@ -60,8 +62,18 @@ export class PunchRecords {
     return { employees: await findEmployeesByIds(this.knex, employeeIds), checkins: linked };
   }
 
+  /** What admins did to these punches (accept, discard, re-link), oldest first. */
+  reviewsOf(punchIds: number[]): Promise<Map<number, PunchReview[]>> {
+    return findPunchReviews(this.knex, punchIds);
+  }
+
+  /** The names of the attendance records these check-ins are counted in. */
+  attendanceNames(checkins: Checkin[]): Promise<Map<number, string>> {
+    return findAttendanceNames(this.knex, checkins.flatMap((c) => (c.attendanceId === null ? [] : [c.attendanceId])));
+  }
+
   /** Unmatched punches grouped by (site, device user id), with their terminals. */
-  async unmatchedGroups(filter: { site?: string; deviceUserId?: string }, window: Window): Promise<Listed<UnmatchedSummary>> {
+  async unmatchedGroups(filter: UnmatchedFilter, window: Window): Promise<Listed<UnmatchedSummary>> {
     const listed = await listUnmatchedGroups(this.knex, filter, window);
     const sources = await findUnmatchedSources(this.knex, listed.rows);
     return {

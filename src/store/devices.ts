@@ -4,7 +4,7 @@ import { chunks } from './chunks.js';
 import { COLUMNS as TABLE_COLUMNS, INT_MAX, INT_MIN, charsOf, clipBytes, clipChars, jsonWithin } from './columns.js';
 import { isMysql } from './db.js';
 import { deleteInBatches } from './prune.js';
-import { type Listed, type Window, listPaged } from './list.js';
+import { type Listed, type Window, listPaged, whereContains } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
 
@@ -219,10 +219,18 @@ export async function recordDevicesSeen(knex: Knex, seen: { serial: string; at: 
   }
 }
 
-export function listDevices(knex: Knex, filter: { state?: DeviceState; site?: string }, window: Window): Promise<Listed<Device>> {
+export interface DeviceFilter {
+  state?: DeviceState;
+  site?: string;
+  /** Part of the serial or the alias. */
+  search?: string;
+}
+
+export function listDevices(knex: Knex, filter: DeviceFilter, window: Window): Promise<Listed<Device>> {
   const q = knex('devices').select('*');
   if (filter.state) q.where('state', filter.state);
   if (filter.site) q.where('site', filter.site);
+  whereContains(q, ['serial', 'alias'], filter.search);
   return listPaged(q, window, [{ column: 'serial', order: 'asc' }], fromRow);
 }
 

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { chunks } from './chunks.js';
 import { isMysql } from './db.js';
-import { type Listed, type Window, listPaged } from './list.js';
+import { type Listed, type Window, listPaged, whereContains } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
 
@@ -154,11 +154,8 @@ export function listEmployees(knex: Knex, filter: EmployeeFilter, window: Window
   if (filter.status) q.where('status', filter.status);
   if (filter.site) q.where('site', filter.site);
   if (filter.attendanceDeviceId) q.where('attendance_device_id', filter.attendanceDeviceId);
-  if (filter.search) {
-    // '!' as the LIKE escape: a backslash means different things in MySQL and SQLite literals.
-    const like = `%${filter.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
-    q.where((w) => w.whereRaw("LOWER(name) LIKE ? ESCAPE '!'", [like]).orWhereRaw("LOWER(employee) LIKE ? ESCAPE '!'", [like]));
-  }
+  // The search: the employee id, the name or the biometric id (attendance_device_id).
+  whereContains(q, ['employee', 'name', 'attendance_device_id'], filter.search);
   return listPaged(q, window, [{ column: 'id', order: 'asc' }], fromRow);
 }
 

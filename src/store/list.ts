@@ -22,3 +22,17 @@ export async function listPaged<Row, T>(
   const rows = (await query.clone().orderBy(orderBy).offset(window.offset).limit(window.limit)) as Row[];
   return { rows: rows.map(map), total: Number(count?.n ?? 0) };
 }
+
+/**
+ * Narrows `query` to rows where any of `columns` contains `search` (case-insensitive; `%`, `_`
+ * and `!` in it are matched as themselves). '!' is the LIKE escape: a backslash means different
+ * things in MySQL and SQLite literals.
+ */
+export function whereContains(query: Knex.QueryBuilder, columns: string[], search: string | undefined): Knex.QueryBuilder {
+  const wanted = search?.trim();
+  if (!wanted) return query;
+  const like = `%${wanted.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+  return query.where((w) => {
+    for (const column of columns) w.orWhereRaw(`LOWER(??) LIKE ? ESCAPE '!'`, [column, like]);
+  });
+}

@@ -1,14 +1,17 @@
 // punches and checkins: the only place that reads or writes them.
 import type { Knex } from 'knex';
-import { type Listed, type Window, listPaged } from './list.js';
+import { type Listed, type Window, listPaged, whereContains } from './list.js';
 import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
 import { type CheckinShift, checkinShiftRow } from './shifts.js';
 
 export type LogType = 'IN' | 'OUT' | 'AUTO';
-/** checked_in: has a check-in · unmatched: no employee has its user id · inactive: the employee is not Active · suspect_time: held for review */
-export type PunchStatus = 'checked_in' | 'unmatched' | 'inactive' | 'suspect_time';
+/**
+ * checked_in: has a check-in · unmatched: no employee has its user id · inactive: the employee is not Active ·
+ * suspect_time: held for review · discarded: an admin refused it (kept, never a check-in)
+ */
+export type PunchStatus = 'checked_in' | 'unmatched' | 'inactive' | 'suspect_time' | 'discarded';
 
 /**
  * What makes a punch the same punch when a device sends it again: a resend repeats all four
@@ -188,6 +191,7 @@ export async function updatePunch(
 
 export interface PunchFilter {
   device?: string;
+  site?: string;
   status?: PunchStatus[];
   employeeId?: number;
   from?: Date;
@@ -197,6 +201,7 @@ export interface PunchFilter {
 export function listPunches(knex: Knex, filter: PunchFilter, window: Window): Promise<Listed<StoredPunch>> {
   const q = knex('punches').select('*');
   if (filter.device) q.where((w) => w.where('device_serial', filter.device!).orWhere('device_id', filter.device!));
+  if (filter.site) q.where('site', filter.site);
   if (filter.status?.length) q.whereIn('status', filter.status);
   if (filter.employeeId !== undefined) q.where('employee_id', filter.employeeId);
   if (filter.from) q.where('punched_at', '>=', toDbInstant(filter.from));
@@ -416,10 +421,18 @@ export interface UnmatchedGroup {
 }
 
 /** Unmatched punches grouped by site and device user id, the most recent first. */
-export async function listUnmatchedGroups(knex: Knex, filter: { site?: string; deviceUserId?: string }, window: Window): Promise<Listed<UnmatchedGroup>> {
+export interface UnmatchedFilter {
+  site?: string;
+  deviceUserId?: string;
+  /** Part of the device user id. */
+  search?: string;
+}
+
+export async function listUnmatchedGroups(knex: Knex, filter: UnmatchedFilter, window: Window): Promise<Listed<UnmatchedGroup>> {
   const q = knex('punches').where('status', 'unmatched');
   if (filter.site) q.where('site', filter.site);
   if (filter.deviceUserId) q.where('device_user_id', filter.deviceUserId);
+  whereContains(q, ['device_user_id'], filter.search);
   q.groupBy('site', 'device_user_id');
   const count = (await knex.count({ n: '*' }).from(q.clone().select('site', 'device_user_id').as('g')).first()) as { n: number | string } | undefined;
   const rows = (await q
