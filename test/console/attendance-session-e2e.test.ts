@@ -81,6 +81,23 @@ after(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
+/** R-1 (a Day shift, 09:00-17:00) with a final record on 2025-05-05 and a provisional one on 2025-05-06; two more employees. */
+async function attendanceData(): Promise<void> {
+  const a = api();
+  assert.equal((await a.post('/api/v1/shift-types', { name: 'Day', start_time: '09:00', end_time: '17:00', enable_auto_attendance: true })).status, 201);
+  await a.post('/api/v1/employees', { employee: 'R-1', name: 'Rana', attendance_device_id: '301' });
+  await a.post('/api/v1/employees', { employee: 'S-2', name: 'Sami', attendance_device_id: '302' });
+  await a.post('/api/v1/employees', { employee: 'T-3', name: 'Tala', attendance_device_id: '303' });
+  assert.equal((await a.post('/api/v1/shift-assignments', { employee: 'R-1', shift_type: 'Day', start_date: '2025-05-01' })).status, 201);
+  for (const [timestamp, log_type] of [['2025-05-05 09:00:00', 'IN'], ['2025-05-05 13:00:00', 'OUT']]) {
+    assert.equal((await a.post('/api/v1/punches', { employee_id: '301', timestamp, device_id: 'GATE', log_type })).status, 200);
+  }
+  await s.running.services.db.knex('attendance').update({ finalized: true });
+  for (const [timestamp, log_type] of [['2025-05-06 09:20:00', 'IN'], ['2025-05-06 16:00:00', 'OUT']]) {
+    assert.equal((await a.post('/api/v1/punches', { employee_id: '301', timestamp, device_id: 'GATE', log_type })).status, 200);
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const openSources = () => page.evaluate(() => (window as unknown as { __sources: EventSource[] }).__sources.filter((x) => x.readyState !== 2).length);
 
@@ -108,7 +125,8 @@ test('signing out on Devices stops its refresh (no 401s afterwards)', async () =
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('alert').filter({ hasText: 'Signed out.' }).waitFor();
   const since = Date.now();
-  await sleep(1500);
+  // Longer than the list's ordinary refresh (10 s), in case ?refresh= were not heeded.
+  await sleep(10_500);
   const after = apiCalls.filter((c) => c.at > since);
   assert.deepEqual(after, [], 'no request after signing out');
 });
@@ -162,4 +180,71 @@ test('a refresh that fails says so on the page, and clears once one succeeds', a
   await stale.waitFor();
   await page.unroute('**/api/v1/devices?*');
   await stale.waitFor({ state: 'hidden' });
+});
+
+test('attendance: final and provisional records look different, with in/out times, and a day opens its detail', async () => {
+  await attendanceData();
+  await signIn(admin, 'attendance', '?employees=2');
+  await page.getByRole('heading', { level: 1, name: 'Attendance' }).waitFor();
+  await page.getByLabel('From').fill('2025-05-05');
+  await page.getByLabel('To').fill('2025-05-06');
+  await page.getByRole('button', { name: 'Show' }).click();
+  const row = page.getByRole('row', { name: /Rana \(R-1\)/ });
+  const final = row.locator('td').nth(0);
+  const provisional = row.locator('td').nth(1);
+  await final.locator('abbr').waitFor();
+  assert.match(await final.getAttribute('class') ?? '', /\bst present\b/);
+  assert.doesNotMatch(await final.getAttribute('class') ?? '', /provisional/);
+  assert.match(await provisional.getAttribute('class') ?? '', /provisional/);
+  assert.match(await provisional.innerText(), /~/);
+  assert.match(await final.locator('button').getAttribute('title') ?? '', /in 09:00, out 13:00.*final/);
+  assert.match(await provisional.locator('button').getAttribute('title') ?? '', /in 09:20, out 16:00.*provisional/);
+  assert.match(await page.locator('table.grid caption').innerText(), /provisional/);
+  assert.match(await page.locator('.zone-note').innerText(), /Asia\/Riyadh/);
+  await final.locator('button').click();
+  const detail = page.locator('#day-detail');
+  await detail.getByRole('heading', { name: 'Rana (R-1) on 2025-05-05' }).waitFor();
+  assert.deepEqual(await detail.locator('tbody td').allInnerTexts(), ['Day', '2025-05-05 09:00:00', '2025-05-05 13:00:00', '4.00', 'no', 'no', 'Present', 'final']);
+  await provisional.locator('button').click();
+  await detail.getByRole('heading', { name: 'Rana (R-1) on 2025-05-06' }).waitFor();
+  assert.equal((await detail.locator('tbody td').allInnerTexts()).at(-1), 'provisional');
+});
+
+test('attendance: employees are paged on the server, not cut', async () => {
+  const caption = page.locator('table.grid caption');
+  assert.match(await caption.innerText(), /employees 1–2 of 3/);
+  await page.getByRole('button', { name: 'Next employees' }).click();
+  await page.locator('table.grid caption').filter({ hasText: /employees 3–3 of 3/ }).waitFor();
+  assert.equal(await page.locator('table.grid tbody tr').count(), 1);
+});
+
+test('attendance: From after To is refused with a message', async () => {
+  await page.getByLabel('From').fill('2025-05-07');
+  await page.getByLabel('To').fill('2025-05-01');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.getByRole('alert').filter({ hasText: 'From (2025-05-07) is after To (2025-05-01)' }).waitFor();
+  assert.equal(await page.locator('table.grid').count(), 0);
+});
+
+test('attendance: a range longer than the grid shows is paged by days, and the caption says which', async () => {
+  await page.getByLabel('From').fill('2025-01-01');
+  await page.getByLabel('To').fill('2025-03-31');
+  await page.getByRole('button', { name: 'Show' }).click();
+  const caption = page.locator('table.grid caption');
+  await caption.filter({ hasText: 'days 1–31 of 90 (2025-01-01 to 2025-01-31)' }).waitFor();
+  assert.equal(await page.locator('table.grid thead th').count(), 32);
+  await page.getByRole('button', { name: 'Next 31 days' }).click();
+  await caption.filter({ hasText: 'days 32–62 of 90 (2025-02-01 to 2025-03-03)' }).waitFor();
+  await page.getByRole('button', { name: 'Next 31 days' }).click();
+  await caption.filter({ hasText: 'days 63–90 of 90 (2025-03-04 to 2025-03-31)' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Next 31 days' }).isDisabled(), true);
+});
+
+test('attendance: today without a record is open, not absent and not ·', async () => {
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Attendance' }).waitFor();
+  const today = page.getByRole('row', { name: /Rana \(R-1\)/ }).locator('td').last();
+  await today.waitFor();
+  assert.equal((await today.innerText()).trim(), 'open');
+  assert.match(await today.getAttribute('class') ?? '', /\bopen\b/);
 });
