@@ -13,6 +13,7 @@ import * as m008 from './008_shift_last_sync.js';
 import * as m009 from './009_outbox_unconfirmed_send.js';
 import * as m010 from './010_attendance_per_shift.js';
 import * as m011 from './011_employee_dates_holiday_list.js';
+import * as m013 from './013_punch_reviews.js';
 
 interface Migration {
   name: string;
@@ -32,6 +33,7 @@ export const migrations: Migration[] = [
   { name: '009_outbox_unconfirmed_send', ...m009 },
   { name: '010_attendance_per_shift', ...m010 },
   { name: '011_employee_dates_holiday_list', ...m011 },
+  { name: '013_punch_reviews', ...m013 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -119,6 +119,9 @@ function itemReply(result: StoredResult, item: JsonPunchInput, futureWindowHours
         punch_id: result.punchId,
         ...(result.outcome === 'duplicate' ? { duplicate: true } : {}),
       };
+    case 'discarded':
+      // Only a resend can find one: it was stored once, and an admin discarded it since.
+      return { success: true, employee_id: employeeId, checkin_id: null, discarded: true, message: 'Punch already stored and discarded by an admin: no check-in', punch_id: result.punchId, duplicate: true };
   }
 }
 
@@ -240,6 +243,8 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
     } else if (result!.punchStatus === 'suspect_time') {
       ctx.status = 202;
       ctx.body = { ...rest, attendance_created: false, timestamp: intake.punch.localTime };
+    } else if (result!.punchStatus === 'discarded') {
+      ctx.body = { ...rest, timestamp: intake.punch.localTime }; // 200: stored once, nothing to retry
     } else {
       ctx.status = result!.punchStatus === 'unmatched' ? 404 : 409;
       ctx.body = rest;

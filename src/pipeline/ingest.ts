@@ -33,6 +33,7 @@ import { PunchFeed } from './feed.js';
 import type { IngestGate } from './gate.js';
 import { type Punch, type PunchProblem, punchProblem } from './punch.js';
 import { compositeKey } from '../store/keys.js';
+import { insertPunchReview } from '../store/punchReviews.js';
 
 /**
  * created: a new check-in · duplicate: the punch (or its check-in) was already stored ·
@@ -89,6 +90,8 @@ interface Pending {
   longitude: number | null;
   skipAutoAttendance: boolean;
   timeUntrusted?: boolean;
+  /** An admin's re-link: this employee, whatever the user id matches. */
+  linkTo?: Employee;
 }
 
 interface Decision {
@@ -368,7 +371,7 @@ export class IngestService {
     const decisions: Decision[] = items.map((p, i) => {
       const none = { checkin: null, checkinCreated: false, attendanceChanged: false, outsideShifts: false, logTypeRequiredBy: null };
       if (suspect[i]) return { status: 'suspect_time', employee: null, ...none };
-      const employee = employees.get(compositeKey(p.site, p.deviceUserId)) ?? null;
+      const employee = p.linkTo ?? employees.get(compositeKey(p.site, p.deviceUserId)) ?? null;
       if (!employee) return { status: 'unmatched', employee: null, ...none };
       if (employee.status !== 'Active') return { status: 'inactive', employee, ...none };
       return { status: 'checked_in', employee, ...none };
@@ -454,6 +457,7 @@ export class IngestService {
   review(
     punchId: number,
     correction?: { localTime: string; instant: Date; timeZone: string },
+    actor: string | null = null,
   ): Promise<StoredResult> {
     return transactionWithRetry(this.knex, async (trx) => {
       const punch = await findPunch(trx, punchId);
@@ -478,6 +482,15 @@ export class IngestService {
       }
       // The time checks are what the admin has just overruled.
       const [d] = await this.resettle(trx, [punch], false);
+      await insertPunchReview(trx, {
+        punchId: punch.id,
+        action: 'accept',
+        fromStatus: 'suspect_time',
+        toStatus: d!.status,
+        detail: correction ? `time corrected to ${correction.localTime} (${correction.timeZone})` : 'time accepted as it is',
+        actor,
+        createdAt: this.now(),
+      });
       return {
         outcome: outcomeOf(d!),
         newPunch: false,
@@ -491,7 +504,63 @@ export class IngestService {
       };
     });
   }
+
+  /**
+   * An admin refuses a punch that has no check-in (suspect_time, unmatched, inactive): it stays
+   * stored as `discarded` and is never matched again (settling and the sweep look only at
+   * unmatched and inactive punches). A resend of it stays a duplicate of this row.
+   */
+  discard(punchId: number, note: string | null = null, actor: string | null = null): Promise<StoredPunch> {
+    return transactionWithRetry(this.knex, async (trx) => {
+      const punch = await findPunch(trx, punchId);
+      if (!punch) throw new AppError('not_found', `No punch ${punchId}`);
+      if (!DISCARDABLE.includes(punch.status)) throw new AppError('conflict', `Punch ${punchId} is ${punch.status}: only a punch without a check-in (${DISCARDABLE.join(', ')}) can be discarded`);
+      await updatePunch(trx, punch.id, { status: 'discarded', employeeId: null, checkinId: null });
+      await insertPunchReview(trx, { punchId: punch.id, action: 'discard', fromStatus: punch.status, toStatus: 'discarded', detail: note, actor, createdAt: this.now() });
+      return { ...punch, status: 'discarded', employeeId: null, checkinId: null };
+    });
+  }
+
+  /**
+   * An admin links a waiting punch (unmatched, inactive) to an Active employee whatever its user
+   * id: it becomes that employee's check-in (or joins the one already there at that second).
+   */
+  relink(punchId: number, employee: Employee, actor: string | null = null): Promise<StoredResult> {
+    return transactionWithRetry(this.knex, async (trx) => {
+      const punch = await findPunch(trx, punchId);
+      if (!punch) throw new AppError('not_found', `No punch ${punchId}`);
+      if (punch.status !== 'unmatched' && punch.status !== 'inactive') {
+        throw new AppError('conflict', `Punch ${punchId} is ${punch.status}: only an unmatched or inactive punch can be re-linked`);
+      }
+      if (employee.status !== 'Active') throw new AppError('conflict', `Employee ${employee.employee} is ${employee.status}, not Active`);
+      const [d] = await this.decide(trx, [{ ...punch, skipAutoAttendance: false, linkTo: employee }], this.now(), false);
+      await updatePunch(trx, punch.id, { status: d!.status, employeeId: employee.id, checkinId: d!.checkin?.id ?? null });
+      await insertPunchReview(trx, {
+        punchId: punch.id,
+        action: 'relink',
+        fromStatus: punch.status,
+        toStatus: d!.status,
+        detail: `linked to ${employee.employee} (user id ${punch.deviceUserId} on ${punch.site})`,
+        actor,
+        createdAt: this.now(),
+      });
+      return {
+        outcome: outcomeOf(d!),
+        newPunch: false,
+        punchId: punch.id,
+        punchStatus: d!.status,
+        checkin: d!.checkin,
+        employee,
+        attendanceCreated: d!.attendanceChanged,
+        outsideShifts: d!.outsideShifts,
+        logTypeRequiredBy: d!.logTypeRequiredBy,
+      };
+    });
+  }
 }
+
+/** What an admin may discard: punches that made no check-in. */
+const DISCARDABLE: PunchStatus[] = ['suspect_time', 'unmatched', 'inactive'];
 
 function rejected(problem: PunchProblem): RejectedResult {
   return { outcome: 'rejected', newPunch: false, problem };
@@ -506,5 +575,6 @@ function refusedBy(err: unknown): RejectedResult {
 
 function outcomeOf(d: Decision): IngestOutcome {
   if (d.checkin) return d.checkinCreated ? 'created' : 'duplicate';
-  return d.status as Exclude<PunchStatus, 'checked_in'>;
+  // decide() never makes a discarded punch: only an admin's discard does.
+  return d.status as Exclude<PunchStatus, 'checked_in' | 'discarded'>;
 }
