@@ -119,7 +119,8 @@ async function route() {
   nav.hidden = false;
   logout.hidden = false;
   who.textContent = `${session.label} (${session.api_key})`;
-  const path = location.hash.replace(/^#\/?/, '') || 'devices';
+  // A list keeps its filters and page after a '?' (#/employees?q=amal&page=2): the page reads them.
+  const path = location.hash.replace(/^#\/?/, '').split('?')[0] || 'devices';
   const found = ROUTES.map(([re, page, title]) => [path.match(re), page, title]).find(([m]) => m);
   for (const a of nav.querySelectorAll('a')) {
     const current = found && path.split('/')[0] === a.getAttribute('href').slice(2);

@@ -148,3 +148,145 @@ export function heading(title, intro) {
 export function facts(pairs) {
   return el('dl', { class: 'facts' }, pairs.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));
 }
+
+// --- Lists: state in the URL hash, page controls, tables that scroll inside their box ---
+
+/** The current route's parameters: #/employees?q=amal&page=2 → {q: 'amal', page: '2'}. */
+export function hashParams() {
+  const hash = location.hash;
+  const at = hash.indexOf('?');
+  return new URLSearchParams(at < 0 ? '' : hash.slice(at + 1));
+}
+
+/**
+ * Puts a list's filters and page in the URL hash (so Back/Forward and reload keep them): the
+ * router then draws the page again from the hash. Returns false when the hash is already that
+ * one (no hashchange comes): the caller loads again itself.
+ */
+export function setHashParams(params) {
+  const path = location.hash.replace(/^#\/?/, '').split('?')[0];
+  const next = `#/${path}${query(params)}`;
+  if (next === location.hash) return false;
+  location.hash = next;
+  return true;
+}
+
+/** A whole page number from a hash parameter (1 when absent or wrong). */
+export function pageParam(value) {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+/** A wide table in a box that scrolls sideways by itself: the page stays as wide as the screen. */
+export function scrollBox(content, label) {
+  // Focusable so a keyboard can scroll it; named for screen readers.
+  return el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': label }, content);
+}
+
+/**
+ * Page controls for a list reply {total, page, page_size, data}: "Rows 51–100 of 700" and
+ * First / Previous / Next / Last, which call `go(page)`.
+ */
+export function pager(reply, go, label = 'Pages') {
+  const pages = Math.max(1, Math.ceil(reply.total / reply.page_size));
+  const first = reply.data.length ? (reply.page - 1) * reply.page_size + 1 : 0;
+  const last = reply.data.length ? first + reply.data.length - 1 : 0;
+  const button = (text, page, name) =>
+    el('button', { type: 'button', class: 'page', disabled: page === reply.page || page < 1 || page > pages, 'aria-label': name, onclick: () => go(page) }, text);
+  const rows = reply.total === 0 ? 'No rows' : first ? `Rows ${first}–${last} of ${reply.total}` : `No rows on page ${reply.page}; ${reply.total} in all`;
+  return el(
+    'nav',
+    { class: 'pager', 'aria-label': label },
+    el('span', { class: 'rows', role: 'status' }, rows),
+    button('« First', 1, 'First page'),
+    button('‹ Previous', reply.page - 1, 'Previous page'),
+    el('span', { class: 'page-of' }, `Page ${reply.page} of ${pages}`),
+    button('Next ›', reply.page + 1, 'Next page'),
+    button('Last »', pages, 'Last page'),
+  );
+}
+
+let pickers = 0;
+
+/** How an employee reads in a picker: "Amal Haddad (EMP-00012, device id 1001)". */
+function employeeText(e) {
+  return `${e.name} (${e.employee}${e.attendance_device_id ? `, device id ${e.attendance_device_id}` : ''}${e.status === 'Active' ? '' : `, ${e.status}`})`;
+}
+
+/**
+ * An employee picker: a search box and a small list of the employees matching what is typed
+ * (id, name or biometric id; at most `limit`, from GET /employees?q=…), never a list of everyone.
+ * The select (named `name`, labelled `label`) holds the chosen employee id. `initial`: a list
+ * reply to offer before anything is typed (one request shared by many pickers). `onPick(e)`
+ * is called when an employee is chosen. Returns the element; `.select` is the select, `.clear()`
+ * empties it.
+ */
+export function employeePicker(label, name = 'employee', { onPick, limit = 20, initial = null, none = 'choose an employee…' } = {}) {
+  const id = `pick-${++pickers}`;
+  const search = el('input', { id: `${id}-q`, type: 'search', autocomplete: 'off', spellcheck: 'false', placeholder: 'name, id or device id', 'aria-controls': id });
+  const select = el('select', { id, name });
+  const count = el('span', { class: 'picked', 'aria-live': 'polite' });
+  let shown = new Map();
+  let timer = null;
+  let asked = 0;
+  function offer(reply, typed) {
+    const keep = select.value;
+    shown = new Map(reply.data.map((e) => [e.employee, e]));
+    select.replaceChildren(el('option', { value: '' }, none), ...reply.data.map((e) => el('option', { value: e.employee }, employeeText(e))));
+    if (shown.has(keep)) select.value = keep;
+    else if (typed && reply.data.length === 1) {
+      select.value = reply.data[0].employee;
+      picked();
+    }
+    count.textContent = typed
+      ? reply.total === 0
+        ? 'No employee matches.'
+        : reply.total > reply.data.length
+          ? `${reply.total} match; the first ${reply.data.length} are listed, type more to narrow.`
+          : `${reply.total} match.`
+      : reply.total > reply.data.length
+        ? `${reply.total} employees: type to find one.`
+        : '';
+  }
+  async function find() {
+    const text = search.value.trim();
+    const mine = ++asked;
+    const reply = await api('GET', `/employees${query({ q: text, page_size: limit })}`).catch((err) => {
+      count.textContent = `Could not search: ${err.message}`;
+      return null;
+    });
+    if (reply && mine === asked) offer(reply, text !== '');
+  }
+  function picked() {
+    const e = shown.get(select.value);
+    if (e && onPick) onPick(e);
+  }
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(find, 200);
+  });
+  // Enter in the search box searches now; it does not submit the form around it.
+  search.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    clearTimeout(timer);
+    find();
+  });
+  select.addEventListener('change', picked);
+  select.append(el('option', { value: '' }, none));
+  // The shared first suggestions, unless a search has already answered.
+  if (initial) Promise.resolve(initial).then((reply) => reply && asked === 0 && offer(reply, false), () => undefined);
+  const box = el(
+    'div',
+    { class: 'picker' },
+    el('div', { class: 'field' }, el('label', { for: search.id }, 'Find by name or id'), search),
+    el('div', { class: 'field' }, el('label', { for: id }, label), select),
+    count,
+  );
+  box.select = select;
+  box.clear = () => {
+    search.value = '';
+    select.value = '';
+  };
+  return box;
+}

@@ -1,9 +1,13 @@
-// Sync log: the Biometric Sync Log, filtered by device, status, channel and dates, with the
+// Sync log: the Biometric Sync Log, filtered by device, status, channel and dates (filters and
+// page in the URL hash, so Back from an entry returns to them), paged on the server, with the
 // success rate over the filter; one entry shows what was received and why it failed.
-import { api, badge, day, el, facts, field, heading, query, table, when } from '../lib.js';
+import { api, badge, day, el, facts, field, hashParams, heading, pageParam, pager, query, scrollBox, setHashParams, table, when } from '../lib.js';
+
+const PAGE_SIZE = 50;
 
 export async function syncLogPage(main) {
-  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const params = hashParams();
+  const page = pageParam(params.get('page'));
   const form = el(
     'form',
     { class: 'filters', 'aria-label': 'Filter the sync log' },
@@ -16,38 +20,49 @@ export async function syncLogPage(main) {
   );
   const summary = el('p', { class: 'summary', role: 'status' });
   const list = el('div');
-  async function load() {
-    const f = { device: form.device.value.trim(), status: form.status.value, channel: form.channel.value, from: form.from.value, to: form.to.value };
-    const [page, stats] = [
-      await api('GET', `/sync-log${query({ ...f, page_size: 200 })}`),
+  const filters = () => ({ device: form.device.value.trim(), status: form.status.value, channel: form.channel.value, from: form.from.value, to: form.to.value });
+  /** Goes to a page under the form's filters, through the URL: Back and reload keep them. */
+  function go(to) {
+    if (!setHashParams({ ...filters(), page: to > 1 ? to : '' })) load(to).catch((err) => (summary.textContent = err.message));
+  }
+  async function load(at = page) {
+    const f = filters();
+    const [reply, stats] = [
+      await api('GET', `/sync-log${query({ ...f, page: at, page_size: PAGE_SIZE })}`),
       // The success rate over the same range, device and channel (status would make it 0 or 100).
       await api('GET', `/sync-log/summary${query({ device: f.device, channel: f.channel, from: f.from, to: f.to })}`),
     ];
-    summary.textContent = `${page.total} request(s) match. Success rate over the range${f.device ? ` for ${f.device}` : ''}${f.channel ? ` on ${f.channel}` : ''}: ${stats.success_rate}% (${stats.successful} of ${stats.total_requests}; ${stats.errors} error(s)).`;
+    summary.textContent = `${reply.total} request(s) match. Success rate over the range${f.device ? ` for ${f.device}` : ''}${f.channel ? ` on ${f.channel}` : ''}: ${stats.success_rate}% (${stats.successful} of ${stats.total_requests}; ${stats.errors} error(s)).`;
     list.replaceChildren(
-      table(
-        `Sync log, newest first${page.total > page.data.length ? ` (first ${page.data.length})` : ''}`,
-        ['Id', 'Received', 'Channel', 'Endpoint', 'Device', 'Status', 'Records', 'New', 'Duplicate', 'Failed', 'Error'],
-        page.data.map((s) => [
-          el('a', { href: `#/sync-log/${s.id}` }, String(s.id)),
-          when(s.received_at),
-          s.channel,
-          el('code', {}, s.endpoint),
-          s.device || '—',
-          badge(s.status, s.status === 'processed' ? 'ok' : s.status === 'error' ? 'bad' : 'neutral'),
-          String(s.records_total),
-          String(s.records_created),
-          String(s.records_duplicate),
-          String(s.records_failed),
-          s.error || '',
-        ]),
-        'No request matches.',
-      ),
+      pager(reply, go, 'Sync log pages'),
+      reply.data.length === 0
+        ? el('p', { class: 'muted' }, 'No request matches.')
+        : scrollBox(
+            table(
+              'Sync log, newest first',
+              ['Id', 'Received', 'Channel', 'Endpoint', 'Device', 'Status', 'Records', 'New', 'Duplicate', 'Failed', 'Error'],
+              reply.data.map((s) => [
+                el('a', { href: `#/sync-log/${s.id}` }, String(s.id)),
+                when(s.received_at),
+                s.channel,
+                el('code', {}, s.endpoint),
+                s.device || '—',
+                badge(s.status, s.status === 'processed' ? 'ok' : s.status === 'error' ? 'bad' : 'neutral'),
+                String(s.records_total),
+                String(s.records_created),
+                String(s.records_duplicate),
+                String(s.records_failed),
+                s.error || '',
+              ]),
+            ),
+            'Sync log',
+          ),
+      reply.data.length > 10 ? pager(reply, go, 'Sync log pages (bottom)') : null,
     );
   }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    load().catch((err) => (summary.textContent = err.message));
+    go(1);
   });
   main.replaceChildren(...heading('Sync log', 'One row per upload from a terminal and per JSON API request (heartbeats are counted on the device page, not logged here).'), form, summary, list);
   await load();

@@ -1,0 +1,226 @@
+// Issue 21, the lists, in a real headless Chromium (playwright-core, /usr/bin/chromium), at the
+// size of a real site: 700 employees, 230 unmatched ids, 230 sync-log rows. The last employee
+// is reachable by paging and by search; filters and page live in the URL (Back, reload); the
+// employee picker finds one without listing everyone; giving an unmatched id to an employee
+// who has one asks first; the save message is beside the form; at 390×844 the page is never
+// wider than the screen.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { NO_COUNTS } from '../../src/pipeline/syncLog.js';
+import { type TestServer, client, startTestServer } from '../helpers/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const EMPLOYEES = 700;
+const UNMATCHED = 230;
+const SYNC_ROWS = 230;
+const pad = (n: number, width = 5) => String(n).padStart(width, '0');
+
+let s: TestServer;
+let api: ReturnType<typeof client>;
+let admin: { key: string; secret: string };
+let context: BrowserContext;
+let page: Page;
+let profile: string;
+const pageErrors: string[] = [];
+
+async function open(hash: string, heading: string | RegExp): Promise<void> {
+  await page.goto(`${s.baseUrl}/#/${hash}`);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+before(async () => {
+  s = await startTestServer({ timeZone: 'UTC' });
+  const created = await s.running.services.apiKeys.create('lists test', 'admin');
+  admin = { key: created.apiKey, secret: created.secret };
+  api = client(s, `token ${admin.key}:${admin.secret}`);
+  const lines = ['employee,name,attendance_device_id'];
+  for (let i = 1; i <= EMPLOYEES; i++) lines.push(`EMP-${pad(i)},Person ${i},${10_000 + i}`);
+  const imported = await api.call('POST', '/api/v1/employees/import', `${lines.join('\n')}\n`, { 'content-type': 'text/csv' });
+  assert.equal(imported.body.created, EMPLOYEES, JSON.stringify(imported.body).slice(0, 300));
+  const ingest = client(s, await s.authHeader('ingest'));
+  const logs = Array.from({ length: UNMATCHED }, (_, i) => ({ employee_id: `U${pad(i + 1, 4)}`, timestamp: `2025-06-02 09:${pad(i % 60, 2)}:00`, device_id: 'GATE-1', log_type: 'IN' }));
+  assert.equal((await ingest.post('/api/v1/punches/bulk', { logs })).status, 200);
+  const now = Date.now();
+  await Promise.all(
+    Array.from({ length: SYNC_ROWS }, (_, i) =>
+      s.running.services.syncLog.record({
+        channel: 'adms',
+        endpoint: '/iclock/cdata?table=ATTLOG',
+        device: i % 2 ? 'GATE-B' : 'GATE-A',
+        remoteAddress: '10.0.0.9',
+        receivedAt: new Date(now - i * 60_000),
+        ok: i % 5 !== 0,
+        counts: NO_COUNTS,
+        error: i % 5 === 0 ? `bad line ${i}` : null,
+        durationMs: 3,
+      }),
+    ),
+  );
+  profile = mkdtempSync(join(tmpdir(), 'iclockd-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1366, height: 768 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(s.baseUrl);
+  await page.getByLabel('API key').fill(admin.key);
+  await page.getByLabel('Secret').fill(admin.secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
+});
+
+after(async () => {
+  await context?.close();
+  await s?.stop();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+test('employees: rows X–Y of 700, the last one reachable by paging; the page is in the URL (reload, Back)', async () => {
+  await open('employees', 'Employees');
+  const rows = page.getByRole('navigation', { name: 'Employee pages', exact: true }).locator('.rows');
+  await rows.filter({ hasText: `Rows 1–50 of ${EMPLOYEES}` }).waitFor();
+  await page.getByRole('navigation', { name: 'Employee pages', exact: true }).getByRole('button', { name: 'Last page' }).click();
+  await page.getByRole('cell', { name: `EMP-${pad(EMPLOYEES)}`, exact: true }).waitFor();
+  await rows.filter({ hasText: `Rows 651–700 of ${EMPLOYEES}` }).waitFor();
+  assert.match(page.url(), /#\/employees\?page=14$/);
+  await page.reload();
+  await page.getByRole('cell', { name: `EMP-${pad(EMPLOYEES)}`, exact: true }).waitFor();
+  await page.getByRole('navigation', { name: 'Employee pages', exact: true }).getByRole('button', { name: 'Previous page' }).click();
+  await rows.filter({ hasText: 'Rows 601–650' }).waitFor();
+  await page.goBack();
+  await rows.filter({ hasText: 'Rows 651–700' }).waitFor();
+  assert.equal(await page.locator('main tbody tr').count(), 50);
+});
+
+test('employees: the last one found by search (id, name, device id), and the search survives reload', async () => {
+  await open('employees', 'Employees');
+  await page.getByLabel('Id, name or device id').fill(`Person ${EMPLOYEES}`);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('cell', { name: `EMP-${pad(EMPLOYEES)}`, exact: true }).waitFor();
+  assert.equal(await page.locator('main tbody tr').count(), 1);
+  assert.match(page.url(), /q=Person\+700/);
+  await page.reload();
+  await page.getByRole('cell', { name: `EMP-${pad(EMPLOYEES)}`, exact: true }).waitFor();
+  assert.equal(await page.getByLabel('Id, name or device id').inputValue(), `Person ${EMPLOYEES}`);
+  await page.getByLabel('Id, name or device id').fill(String(10_000 + 699));
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('cell', { name: 'EMP-00699', exact: true }).waitFor();
+  assert.equal(await page.locator('main tbody tr').count(), 1);
+});
+
+test('employees: the picker finds one to change without listing everyone; the save message is beside the form', async () => {
+  await open('employees', 'Employees');
+  const form = page.getByRole('form', { name: 'Add or change an employee' });
+  await form.getByLabel('Find by name or id').fill('EMP-00650');
+  const select = form.getByLabel('Employee to change');
+  await select.locator('option[value="EMP-00650"]').waitFor({ state: 'attached' });
+  assert.ok((await select.locator('option').count()) <= 21, 'at most 20 suggestions');
+  assert.equal(await select.inputValue(), 'EMP-00650', 'the only match is chosen');
+  assert.equal(await form.getByLabel('Name', { exact: true }).inputValue(), 'Person 650');
+  await form.getByLabel('Name', { exact: true }).fill('Person Six-Fifty');
+  await form.getByRole('button', { name: 'Save employee' }).click();
+  const saved = form.getByRole('status').filter({ hasText: 'EMP-00650 changed' });
+  await saved.waitFor();
+  const [button, message] = [await form.getByRole('button', { name: 'Save employee' }).boundingBox(), await saved.boundingBox()];
+  assert.ok(button && message && Math.abs(message.y - button.y) < 200, `the message is next to the button (${button?.y}, ${message?.y})`);
+  assert.equal((await api.get('/api/v1/employees/EMP-00650')).body.name, 'Person Six-Fifty');
+  // Creating one works the same way.
+  await form.getByLabel('Name', { exact: true }).fill('Newcomer Nadia');
+  await form.getByRole('button', { name: 'Save employee' }).click();
+  await form.getByRole('status').filter({ hasText: /EMP-\S+ added/ }).waitFor();
+});
+
+test('unmatched: 230 ids paged, pickers without 700 options, the new-employee name left empty', async () => {
+  await open('unmatched', 'Unmatched punches');
+  await page.locator('.pager .rows').first().filter({ hasText: `Rows 1–50 of ${UNMATCHED}` }).waitFor();
+  const options = await page.locator('main select option').count();
+  assert.ok(options <= 50 * 21, `${options} options on the page`);
+  const names = await page.getByLabel('or a new employee named').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+  assert.equal(names.length, 50);
+  assert.ok(names.every((n) => n === ''), 'no name is filled in for the reader');
+  await page.getByRole('navigation', { name: 'Unmatched id pages', exact: true }).getByRole('button', { name: 'Last page' }).click();
+  await page.locator('.pager .rows').first().filter({ hasText: `Rows 201–230 of ${UNMATCHED}` }).waitFor();
+  assert.match(page.url(), /#\/unmatched\?page=5$/);
+});
+
+test('unmatched: giving an id to an employee who has one asks first, naming the old id', async () => {
+  await open('unmatched', 'Unmatched punches');
+  await page.getByLabel('Device user id').fill('U0230');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const row = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'Assign U0230', exact: true }) });
+  await row.waitFor();
+  assert.equal(await page.locator('main tbody tr').count(), 1);
+  await row.getByLabel('Find by name or id').fill(`EMP-${pad(EMPLOYEES)}`);
+  await row.getByLabel('Employee for U0230').locator(`option[value="EMP-${pad(EMPLOYEES)}"]`).waitFor({ state: 'attached' });
+  assert.equal(await row.getByLabel('Employee for U0230').inputValue(), `EMP-${pad(EMPLOYEES)}`);
+  const asked: string[] = [];
+  page.once('dialog', (d) => {
+    asked.push(d.message());
+    void d.dismiss();
+  });
+  await row.getByRole('button', { name: 'Assign U0230', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'U0230 was not assigned' }).waitFor();
+  assert.match(asked[0]!, /already has attendance device id 10700/);
+  assert.match(asked[0]!, /Punches on 10700 will then become unmatched/);
+  assert.equal((await api.get(`/api/v1/employees/EMP-${pad(EMPLOYEES)}`)).body.attendance_device_id, '10700', 'nothing changed');
+  page.once('dialog', (d) => void d.accept());
+  await row.getByRole('button', { name: 'Assign U0230', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: `U0230 is now Person ${EMPLOYEES} (EMP-${pad(EMPLOYEES)}) (it was 10700)` }).waitFor();
+  assert.equal((await api.get(`/api/v1/employees/EMP-${pad(EMPLOYEES)}`)).body.attendance_device_id, 'U0230');
+});
+
+test('sync log: paged, and Back from an entry keeps the filters', async () => {
+  await open('sync-log', 'Sync log');
+  await page.getByLabel('Device').fill('GATE-B');
+  await page.getByLabel('Status').selectOption('error');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.locator('p.summary').filter({ hasText: 'for GATE-B' }).waitFor();
+  assert.match(page.url(), /device=GATE-B/);
+  assert.match(page.url(), /status=error/);
+  const errors = (await api.get('/api/v1/sync-log?device=GATE-B&status=error')).body.total;
+  await page.locator('.pager .rows').first().filter({ hasText: ` of ${errors}` }).waitFor();
+  await page.locator('main tbody tr').first().getByRole('link').click();
+  await page.getByRole('heading', { level: 1, name: /Sync log entry \d+/ }).waitFor();
+  await page.goBack();
+  await page.locator('p.summary').filter({ hasText: 'for GATE-B' }).waitFor();
+  assert.equal(await page.getByLabel('Device').inputValue(), 'GATE-B');
+  assert.equal(await page.getByLabel('Status').inputValue(), 'error');
+  const devices = await page.locator('main tbody tr td:nth-child(5)').allInnerTexts();
+  assert.ok(devices.length > 0 && devices.every((d) => d === 'GATE-B'));
+  // All 230 rows are reachable: the last page of the unfiltered log.
+  await page.getByLabel('Device').fill('');
+  await page.getByLabel('Status').selectOption('');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.locator('.pager .rows').first().filter({ hasText: `Rows 1–50 of ${SYNC_ROWS + 1}` }).waitFor();
+  await page.getByRole('navigation', { name: 'Sync log pages', exact: true }).getByRole('button', { name: 'Last page' }).click();
+  await page.locator('.pager .rows').first().filter({ hasText: `Rows 201–${SYNC_ROWS + 1} of ${SYNC_ROWS + 1}` }).waitFor();
+});
+
+test('at 390×844 the page is never wider than the screen; tables scroll in their box', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const [hash, heading] of [
+    ['employees', 'Employees'],
+    ['unmatched', 'Unmatched punches'],
+    ['sync-log', 'Sync log'],
+  ] as const) {
+    await open(hash, heading);
+    await page.locator('main tbody tr').first().waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `${hash}: the page is ${width} px wide`);
+    const box = await page.locator('.table-scroll').first().evaluate((b) => ({ scroll: b.scrollWidth, client: b.clientWidth }));
+    assert.ok(box.scroll > box.client, `${hash}: the table scrolls inside its box`);
+  }
+  await page.setViewportSize({ width: 1366, height: 768 });
+});
+
+test('no script errors', () => {
+  assert.deepEqual(pageErrors, []);
+});
