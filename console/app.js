@@ -9,6 +9,8 @@ import { employeesPage } from './pages/employees.js';
 import { shiftsPage } from './pages/shifts.js';
 import { attendancePage } from './pages/attendance.js';
 import { keysPage } from './pages/keys.js';
+import { punchesPage } from './pages/punches.js';
+import { checkinsPage } from './pages/checkins.js';
 import { api, ApiError, el, onSessionEnd, session } from './lib.js';
 import { stopAll } from './refresh.js';
 
@@ -28,6 +30,8 @@ const ROUTES = [
   [/^employees$/, employeesPage, 'Employees'],
   [/^shifts$/, shiftsPage, 'Shifts'],
   [/^attendance$/, attendancePage, 'Attendance'],
+  [/^punches$/, punchesPage, 'Punches'],
+  [/^checkins$/, checkinsPage, 'Check-ins'],
   [/^keys$/, keysPage, 'API keys'],
 ];
 

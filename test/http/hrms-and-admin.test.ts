@@ -222,7 +222,7 @@ describe(`HRMS method and employees API on ${testDialect()}`, () => {
       const r = await admin.get('/api/v1/punches?device=gate-1&from=2025-05-06&to=2025-05-07');
       assert.ok(r.body.total >= 2);
       for (const p of r.body.data) {
-        assert.deepEqual(Object.keys(p), ['id', 'device_serial', 'device_id', 'site', 'employee_id', 'local_time', 'time', 'time_zone', 'log_type', 'punch_state', 'verify_mode', 'work_code', 'latitude', 'longitude', 'source', 'status', 'employee', 'checkin_id', 'received_at']);
+        assert.deepEqual(Object.keys(p), ['id', 'device_serial', 'device_id', 'site', 'employee_id', 'local_time', 'time', 'time_zone', 'log_type', 'punch_state', 'verify_mode', 'work_code', 'latitude', 'longitude', 'source', 'status', 'site_time', 'site_time_zone', 'employee', 'employee_name', 'checkin_id', 'checkin_time', 'received_at']);
       }
       assert.equal((await admin.get('/api/v1/punches?status=bogus')).status, 400);
     });

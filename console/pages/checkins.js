@@ -1,0 +1,46 @@
+// Check-ins: HRMS's Employee Checkin list — employee, time (zone labelled), log type, device,
+// the shift and window it was counted in, its attendance record; filtered, paged, CSV.
+import { api, el, heading, query, session, table, when } from '../lib.js';
+import { filterForm, listParams, pages, routeParams } from './punches.js';
+
+export async function checkinsPage(main) {
+  const params = routeParams();
+  const names = ['employee', 'device', 'from', 'to'];
+  const list = el('div');
+  const csv = el('a', { class: 'button', download: 'checkins.csv' }, 'Download CSV');
+  const filters = filterForm(
+    'Filter check-ins',
+    'checkins',
+    [
+      ['Employee id', 'employee', { placeholder: 'EMP-00001' }],
+      ['Device', 'device'],
+      ['From', 'from', { type: 'date' }],
+      ['To', 'to', { type: 'date' }],
+    ],
+    params,
+    () => load(),
+  );
+
+  async function load() {
+    const wanted = listParams(params, names);
+    csv.setAttribute('href', `/api/v1/checkins${query({ ...wanted, page: undefined, format: 'csv' })}`);
+    const reply = await api('GET', `/checkins${query(wanted)}`);
+    const rows = reply.data.map((c) => [
+      c.checkin_id,
+      c.employee ? `${c.employee_name ?? ''} (${c.employee})` : '—',
+      `${c.local_time} (${c.time_zone})`,
+      c.log_type,
+      c.device_id ?? '—',
+      c.shift ?? '—',
+      c.shift_start ? `${when(c.shift_start)} – ${when(c.shift_end)}` : '—',
+      c.attendance ?? '—',
+    ]);
+    list.replaceChildren(
+      pages(reply, 'checkins', params, 'Check-in pages'),
+      el('div', { class: 'table-scroll' }, table(`${reply.total} check-in(s)`, ['Check-in', 'Employee', 'Time', 'Log type', 'Device', 'Shift', `Shift window (${session.time_zone})`, 'Attendance'], rows, 'No check-in matches these filters.')),
+    );
+  }
+
+  main.replaceChildren(...heading('Check-ins', `Employee check-ins, as HRMS's Employee Checkin list; times in the server's zone (${session.time_zone}).`), filters, el('p', {}, csv), list);
+  await load();
+}

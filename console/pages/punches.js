@@ -1,0 +1,214 @@
+// Punches: every punch received, with what became of it (checked_in, unmatched, inactive,
+// suspect_time, discarded), filtered on the server, paged, exportable as CSV; a held or
+// waiting punch can be accepted, discarded or linked to an employee, each after a confirmation,
+// each recorded in the punch's history.
+import { act, api, badge, el, field, heading, notice, query, session, table, when } from '../lib.js';
+
+export const PUNCH_STATUSES = ['checked_in', 'unmatched', 'inactive', 'suspect_time', 'discarded'];
+
+/** The route's parameters: #/punches?employee=E&page=2 → URLSearchParams. */
+export function routeParams() {
+  const at = location.hash.indexOf('?');
+  return new URLSearchParams(at < 0 ? '' : location.hash.slice(at + 1));
+}
+
+/** Puts filters in the hash (the router draws the page again); false when they are already there. */
+export function goTo(path, params) {
+  const next = `#/${path}${query(params)}`;
+  if (next === location.hash) return false;
+  location.hash = next;
+  return true;
+}
+
+/** A filter form from [label, name, attrs, options?] fields, filled from the hash; submitting puts them in the hash. */
+export function filterForm(label, path, fields, params, reload) {
+  const form = el(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': label },
+    fields.map(([text, name, attrs = {}, options]) => field(text, name, { ...attrs, value: params.get(name) ?? '' }, options)),
+    el('button', { type: 'submit' }, 'Apply'),
+    el('button', { type: 'button', onclick: () => goTo(path, {}) || reload() }, 'Clear'),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const values = Object.fromEntries(fields.map(([, name]) => [name, form.elements[name].value.trim()]));
+    if (!goTo(path, values)) reload();
+  });
+  return form;
+}
+
+/** "Rows 1–50 of 700" with Previous / Next, which change the page in the hash. */
+export function pages(reply, path, params, label) {
+  const count = Math.max(1, Math.ceil(reply.total / reply.page_size));
+  const first = reply.data.length ? (reply.page - 1) * reply.page_size + 1 : 0;
+  const go = (page) => goTo(path, { ...Object.fromEntries(params), page });
+  const button = (text, page, name) => el('button', { type: 'button', disabled: page < 1 || page > count || page === reply.page, 'aria-label': name, onclick: () => go(page) }, text);
+  return el(
+    'nav',
+    { class: 'pager', 'aria-label': label },
+    el('span', { role: 'status' }, reply.total === 0 ? 'No rows' : `Rows ${first}–${first + reply.data.length - 1} of ${reply.total}`),
+    button('‹ Previous', reply.page - 1, 'Previous page'),
+    el('span', {}, ` Page ${reply.page} of ${count} `),
+    button('Next ›', reply.page + 1, 'Next page'),
+  );
+}
+
+/** The filters of the hash as API parameters (the page, and no empty ones). */
+export function listParams(params, names) {
+  const out = {};
+  for (const name of [...names, 'page']) if (params.get(name)) out[name] = params.get(name);
+  return out;
+}
+
+/**
+ * A modal confirmation: `content` (nodes, inputs named as the API wants them) and a confirm
+ * button. Resolves to the form's values when confirmed, to null when cancelled.
+ */
+export function confirmDialog(title, content, confirmText) {
+  return new Promise((resolve) => {
+    const form = el(
+      'form',
+      { method: 'dialog' },
+      el('h2', {}, title),
+      content,
+      el('div', { class: 'actions' }, el('button', { type: 'submit', value: 'confirm' }, confirmText), el('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel')),
+    );
+    const dialog = el('dialog', { class: 'confirm', 'aria-label': title }, form);
+    dialog.addEventListener('close', () => {
+      const values = dialog.returnValue === 'confirm' ? Object.fromEntries(new FormData(form)) : null;
+      dialog.remove();
+      resolve(values);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+const zoned = (time, zone) => (time ? `${time} (${zone})` : '—');
+
+export async function punchesPage(main) {
+  const params = routeParams();
+  const names = ['employee', 'device', 'site', 'status', 'from', 'to'];
+  const note = notice();
+  const list = el('div');
+  const filters = filterForm(
+    'Filter punches',
+    'punches',
+    [
+      ['Employee id', 'employee', { placeholder: 'EMP-00001' }],
+      ['Device', 'device', { placeholder: 'serial or device id' }],
+      ['Site', 'site'],
+      ['Status', 'status', {}, [['', 'any'], ...PUNCH_STATUSES.map((s) => [s, s])]],
+      ['From', 'from', { type: 'date' }],
+      ['To', 'to', { type: 'date' }],
+    ],
+    params,
+    () => load(),
+  );
+  const csv = el('a', { class: 'button', download: 'punches.csv' }, 'Download CSV');
+
+  async function act1(punch, title, content, confirmText, call) {
+    const values = await confirmDialog(title, content, confirmText);
+    if (!values) return;
+    if (await act(note, () => call(values))) await load();
+  }
+
+  function actions(p) {
+    const what = `punch ${p.id} (user ${p.employee_id} on ${p.device_serial} at ${p.local_time})`;
+    const buttons = [];
+    if (p.status === 'suspect_time') {
+      buttons.push(
+        el('button', {
+          type: 'button',
+          onclick: () =>
+            act1(
+              p,
+              `Accept ${what}?`,
+              [
+                el('p', {}, `It becomes a check-in if its user id matches an Active employee. Leave the time empty to accept ${p.local_time} (${p.time_zone}) as it is.`),
+                field(`Corrected device time (${p.time_zone}), optional`, 'timestamp', { placeholder: 'YYYY-MM-DD HH:MM:SS', pattern: '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?' }),
+              ],
+              'Accept',
+              async (v) => {
+                const r = await api('POST', `/punches/${p.id}/accept`, v.timestamp ? { timestamp: v.timestamp } : {});
+                return `Punch ${p.id} accepted: ${r.status}${r.checkin_id ? `, check-in ${r.checkin_id}` : ''}.`;
+              },
+            ),
+        }, 'Accept…'),
+      );
+    }
+    if (p.status === 'unmatched' || p.status === 'inactive') {
+      buttons.push(
+        el('button', {
+          type: 'button',
+          onclick: () =>
+            act1(
+              p,
+              `Link ${what} to an employee?`,
+              [el('p', {}, 'It becomes one check-in of that (Active) employee, whatever its user id.'), field('Employee id', 'employee', { required: true, placeholder: 'EMP-00001' })],
+              'Link',
+              async (v) => {
+                const r = await api('POST', `/punches/${p.id}/relink`, { employee: v.employee });
+                return `Punch ${p.id} linked to ${r.employee}: ${r.status}${r.checkin_id ? `, check-in ${r.checkin_id}` : ''}.`;
+              },
+            ),
+        }, 'Link…'),
+      );
+    }
+    if (['suspect_time', 'unmatched', 'inactive'].includes(p.status)) {
+      buttons.push(
+        el('button', {
+          type: 'button',
+          onclick: () =>
+            act1(p, `Discard ${what}?`, [el('p', {}, 'It stays stored, marked discarded, and never becomes a check-in.'), field('Reason, optional', 'note')], 'Discard', async (v) => {
+              await api('POST', `/punches/${p.id}/discard`, v.note ? { note: v.note } : {});
+              return `Punch ${p.id} discarded.`;
+            }),
+        }, 'Discard…'),
+      );
+    }
+    buttons.push(
+      el('button', {
+        type: 'button',
+        onclick: async () => {
+          const one = await api('GET', `/punches/${p.id}`);
+          const rows = one.reviews.map((r) => [when(r.at), r.action, `${r.from_status} → ${r.to_status}`, r.detail || '—', r.actor || '—']);
+          await confirmDialog(`History of punch ${p.id}`, [table('What admins did', ['When', 'Action', 'Status', 'Detail', 'By'], rows, 'Nothing done to it by hand.')], 'Close');
+        },
+      }, 'History'),
+    );
+    return el('span', { class: 'row-actions' }, buttons);
+  }
+
+  async function load() {
+    const wanted = listParams(params, names);
+    csv.setAttribute('href', `/api/v1/punches${query({ ...wanted, page: undefined, format: 'csv' })}`);
+    const reply = await api('GET', `/punches${query(wanted)}`);
+    const rows = reply.data.map((p) => [
+      String(p.id),
+      badge(p.status),
+      p.employee ? `${p.employee_name ?? ''} (${p.employee})` : '—',
+      p.employee_id,
+      p.device_id && p.device_id !== p.device_serial ? `${p.device_serial} / ${p.device_id}` : p.device_serial,
+      p.site,
+      zoned(p.local_time, p.time_zone),
+      zoned(p.site_time, p.site_time_zone),
+      p.log_type,
+      p.checkin_id ? el('a', { href: `#/checkins${query({ employee: p.employee, from: p.site_time.slice(0, 10), to: p.site_time.slice(0, 10) })}` }, p.checkin_id) : '—',
+      actions(p),
+    ]);
+    list.replaceChildren(
+      pages(reply, 'punches', params, 'Punch pages'),
+      el('div', { class: 'table-scroll' }, table(`${reply.total} punch(es)`, ['ID', 'Status', 'Employee', 'User id', 'Device', 'Site', 'Device time', 'Site time', 'Log type', 'Check-in', 'Actions'], rows, 'No punch matches these filters.')),
+    );
+  }
+
+  main.replaceChildren(
+    ...heading('Punches', `Every punch received and what became of it. Device time is the terminal's wall clock in its zone; site time is the same instant in the server's zone (${session.time_zone}).`),
+    filters,
+    el('p', {}, csv),
+    note,
+    list,
+  );
+  await load();
+}
