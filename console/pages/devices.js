@@ -1,6 +1,6 @@
 // Devices: every terminal with its online dot, and one terminal's page (approve / block, zone,
 // commands, the 24-hour timeline, the diagnosis and its clock drift).
-import { act, api, badge, el, facts, field, heading, notice, query, table, when } from '../lib.js';
+import { act, api, badge, el, facts, field, heading, notice, query, session, table, when } from '../lib.js';
 import { every, staleNotice } from '../refresh.js';
 
 function onlineDot(d) {
@@ -35,7 +35,7 @@ export async function devicesPage(main) {
       when(d.last_seen_at),
       d.firmware || '—',
       d.last_address || '—',
-      d.time_zone || 'default',
+      d.time_zone || `default (${session.time_zone})`,
       info(d, 'users'),
       info(d, 'fingerprints'),
       info(d, 'attlogs'),
@@ -50,11 +50,12 @@ export async function devicesPage(main) {
     // A refresh keeps keyboard focus on the same button.
     const focused = list.contains(document.activeElement) ? document.activeElement.textContent : null;
     list.replaceChildren(
-      table(`${total} terminal(s)`, ['Status', 'Serial', 'Alias', 'State', 'Last seen', 'Firmware', 'Address', 'Time zone', 'Users', 'FP', 'Logs', 'Punches today', 'Actions'], rows, 'No terminal has contacted iclockd yet.'),
+      table(`${total} terminal(s)`, ['Status', 'Serial', 'Alias', 'State', `Last seen (${session.time_zone})`, 'Firmware', 'Address', 'Time zone', 'Users', 'FP', 'Logs', 'Punches today', 'Actions'], rows, 'No terminal has contacted iclockd yet.'),
     );
     if (focused) [...list.querySelectorAll('button')].find((b) => b.textContent === focused)?.focus();
   }
   async function decide(serial, action) {
+    if (action === 'block' && !confirm(`Block ${serial}? iclockd refuses it until it is approved again; the terminal keeps its punches meanwhile.`)) return;
     if (await act(note, async () => {
       const r = await api('POST', `/devices/${encodeURIComponent(serial)}/${action}`);
       return action === 'approve' ? `${serial} approved; ${r.released.requests} held upload(s) with ${r.released.created} new punch(es) ingested.` : `${serial} blocked.`;
@@ -65,7 +66,14 @@ export async function devicesPage(main) {
     act(note, load);
   });
   const stale = staleNotice();
-  main.replaceChildren(...heading('Devices', 'Online means heard from within three poll intervals (Delay). Open a terminal for its timeline, commands and diagnosis.'), filter, note, stale, list);
+  main.replaceChildren(
+    ...heading('Devices', 'Online means heard from within three poll intervals (Delay). Open a terminal for its timeline, commands and diagnosis.'),
+    el('p', { class: 'zone-note' }, `Times are in ${session.time_zone} (the server's zone, ICLOCKD_TZ). A terminal's own zone is the one its punches' times are read in.`),
+    filter,
+    note,
+    stale,
+    list,
+  );
   await load();
   return every(REFRESH.list, load, stale);
 }
@@ -119,6 +127,7 @@ export async function devicePage(main, serial) {
   const timelineBox = el('div');
   const commandsBox = el('div');
   const zone = el('form', { class: 'inline', 'aria-label': 'Time zone' }, field('Time zone (IANA, empty for the default)', 'time_zone', { placeholder: 'e.g. Asia/Riyadh' }), el('button', { type: 'submit' }, 'Set time zone'));
+  const aliasForm = el('form', { class: 'inline', 'aria-label': 'Display name' }, field('Display name (alias; empty clears it)', 'alias', { maxlength: 100 }), el('button', { type: 'submit' }, 'Save name'));
   const kinds = ['info', 'check', 'log', 'reboot', 'reload-options', 'sync-users', 'raw'];
   const command = el(
     'form',
@@ -139,11 +148,13 @@ export async function devicePage(main, serial) {
     const drift = d.clock_drift_seconds === null ? 'not measured yet (needs a real-time upload)' : `${Math.abs(d.clock_drift_seconds)} s ${d.clock_drift_seconds < 0 ? 'ahead' : d.clock_drift_seconds > 0 ? 'behind' : ''} (measured ${when(d.clock_drift_at)})`;
     factsBox.replaceChildren(
       facts([
-        ['Status', el('span', {}, onlineDot(d), ' ', badge(d.state))],
-        ['Last seen', `${when(d.last_seen_at)} from ${d.last_address || '—'} (polls every ${d.delay_seconds} s)`],
+        // Online, state and delivering all come from the one read the diagnosis below is made of.
+        ['Status', el('span', {}, onlineDot(d), ' ', badge(d.state), ' ', badge(d.diagnosis.delivering ? 'delivering' : 'not delivering', d.diagnosis.delivering ? 'ok' : 'bad'))],
+        ['Display name', d.alias || '—'],
+        ['Last seen', `${when(d.last_seen_at)} ${session.time_zone} from ${d.last_address || '—'} (polls every ${d.delay_seconds} s)`],
         ['Firmware', d.firmware || '—'],
         ['Push version', d.push_version || '—'],
-        ['Time zone', d.time_zone || 'the default'],
+        ['Time zone', d.time_zone ? `${d.time_zone} (its punches' times are read in this zone)` : `the default, ${session.time_zone} (ICLOCKD_TZ)`],
         ['Users / FP / logs (INFO)', `${info(d, 'users')} / ${info(d, 'fingerprints')} / ${info(d, 'attlogs')}${d.info_at ? ` (reported ${when(d.info_at)})` : ''}`],
         ['Punches today', `${d.punches_today} (${d.today})`],
         ['Clock drift', drift],
@@ -157,6 +168,7 @@ export async function devicePage(main, serial) {
       ].filter(Boolean),
     );
     if (document.activeElement !== zone.time_zone) zone.time_zone.value = d.time_zone || '';
+    if (document.activeElement !== aliasForm.alias) aliasForm.alias.value = d.alias || '';
     timelineBox.replaceChildren(timelineChart(timeline));
     commandsBox.replaceChildren(
       table('Latest commands', ['Id', 'Command', 'State', 'Tries', 'Return code', 'Result', 'Queued', 'Completed'],
@@ -165,6 +177,7 @@ export async function devicePage(main, serial) {
     );
   }
   async function decide(action) {
+    if (action === 'block' && !confirm(`Block ${serial}? iclockd refuses it until it is approved again; the terminal keeps its punches meanwhile.`)) return;
     if (await act(note, async () => {
       await api('POST', `/devices/${sn}/${action}`);
       return `${serial}: ${action === 'approve' ? 'approved' : 'blocked'}.`;
@@ -176,6 +189,14 @@ export async function devicePage(main, serial) {
     if (await act(note, async () => {
       await api('PATCH', `/devices/${sn}`, { time_zone: value || null });
       return `Time zone of ${serial} set to ${value || 'the default'}.`;
+    })) await load();
+  });
+  aliasForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const value = aliasForm.alias.value.trim();
+    if (await act(note, async () => {
+      await api('PATCH', `/devices/${sn}`, { alias: value || null });
+      return value ? `${serial} is now called ${value}.` : `The display name of ${serial} was cleared.`;
     })) await load();
   });
   command.addEventListener('submit', async (e) => {
@@ -193,7 +214,9 @@ export async function devicePage(main, serial) {
     stale,
     factsBox,
     diagnosisBox,
+    el('p', { class: 'zone-note' }, `Times are in ${session.time_zone} (the server's zone, ICLOCKD_TZ), the diagnosis's too.`),
     actionsBox,
+    aliasForm,
     zone,
     el('section', { 'aria-labelledby': 'tl' }, el('h2', { id: 'tl' }, 'Heartbeats and uploads, last 24 h'), timelineBox),
     el('section', { 'aria-labelledby': 'cmds' }, el('h2', { id: 'cmds' }, 'Commands'), command, commandsBox),

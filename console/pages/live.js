@@ -1,6 +1,6 @@
 // Live: punches as this instance ingests them (server-sent events), and punches per hour today
 // against the same weekday last week.
-import { api, badge, el, heading } from '../lib.js';
+import { api, badge, el, heading, session, when } from '../lib.js';
 import { every, staleNotice, track } from '../refresh.js';
 
 const KEEP = 200;
@@ -55,7 +55,7 @@ export async function livePage(main) {
     'table',
     { id: 'live-punches' },
     el('caption', {}, 'Latest punches first (the last 200)'),
-    el('thead', {}, el('tr', {}, ['Local time', 'Employee', 'Device user id', 'Device', 'Type', 'Outcome', 'Check-in'].map((t) => el('th', { scope: 'col' }, t)))),
+    el('thead', {}, el('tr', {}, [`Time (${session.time_zone})`, "On the terminal's clock", 'Employee', 'Device user id', 'Device', 'Type', 'Outcome', 'Check-in'].map((t) => el('th', { scope: 'col' }, t)))),
     rows,
   );
   const chart = el('div');
@@ -87,7 +87,9 @@ export async function livePage(main) {
       el(
         'tr',
         { 'data-outcome': p.outcome },
-        el('td', {}, p.local_time),
+        el('td', {}, when(p.time)),
+        // The terminal's own wall time only where it differs from the server's zone, labelled.
+        el('td', {}, p.time_zone === session.time_zone ? 'same' : `${p.local_time.slice(11)} (${p.time_zone})`),
         el('td', {}, p.employee ? `${p.employee_name} (${p.employee})` : '—'),
         el('td', {}, p.device_user_id),
         el('td', {}, p.device),
@@ -105,6 +107,7 @@ export async function livePage(main) {
   });
   main.replaceChildren(
     ...heading('Live', 'Punches as this instance of iclockd ingests them (with several instances, each shows its own). Outcome: created (a check-in), duplicate (a resend), unmatched (no employee has the id), inactive, suspect_time.'),
+    el('p', { class: 'zone-note' }, `Times are in ${session.time_zone} (the server's zone, ICLOCKD_TZ); a terminal set to another zone also shows its own clock's time, named.`),
     stale,
     el('section', { 'aria-labelledby': 'chart-title' }, el('h2', { id: 'chart-title' }, 'Punches per hour'), chart),
     el('section', { 'aria-labelledby': 'feed-title' }, el('h2', { id: 'feed-title' }, 'Punches as they arrive'), state, feed),

@@ -141,7 +141,8 @@ export interface Inspection {
   diagnosis: Diagnosis;
 }
 
-const when = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+/** An instant as wall time in `zone`, named: 2026-12-01 20:26:51 Asia/Riyadh. */
+const inZone = (d: Date, zone: string) => `${DateTime.fromJSDate(d, { zone }).toFormat('yyyy-MM-dd HH:mm:ss')} ${zone}`;
 
 export class DeviceService {
   constructor(
@@ -204,6 +205,8 @@ export class DeviceService {
       };
     }
     const d = this.registry.withUnflushedSeen(stored);
+    // Every time in the diagnosis in the server's zone (ICLOCKD_TZ), as the console shows them.
+    const when = (t: Date) => inZone(t, this.registry.zoneOf({ timeZone: null }));
     const status = (await this.status([d], now)).get(serial)!;
     const a = await deviceActivity(this.knex, serial);
     /** What stands in the way of its punches, then what is only worth knowing. */

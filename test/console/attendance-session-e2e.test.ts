@@ -45,7 +45,7 @@ async function open(hash: string, heading: string | RegExp, query = '?refresh=40
 const apiCalls: { at: number; url: string; status: number }[] = [];
 
 before(async () => {
-  s = await startTestServer({ timeZone: ZONE, devicePolicy: 'auto' });
+  s = await startTestServer({ timeZone: ZONE, devicePolicy: 'approve' });
   admin = await adminKey('main');
   profile = mkdtempSync(join(tmpdir(), 'iclockd-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
@@ -56,16 +56,17 @@ before(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   // Every EventSource the console opens, to see whether it was closed.
-  await context.addInitScript(() => {
-    const Real = window.EventSource;
-    const all: EventSource[] = [];
-    (window as unknown as { __sources: EventSource[] }).__sources = all;
-    window.EventSource = class extends Real {
-      constructor(url: string | URL, init?: EventSourceInit) {
-        super(url, init);
-        all.push(this);
-      }
-    } as typeof EventSource;
+  await context.addInitScript({
+    content: `{
+      const Real = window.EventSource;
+      const all = (window.__sources = []);
+      window.EventSource = class extends Real {
+        constructor(url, init) {
+          super(url, init);
+          all.push(this);
+        }
+      };
+    }`,
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(20_000);
@@ -99,7 +100,7 @@ async function attendanceData(): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const openSources = () => page.evaluate(() => (window as unknown as { __sources: EventSource[] }).__sources.filter((x) => x.readyState !== 2).length);
+const openSources = () => page.evaluate<number>('window.__sources.filter((x) => x.readyState !== 2).length');
 
 test('the sign-in page shows no Sign out button', async () => {
   await page.goto(s.baseUrl);
@@ -247,4 +248,71 @@ test('attendance: today without a record is open, not absent and not ·', async 
   await today.waitFor();
   assert.equal((await today.innerText()).trim(), 'open');
   assert.match(await today.getAttribute('class') ?? '', /\bopen\b/);
+});
+
+const TERMINAL = 'ZONE0001';
+/** A terminal whose clock is set to UTC (the server's zone is Asia/Riyadh) sends a punch made now. */
+async function terminalPunch(pin: string): Promise<void> {
+  const local = new Date().toISOString().slice(0, 19).replace('T', ' ');
+  const r = await fetch(`${s.baseUrl}/iclock/cdata?SN=${TERMINAL}&table=ATTLOG&Stamp=9999`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `${pin}\t${local}\t0\t1\n` });
+  assert.equal(r.status, 200);
+}
+
+test('Live: every time in the server zone, labelled; a terminal on another zone also shows its own clock, named', async () => {
+  assert.equal((await fetch(`${s.baseUrl}/iclock/cdata?SN=${TERMINAL}&options=all&pushver=2.4.1`)).status, 200);
+  assert.equal((await api().patch(`/api/v1/devices/${TERMINAL}`, { time_zone: 'UTC' })).status, 200);
+  await signIn(admin, 'live');
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+  assert.match(await page.locator('.zone-note').innerText(), /Times are in Asia\/Riyadh/);
+  assert.deepEqual((await page.locator('#live-punches thead th').allInnerTexts()).slice(0, 2), ['Time (Asia/Riyadh)', "On the terminal's clock"]);
+  await terminalPunch('301');
+  const row = page.locator('#live-punches tbody tr').first();
+  await row.waitFor();
+  const [shown, own] = await row.locator('td').evaluateAll((tds) => tds.slice(0, 2).map((td) => td.textContent ?? ''));
+  const utc = new Date();
+  // Riyadh is UTC+3: the same moment, three hours on.
+  const riyadhHour = String((utc.getUTCHours() + 3) % 24).padStart(2, '0');
+  assert.match(shown!, new RegExp(`^\\d{4}-\\d\\d-\\d\\d ${riyadhHour}:\\d\\d:\\d\\d$`));
+  assert.match(own!, /^\d\d:\d\d:\d\d \(UTC\)$/);
+  assert.equal(Number(shown!.slice(11, 13)), (Number(own!.slice(0, 2)) + 3) % 24);
+});
+
+test('Device page: status and diagnosis from one read, its times in the server zone; the default zone is named', async () => {
+  await open('devices', 'Devices');
+  await page.locator('.zone-note').filter({ hasText: 'Asia/Riyadh' }).waitFor();
+  const headers = await page.locator('thead th').allInnerTexts();
+  assert.ok(headers.includes('Last seen (Asia/Riyadh)'), headers.join('|'));
+  assert.equal((await api().patch(`/api/v1/devices/${TERMINAL}`, { time_zone: null })).status, 200);
+  await page.getByRole('row').filter({ hasText: TERMINAL }).getByText('default (Asia/Riyadh)').waitFor();
+  await page.getByRole('link', { name: TERMINAL }).click();
+  await page.getByRole('heading', { level: 1, name: `Device ${TERMINAL}` }).waitFor();
+  const facts = page.locator('dl.facts');
+  await facts.getByText('the default, Asia/Riyadh (ICLOCKD_TZ)').waitFor();
+  const status = await facts.locator('dd').first().innerText();
+  const diagnosis = await page.getByRole('heading', { level: 2, name: /^Diagnosis/ }).innerText();
+  assert.match(status, /online/);
+  assert.match(status, diagnosis === 'Diagnosis: delivering' ? /\bdelivering/ : /not delivering/);
+  const findings = await page.locator('ul.findings li').allInnerTexts();
+  assert.ok(findings.some((f) => /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d Asia\/Riyadh/.test(f)), findings.join('\n'));
+  assert.ok(findings.every((f) => !/ UTC\b/.test(f)), 'no UTC times in the diagnosis');
+});
+
+test('Device page: the display name is editable; block asks first', async () => {
+  await page.getByLabel('Display name (alias; empty clears it)').fill('Front gate');
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await page.getByRole('status').filter({ hasText: `${TERMINAL} is now called Front gate` }).waitFor();
+  assert.equal((await api().get(`/api/v1/devices/${TERMINAL}`)).body.alias, 'Front gate');
+  let asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    void d.dismiss();
+  });
+  await page.getByRole('button', { name: 'Block' }).click();
+  await sleep(300);
+  assert.match(asked, /Block ZONE0001\?/);
+  assert.equal((await api().get(`/api/v1/devices/${TERMINAL}`)).body.state, 'approved', 'dismissed: not blocked');
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Block' }).click();
+  await page.getByRole('status').filter({ hasText: `${TERMINAL}: blocked` }).waitFor();
+  assert.equal((await api().get(`/api/v1/devices/${TERMINAL}`)).body.state, 'blocked');
 });
