@@ -11,6 +11,7 @@ import {
   type PunchStatus,
   type StoredPunch,
   checkinKeyString,
+  claimPunch,
   employeesWithUnmatchedPunches,
   findCheckinsByIds,
   findCheckinsByKeys,
@@ -514,10 +515,12 @@ export class IngestService {
     return transactionWithRetry(this.knex, async (trx) => {
       const punch = await findPunch(trx, punchId);
       if (!punch) throw new AppError('not_found', `No punch ${punchId}`);
-      if (!DISCARDABLE.includes(punch.status)) throw new AppError('conflict', `Punch ${punchId} is ${punch.status}: only a punch without a check-in (${DISCARDABLE.join(', ')}) can be discarded`);
-      await updatePunch(trx, punch.id, { status: 'discarded', employeeId: null, checkinId: null });
+      if (!DISCARDABLE.includes(punch.status) || !(await claimPunch(trx, punch.id, [punch.status], 'discarded'))) {
+        throw new AppError('conflict', `Punch ${punchId} is ${punch.status}: only a punch without a check-in (${DISCARDABLE.join(', ')}) can be discarded`);
+      }
+      // The employee an inactive punch matched is kept: it shows whose it was.
       await insertPunchReview(trx, { punchId: punch.id, action: 'discard', fromStatus: punch.status, toStatus: 'discarded', detail: note, actor, createdAt: this.now() });
-      return { ...punch, status: 'discarded', employeeId: null, checkinId: null };
+      return { ...punch, status: 'discarded' };
     });
   }
 
@@ -529,10 +532,11 @@ export class IngestService {
     return transactionWithRetry(this.knex, async (trx) => {
       const punch = await findPunch(trx, punchId);
       if (!punch) throw new AppError('not_found', `No punch ${punchId}`);
-      if (punch.status !== 'unmatched' && punch.status !== 'inactive') {
+      if (employee.status !== 'Active') throw new AppError('conflict', `Employee ${employee.employee} is ${employee.status}, not Active`);
+      // Claimed first (the status it is about to get), so a concurrent settle or re-link waits, then finds it taken.
+      if ((punch.status !== 'unmatched' && punch.status !== 'inactive') || !(await claimPunch(trx, punch.id, [punch.status], 'checked_in'))) {
         throw new AppError('conflict', `Punch ${punchId} is ${punch.status}: only an unmatched or inactive punch can be re-linked`);
       }
-      if (employee.status !== 'Active') throw new AppError('conflict', `Employee ${employee.employee} is ${employee.status}, not Active`);
       const [d] = await this.decide(trx, [{ ...punch, skipAutoAttendance: false, linkTo: employee }], this.now(), false);
       await updatePunch(trx, punch.id, { status: d!.status, employeeId: employee.id, checkinId: d!.checkin?.id ?? null });
       await insertPunchReview(trx, {

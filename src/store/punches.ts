@@ -189,6 +189,14 @@ export async function updatePunch(
   await trx('punches').where({ id }).update(row);
 }
 
+/**
+ * Moves a punch from one of `from` to `to` in one statement, true when it was in one of them:
+ * two admins acting on one punch at once cannot both act (the row is locked until commit).
+ */
+export async function claimPunch(trx: Knex.Transaction, id: number, from: PunchStatus[], to: PunchStatus): Promise<boolean> {
+  return (await trx('punches').where({ id }).whereIn('status', from).update({ status: to })) === 1;
+}
+
 export interface PunchFilter {
   device?: string;
   site?: string;

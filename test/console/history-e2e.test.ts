@@ -96,7 +96,7 @@ test('a suspect_time punch is accepted with a corrected time after a confirmatio
   const discard = page.getByRole('dialog');
   await discard.getByRole('button', { name: 'Cancel' }).click();
   await discard.waitFor({ state: 'detached' });
-  const punch = await (await fetch(`${s.baseUrl}/api/v1/punches/${heldId}`, { headers: { authorization: await s.authHeader('admin') } })).json();
+  const punch = (await (await fetch(`${s.baseUrl}/api/v1/punches/${heldId}`, { headers: { authorization: await s.authHeader('admin') } })).json()) as { status: string };
   assert.equal(punch.status, 'suspect_time');
 
   await row.getByRole('button', { name: 'Accept…' }).click();
