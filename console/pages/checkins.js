@@ -1,16 +1,15 @@
 // Check-ins: HRMS's Employee Checkin list — employee, time (zone labelled), log type, device,
 // the shift and window it was counted in, its attendance record; filtered, paged, CSV.
-import { api, el, heading, query, session, table, when } from '../lib.js';
-import { filterForm, listParams, pages, routeParams } from './punches.js';
+import { api, el, hashParams, heading, query, scrollBox, session, table, when } from '../lib.js';
+import { filterForm, listParams, pages } from './punches.js';
 
 export async function checkinsPage(main) {
-  const params = routeParams();
+  const params = hashParams();
   const names = ['employee', 'device', 'from', 'to'];
   const list = el('div');
   const csv = el('a', { class: 'button', download: 'checkins.csv' }, 'Download CSV');
   const filters = filterForm(
     'Filter check-ins',
-    'checkins',
     [
       ['Employee id', 'employee', { placeholder: 'EMP-00001' }],
       ['Device', 'device'],
@@ -36,8 +35,8 @@ export async function checkinsPage(main) {
       c.attendance ?? '—',
     ]);
     list.replaceChildren(
-      pages(reply, 'checkins', params, 'Check-in pages'),
-      el('div', { class: 'table-scroll' }, table(`${reply.total} check-in(s)`, ['Check-in', 'Employee', 'Time', 'Log type', 'Device', 'Shift', `Shift window (${session.time_zone})`, 'Attendance'], rows, 'No check-in matches these filters.')),
+      pages(reply, params, 'Check-in pages'),
+      scrollBox(table(`${reply.total} check-in(s)`, ['Check-in', 'Employee', 'Time', 'Log type', 'Device', 'Shift', `Shift window (${session.time_zone})`, 'Attendance'], rows, 'No check-in matches these filters.'), 'Check-ins'),
     );
   }
 

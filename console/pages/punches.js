@@ -2,55 +2,32 @@
 // suspect_time, discarded), filtered on the server, paged, exportable as CSV; a held or
 // waiting punch can be accepted, discarded or linked to an employee, each after a confirmation,
 // each recorded in the punch's history.
-import { act, api, badge, el, field, heading, notice, query, session, table, when } from '../lib.js';
+import { act, api, badge, el, employeePicker, field, hashParams, heading, notice, pager, query, scrollBox, session, setHashParams, table, when } from '../lib.js';
 
 export const PUNCH_STATUSES = ['checked_in', 'unmatched', 'inactive', 'suspect_time', 'discarded'];
+/** The colour of each status (the word is shown beside it). */
+const STATUS_KIND = { checked_in: 'ok', unmatched: 'warn', inactive: 'warn', suspect_time: 'warn', discarded: 'bad' };
 
-/** The route's parameters: #/punches?employee=E&page=2 → URLSearchParams. */
-export function routeParams() {
-  const at = location.hash.indexOf('?');
-  return new URLSearchParams(at < 0 ? '' : location.hash.slice(at + 1));
-}
-
-/** Puts filters in the hash (the router draws the page again); false when they are already there. */
-export function goTo(path, params) {
-  const next = `#/${path}${query(params)}`;
-  if (next === location.hash) return false;
-  location.hash = next;
-  return true;
-}
-
-/** A filter form from [label, name, attrs, options?] fields, filled from the hash; submitting puts them in the hash. */
-export function filterForm(label, path, fields, params, reload) {
+/** A filter form from [label, name, attrs, options?] fields, filled from the hash; submitting puts them in the hash (page 1). */
+export function filterForm(label, fields, params, reload) {
   const form = el(
     'form',
     { class: 'filters', role: 'search', 'aria-label': label },
     fields.map(([text, name, attrs = {}, options]) => field(text, name, { ...attrs, value: params.get(name) ?? '' }, options)),
     el('button', { type: 'submit' }, 'Apply'),
-    el('button', { type: 'button', onclick: () => goTo(path, {}) || reload() }, 'Clear'),
+    el('button', { type: 'button', onclick: () => setHashParams({}) || reload() }, 'Clear'),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const values = Object.fromEntries(fields.map(([, name]) => [name, form.elements[name].value.trim()]));
-    if (!goTo(path, values)) reload();
+    if (!setHashParams(values)) reload();
   });
   return form;
 }
 
-/** "Rows 1–50 of 700" with Previous / Next, which change the page in the hash. */
-export function pages(reply, path, params, label) {
-  const count = Math.max(1, Math.ceil(reply.total / reply.page_size));
-  const first = reply.data.length ? (reply.page - 1) * reply.page_size + 1 : 0;
-  const go = (page) => goTo(path, { ...Object.fromEntries(params), page });
-  const button = (text, page, name) => el('button', { type: 'button', disabled: page < 1 || page > count || page === reply.page, 'aria-label': name, onclick: () => go(page) }, text);
-  return el(
-    'nav',
-    { class: 'pager', 'aria-label': label },
-    el('span', { role: 'status' }, reply.total === 0 ? 'No rows' : `Rows ${first}–${first + reply.data.length - 1} of ${reply.total}`),
-    button('‹ Previous', reply.page - 1, 'Previous page'),
-    el('span', {}, ` Page ${reply.page} of ${count} `),
-    button('Next ›', reply.page + 1, 'Next page'),
-  );
+/** lib.js's pager over the hash: a page button keeps the filters and changes the page. */
+export function pages(reply, params, label) {
+  return pager(reply, (page) => setHashParams({ ...Object.fromEntries(params), page }), label);
 }
 
 /** The filters of the hash as API parameters (the page, and no empty ones). */
@@ -87,13 +64,12 @@ export function confirmDialog(title, content, confirmText) {
 const zoned = (time, zone) => (time ? `${time} (${zone})` : '—');
 
 export async function punchesPage(main) {
-  const params = routeParams();
+  const params = hashParams();
   const names = ['employee', 'device', 'site', 'status', 'from', 'to'];
   const note = notice();
   const list = el('div');
   const filters = filterForm(
     'Filter punches',
-    'punches',
     [
       ['Employee id', 'employee', { placeholder: 'EMP-00001' }],
       ['Device', 'device', { placeholder: 'serial or device id' }],
@@ -145,7 +121,7 @@ export async function punchesPage(main) {
             act1(
               p,
               `Link ${what} to an employee?`,
-              [el('p', {}, 'It becomes one check-in of that (Active) employee, whatever its user id.'), field('Employee id', 'employee', { required: true, placeholder: 'EMP-00001' })],
+              [el('p', {}, 'It becomes one check-in of that (Active) employee, whatever its user id.'), linkPicker()],
               'Link',
               async (v) => {
                 const r = await api('POST', `/punches/${p.id}/relink`, { employee: v.employee });
@@ -180,13 +156,19 @@ export async function punchesPage(main) {
     return el('span', { class: 'row-actions' }, buttons);
   }
 
+  function linkPicker() {
+    const picker = employeePicker('Employee', 'employee', { initial: api('GET', '/employees?status=Active&page_size=20') });
+    picker.select.required = true;
+    return picker;
+  }
+
   async function load() {
     const wanted = listParams(params, names);
     csv.setAttribute('href', `/api/v1/punches${query({ ...wanted, page: undefined, format: 'csv' })}`);
     const reply = await api('GET', `/punches${query(wanted)}`);
     const rows = reply.data.map((p) => [
       String(p.id),
-      badge(p.status),
+      badge(p.status, STATUS_KIND[p.status]),
       p.employee ? `${p.employee_name ?? ''} (${p.employee})` : '—',
       p.employee_id,
       p.device_id && p.device_id !== p.device_serial ? `${p.device_serial} / ${p.device_id}` : p.device_serial,
@@ -198,8 +180,8 @@ export async function punchesPage(main) {
       actions(p),
     ]);
     list.replaceChildren(
-      pages(reply, 'punches', params, 'Punch pages'),
-      el('div', { class: 'table-scroll' }, table(`${reply.total} punch(es)`, ['ID', 'Status', 'Employee', 'User id', 'Device', 'Site', 'Device time', 'Site time', 'Log type', 'Check-in', 'Actions'], rows, 'No punch matches these filters.')),
+      pages(reply, params, 'Punch pages'),
+      scrollBox(table(`${reply.total} punch(es)`, ['ID', 'Status', 'Employee', 'User id', 'Device', 'Site', 'Device time', 'Site time', 'Log type', 'Check-in', 'Actions'], rows, 'No punch matches these filters.'), 'Punches'),
     );
   }
 

@@ -132,3 +132,20 @@ test('a suspect_time punch is accepted with a corrected time after a confirmatio
   await page.getByRole('status').filter({ hasText: 'Rows 1–3 of 3' }).waitFor();
   assert.deepEqual(pageErrors, []);
 });
+
+test('an unmatched punch is linked to an employee picked by name, after a confirmation', async () => {
+  await page.goto(`${s.baseUrl}/#/punches?status=unmatched`);
+  const row = page.getByRole('row').filter({ hasText: 'GATE-A' });
+  await row.getByText('unmatched').waitFor();
+  await row.getByRole('button', { name: 'Link…' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Find by name or id').fill('Salma');
+  await dialog.getByText('1 match.').waitFor();
+  assert.equal(await dialog.getByLabel('Employee', { exact: true }).inputValue(), 'E2E-1');
+  await dialog.getByRole('button', { name: 'Link' }).click();
+  await page.getByRole('status').filter({ hasText: /linked to E2E-1: checked_in, check-in CHECKIN-/ }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'No rows' }).waitFor();
+  const checkins = await (await fetch(`${s.baseUrl}/api/v1/checkins?employee=E2E-1&device=GATE-A`, { headers: { authorization: await s.authHeader('admin') } })).json() as { total: number };
+  assert.equal(checkins.total, 2, 'its own 08:00 and the linked 08:30');
+  assert.deepEqual(pageErrors, []);
+});
