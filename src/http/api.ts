@@ -353,7 +353,7 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
       total: 1,
       created: r.outcome === 'created' ? 1 : 0,
       duplicate: r.outcome === 'duplicate' ? 1 : 0,
-      failed: r.outcome === 'created' || r.punchStatus === 'suspect_time' ? 0 : 1,
+      failed: r.outcome === 'created' || r.punchStatus === 'suspect_time' || r.punchStatus === 'discarded' ? 0 : 1,
     };
     if (r.outcome === 'duplicate' && r.checkin) {
       const link = `<a href="/app/employee-checkin/${r.checkin.name}">${r.checkin.name}</a>`;
@@ -390,7 +390,8 @@ export function apiRoutes(deps: ApiDeps, settings: { futureWindowHours: number }
         latitude: intake.punch.latitude,
         longitude: intake.punch.longitude,
         doctype: 'Employee Checkin',
-        ...(r.punchStatus === 'suspect_time' ? { iclockd_status: 'suspect_time', iclockd_punch_id: r.punchId } : {}),
+        // Held for review, or discarded by an admin (a resend of it): no check-in, named by the punch.
+        ...(r.punchStatus === 'suspect_time' || r.punchStatus === 'discarded' ? { iclockd_status: r.punchStatus, iclockd_punch_id: r.punchId } : {}),
       },
     };
   }

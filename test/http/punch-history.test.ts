@@ -126,6 +126,16 @@ describe(`punch history API on ${testDialect()}`, () => {
     assert.equal(resend.status, 200, JSON.stringify(resend.body));
     assert.equal(resend.body.discarded, true);
     assert.equal(resend.body.checkin_id, null);
+    // The same through the HRMS method (the sync tool): answered by the punch, said to be discarded.
+    const hrms = await device.post('/api/method/hrms.hr.doctype.employee_checkin.employee_checkin.add_log_based_on_employee_field', {
+      employee_field_value: '777',
+      timestamp: '2025-05-01 08:00:00',
+      device_id: 'DISC',
+      log_type: 'IN',
+    });
+    assert.equal(hrms.status, 200, JSON.stringify(hrms.body));
+    assert.equal(hrms.body.message.name, `PUNCH-${stray.punch_id}`);
+    assert.equal(hrms.body.message.iclockd_status, 'discarded');
     assert.equal(await count('checkins'), checkinsBefore);
     assert.equal(await count('punches', { device_serial: 'DISC' }), 2);
 
