@@ -4,10 +4,13 @@
 import { api, badge, day, el, facts, field, hashParams, heading, pageParam, pager, query, scrollBox, setHashParams, table, when } from '../lib.js';
 
 const PAGE_SIZE = 50;
+/** The list as last seen (filters and page): an entry's link back returns to it. */
+let listHash = '#/sync-log';
 
 export async function syncLogPage(main) {
   const params = hashParams();
   const page = pageParam(params.get('page'));
+  listHash = location.hash || '#/sync-log';
   const form = el(
     'form',
     { class: 'filters', 'aria-label': 'Filter the sync log' },
@@ -73,7 +76,7 @@ export async function syncEntryPage(main, id) {
   const r = s.received;
   main.replaceChildren(
     ...heading(`Sync log entry ${s.id}`),
-    el('p', {}, el('a', { href: '#/sync-log' }, '← Sync log')),
+    el('p', {}, el('a', { href: listHash }, '← Sync log')),
     facts([
       ['Status', badge(s.status, s.status === 'processed' ? 'ok' : s.status === 'error' ? 'bad' : 'neutral')],
       ['Why it failed', s.error || (s.status === 'error' ? 'no reason recorded' : 'it did not fail')],

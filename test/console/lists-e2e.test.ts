@@ -143,7 +143,7 @@ test('unmatched: 230 ids paged, pickers without 700 options, the new-employee na
   await page.locator('.pager .rows').first().filter({ hasText: `Rows 1–50 of ${UNMATCHED}` }).waitFor();
   const options = await page.locator('main select option').count();
   assert.ok(options <= 50 * 21, `${options} options on the page`);
-  const names = await page.getByLabel('or a new employee named').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+  const names = await page.getByLabel('or a new employee named').evaluateAll((inputs) => inputs.map((i) => (i as unknown as { value: string }).value));
   assert.equal(names.length, 50);
   assert.ok(names.every((n) => n === ''), 'no name is filled in for the reader');
   await page.getByRole('navigation', { name: 'Unmatched id pages', exact: true }).getByRole('button', { name: 'Last page' }).click();
@@ -195,6 +195,11 @@ test('sync log: paged, and Back from an entry keeps the filters', async () => {
   assert.equal(await page.getByLabel('Status').inputValue(), 'error');
   const devices = await page.locator('main tbody tr td:nth-child(5)').allInnerTexts();
   assert.ok(devices.length > 0 && devices.every((d) => d === 'GATE-B'));
+  // The entry's own link back returns to the filtered list too.
+  await page.locator('main tbody tr').first().getByRole('link').click();
+  await page.getByRole('link', { name: '← Sync log' }).click();
+  await page.locator('p.summary').filter({ hasText: 'for GATE-B' }).waitFor();
+  assert.equal(await page.getByLabel('Status').inputValue(), 'error');
   // All 230 rows are reachable: the last page of the unfiltered log.
   await page.getByLabel('Device').fill('');
   await page.getByLabel('Status').selectOption('');
@@ -213,7 +218,7 @@ test('at 390×844 the page is never wider than the screen; tables scroll in thei
   ] as const) {
     await open(hash, heading);
     await page.locator('main tbody tr').first().waitFor();
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
     assert.ok(width <= 390, `${hash}: the page is ${width} px wide`);
     const box = await page.locator('.table-scroll').first().evaluate((b) => ({ scroll: b.scrollWidth, client: b.clientWidth }));
     assert.ok(box.scroll > box.client, `${hash}: the table scrolls inside its box`);
