@@ -187,17 +187,35 @@ export function scrollBox(content, label) {
  * Page controls for a list reply {total, page, page_size, data}: "Rows 51–100 of 700" and
  * First / Previous / Next / Last, which call `go(page)`.
  */
+/** The pager whose button was pressed: the page drawn next puts the focus back on it. */
+let pagerUsed = '';
+
 export function pager(reply, go, label = 'Pages') {
   const pages = Math.max(1, Math.ceil(reply.total / reply.page_size));
   const first = reply.data.length ? (reply.page - 1) * reply.page_size + 1 : 0;
   const last = reply.data.length ? first + reply.data.length - 1 : 0;
   const button = (text, page, name) =>
-    el('button', { type: 'button', class: 'page', disabled: page === reply.page || page < 1 || page > pages, 'aria-label': name, onclick: () => go(page) }, text);
+    el('button', {
+      type: 'button',
+      class: 'page',
+      disabled: page === reply.page || page < 1 || page > pages,
+      'aria-label': name,
+      onclick: () => {
+        pagerUsed = label;
+        go(page);
+      },
+    }, text);
   const rows = reply.total === 0 ? 'No rows' : first ? `Rows ${first}–${last} of ${reply.total}` : `No rows on page ${reply.page}; ${reply.total} in all`;
+  const counted = el('span', { class: 'rows', role: 'status', tabindex: '-1' }, rows);
+  if (pagerUsed === label) {
+    // Drawn after a page change (the router draws the page again): the keyboard stays here.
+    pagerUsed = '';
+    setTimeout(() => counted.isConnected && counted.focus());
+  }
   return el(
     'nav',
     { class: 'pager', 'aria-label': label },
-    el('span', { class: 'rows', role: 'status' }, rows),
+    counted,
     button('« First', 1, 'First page'),
     button('‹ Previous', reply.page - 1, 'Previous page'),
     el('span', { class: 'page-of' }, `Page ${reply.page} of ${pages}`),

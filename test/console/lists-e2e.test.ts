@@ -44,6 +44,8 @@ before(async () => {
   const ingest = client(s, await s.authHeader('ingest'));
   const logs = Array.from({ length: UNMATCHED }, (_, i) => ({ employee_id: `U${pad(i + 1, 4)}`, timestamp: `2025-06-02 09:${pad(i % 60, 2)}:00`, device_id: 'GATE-1', log_type: 'IN' }));
   assert.equal((await ingest.post('/api/v1/punches/bulk', { logs })).status, 200);
+  // The terminal's user list names U0001 (as a simulated terminal names its users).
+  await s.running.services.db.knex('device_users').insert({ device_serial: 'GATE-1', pin: 'U0001', name: 'Sim User 3', updated_at: '2025-06-01 00:00:00' });
   const now = Date.now();
   await Promise.all(
     Array.from({ length: SYNC_ROWS }, (_, i) =>
@@ -91,6 +93,8 @@ test('employees: rows X–Y of 700, the last one reachable by paging; the page i
   await page.getByRole('cell', { name: `EMP-${pad(EMPLOYEES)}`, exact: true }).waitFor();
   await rows.filter({ hasText: `Rows 651–700 of ${EMPLOYEES}` }).waitFor();
   assert.match(page.url(), /#\/employees\?page=14$/);
+  // The keyboard stays on the pager after the page is drawn again.
+  await page.waitForFunction(() => (globalThis as unknown as { document: { activeElement: { className: string } | null } }).document.activeElement?.className === 'rows');
   await page.reload();
   await page.getByRole('cell', { name: `EMP-${pad(EMPLOYEES)}`, exact: true }).waitFor();
   await page.getByRole('navigation', { name: 'Employee pages', exact: true }).getByRole('button', { name: 'Previous page' }).click();
@@ -149,6 +153,13 @@ test('unmatched: 230 ids paged, pickers without 700 options, the new-employee na
   await page.getByRole('navigation', { name: 'Unmatched id pages', exact: true }).getByRole('button', { name: 'Last page' }).click();
   await page.locator('.pager .rows').first().filter({ hasText: `Rows 201–230 of ${UNMATCHED}` }).waitFor();
   assert.match(page.url(), /#\/unmatched\?page=5$/);
+  // The terminal's name for the user is a hint beside the empty name field, not a value.
+  await page.getByLabel('Device user id').fill('U0001');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const row = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'Assign U0001', exact: true }) });
+  await row.getByText('The terminal calls U0001 “Sim User 3”.').waitFor();
+  assert.equal(await row.getByLabel('or a new employee named').inputValue(), '');
+  assert.match(page.url(), /#\/unmatched\?q=U0001$/);
 });
 
 test('unmatched: giving an id to an employee who has one asks first, naming the old id', async () => {
