@@ -130,11 +130,11 @@ export async function attendancePage(main) {
       const holiday = holidays.get(`${id}|${d}`);
       const holidayTitle = holiday ? `Holiday${holiday.description ? `: ${holiday.description}` : ''} (${holiday.holiday_list})` : '';
       const open = () => showDetail(name, id, d, records, holiday);
-      const button = (label, title, ...content) => el('button', { type: 'button', class: 'cell', title, 'aria-label': `${name} ${d}: ${label}`, onclick: open }, ...content);
-      if (!records.length && holiday) return el('td', { class: 'st on-holiday' }, button(holidayTitle, holidayTitle, el('abbr', {}, 'H')));
+      const button = (label, ...content) => el('button', { type: 'button', class: 'cell', 'aria-label': `${name} ${d}: ${label}`, onclick: open }, ...content);
+      if (!records.length && holiday) return el('td', { class: 'st on-holiday', title: holidayTitle }, button(holidayTitle, el('abbr', {}, 'H')));
       if (!records.length && d >= yesterday) {
         const t = d > today ? 'Not yet' : 'Open: no record yet (absence is marked only once the day after the shift has begun)';
-        return el('td', { class: 'open' }, button(t, t, d > today ? '' : 'open'));
+        return el('td', { class: 'open', title: t }, button(t, d > today ? '' : 'open'));
       }
       if (!records.length) return el('td', { class: 'none' }, el('span', { class: 'sr-only' }, 'no record'), '·');
       const provisional = records.some((a) => !a.finalized);
@@ -145,9 +145,8 @@ export async function attendancePage(main) {
       const title = [...records.map(describe), ...(holiday ? [holidayTitle] : [])].join('; ');
       return el(
         'td',
-        { class: cls },
+        { class: cls, title },
         button(
-          title,
           title,
           records.flatMap((a, n) => {
             const openRecord = !a.finalized && a.status === 'Absent' && !a.in_time;

@@ -1,51 +1,103 @@
-// Shifts: shift types (HRMS fields) and who works which shift from when.
-import { act, api, el, field, heading, notice, table } from '../lib.js';
+// Shifts: shift types with every HRMS rule (edited in place), and who works which shift from
+// when: an assignment is ended (end_date) or deleted, each after a confirmation; the API
+// refuses overlapping assignments (409) and its message is shown as it comes.
+import { act, api, day, el, employeePicker, field, heading, notice, table } from '../lib.js';
+
+const onOff = [['true', 'on'], ['false', 'off']];
+
+/** The shift type's fields: [label, name, attrs, options, kind]; kind: bool, number, time, text. */
+const TYPE_FIELDS = [
+  ['Start', 'start_time', { type: 'time', step: 1, required: true }, null, 'time'],
+  ['End (before the start: ends the next day)', 'end_time', { type: 'time', step: 1, required: true }, null, 'time'],
+  ['Auto attendance', 'enable_auto_attendance', {}, onOff, 'bool'],
+  ['In/out', 'determine_check_in_and_check_out', {}, [['alternating', 'alternating entries'], ['strict', 'strictly by log type']], 'text'],
+  ['Working hours', 'working_hours_calculation_based_on', {}, [['first_last', 'first check-in to last check-out'], ['every_valid', 'every valid pair']], 'text'],
+  ['Check-in counts from (minutes before the start)', 'begin_check_in_before_shift_start_time', { type: 'number', min: 0, max: 1440, step: 1, value: 60 }, null, 'number'],
+  ['Check-out counts until (minutes after the end)', 'allow_check_out_after_shift_end_time', { type: 'number', min: 0, max: 1440, step: 1, value: 60 }, null, 'number'],
+  ['Half day below (hours, 0: off)', 'working_hours_threshold_for_half_day', { type: 'number', min: 0, max: 24, step: 0.25, value: 0 }, null, 'number'],
+  ['Absent below (hours, 0: off)', 'working_hours_threshold_for_absent', { type: 'number', min: 0, max: 24, step: 0.25, value: 0 }, null, 'number'],
+  ['Mark late entry', 'enable_late_entry_marking', {}, onOff, 'bool'],
+  ['Late entry grace (minutes)', 'late_entry_grace_period', { type: 'number', min: 0, max: 1440, step: 1, value: 0 }, null, 'number'],
+  ['Mark early exit', 'enable_early_exit_marking', {}, onOff, 'bool'],
+  ['Early exit grace (minutes)', 'early_exit_grace_period', { type: 'number', min: 0, max: 1440, step: 1, value: 0 }, null, 'number'],
+  ['Attendance on holidays', 'mark_auto_attendance_on_holidays', {}, onOff, 'bool'],
+  ['Holiday list (empty: the employee\u2019s)', 'holiday_list', {}, null, 'text'],
+];
 
 export async function shiftsPage(main) {
   const note = notice();
   const types = el('div');
   const assignments = el('div');
+  const typeTitle = el('h2', { id: 'type-title' }, 'Add or change a shift type');
   const typeForm = el(
     'form',
     { class: 'card', 'aria-labelledby': 'type-title' },
-    el('h2', { id: 'type-title' }, 'Add or change a shift type'),
+    typeTitle,
     field('Name', 'name', { required: true }),
-    field('Start', 'start_time', { type: 'time', step: 1, required: true }),
-    field('End (before the start: ends the next day)', 'end_time', { type: 'time', step: 1, required: true }),
-    field('Auto attendance', 'enable_auto_attendance', {}, [['true', 'on'], ['false', 'off']]),
-    field('In/out', 'determine_check_in_and_check_out', {}, [['alternating', 'alternating entries'], ['strict', 'strictly by log type']]),
-    field('Working hours', 'working_hours_calculation_based_on', {}, [['first_last', 'first check-in to last check-out'], ['every_valid', 'every valid pair']]),
-    field('Half day below (hours, 0: off)', 'working_hours_threshold_for_half_day', { type: 'number', min: 0, step: 0.25, value: 0 }),
-    field('Absent below (hours, 0: off)', 'working_hours_threshold_for_absent', { type: 'number', min: 0, step: 0.25, value: 0 }),
-    el('button', { type: 'submit' }, 'Save shift type'),
+    TYPE_FIELDS.map(([label, name, attrs, options]) => field(label, name, attrs, options || undefined)),
+    el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Save shift type'), el('button', { type: 'reset', class: 'danger' }, 'Clear')),
   );
+  typeForm.addEventListener('reset', () => {
+    typeTitle.textContent = 'Add or change a shift type';
+  });
+  const picker = employeePicker('Employee', 'employee', { initial: api('GET', '/employees?page_size=20').catch(() => null) });
   const assignForm = el(
     'form',
     { class: 'card', 'aria-labelledby': 'assign-title' },
     el('h2', { id: 'assign-title' }, 'Assign a shift'),
-    field('Employee id', 'employee', { required: true }),
+    picker,
     field('Shift type', 'shift_type', { required: true }),
     field('From', 'start_date', { type: 'date', required: true }),
     field('To (empty: open-ended)', 'end_date', { type: 'date' }),
     el('button', { type: 'submit' }, 'Assign shift'),
   );
+
+  /** Fills the form with a shift type to change it. */
+  function edit(s) {
+    typeForm.name.value = s.name;
+    for (const [, name, , , kind] of TYPE_FIELDS) {
+      const v = s[name];
+      typeForm[name].value = kind === 'bool' ? String(Boolean(v)) : v === null || v === undefined ? '' : String(v);
+    }
+    typeTitle.textContent = `Change shift type ${s.name}`;
+    typeForm.name.focus();
+  }
+
   async function load() {
     const t = await api('GET', '/shift-types?page_size=500');
     const a = await api('GET', '/shift-assignments?page_size=500');
+    const yes = (v) => (v ? 'on' : 'off');
     types.replaceChildren(
-      table(`${t.total} shift type(s)`, ['Name', 'Start', 'End', 'Auto attendance', 'In/out', 'Hours from', 'Half day <', 'Absent <', ''],
-        t.data.map((s) => [s.name, s.start_time, s.end_time, s.enable_auto_attendance ? 'on' : 'off', s.determine_check_in_and_check_out, s.working_hours_calculation_based_on, String(s.working_hours_threshold_for_half_day), String(s.working_hours_threshold_for_absent),
-          el('button', { type: 'button', class: 'danger', onclick: () => remove(`/shift-types/${encodeURIComponent(s.name)}`, `Shift type ${s.name} deleted.`) }, `Delete ${s.name}`)]),
+      table(`${t.total} shift type(s)`, ['Name', 'Start', 'End', 'Auto attendance', 'In/out', 'Hours from', 'Check-in from / out until (min)', 'Half day <', 'Absent <', 'Late entry (grace)', 'Early exit (grace)', 'On holidays', 'Holiday list', ''],
+        t.data.map((s) => [s.name, s.start_time, s.end_time, yes(s.enable_auto_attendance), s.determine_check_in_and_check_out, s.working_hours_calculation_based_on,
+          `${s.begin_check_in_before_shift_start_time} / ${s.allow_check_out_after_shift_end_time}`, String(s.working_hours_threshold_for_half_day), String(s.working_hours_threshold_for_absent),
+          `${yes(s.enable_late_entry_marking)} (${s.late_entry_grace_period} min)`, `${yes(s.enable_early_exit_marking)} (${s.early_exit_grace_period} min)`, yes(s.mark_auto_attendance_on_holidays), s.holiday_list || '—',
+          el('span', { class: 'actions' },
+            el('button', { type: 'button', onclick: () => edit(s) }, `Edit ${s.name}`),
+            el('button', { type: 'button', class: 'danger', onclick: () => remove(`Delete shift type ${s.name}? Its assignments and attendance records stay as they are.`, `/shift-types/${encodeURIComponent(s.name)}`, `Shift type ${s.name} deleted.`) }, `Delete ${s.name}`))]),
         'No shift types yet.'),
     );
     assignments.replaceChildren(
-      table(`${a.total} assignment(s)`, ['Id', 'Employee', 'Shift type', 'From', 'To', 'Status', ''],
-        a.data.map((x) => [String(x.id), x.employee, x.shift_type, x.start_date, x.end_date || 'open', x.status,
-          el('button', { type: 'button', class: 'danger', onclick: () => remove(`/shift-assignments/${x.id}`, `Assignment ${x.id} deleted.`) }, `Delete assignment ${x.id}`)]),
+      table(`${a.total} assignment(s)`, ['Id', 'Employee', 'Shift type', 'From', 'To', 'Status', 'End it on', ''],
+        a.data.map((x) => {
+          const end = el('input', { type: 'date', value: x.end_date || day(), 'aria-label': `End date of assignment ${x.id}` });
+          return [String(x.id), x.employee, x.shift_type, x.start_date, x.end_date || 'open', x.status, end,
+            el('span', { class: 'actions' },
+              el('button', { type: 'button', onclick: () => finish(x, end.value) }, `End assignment ${x.id}`),
+              el('button', { type: 'button', class: 'danger', onclick: () => remove(`Delete assignment ${x.id} (${x.employee}, ${x.shift_type} from ${x.start_date})? To keep its history, end it instead.`, `/shift-assignments/${x.id}`, `Assignment ${x.id} deleted.`) }, `Delete assignment ${x.id}`))];
+        }),
         'No shift assignments yet.'),
     );
   }
-  async function remove(path, done) {
+  async function finish(x, endDate) {
+    if (!endDate) return note.show('Choose the last day of the assignment.', true);
+    if (await act(note, async () => {
+      const r = await api('PATCH', `/shift-assignments/${x.id}`, { end_date: endDate });
+      return `Assignment ${r.id} (${r.employee}, ${r.shift_type}) ends on ${r.end_date}.`;
+    })) await load();
+  }
+  async function remove(question, path, done) {
+    if (!confirm(question)) return;
     if (await act(note, async () => {
       await api('DELETE', path);
       return done;
@@ -55,15 +107,11 @@ export async function shiftsPage(main) {
     e.preventDefault();
     const f = typeForm;
     const seconds = (v) => (v.length === 5 ? `${v}:00` : v);
-    const body = {
-      start_time: seconds(f.start_time.value),
-      end_time: seconds(f.end_time.value),
-      enable_auto_attendance: f.enable_auto_attendance.value === 'true',
-      determine_check_in_and_check_out: f.determine_check_in_and_check_out.value,
-      working_hours_calculation_based_on: f.working_hours_calculation_based_on.value,
-      working_hours_threshold_for_half_day: Number(f.working_hours_threshold_for_half_day.value),
-      working_hours_threshold_for_absent: Number(f.working_hours_threshold_for_absent.value),
-    };
+    const body = {};
+    for (const [, name, , , kind] of TYPE_FIELDS) {
+      const v = f[name].value;
+      body[name] = kind === 'bool' ? v === 'true' : kind === 'number' ? Number(v) : kind === 'time' ? seconds(v) : v.trim() || (name === 'holiday_list' ? null : v);
+    }
     const name = f.name.value.trim();
     if (await act(note, async () => {
       const exists = await api('GET', `/shift-types/${encodeURIComponent(name)}`).then(() => true, () => false);
@@ -75,8 +123,10 @@ export async function shiftsPage(main) {
   assignForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const f = assignForm;
+    if (!picker.select.value) return note.show('Choose an employee to assign.', true);
+    // A 409 (an overlapping assignment) comes back with the API's message, shown as is.
     if (await act(note, async () => {
-      const r = await api('POST', '/shift-assignments', { employee: f.employee.value.trim(), shift_type: f.shift_type.value.trim(), start_date: f.start_date.value, ...(f.end_date.value ? { end_date: f.end_date.value } : {}) });
+      const r = await api('POST', '/shift-assignments', { employee: picker.select.value, shift_type: f.shift_type.value.trim(), start_date: f.start_date.value, ...(f.end_date.value ? { end_date: f.end_date.value } : {}) });
       return `${r.employee} works ${r.shift_type} from ${r.start_date}.`;
     })) await load();
   });

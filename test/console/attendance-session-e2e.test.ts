@@ -29,7 +29,10 @@ const api = () => client(s, `token ${admin.key}:${admin.secret}`);
 
 async function signIn(k: { key: string; secret: string }, hash = 'devices', query = '?refresh=400'): Promise<void> {
   await context.clearCookies();
+  // A fresh load (a change of hash alone would route while the form is being filled).
+  await page.goto('about:blank');
   await page.goto(`${s.baseUrl}/${query}#/${hash}`);
+  await page.getByRole('heading', { name: 'Sign in to iclockd' }).waitFor();
   await page.getByLabel('API key').fill(k.key);
   await page.getByLabel('Secret').fill(k.secret);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -198,8 +201,8 @@ test('attendance: final and provisional records look different, with in/out time
   assert.doesNotMatch(await final.getAttribute('class') ?? '', /provisional/);
   assert.match(await provisional.getAttribute('class') ?? '', /provisional/);
   assert.match(await provisional.innerText(), /~/);
-  assert.match(await final.locator('button').getAttribute('title') ?? '', /in 09:00, out 13:00.*final/);
-  assert.match(await provisional.locator('button').getAttribute('title') ?? '', /in 09:20, out 16:00.*provisional/);
+  assert.match(await final.getAttribute('title') ?? '', /in 09:00, out 13:00.*final/);
+  assert.match(await provisional.getAttribute('title') ?? '', /in 09:20, out 16:00.*provisional/);
   assert.match(await page.locator('table.grid caption').innerText(), /provisional/);
   assert.match(await page.locator('.zone-note').innerText(), /Asia\/Riyadh/);
   await final.locator('button').click();
@@ -315,4 +318,54 @@ test('Device page: the display name is editable; block asks first', async () => 
   await page.getByRole('button', { name: 'Block' }).click();
   await page.getByRole('status').filter({ hasText: `${TERMINAL}: blocked` }).waitFor();
   assert.equal((await api().get(`/api/v1/devices/${TERMINAL}`)).body.state, 'blocked');
+});
+
+test('Shifts: a shift type is edited with its HRMS rules (late entry, early exit, margins)', async () => {
+  await open('shifts', 'Shifts');
+  await page.getByRole('button', { name: 'Edit Day' }).click();
+  await page.getByRole('heading', { name: 'Change shift type Day' }).waitFor();
+  assert.equal(await page.getByLabel('Start', { exact: true }).inputValue(), '09:00:00');
+  await page.getByLabel('Mark late entry').selectOption('true');
+  await page.getByLabel('Late entry grace (minutes)').fill('10');
+  await page.getByLabel('Mark early exit').selectOption('true');
+  await page.getByLabel('Early exit grace (minutes)').fill('5');
+  await page.getByLabel('Check-in counts from (minutes before the start)').fill('90');
+  await page.getByRole('button', { name: 'Save shift type' }).click();
+  await page.getByRole('status').filter({ hasText: 'Shift type Day changed.' }).waitFor();
+  const day = (await api().get('/api/v1/shift-types/Day')).body;
+  assert.deepEqual(
+    [day.enable_late_entry_marking, day.late_entry_grace_period, day.enable_early_exit_marking, day.early_exit_grace_period, day.begin_check_in_before_shift_start_time, day.start_time, day.enable_auto_attendance],
+    [true, 10, true, 5, 90, '09:00:00', true],
+  );
+  await page.getByRole('row').filter({ hasText: 'on (10 min)' }).waitFor();
+});
+
+test('Shifts: an assignment is ended, an overlapping one is refused with the API message, delete asks first', async () => {
+  const id = (await api().get('/api/v1/shift-assignments?employee=R-1')).body.data[0].id as number;
+  await page.getByLabel(`End date of assignment ${id}`).fill('2025-05-31');
+  await page.getByRole('button', { name: `End assignment ${id}` }).click();
+  await page.getByRole('status').filter({ hasText: `Assignment ${id} (R-1, Day) ends on 2025-05-31.` }).waitFor();
+  assert.equal((await api().get('/api/v1/shift-assignments?employee=R-1')).body.data[0].end_date, '2025-05-31');
+  // Overlapping the ended one: refused (409) with the API's message.
+  await page.getByLabel('Find by name or id').fill('Rana');
+  await page.getByLabel('Employee', { exact: true }).locator('option[value="R-1"]').waitFor({ state: 'attached' });
+  await page.getByLabel('Employee', { exact: true }).selectOption('R-1');
+  await page.getByLabel('Shift type', { exact: true }).fill('Day');
+  await page.getByLabel('From', { exact: true }).fill('2025-05-20');
+  await page.getByRole('button', { name: 'Assign shift' }).click();
+  await page.locator('.notice.error').filter({ hasText: `R-1 already has an active shift assignment ${id} (Day) for some or all of these dates` }).waitFor();
+  let asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    void d.dismiss();
+  });
+  await page.getByRole('button', { name: `Delete assignment ${id}` }).click();
+  await sleep(300);
+  assert.match(asked, new RegExp(`Delete assignment ${id} \\(R-1, Day from 2025-05-01\\)\\?`));
+  assert.equal((await api().get('/api/v1/shift-assignments?employee=R-1')).body.total, 1, 'dismissed: kept');
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: `Delete assignment ${id}` }).click();
+  await page.getByRole('status').filter({ hasText: `Assignment ${id} deleted.` }).waitFor();
+  assert.equal((await api().get('/api/v1/shift-assignments?employee=R-1')).body.total, 0);
+  assert.deepEqual(pageErrors, [], 'no script errors on any page');
 });
