@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { type TestServer, client, startTestServer } from '../helpers/server.js';
+import { toDbInstant } from '../../src/store/time.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ZONE = 'Asia/Riyadh';
@@ -169,7 +170,17 @@ test('revoking your own key on the Keys page sends you to sign in, without an un
   assert.deepEqual(pageErrors.slice(errors), []);
 });
 
-test('an expired session (the cookie gone) on Devices: back to sign-in with a message', async () => {
+test('a session that expires on Devices: back to sign-in with a message', async () => {
+  await signIn(admin, 'devices');
+  await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
+  // Its row says it ended a minute ago (as 12 hours after sign-in would).
+  const past = new Date(Date.now() - 60_000);
+  const rows = await s.running.services.db.knex('console_sessions').update({ expires_at: toDbInstant(past) });
+  assert.ok(rows >= 1);
+  await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
+});
+
+test('a session whose cookie is gone: back to sign-in with a message', async () => {
   await signIn(admin, 'devices');
   await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
   await context.clearCookies();
