@@ -9,18 +9,18 @@ const onOff = [['true', 'on'], ['false', 'off']];
 const TYPE_FIELDS = [
   ['Start', 'start_time', { type: 'time', step: 1, required: true }, null, 'time'],
   ['End (before the start: ends the next day)', 'end_time', { type: 'time', step: 1, required: true }, null, 'time'],
-  ['Auto attendance', 'enable_auto_attendance', {}, onOff, 'bool'],
+  ['Auto attendance', 'enable_auto_attendance', { value: 'true' }, onOff, 'bool'],
   ['In/out', 'determine_check_in_and_check_out', {}, [['alternating', 'alternating entries'], ['strict', 'strictly by log type']], 'text'],
   ['Working hours', 'working_hours_calculation_based_on', {}, [['first_last', 'first check-in to last check-out'], ['every_valid', 'every valid pair']], 'text'],
   ['Check-in counts from (minutes before the start)', 'begin_check_in_before_shift_start_time', { type: 'number', min: 0, max: 1440, step: 1, value: 60 }, null, 'number'],
   ['Check-out counts until (minutes after the end)', 'allow_check_out_after_shift_end_time', { type: 'number', min: 0, max: 1440, step: 1, value: 60 }, null, 'number'],
   ['Half day below (hours, 0: off)', 'working_hours_threshold_for_half_day', { type: 'number', min: 0, max: 24, step: 0.25, value: 0 }, null, 'number'],
   ['Absent below (hours, 0: off)', 'working_hours_threshold_for_absent', { type: 'number', min: 0, max: 24, step: 0.25, value: 0 }, null, 'number'],
-  ['Mark late entry', 'enable_late_entry_marking', {}, onOff, 'bool'],
+  ['Mark late entry', 'enable_late_entry_marking', { value: 'false' }, onOff, 'bool'],
   ['Late entry grace (minutes)', 'late_entry_grace_period', { type: 'number', min: 0, max: 1440, step: 1, value: 0 }, null, 'number'],
-  ['Mark early exit', 'enable_early_exit_marking', {}, onOff, 'bool'],
+  ['Mark early exit', 'enable_early_exit_marking', { value: 'false' }, onOff, 'bool'],
   ['Early exit grace (minutes)', 'early_exit_grace_period', { type: 'number', min: 0, max: 1440, step: 1, value: 0 }, null, 'number'],
-  ['Attendance on holidays', 'mark_auto_attendance_on_holidays', {}, onOff, 'bool'],
+  ['Attendance on holidays', 'mark_auto_attendance_on_holidays', { value: 'false' }, onOff, 'bool'],
   ['Holiday list (empty: the employee\u2019s)', 'holiday_list', {}, null, 'text'],
 ];
 

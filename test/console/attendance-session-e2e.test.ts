@@ -349,6 +349,18 @@ test('Shifts: a shift type is edited with its HRMS rules (late entry, early exit
     [true, 10, true, 5, 90, '09:00:00', true],
   );
   await page.getByRole('row').filter({ hasText: 'on (10 min)' }).waitFor();
+  // A new one from a cleared form: the rules are off unless chosen (the selects showed "on").
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('Night');
+  await page.getByLabel('Start', { exact: true }).fill('22:00:00');
+  await page.getByLabel('End (before the start: ends the next day)').fill('06:00:00');
+  await page.getByRole('button', { name: 'Save shift type' }).click();
+  await page.getByRole('status').filter({ hasText: 'Shift type Night added.' }).waitFor();
+  const night = (await api().get('/api/v1/shift-types/Night')).body;
+  assert.deepEqual(
+    [night.enable_auto_attendance, night.enable_late_entry_marking, night.enable_early_exit_marking, night.mark_auto_attendance_on_holidays, night.end_time],
+    [true, false, false, false, '06:00:00'],
+  );
 });
 
 test('Shifts: an assignment is ended, an overlapping one is refused with the API message, delete asks first', async () => {
