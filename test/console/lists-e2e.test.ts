@@ -27,7 +27,9 @@ let page: Page;
 let profile: string;
 const pageErrors: string[] = [];
 
+/** Loads a console page afresh (not a hash change, which would leave the last page's heading up while the new one draws). */
 async function open(hash: string, heading: string | RegExp): Promise<void> {
+  await page.goto('about:blank');
   await page.goto(`${s.baseUrl}/#/${hash}`);
   await page.getByRole('heading', { level: 1, name: heading }).waitFor();
 }
@@ -156,6 +158,7 @@ test('unmatched: 230 ids paged, pickers without 700 options, the new-employee na
   // The terminal's name for the user is a hint beside the empty name field, not a value.
   await page.getByLabel('Device user id').fill('U0001');
   await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText('1 unmatched id(s) matching “U0001”').waitFor();
   const row = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'Assign U0001', exact: true }) });
   await row.getByText('The terminal calls U0001 “Sim User 3”.').waitFor();
   assert.equal(await row.getByLabel('or a new employee named').inputValue(), '');
@@ -166,6 +169,8 @@ test('unmatched: giving an id to an employee who has one asks first, naming the 
   await open('unmatched', 'Unmatched punches');
   await page.getByLabel('Device user id').fill('U0230');
   await page.getByRole('button', { name: 'Search' }).click();
+  // U0230 is on the first page too: wait for the search's own list.
+  await page.getByText('1 unmatched id(s) matching “U0230”').waitFor();
   const row = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'Assign U0230', exact: true }) });
   await row.waitFor();
   assert.equal(await page.locator('main tbody tr').count(), 1);
