@@ -105,18 +105,22 @@ export async function attendancePage(main) {
     const pages = Math.max(1, Math.ceil(people.total / PAGE_SIZE));
     // Each employee's records over the days shown (one per shift: a day with two shifts has two).
     const byCell = new Map();
-    await Promise.all(
-      people.data.map(async (e) => {
-        for (let page = 1; ; page++) {
-          const r = await api('GET', `/attendance${query({ employee: e.employee, from: first, to: last, page, page_size: 500 })}`);
-          for (const a of r.data) {
-            const key = `${e.employee}|${a.attendance_date}`;
-            byCell.set(key, [...(byCell.get(key) || []), a]);
-          }
-          if (page * 500 >= r.total || r.data.length === 0) break;
+    // A few at a time (a per-key rate limit, ICLOCKD_API_RATE_PER_KEY, counts each request).
+    const queue = [...people.data];
+    const worker = async () => {
+      for (let e = queue.shift(); e; e = queue.shift()) await recordsOf(e);
+    };
+    const recordsOf = async (e) => {
+      for (let page = 1; ; page++) {
+        const r = await api('GET', `/attendance${query({ employee: e.employee, from: first, to: last, page, page_size: 500 })}`);
+        for (const a of r.data) {
+          const key = `${e.employee}|${a.attendance_date}`;
+          byCell.set(key, [...(byCell.get(key) || []), a]);
         }
-      }),
-    );
+        if (page * 500 >= r.total || r.data.length === 0) break;
+      }
+    };
+    await Promise.all([1, 2, 3, 4].map(worker));
     const holidays = new Map();
     for (const e of (await api('GET', `/attendance/holidays${query({ from: first, to: last })}`)).data) {
       for (const h of e.holidays) holidays.set(`${e.employee}|${h.date}`, h);
