@@ -16,6 +16,7 @@ import {
   findCheckinsByIds,
   findCheckinsByKeys,
   findPendingPunches,
+  lockPendingPunches,
   findPunch,
   findPunchesByKeys,
   insertCheckins,
@@ -445,7 +446,7 @@ export class IngestService {
    */
   async settleWaitingPunches(trx: Knex.Transaction, employee: Employee): Promise<number> {
     if (!employee.attendanceDeviceId) return 0;
-    const waiting = await findPendingPunches(trx, employee.site, employee.attendanceDeviceId);
+    const waiting = await lockPendingPunches(trx, await findPendingPunches(trx, employee.site, employee.attendanceDeviceId));
     if (waiting.length === 0) return 0;
     const decisions = await this.resettle(trx, waiting, true);
     return decisions.filter((d) => d.checkinCreated).length;

@@ -4,6 +4,7 @@ import { type Listed, type Window, listPaged, whereContains } from './list.js';
 import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
+import { isMysql } from './db.js';
 import { type CheckinShift, checkinShiftRow } from './shifts.js';
 
 export type LogType = 'IN' | 'OUT' | 'AUTO';
@@ -162,6 +163,23 @@ export async function findPendingPunches(knex: Knex, site: string, deviceUserId:
     .whereIn('status', ['unmatched', 'inactive'])
     .orderBy('punched_at')) as PunchRow[];
   return rows.map(punchFromRow);
+}
+
+/**
+ * Takes the row locks of these waiting punches (MySQL; SQLite has one writer) and answers those
+ * still waiting: an admin's discard or re-link of one, committed meanwhile, is waited for and
+ * then seen, so a settle never overwrites it with a check-in of its own. (An UPDATE, not a
+ * locking read: that would also wait for punches another transaction is still inserting.)
+ */
+export async function lockPendingPunches(trx: Knex.Transaction, punches: StoredPunch[]): Promise<StoredPunch[]> {
+  if (punches.length === 0 || !isMysql(trx)) return punches;
+  const ids = punches.map((p) => p.id);
+  const still = new Set<number>();
+  for (const part of chunks(ids, CHUNK)) {
+    await trx('punches').whereIn('id', part).whereIn('status', ['unmatched', 'inactive']).update({ status: trx.ref('status') });
+    for (const r of (await trx('punches').whereIn('id', part).whereIn('status', ['unmatched', 'inactive']).select('id')) as { id: number }[]) still.add(Number(r.id));
+  }
+  return punches.filter((p) => still.has(p.id));
 }
 
 /** Employees whose biometric id has punches still waiting as unmatched, at most `limit`. */

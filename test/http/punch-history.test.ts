@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testDialect } from '../helpers/db.js';
 import { type TestServer, client, startTestServer } from '../helpers/server.js';
+import { findEmployeesByIds } from '../../src/store/employees.js';
 
 const RECEIVE = '/api/method/phr.phr.api.biometric_realtime_sync.receive_attendance_log';
 
@@ -187,6 +188,25 @@ describe(`punch history API on ${testDialect()}`, () => {
     assert.equal((await admin.post(`/api/v1/punches/${nobody.punch_id}/relink`, { employee: 'NOBODY' })).status, 404);
     assert.equal((await admin.post('/api/v1/employees', { employee: 'H-OFF', name: 'Off', status: 'Inactive' })).status, 201);
     assert.equal((await admin.post(`/api/v1/punches/${nobody.punch_id}/relink`, { employee: 'H-OFF' })).status, 409, 'not Active');
+  });
+
+  test('a punch discarded while an employee for its id is being settled stays discarded: no check-in behind the admin\'s back', async () => {
+    const stray = await punch('888', '2025-09-01 08:00:00', 'RACE');
+    const knex = s.running.services.db.knex;
+    const at = '2025-01-01 00:00:00';
+    // An employee for 888 written without settling its punches (as if its transaction had not got there yet).
+    await knex('employees').insert({ employee: 'H-888', name: 'Racer', attendance_device_id: '888', site: 'main', status: 'Active', created_at: at, updated_at: at });
+    const row = (await knex('employees').where({ employee: 'H-888' }).first()) as { id: number };
+    const employee = (await findEmployeesByIds(knex, [Number(row.id)])).get(Number(row.id))!;
+    // The admin's discard holds the punch, not yet committed, while the settle starts.
+    const trx = await knex.transaction();
+    await trx('punches').where({ id: stray.punch_id }).update({ status: 'discarded' });
+    const settling = s.running.services.ingest.settleWaitingPunchesNow(employee);
+    await new Promise((r) => setTimeout(r, 400));
+    await trx.commit();
+    assert.equal(await settling, 0);
+    assert.equal(await count('punches', { id: stray.punch_id, status: 'discarded' }), 1);
+    assert.equal(await count('checkins', { employee_id: row.id }), 0);
   });
 
   test('accepting a suspect punch is recorded with the corrected time', async () => {
