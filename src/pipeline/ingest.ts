@@ -17,7 +17,7 @@ import {
   findCheckinsByKeys,
   findPendingPunches,
   lockPendingPunches,
-  findPunch,
+  lockPunch,
   findPunchesByKeys,
   insertCheckins,
   insertPunches,
@@ -462,7 +462,7 @@ export class IngestService {
     actor: string | null = null,
   ): Promise<StoredResult> {
     return transactionWithRetry(this.knex, async (trx) => {
-      const punch = await findPunch(trx, punchId);
+      const punch = await lockPunch(trx, punchId);
       if (!punch) throw new AppError('not_found', `No punch ${punchId}`);
       if (punch.status !== 'suspect_time') {
         throw new AppError('conflict', `Punch ${punchId} is ${punch.status}, not held for review`);
@@ -514,7 +514,7 @@ export class IngestService {
    */
   discard(punchId: number, note: string | null = null, actor: string | null = null): Promise<StoredPunch> {
     return transactionWithRetry(this.knex, async (trx) => {
-      const punch = await findPunch(trx, punchId);
+      const punch = await lockPunch(trx, punchId);
       if (!punch) throw new AppError('not_found', `No punch ${punchId}`);
       if (!DISCARDABLE.includes(punch.status) || !(await claimPunch(trx, punch.id, [punch.status], 'discarded'))) {
         throw new AppError('conflict', `Punch ${punchId} is ${punch.status}: only a punch without a check-in (${DISCARDABLE.join(', ')}) can be discarded`);
@@ -531,7 +531,7 @@ export class IngestService {
    */
   relink(punchId: number, employee: Employee, actor: string | null = null): Promise<StoredResult> {
     return transactionWithRetry(this.knex, async (trx) => {
-      const punch = await findPunch(trx, punchId);
+      const punch = await lockPunch(trx, punchId);
       if (!punch) throw new AppError('not_found', `No punch ${punchId}`);
       if (employee.status !== 'Active') throw new AppError('conflict', `Employee ${employee.employee} is ${employee.status}, not Active`);
       // Claimed first (the status it is about to get), so a concurrent settle or re-link waits, then finds it taken.

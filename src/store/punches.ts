@@ -156,6 +156,16 @@ export async function findPunch(knex: Knex, id: number): Promise<StoredPunch | n
   return row ? punchFromRow(row) : null;
 }
 
+/**
+ * A punch with its row lock taken first (MySQL; SQLite has one writer): what another
+ * transaction did to it (an admin's discard, accept or re-link) is committed and seen before
+ * the caller decides anything.
+ */
+export async function lockPunch(trx: Knex.Transaction, id: number): Promise<StoredPunch | null> {
+  if (isMysql(trx)) await trx('punches').where({ id }).update({ status: trx.ref('status') });
+  return findPunch(trx, id);
+}
+
 /** Punches waiting for an employee with this user id on this site. */
 export async function findPendingPunches(knex: Knex, site: string, deviceUserId: string): Promise<StoredPunch[]> {
   const rows = (await knex('punches')

@@ -209,6 +209,23 @@ describe(`punch history API on ${testDialect()}`, () => {
     assert.equal(await count('checkins', { employee_id: row.id }), 0);
   });
 
+  test('a punch discarded while an admin accepts it is not accepted behind the discard', async () => {
+    const held = await punch('101', '2099-03-01 08:00:00', 'RACE-2');
+    const knex = s.running.services.db.knex;
+    const before = await count('checkins');
+    const trx = await knex.transaction();
+    await trx('punches').where({ id: held.punch_id }).update({ status: 'discarded' });
+    const accepting = s.running.services.ingest.review(held.punch_id!).then(
+      () => 'accepted',
+      (err: { code?: string; type?: string }) => String(err.type ?? err.code ?? err),
+    );
+    await new Promise((r) => setTimeout(r, 400));
+    await trx.commit();
+    assert.equal(await accepting, 'conflict');
+    assert.equal(await count('punches', { id: held.punch_id, status: 'discarded' }), 1);
+    assert.equal(await count('checkins'), before);
+  });
+
   test('accepting a suspect punch is recorded with the corrected time', async () => {
     const held = await punch('101', '2099-02-01 08:00:00', 'ACC');
     const r = await admin.post(`/api/v1/punches/${held.punch_id}/accept`, { timestamp: '2025-07-01 08:00:00' });
