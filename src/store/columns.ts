@@ -46,6 +46,7 @@ export const COLUMNS = {
   employees: { employee: chars(32), name: chars(200), site: chars(64), attendance_device_id: chars(64), status: chars(16), default_shift: chars(140), holiday_list: chars(140) },
   holidays: { holiday_list: chars(140), description: chars(200) },
   outbox: { event: chars(32), idempotency_key: chars(64), state: chars(16), claimed_by: chars(100), failure_reason: chars(32), last_error: text, remote_ref: chars(140) },
+  punch_reviews: { action: chars(16), from_status: chars(16), to_status: chars(16), detail: chars(500), actor: chars(200) },
   outbox_targets: { name: chars(64), kind: chars(16), url: chars(500), state: chars(16), state_reason: text, settings: text, secret: text, last_error: text },
   punches: {
     device_serial: chars(64),

@@ -1,6 +1,7 @@
 // punch_reviews: what an admin did to a punch (accept, discard, re-link), one row per action.
 import type { Knex } from 'knex';
 import { chunks } from './chunks.js';
+import { charsOf, clipChars } from './columns.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 
 export type ReviewAction = 'accept' | 'discard' | 'relink';
@@ -47,8 +48,9 @@ export async function insertPunchReview(trx: Knex.Transaction, r: NewPunchReview
     action: r.action,
     from_status: r.fromStatus,
     to_status: r.toStatus,
-    detail: r.detail?.slice(0, 500) ?? null,
-    actor: r.actor?.slice(0, 200) ?? null,
+    // Held to the columns by characters, never cutting a character in two.
+    detail: r.detail === null ? null : clipChars(r.detail, charsOf('punch_reviews', 'detail')),
+    actor: r.actor === null ? null : clipChars(r.actor, charsOf('punch_reviews', 'actor')),
     created_at: toDbInstant(r.createdAt),
   });
 }
