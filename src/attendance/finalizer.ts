@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import type { Logger } from '../log.js';
-import { type Employee, employeesUpdatedSince, findEmployeesByIds, lastEmployeeChange } from '../store/employees.js';
+import { type Employee, employeesUpdatedSince, employeeIdsNotInactive, findEmployeesByIds, lastEmployeeChange } from '../store/employees.js';
 import {
   employeesWithShifts,
   feedingDevicesLastSeen,
@@ -167,10 +167,7 @@ export class AttendanceFinalizer {
   }
 
   private async candidates(from: string, to: string): Promise<number[]> {
-    if (this.settings.defaultShift) {
-      const rows = (await this.knex('employees').whereNot({ status: 'Inactive' }).select('id')) as { id: number }[];
-      return rows.map((r) => Number(r.id));
-    }
+    if (this.settings.defaultShift) return employeeIdsNotInactive(this.knex);
     return employeesWithShifts(this.knex, from, to);
   }
 

@@ -493,17 +493,7 @@ export class IngestService {
         actor,
         createdAt: this.now(),
       });
-      return {
-        outcome: outcomeOf(d!),
-        newPunch: false,
-        punchId: punch.id,
-        punchStatus: d!.status,
-        checkin: d!.checkin,
-        employee: d!.employee,
-        attendanceCreated: d!.attendanceChanged,
-        outsideShifts: d!.outsideShifts,
-        logTypeRequiredBy: d!.logTypeRequiredBy,
-      };
+      return verdictResult(punch.id, d!, d!.employee);
     });
   }
 
@@ -549,17 +539,7 @@ export class IngestService {
         actor,
         createdAt: this.now(),
       });
-      return {
-        outcome: outcomeOf(d!),
-        newPunch: false,
-        punchId: punch.id,
-        punchStatus: d!.status,
-        checkin: d!.checkin,
-        employee,
-        attendanceCreated: d!.attendanceChanged,
-        outsideShifts: d!.outsideShifts,
-        logTypeRequiredBy: d!.logTypeRequiredBy,
-      };
+      return verdictResult(punch.id, d!, employee);
     });
   }
 }
@@ -576,6 +556,21 @@ function refusedBy(err: unknown): RejectedResult {
   const e = err as { code?: string; sqlMessage?: string; message?: string };
   const why = (e.sqlMessage ?? e.message ?? 'refused').split('\n')[0]!.slice(0, 200);
   return rejected({ field: 'record', reason: `the database refused it (${e.code ?? 'error'}: ${why})` });
+}
+
+/** What an admin's verdict on one stored punch (accept, re-link) came to. */
+function verdictResult(punchId: number, d: Decision, employee: StoredResult['employee']): StoredResult {
+  return {
+    outcome: outcomeOf(d),
+    newPunch: false,
+    punchId,
+    punchStatus: d.status,
+    checkin: d.checkin,
+    employee,
+    attendanceCreated: d.attendanceChanged,
+    outsideShifts: d.outsideShifts,
+    logTypeRequiredBy: d.logTypeRequiredBy,
+  };
 }
 
 function outcomeOf(d: Decision): IngestOutcome {

@@ -160,6 +160,12 @@ export function listEmployees(knex: Knex, filter: EmployeeFilter, window: Window
 }
 
 /** The latest updated_at of any employee; null when there are none. */
+/** Ids of every employee Absent marking can concern: all but the Inactive (one who Left counts up to relieving). */
+export async function employeeIdsNotInactive(knex: Knex): Promise<number[]> {
+  const rows = (await knex('employees').whereNot({ status: 'Inactive' }).select('id')) as { id: number }[];
+  return rows.map((r) => Number(r.id));
+}
+
 export async function lastEmployeeChange(knex: Knex): Promise<Date | null> {
   const row = (await knex('employees').max({ at: 'updated_at' }).first()) as { at: string | null } | undefined;
   return row?.at ? fromDbInstant(row.at) : null;
