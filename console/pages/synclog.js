@@ -16,7 +16,7 @@ export async function syncLogPage(main) {
     { class: 'filters', 'aria-label': 'Filter the sync log' },
     field('Device', 'device', { value: params.get('device') || '' }),
     field('Status', 'status', { value: params.get('status') || '' }, [['', 'any'], ['processed', 'processed'], ['error', 'error'], ['received', 'received']]),
-    field('Channel', 'channel', { value: params.get('channel') || '' }, [['', 'any'], ['adms', 'adms (terminals)'], ['json', 'json (API)']]),
+    field('Channel', 'channel', { value: params.get('channel') || '' }, [['', 'any'], ['adms', 'adms (terminals)'], ['json', 'json (API)'], ['admin', 'admin (punches accepted, discarded or linked by hand)']]),
     field('From', 'from', { type: 'date', value: params.get('from') || day(-6) }),
     field('To', 'to', { type: 'date', value: params.get('to') || day() }),
     el('button', { type: 'submit' }, 'Filter'),
@@ -99,6 +99,6 @@ export async function syncEntryPage(main, id) {
             ? el('p', { class: 'muted' }, `The body (${r.body_bytes} bytes) holds user records or biometric data and is not shown.`)
             : el('pre', { class: 'body', 'aria-label': 'Request body' }, r.body + (r.body_truncated ? '\n… (cut at 64 KB)' : '')),
         )
-      : el('p', { class: 'muted' }, s.channel === 'adms' ? 'The upload is no longer in the request archive (kept ICLOCKD_ARCHIVE_DAYS), or this was not an upload.' : 'JSON API requests are not stored, only their outcome.'),
+      : el('p', { class: 'muted' }, s.channel === 'adms' ? 'The upload is no longer in the request archive (kept ICLOCKD_ARCHIVE_DAYS), or this was not an upload.' : s.channel === 'admin' ? 'What was done to the punch is in its history on the Punches page.' : 'JSON API requests are not stored, only their outcome.'),
   );
 }

@@ -18,6 +18,8 @@ import { commaListParam, dateParam, dateText, listOf, listQuery, operations, opt
 import { pageOf, pageWindow } from './pagination.js';
 import { type CsvColumn, csvDownload } from './csvExport.js';
 import type { AuthState } from './auth.js';
+import type { Logger } from '../log.js';
+import { type SyncState, syncLogged } from './syncLog.js';
 import type { PunchReview } from '../store/punchReviews.js';
 
 export interface AdminDeps {
@@ -27,6 +29,7 @@ export interface AdminDeps {
   records: PunchRecords;
   syncLog: SyncLogService;
   devices: DeviceLookup;
+  logger: Logger;
   timeZone: string;
   maxBodyBytes: number;
 }
@@ -243,6 +246,13 @@ export function adminRoutes(deps: AdminDeps): Router {
   const employees = operations({ tag: 'Employees', access: 'admin', apiKeys: deps.apiKeys, maxBodyBytes: deps.maxBodyBytes });
   const records = operations({ tag: 'Punches and check-ins', access: 'admin', apiKeys: deps.apiKeys, maxBodyBytes: deps.maxBodyBytes });
   const dates = (q: { from?: string | undefined; to?: string | undefined }) => dayRange(q.from, q.to, deps.timeZone);
+  // What an admin does to a punch by hand is also a row of the sync log (channel admin), named by its terminal.
+  const reviewed = syncLogged(deps.syncLog, 'admin', deps.logger);
+  const reviewing = async (ctx: Context, id: number) => {
+    const punch = await deps.records.getPunch(id);
+    (ctx.state as SyncState).syncDevice = punch.deviceSerial;
+    return punch;
+  };
 
   router.get(
     '/employees',
@@ -373,10 +383,12 @@ export function adminRoutes(deps: AdminDeps): Router {
         summary: 'Discard a punch that made no check-in',
         description: 'suspect_time, unmatched or inactive: it stays stored with status discarded and never becomes a check-in (a resend of it stays a duplicate). Recorded in the punch\'s reviews.',
         body: DiscardBody,
+        use: [reviewed],
         errors: ['not_found', 'conflict'],
         response: { description: 'The punch', schema: successBody('punch_id, status') },
       },
       async (ctx, { body }) => {
+        await reviewing(ctx, punchIdOf(ctx));
         const punch = await deps.ingest.discard(punchIdOf(ctx), body.note || null, actorOf(ctx));
         ctx.body = { success: true, punch_id: punch.id, status: punch.status };
       },
@@ -390,12 +402,13 @@ export function adminRoutes(deps: AdminDeps): Router {
         summary: 'Link an unmatched or inactive punch to an employee',
         description: 'Whatever its user id: it becomes exactly one check-in of that (Active) employee, or joins the one already there at that second. Recorded in the punch\'s reviews.',
         body: RelinkBody,
+        use: [reviewed],
         errors: ['not_found', 'conflict'],
         response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
       },
       async (ctx, { body }) => {
         const id = punchIdOf(ctx);
-        await deps.records.getPunch(id);
+        await reviewing(ctx, id);
         const employee = await deps.employees.find(String(body.employee));
         if (!employee) throw new AppError('not_found', `No employee ${body.employee}`);
         ctx.body = reviewView(await deps.ingest.relink(id, employee, actorOf(ctx)));
@@ -411,14 +424,15 @@ export function adminRoutes(deps: AdminDeps): Router {
         summary: 'Accept a suspect-time punch',
         description: 'As it is, or with a corrected timestamp; it is then matched like any punch.',
         body: AcceptBody,
+        use: [reviewed],
         errors: ['not_found', 'conflict'],
         response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
       },
       async (ctx, { body }) => {
         const id = punchIdOf(ctx);
+        const punch = await reviewing(ctx, id);
         let correction: { localTime: string; instant: Date; timeZone: string } | undefined;
         if (body.timestamp !== undefined) {
-          const punch = await deps.records.getPunch(id);
           const zone = (await deps.devices.zoneOf(punch.deviceSerial)) ?? deps.timeZone;
           try {
             correction = parseTimestamp(body.timestamp, zone);

@@ -235,4 +235,24 @@ describe(`punch history API on ${testDialect()}`, () => {
     assert.equal(one.body.reviews[0].to_status, 'checked_in');
     assert.match(one.body.reviews[0].detail, /2025-07-01 08:00:00/);
   });
+  test('each accept, discard and re-link, and each refused one, is a row of the sync log (channel admin) named by the terminal', async () => {
+    await s.running.services.ingest.ingest([
+      { deviceSerial: 'AUDIT-1', deviceId: null, site: 'main', deviceUserId: '101', localTime: '2000-01-01 00:00:00', instant: new Date('2000-01-01T00:00:00Z'), timeZone: 'Asia/Riyadh', logType: 'IN', punchState: 0, verifyMode: 1, workCode: null, latitude: null, longitude: null, source: 'adms' },
+      { deviceSerial: 'AUDIT-1', deviceId: null, site: 'main', deviceUserId: '7777', localTime: '2025-08-01 08:00:00', instant: new Date('2025-08-01T05:00:00Z'), timeZone: 'Asia/Riyadh', logType: 'IN', punchState: 0, verifyMode: 1, workCode: null, latitude: null, longitude: null, source: 'adms' },
+    ]);
+    const listed = (await admin.get('/api/v1/punches?device=AUDIT-1')).body.data as { id: number; status: string }[];
+    const suspect = listed.find((p) => p.status === 'suspect_time')!;
+    const stray = listed.find((p) => p.status === 'unmatched')!;
+    assert.ok(suspect && stray, JSON.stringify(listed));
+    assert.equal((await admin.post(`/api/v1/punches/${suspect.id}/discard`, { note: 'reset clock' })).status, 200);
+    assert.equal((await admin.post(`/api/v1/punches/${suspect.id}/accept`, {})).status, 409);
+    assert.equal((await admin.post(`/api/v1/punches/${stray.id}/relink`, { employee: 'H-2' })).status, 200);
+    const log = await admin.get('/api/v1/sync-log?channel=admin&device=AUDIT-1');
+    const rows = (log.body.data as { endpoint: string; status: string; error: string | null; device: string }[]).map((r) => [r.endpoint, r.status, r.device, r.error === null ? null : 'error']);
+    assert.deepEqual(rows.sort(), [
+      [`/api/v1/punches/${stray.id}/relink`, 'processed', 'AUDIT-1', null],
+      [`/api/v1/punches/${suspect.id}/accept`, 'error', 'AUDIT-1', 'error'],
+      [`/api/v1/punches/${suspect.id}/discard`, 'processed', 'AUDIT-1', null],
+    ].sort());
+  });
 });
