@@ -22,7 +22,8 @@ import {
 import type { IngestGate } from '../pipeline/gate.js';
 import { Batcher } from '../store/batcher.js';
 import type { GroupCommit } from '../store/groupCommit.js';
-import type { IngestResult, IngestService } from '../pipeline/ingest.js';
+import type { IngestService } from '../pipeline/ingest.js';
+import type { IngestResult } from '../pipeline/outcome.js';
 import { type Punch, logTypeOfPunchState } from '../pipeline/punch.js';
 import { TimestampError, parseTimestamp } from '../pipeline/time.js';
 import {

@@ -1,7 +1,7 @@
 // The live punch feed: every punch this process has stored (or recognised as a resend), told
 // to the subscribers after its transaction committed. In memory and per process: with several
 // instances behind a load balancer, a subscriber sees what its own instance ingested.
-import type { IngestOutcome, IngestResult } from './ingest.js';
+import type { IngestOutcome, IngestResult } from './outcome.js';
 import type { Punch } from './punch.js';
 
 export interface PunchEvent {

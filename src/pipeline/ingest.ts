@@ -32,45 +32,11 @@ import type { Metrics } from '../metrics.js';
 import { Batcher } from '../store/batcher.js';
 import type { GroupCommit } from '../store/groupCommit.js';
 import { PunchFeed } from './feed.js';
+import type { IngestOutcome, IngestResult, RejectedResult, StoredResult } from './outcome.js';
 import type { IngestGate } from './gate.js';
 import { type Punch, type PunchProblem, punchProblem } from './punch.js';
 import { compositeKey } from '../store/keys.js';
 import { insertPunchReview } from '../store/punchReviews.js';
-
-/**
- * created: a new check-in · duplicate: the punch (or its check-in) was already stored ·
- * unmatched: stored, no employee has this user id on the device's site yet ·
- * inactive: stored, the employee is not Active · suspect_time: stored, held for review (a time
- * out of bounds, or its terminal's clock known wrong).
- */
-export type IngestOutcome = 'created' | 'duplicate' | 'unmatched' | 'inactive' | 'suspect_time';
-
-/** A punch stored (or recognised as a resend), and what became of it. */
-export interface StoredResult {
-  outcome: IngestOutcome;
-  /** False when this punch was already stored (a resend); a new punch may still find its check-in there. */
-  newPunch: boolean;
-  punchId: number;
-  /** The stored punch's state (for a duplicate: the state of the copy already stored). */
-  punchStatus: PunchStatus;
-  checkin: Checkin | null;
-  employee: Employee | null;
-  /** This punch's check-in created or updated an attendance record. */
-  attendanceCreated: boolean;
-  /** No shift covers this punch's time (with attendance in use): a check-in without attendance. */
-  outsideShifts: boolean;
-  /** Its check-in has no log type and falls in this shift, strictly based on log type: it is not counted there. */
-  logTypeRequiredBy: string | null;
-}
-
-/** A punch that cannot be stored (a field its column cannot hold): rejected alone, nothing written for it. */
-export interface RejectedResult {
-  outcome: 'rejected';
-  newPunch: false;
-  problem: PunchProblem;
-}
-
-export type IngestResult = StoredResult | RejectedResult;
 
 export interface IngestSettings {
   /** For the year in check-in names. */

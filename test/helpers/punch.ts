@@ -1,6 +1,6 @@
 // A Punch as a channel would produce it, for tests that feed the pipeline directly.
 import assert from 'node:assert/strict';
-import type { IngestResult, StoredResult } from '../../src/pipeline/ingest.js';
+import type { IngestResult, StoredResult } from '../../src/pipeline/outcome.js';
 
 export { punchAt as makePunch } from '../../src/pipeline/punch.js';
 
