@@ -3,9 +3,15 @@
 // writes), so the same reads give both what a forced recompute would do to final records and
 // what an ordinary one does, and the first can be reported without being done.
 import type { Employee } from '../store/employees.js';
-import { type AttendanceFields, type AttendanceRecord, type CheckinLog, type CheckinShift, attendanceKey, countedAt } from '../store/shifts.js';
-import { computeAttendance, windowHolds } from './engine.js';
-import type { EmployeeShift } from './runner.js';
+import { type AttendanceFields, type AttendanceRecord, type CheckinLog, type CheckinShift, type ShiftType, attendanceKey, countedAt } from '../store/shifts.js';
+import { type ShiftWindow, computeAttendance, windowHolds } from './engine.js';
+
+/** One employee's shift on one date, to recompute. */
+export interface EmployeeShift {
+  employee: Employee;
+  shift: ShiftType;
+  window: ShiftWindow;
+}
 
 /** Where a check-in is counted: an existing record, or the n-th record the plan inserts. */
 export type CountedIn = { item: EmployeeShift; record: AttendanceRecord } | { item: EmployeeShift; insert: number };

@@ -33,7 +33,7 @@ import {
 import { findCheckinsByIds } from '../store/punches.js';
 import { transactionWithRetry } from '../store/transaction.js';
 import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, countsInShift, datesAround, occurrenceHolding, occurrencesOf } from './engine.js';
-import { type FinalRecordChange, type RecomputePlan, finalChanges, keyOf, linkTo, planRecompute } from './plan.js';
+import { type EmployeeShift, type FinalRecordChange, type RecomputePlan, finalChanges, keyOf, linkTo, planRecompute } from './plan.js';
 import { compositeKey } from '../store/keys.js';
 import { holidayListFor } from './holidays.js';
 
@@ -355,13 +355,6 @@ export interface ShiftBook {
   assignments: Map<number, ShiftAssignment[]>;
   byId: Map<number, ShiftType>;
   byName: Map<string, ShiftType>;
-}
-
-/** One employee's shift on one date, to recompute. */
-export interface EmployeeShift {
-  employee: Employee;
-  shift: ShiftType;
-  window: ShiftWindow;
 }
 
 /** Final records listed in a report at most; the count goes on. */
