@@ -3,7 +3,8 @@ import type Router from '@koa/router';
 import { newRouter } from './routing.js';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import type { DeviceCommand } from '../devices/commands.js';
-import type { Device, DeviceState } from '../devices/registry.js';
+import type { DeviceState } from '../devices/registry.js';
+import { deviceView } from '../devices/view.js';
 import { COMMAND_KINDS, type DeviceService, type DeviceStatus, type TimelineBucket } from '../devices/service.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -11,30 +12,6 @@ import { dayRange } from '../pipeline/time.js';
 import type { AuthState } from './auth.js';
 import { dateText, listOf, listQuery, operations, optionalParam, pageQuery, resource, successBody, textParam, wholeNumber } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
-
-export function deviceView(d: Device) {
-  return {
-    serial: d.serial,
-    alias: d.alias,
-    site: d.site,
-    time_zone: d.timeZone,
-    state: d.state,
-    push_version: d.pushVersion,
-    push_generation: d.pushGeneration,
-    firmware: d.firmware,
-    language: d.language,
-    device_type: d.deviceType,
-    stamps: { attlog: d.attlogStamp, operlog: d.operlogStamp, attphoto: d.attphotoStamp, biodata: d.biodataStamp },
-    info: d.info,
-    info_at: d.infoAt?.toISOString() ?? null,
-    clock_drift_seconds: d.clockDriftSeconds,
-    clock_drift_at: d.clockDriftAt?.toISOString() ?? null,
-    options: d.options,
-    last_seen_at: d.lastSeenAt?.toISOString() ?? null,
-    last_address: d.lastAddress,
-    created_at: d.createdAt.toISOString(),
-  };
-}
 
 /** The console's extras: online (heard from within 3 × Delay, the rule the diagnosis follows), and today's punches. */
 function statusView(s: DeviceStatus | undefined) {

@@ -2,6 +2,7 @@
 import type Router from '@koa/router';
 import { newRouter } from './routing.js';
 import { type ShiftService, finalChangeView, summaryCsv } from '../attendance/service.js';
+import { shiftTypeView } from '../attendance/view.js';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -9,28 +10,6 @@ import type { AttendanceRecord, ShiftAssignment, ShiftType } from '../store/shif
 import type { Employee } from '../store/employees.js';
 import { dateParam, dateText, listOf, listQuery, operations, optionalParam, pageQuery, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
-
-export function shiftTypeView(s: ShiftType) {
-  return {
-    name: s.name,
-    start_time: s.startTime,
-    end_time: s.endTime,
-    enable_auto_attendance: s.enableAutoAttendance,
-    determine_check_in_and_check_out: s.determineCheckInAndCheckOut,
-    working_hours_calculation_based_on: s.workingHoursCalculationBasedOn,
-    begin_check_in_before_shift_start_time: s.beginCheckInBeforeShiftStartTime,
-    allow_check_out_after_shift_end_time: s.allowCheckOutAfterShiftEndTime,
-    working_hours_threshold_for_half_day: s.workingHoursThresholdForHalfDay,
-    working_hours_threshold_for_absent: s.workingHoursThresholdForAbsent,
-    enable_late_entry_marking: s.enableLateEntryMarking,
-    late_entry_grace_period: s.lateEntryGracePeriod,
-    enable_early_exit_marking: s.enableEarlyExitMarking,
-    early_exit_grace_period: s.earlyExitGracePeriod,
-    mark_auto_attendance_on_holidays: s.markAutoAttendanceOnHolidays,
-    holiday_list: s.holidayList,
-    last_sync_of_checkin: s.lastSyncOfCheckin?.toISOString() ?? null,
-  };
-}
 
 function assignmentView(a: ShiftAssignment, employees: Map<number, Employee>, shifts: Map<number, ShiftType>) {
   return {
