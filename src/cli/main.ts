@@ -22,6 +22,7 @@ import { type SimulationSummary, parseClockSkew, parseDuration, simulate } from 
 import { deviceView } from '../devices/view.js';
 import { shiftTypeView } from '../attendance/view.js';
 import { type Config, ConfigError, DEFAULT_DATABASE_URL, databaseTimeouts, loadConfig, maskUrlPassword } from '../config.js';
+import { settingsHelp } from '../config/settingsDoc.js';
 import { isDatabaseUnavailable } from '../store/transaction.js';
 import { AppError } from '../errors.js';
 import { serve } from '../main.js';
@@ -85,6 +86,7 @@ export function buildCli(io: CliIo = processIo, env: NodeJS.ProcessEnv = process
   program
     .command('serve')
     .description('run the server (applies pending migrations first)')
+    .addHelpText('after', `\n${settingsHelp()}`)
     .action(async () => {
       await serve(config());
     });

@@ -4,7 +4,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../../migrations/index.js';
-import { maskUrlPassword } from '../config.js';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts, maskUrlPassword } from '../config.js';
 
 export type Dialect = 'mysql' | 'sqlite';
 
@@ -46,16 +46,6 @@ export function sqlitePath(url: string): string {
   const path = url.replace(/^sqlite:(\/\/)?/, '');
   return path === ':memory:' ? path : resolve(path);
 }
-
-/** How long the database may keep a request waiting. */
-export interface DatabaseTimeouts {
-  /** Waiting for a connection, or for one to be made (a database that does not answer). */
-  acquireSeconds: number;
-  /** One statement, and a row lock it waits for; a link that went silent fails a little later. */
-  statementSeconds: number;
-}
-
-export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { acquireSeconds: 10, statementSeconds: 60 };
 
 interface MysqlRawConnection {
   query(sql: unknown, ...rest: unknown[]): unknown;
