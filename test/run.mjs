@@ -2,12 +2,13 @@
 // `npm test`: the whole suite on SQLite, then again on MySQL when MYSQL_URL is set. Each test
 // file makes and drops its own database. With ICLOCKD_REQUIRE_MYSQL=1 (CI) a run without
 // MySQL fails. Prints one summary line per database and a closing "total:" line.
-// `npm run test:faults` (--faults) runs the heavy fault tests in test/faults/ the same way;
-// `npm test` leaves them out.
+// `npm run test:faults` (--faults) runs the heavy fault tests in test/faults/ the same way, and
+// `npm run test:bench` (--bench) the benchmark's end-to-end run in test/bench/ (about 90 s);
+// `npm test` leaves both out.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,12 +21,15 @@ function testFiles(dir) {
   });
 }
 
-const faults = process.argv[2] === '--faults';
+// The opt-in groups, each a directory of test files that only its flag runs.
+const OPT_IN_DIRS = { '--faults': join('test', 'faults'), '--bench': join('test', 'bench') };
+const optIn = Object.hasOwn(OPT_IN_DIRS, process.argv[2] ?? '') ? process.argv[2] : null;
+const inDir = (file, dir) => file.startsWith(`${dir}${sep}`);
 // Optional filter: `npm test -- config` runs only files whose path contains "config".
-const filters = process.argv.slice(faults ? 3 : 2);
+const filters = process.argv.slice(optIn ? 3 : 2);
 const files = testFiles(join(root, 'test'))
   .map((f) => relative(root, f))
-  .filter((f) => f.startsWith(join('test', 'faults')) === faults)
+  .filter((f) => (optIn ? inDir(f, OPT_IN_DIRS[optIn]) : !Object.values(OPT_IN_DIRS).some((dir) => inDir(f, dir))))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 
@@ -92,7 +96,7 @@ async function runSuite(dialect) {
 }
 
 // Types first: tests run through tsx, which does not check them.
-if (filters.length === 0 && !faults) {
+if (filters.length === 0 && !optIn) {
   console.log('=== typecheck (tsc --noEmit)');
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root], { cwd: root, stdio: 'inherit' });
   if (tsc.status !== 0) {
