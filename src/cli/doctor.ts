@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { DateTime } from 'luxon';
 import { type Config, ConfigError, detectHostTimeZone, maskUrlPassword, settingOrigin } from '../config.js';
 import { type Database, closeDatabase, migrationStatus, openDatabase, parseMysqlUrl } from '../store/db.js';
+import { databaseVersion, mysqlServerTime } from '../store/databaseServer.js';
 
 export interface Check {
   name: string;
@@ -92,16 +93,9 @@ function databaseFailure(err: unknown, config: Config): Pick<Check, 'detail' | '
   return { detail: `${safeUrl}: ${firstLine(e?.message ?? String(err))}`, fix };
 }
 
-async function serverVersion(db: Database): Promise<string> {
-  return db.dialect === 'mysql'
-    ? ((await db.knex.raw('SELECT VERSION() AS v')) as [{ v: string }[]])[0][0]!.v
-    : `SQLite ${((await db.knex.raw('SELECT sqlite_version() AS v')) as { v: string }[])[0]!.v}`;
-}
-
 /** How far this host's clock is ahead of the database server's, in seconds. */
 async function clockSkewSeconds(db: Database, now: () => Date): Promise<number> {
-  const rows = ((await db.knex.raw("SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ') AS t")) as [{ t: string }[]])[0];
-  return Math.round((now().getTime() - Date.parse(rows[0]!.t)) / 1000);
+  return Math.round((now().getTime() - (await mysqlServerTime(db)).getTime()) / 1000);
 }
 
 /** The database, its migrations and its clock: each step within CHECK_SECONDS; the first to fail ends them. */
@@ -113,7 +107,7 @@ async function databaseChecks(config: Config, now: () => Date): Promise<Check[]>
   let step = 'database';
   try {
     const db = await within(CHECK_SECONDS, opening);
-    checks.push({ name: 'database', status: 'ok', detail: `${db.safeUrl} answers (${await within(CHECK_SECONDS, serverVersion(db))})` });
+    checks.push({ name: 'database', status: 'ok', detail: `${db.safeUrl} answers (${await within(CHECK_SECONDS, databaseVersion(db))})` });
 
     step = 'migrations';
     const status = await within(CHECK_SECONDS, migrationStatus(db));
