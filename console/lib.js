@@ -236,10 +236,11 @@ function employeeText(e) {
  * (id, name or biometric id; at most `limit`, from GET /employees?q=…), never a list of everyone.
  * The select (named `name`, labelled `label`) holds the chosen employee id. `initial`: a list
  * reply to offer before anything is typed (one request shared by many pickers). `onPick(e)`
- * is called when an employee is chosen. Returns the element; `.select` is the select, `.clear()`
+ * is called when an employee is chosen; `searchLabel` names the search box (two pickers on a page
+ * need two names). Returns the element; `.select` is the select, `.clear()`
  * empties it.
  */
-export function employeePicker(label, name = 'employee', { onPick, limit = 20, initial = null, none = 'choose an employee…' } = {}) {
+export function employeePicker(label, name = 'employee', { onPick, limit = 20, initial = null, none = 'choose an employee…', searchLabel = 'Find by name or id' } = {}) {
   const id = `pick-${++pickers}`;
   const search = el('input', { id: `${id}-q`, type: 'search', autocomplete: 'off', spellcheck: 'false', placeholder: 'name, id or device id', 'aria-controls': id });
   const select = el('select', { id, name });
@@ -297,11 +298,24 @@ export function employeePicker(label, name = 'employee', { onPick, limit = 20, i
   const box = el(
     'div',
     { class: 'picker' },
-    el('div', { class: 'field' }, el('label', { for: search.id }, 'Find by name or id'), search),
+    el('div', { class: 'field' }, el('label', { for: search.id }, searchLabel), search),
     el('div', { class: 'field' }, el('label', { for: id }, label), select),
     count,
   );
   box.select = select;
+  /** Shows `employee` (an id, e.g. from the URL) as chosen, named once the server says who it is. */
+  box.choose = (employee) => {
+    if (!employee) return;
+    const option = el('option', { value: employee }, employee);
+    select.append(option);
+    select.value = employee;
+    api('GET', `/employees/${encodeURIComponent(employee)}`).then((e) => {
+      shown.set(e.employee, e);
+      option.textContent = employeeText(e);
+    }, () => {
+      option.textContent = `${employee} (no such employee)`;
+    });
+  };
   box.clear = () => {
     search.value = '';
     select.value = '';

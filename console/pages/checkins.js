@@ -11,7 +11,7 @@ export async function checkinsPage(main) {
   const filters = filterForm(
     'Filter check-ins',
     [
-      ['Employee id', 'employee', { placeholder: 'EMP-00001' }],
+      ['Employee', 'employee'],
       ['Device', 'device'],
       ['From', 'from', { type: 'date' }],
       ['To', 'to', { type: 'date' }],

@@ -1,6 +1,6 @@
 // Devices: every terminal with its online dot, and one terminal's page (approve / block, zone,
 // commands, the 24-hour timeline, the diagnosis and its clock drift).
-import { act, api, badge, el, facts, field, heading, notice, query, session, table, when } from '../lib.js';
+import { act, api, badge, el, facts, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, session, setHashParams, table, when } from '../lib.js';
 import { every, staleNotice } from '../refresh.js';
 
 function onlineDot(d) {
@@ -15,16 +15,32 @@ const REFRESH = (() => {
 
 const info = (d, key) => (d.info && d.info[key] !== undefined && d.info[key] !== null ? String(d.info[key]) : '—');
 
+const PAGE_SIZE = 50;
+const STATES = ['pending', 'approved', 'blocked'];
+
 export async function devicesPage(main) {
+  const params = hashParams();
+  const wanted = { q: params.get('q') || '', state: params.get('state') || '', page: pageParam(params.get('page')) };
   const note = notice();
   const list = el('div');
-  const state = field('State', 'state', {}, [['', 'all'], ['pending', 'pending'], ['approved', 'approved'], ['blocked', 'blocked']]);
-  const filter = el('form', { class: 'filters', 'aria-label': 'Filter devices' }, state, el('button', { type: 'submit' }, 'Show'));
+  const filter = el(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Find devices' },
+    field('Serial or display name', 'q', { type: 'search', value: wanted.q }),
+    field('State', 'state', { value: wanted.state }, [['', 'all'], ...STATES.map((s) => [s, s])]),
+    el('button', { type: 'submit' }, 'Show'),
+  );
+  /** Goes to a page of the list with the form's filters, through the URL (Back returns here). */
+  function go(page) {
+    const next = { q: filter.q.value.trim(), state: filter.state.value, page: page > 1 ? page : '' };
+    if (!setHashParams(next)) act(note, load);
+  }
   let shown = '';
   async function load() {
-    const { data, total } = await api('GET', `/devices${query({ state: filter.state.value, page_size: 500 })}`);
+    const reply = await api('GET', `/devices${query({ q: wanted.q, state: wanted.state, page: wanted.page, page_size: PAGE_SIZE })}`);
+    const { data, total } = reply;
     // Unchanged since the last refresh: keep the table (and keyboard focus in it).
-    const fingerprint = JSON.stringify(data);
+    const fingerprint = JSON.stringify([total, data]);
     if (fingerprint === shown) return;
     shown = fingerprint;
     const rows = data.map((d) => [
@@ -43,14 +59,26 @@ export async function devicesPage(main) {
       d.state === 'approved'
         ? ''
         : el('span', { class: 'actions' }, [
-            d.state !== 'approved' ? el('button', { type: 'button', onclick: () => decide(d.serial, 'approve') }, `Approve ${d.serial}`) : null,
+            el('button', { type: 'button', onclick: () => decide(d.serial, 'approve') }, `Approve ${d.serial}`),
             d.state === 'pending' ? el('button', { type: 'button', class: 'danger', onclick: () => decide(d.serial, 'block') }, `Block ${d.serial}`) : null,
           ]),
     ]);
     // A refresh keeps keyboard focus on the same button.
     const focused = list.contains(document.activeElement) ? document.activeElement.textContent : null;
+    const filtered = wanted.q || wanted.state;
     list.replaceChildren(
-      table(`${total} terminal(s)`, ['Status', 'Serial', 'Alias', 'State', `Last seen (${session.time_zone})`, 'Firmware', 'Address', 'Time zone', 'Users', 'FP', 'Logs', 'Punches today', 'Actions'], rows, 'No terminal has contacted iclockd yet.'),
+      pager(reply, go, 'Device pages'),
+      total === 0
+        ? el('p', { class: 'muted' }, filtered ? 'No terminal matches.' : 'No terminal has contacted iclockd yet.')
+        : scrollBox(
+            table(
+              `${total} terminal(s)${wanted.q ? ` matching “${wanted.q}”` : ''}${wanted.state ? `, ${wanted.state}` : ''}`,
+              ['Status', 'Serial', 'Alias', 'State', `Last seen (${session.time_zone})`, 'Firmware', 'Address', 'Time zone', 'Users', 'FP', 'Logs', 'Punches today', 'Actions'],
+              rows,
+            ),
+            'Devices',
+          ),
+      data.length > 10 ? pager(reply, go, 'Device pages (bottom)') : null,
     );
     if (focused) [...list.querySelectorAll('button')].find((b) => b.textContent === focused)?.focus();
   }
@@ -63,7 +91,7 @@ export async function devicesPage(main) {
   }
   filter.addEventListener('submit', (e) => {
     e.preventDefault();
-    act(note, load);
+    go(1);
   });
   const stale = staleNotice();
   main.replaceChildren(
@@ -110,7 +138,7 @@ function timelineChart(t) {
   });
   return el(
     'figure',
-    {},
+    { class: 'chart' },
     svg,
     el('figcaption', {}, `Last ${Math.round(n / 12)} h, from ${when(t.from)} to ${when(t.to)}: bars are requests (polls and uploads) per five minutes; the strip below marks uploads (red: with errors). ${heard} of ${n} slots heard from, ${uploads} upload(s), ${errors} with errors.`),
   );
@@ -171,9 +199,9 @@ export async function devicePage(main, serial) {
     if (document.activeElement !== aliasForm.alias) aliasForm.alias.value = d.alias || '';
     timelineBox.replaceChildren(timelineChart(timeline));
     commandsBox.replaceChildren(
-      table('Latest commands', ['Id', 'Command', 'State', 'Tries', 'Return code', 'Result', 'Queued', 'Completed'],
+      scrollBox(table('Latest commands', ['Id', 'Command', 'State', 'Tries', 'Return code', 'Result', 'Queued', 'Completed'],
         commands.data.map((c) => [String(c.id), el('code', {}, c.command), badge(c.state), String(c.tries), c.return_code === null ? '—' : String(c.return_code), c.result ? el('pre', {}, c.result) : '—', when(c.created_at), when(c.completed_at)]),
-        'No commands sent to this terminal yet.'),
+        'No commands sent to this terminal yet.'), 'Latest commands'),
     );
   }
   async function decide(action) {

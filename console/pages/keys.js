@@ -1,7 +1,10 @@
 // Keys: create (the secret is shown once) and revoke API keys.
-import { act, api, badge, el, field, heading, notice, table, when } from '../lib.js';
+import { act, api, badge, el, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, setHashParams, table, when } from '../lib.js';
+
+const PAGE_SIZE = 50;
 
 export async function keysPage(main) {
+  const at = pageParam(hashParams().get('page'));
   const note = notice();
   const list = el('div');
   const secret = el('div', { 'aria-live': 'polite' });
@@ -14,12 +17,14 @@ export async function keysPage(main) {
     el('button', { type: 'submit' }, 'Create key'),
   );
   async function load() {
-    const { data, total } = await api('GET', '/keys?page_size=500');
+    const reply = await api('GET', `/keys${query({ page: at, page_size: PAGE_SIZE })}`);
+    const { data, total } = reply;
     list.replaceChildren(
-      table(`${total} key(s)`, ['Key', 'Label', 'Role', 'Status', 'Created', 'Last used', ''],
+      total > PAGE_SIZE ? pager(reply, (page) => setHashParams({ page: page > 1 ? page : '' }) || act(note, load), 'Key pages') : null,
+      scrollBox(table(`${total} key(s)`, ['Key', 'Label', 'Role', 'Status', 'Created', 'Last used', ''],
         data.map((k) => [el('code', {}, k.api_key), k.label, k.role, badge(k.status, k.status === 'active' ? 'ok' : 'neutral'), when(k.created_at), when(k.last_used_at),
           k.status === 'active' ? el('button', { type: 'button', class: 'danger', onclick: () => revoke(k.api_key) }, `Revoke ${k.api_key}`) : '']),
-        'No keys.'),
+        'No keys.'), 'API keys'),
     );
   }
   async function revoke(key) {

@@ -1,6 +1,6 @@
 // Live: punches as this instance ingests them (server-sent events), and punches per hour today
 // against the same weekday last week.
-import { api, badge, el, heading, session, when } from '../lib.js';
+import { api, badge, el, heading, scrollBox, session, when } from '../lib.js';
 import { every, staleNotice, track } from '../refresh.js';
 
 const KEEP = 200;
@@ -38,7 +38,7 @@ function hourlyChart(c) {
   });
   return el(
     'figure',
-    {},
+    { class: 'chart' },
     svg,
     el('figcaption', {}, el('span', { class: 'key today' }, `${c.date}: ${total('punches')}`), ' ', el('span', { class: 'key before' }, `${c.compare_date} (same weekday last week): ${total('compare')}`), ` — punches per hour, ${c.time_zone}.`),
   );
@@ -110,7 +110,7 @@ export async function livePage(main) {
     el('p', { class: 'zone-note' }, `Times are in ${session.time_zone} (the server's zone, ICLOCKD_TZ); a terminal set to another zone also shows its own clock's time, named.`),
     stale,
     el('section', { 'aria-labelledby': 'chart-title' }, el('h2', { id: 'chart-title' }, 'Punches per hour'), chart),
-    el('section', { 'aria-labelledby': 'feed-title' }, el('h2', { id: 'feed-title' }, 'Punches as they arrive'), state, feed),
+    el('section', { 'aria-labelledby': 'feed-title' }, el('h2', { id: 'feed-title' }, 'Punches as they arrive'), state, scrollBox(feed, 'Punches as they arrive')),
   );
   try {
     await loadChart();

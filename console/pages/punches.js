@@ -8,12 +8,15 @@ export const PUNCH_STATUSES = ['checked_in', 'unmatched', 'inactive', 'suspect_t
 /** The colour of each status (the word is shown beside it). */
 const STATUS_KIND = { checked_in: 'ok', unmatched: 'warn', inactive: 'warn', suspect_time: 'warn', discarded: 'bad' };
 
-/** A filter form from [label, name, attrs, options?] fields, filled from the hash; submitting puts them in the hash (page 1). */
+/**
+ * A filter form from [label, name, attrs, options?] fields, filled from the hash (the field named
+ * employee is an employee picker); submitting puts them in the hash (page 1).
+ */
 export function filterForm(label, fields, params, reload) {
   const form = el(
     'form',
     { class: 'filters', role: 'search', 'aria-label': label },
-    fields.map(([text, name, attrs = {}, options]) => field(text, name, { ...attrs, value: params.get(name) ?? '' }, options)),
+    fields.map(([text, name, attrs = {}, options]) => (name === 'employee' ? employeeFilter(text, params.get(name)) : field(text, name, { ...attrs, value: params.get(name) ?? '' }, options))),
     el('button', { type: 'submit' }, 'Apply'),
     el('button', { type: 'button', onclick: () => setHashParams({}) || reload() }, 'Clear'),
   );
@@ -23,6 +26,13 @@ export function filterForm(label, fields, params, reload) {
     if (!setHashParams(values)) reload();
   });
   return form;
+}
+
+/** The employee filter: found by name or id as typed (never a list of everyone), the one in the URL shown chosen. */
+function employeeFilter(label, chosen) {
+  const picker = employeePicker(label, 'employee', { none: 'any employee' });
+  picker.choose(chosen);
+  return picker;
 }
 
 /** lib.js's pager over the hash: a page button keeps the filters and changes the page. */
@@ -71,7 +81,7 @@ export async function punchesPage(main) {
   const filters = filterForm(
     'Filter punches',
     [
-      ['Employee id', 'employee', { placeholder: 'EMP-00001' }],
+      ['Employee', 'employee'],
       ['Device', 'device', { placeholder: 'serial or device id' }],
       ['Site', 'site'],
       ['Status', 'status', {}, [['', 'any'], ...PUNCH_STATUSES.map((s) => [s, s])]],

@@ -1,7 +1,10 @@
 // Shifts: shift types with every HRMS rule (edited in place), and who works which shift from
 // when: an assignment is ended (end_date) or deleted, each after a confirmation; the API
 // refuses overlapping assignments (409) and its message is shown as it comes.
-import { act, api, day, el, employeePicker, field, heading, notice, table } from '../lib.js';
+import { act, api, day, el, employeePicker, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, setHashParams, table } from '../lib.js';
+
+const TYPES_PAGE_SIZE = 100;
+const ASSIGNMENTS_PAGE_SIZE = 50;
 
 const onOff = [['true', 'on'], ['false', 'off']];
 
@@ -25,9 +28,38 @@ const TYPE_FIELDS = [
 ];
 
 export async function shiftsPage(main) {
+  const params = hashParams();
+  const wanted = {
+    types_page: pageParam(params.get('types_page')),
+    employee: params.get('employee') || '',
+    shift_type: params.get('shift_type') || '',
+    page: pageParam(params.get('page')),
+  };
   const note = notice();
   const types = el('div');
   const assignments = el('div');
+  // The shift types, offered wherever a shift type is typed (a site has a few dozen at most).
+  const typeNames = el('datalist', { id: 'shift-type-names' });
+  // Which assignments to list: one employee (found by search) and/or one shift type.
+  const shownEmployee = employeePicker('Assignments of', 'assignments_of', { none: 'every employee', searchLabel: 'Find whose assignments (name or id)' });
+  const assignmentFilter = el(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Find assignments' },
+    shownEmployee,
+    field('Of shift type', 'of_shift_type', { value: wanted.shift_type, list: 'shift-type-names' }),
+    el('button', { type: 'submit' }, 'Show assignments'),
+  );
+  shownEmployee.choose(wanted.employee);
+  /** Goes to the lists' pages with the filter's choices, through the URL (Back returns here). */
+  function go(change) {
+    const next = { ...wanted, ...change };
+    const params = { employee: next.employee, shift_type: next.shift_type, page: next.page > 1 ? next.page : '', types_page: next.types_page > 1 ? next.types_page : '' };
+    if (!setHashParams(params)) act(note, load);
+  }
+  assignmentFilter.addEventListener('submit', (e) => {
+    e.preventDefault();
+    go({ employee: shownEmployee.select.value, shift_type: assignmentFilter.of_shift_type.value.trim(), page: 1 });
+  });
   const typeTitle = el('h2', { id: 'type-title' }, 'Add or change a shift type');
   const typeForm = el(
     'form',
@@ -46,7 +78,7 @@ export async function shiftsPage(main) {
     { class: 'card', 'aria-labelledby': 'assign-title' },
     el('h2', { id: 'assign-title' }, 'Assign a shift'),
     picker,
-    field('Shift type', 'shift_type', { required: true }),
+    field('Shift type', 'shift_type', { required: true, list: 'shift-type-names' }),
     field('From', 'start_date', { type: 'date', required: true }),
     field('To (empty: open-ended)', 'end_date', { type: 'date' }),
     el('button', { type: 'submit' }, 'Assign shift'),
@@ -64,21 +96,27 @@ export async function shiftsPage(main) {
   }
 
   async function load() {
-    const t = await api('GET', '/shift-types?page_size=500');
-    const a = await api('GET', '/shift-assignments?page_size=500');
+    const t = await api('GET', `/shift-types${query({ page: wanted.types_page, page_size: TYPES_PAGE_SIZE })}`);
+    const a = await api('GET', `/shift-assignments${query({ employee: wanted.employee, shift_type: wanted.shift_type, page: wanted.page, page_size: ASSIGNMENTS_PAGE_SIZE })}`);
+    if (wanted.types_page === 1) typeNames.replaceChildren(...t.data.map((s) => el('option', { value: s.name })));
     const yes = (v) => (v ? 'on' : 'off');
     types.replaceChildren(
-      table(`${t.total} shift type(s)`, ['Name', 'Start', 'End', 'Auto attendance', 'In/out', 'Hours from', 'Check-in from / out until (min)', 'Half day <', 'Absent <', 'Late entry (grace)', 'Early exit (grace)', 'On holidays', 'Holiday list', ''],
+      t.total > t.page_size ? pager(t, (page) => go({ types_page: page }), 'Shift type pages') : null,
+      scrollBox(table(`${t.total} shift type(s)`, ['Name', 'Start', 'End', 'Auto attendance', 'In/out', 'Hours from', 'Check-in from / out until (min)', 'Half day <', 'Absent <', 'Late entry (grace)', 'Early exit (grace)', 'On holidays', 'Holiday list', ''],
         t.data.map((s) => [s.name, s.start_time, s.end_time, yes(s.enable_auto_attendance), s.determine_check_in_and_check_out, s.working_hours_calculation_based_on,
           `${s.begin_check_in_before_shift_start_time} / ${s.allow_check_out_after_shift_end_time}`, String(s.working_hours_threshold_for_half_day), String(s.working_hours_threshold_for_absent),
           `${yes(s.enable_late_entry_marking)} (${s.late_entry_grace_period} min)`, `${yes(s.enable_early_exit_marking)} (${s.early_exit_grace_period} min)`, yes(s.mark_auto_attendance_on_holidays), s.holiday_list || '—',
           el('span', { class: 'actions' },
             el('button', { type: 'button', onclick: () => edit(s) }, `Edit ${s.name}`),
             el('button', { type: 'button', class: 'danger', onclick: () => remove(`Delete shift type ${s.name}? Its assignments and attendance records stay as they are.`, `/shift-types/${encodeURIComponent(s.name)}`, `Shift type ${s.name} deleted.`) }, `Delete ${s.name}`))]),
-        'No shift types yet.'),
+        'No shift types yet.'), 'Shift types'),
     );
+    const filtered = [wanted.employee && `of ${wanted.employee}`, wanted.shift_type && `of shift type ${wanted.shift_type}`].filter(Boolean).join(', ');
     assignments.replaceChildren(
-      table(`${a.total} assignment(s)`, ['Id', 'Employee', 'Shift type', 'From', 'To', 'Status', 'End it on', ''],
+      el('h2', {}, 'Shift assignments'),
+      assignmentFilter,
+      pager(a, (page) => go({ page }), 'Assignment pages'),
+      scrollBox(table(`${a.total} assignment(s)${filtered ? ` ${filtered}` : ''}`, ['Id', 'Employee', 'Shift type', 'From', 'To', 'Status', 'End it on', ''],
         a.data.map((x) => {
           const end = el('input', { type: 'date', value: x.end_date || day(), 'aria-label': `End date of assignment ${x.id}` });
           return [String(x.id), x.employee, x.shift_type, x.start_date, x.end_date || 'open', x.status, end,
@@ -86,7 +124,7 @@ export async function shiftsPage(main) {
               el('button', { type: 'button', onclick: () => finish(x, end.value) }, `End assignment ${x.id}`),
               el('button', { type: 'button', class: 'danger', onclick: () => remove(`Delete assignment ${x.id} (${x.employee}, ${x.shift_type} from ${x.start_date})? To keep its history, end it instead.`, `/shift-assignments/${x.id}`, `Assignment ${x.id} deleted.`) }, `Delete assignment ${x.id}`))];
         }),
-        'No shift assignments yet.'),
+        filtered ? 'No assignment matches.' : 'No shift assignments yet.'), 'Shift assignments'),
     );
   }
   async function finish(x, endDate) {
@@ -130,6 +168,6 @@ export async function shiftsPage(main) {
       return `${r.employee} works ${r.shift_type} from ${r.start_date}.`;
     })) await load();
   });
-  main.replaceChildren(...heading('Shifts', 'Shift types use the HRMS field names; attendance is computed from check-ins within each shift.'), note, types, assignments, el('div', { class: 'columns' }, typeForm, assignForm));
+  main.replaceChildren(...heading('Shifts', 'Shift types use the HRMS field names; attendance is computed from check-ins within each shift.'), typeNames, note, types, assignments, el('div', { class: 'columns' }, typeForm, assignForm));
   await load();
 }

@@ -16,7 +16,7 @@ export async function syncLogPage(main) {
     { class: 'filters', 'aria-label': 'Filter the sync log' },
     field('Device', 'device', { value: params.get('device') || '' }),
     field('Status', 'status', { value: params.get('status') || '' }, [['', 'any'], ['processed', 'processed'], ['error', 'error'], ['received', 'received']]),
-    field('Channel', 'channel', { value: params.get('channel') || '' }, [['', 'any'], ['adms', 'adms (terminals)'], ['json', 'json (API)'], ['admin', 'admin (punches accepted, discarded or linked by hand)']]),
+    field('Channel', 'channel', { value: params.get('channel') || '' }, [['', 'any'], ['adms', 'adms (terminals)'], ['json', 'json (API)'], ['admin', 'admin (punches fixed by hand)']]),
     field('From', 'from', { type: 'date', value: params.get('from') || day(-6) }),
     field('To', 'to', { type: 'date', value: params.get('to') || day() }),
     el('button', { type: 'submit' }, 'Filter'),

@@ -64,7 +64,10 @@ test('the Punches page finds a punch by its filters, kept in the hash', async ()
   await page.getByRole('heading', { level: 1, name: 'Punches' }).waitFor();
   await page.getByRole('status').filter({ hasText: 'Rows 1–4 of 4' }).waitFor();
   const filters = page.getByRole('search', { name: 'Filter punches' });
-  await filters.getByLabel('Employee id').fill('E2E-1');
+  // The employee is found by name (a search, never a list of everyone).
+  await filters.getByLabel('Find by name or id').fill('Salma');
+  await filters.getByText('1 match.').waitFor();
+  assert.equal(await filters.getByLabel('Employee', { exact: true }).inputValue(), 'E2E-1');
   await filters.getByLabel('Device').fill('GATE-A');
   await filters.getByRole('button', { name: 'Apply' }).click();
   await page.getByRole('status').filter({ hasText: 'Rows 1–1 of 1' }).waitFor();
@@ -76,7 +79,10 @@ test('the Punches page finds a punch by its filters, kept in the hash', async ()
   // Reloading keeps the filters.
   await page.reload();
   await page.getByRole('status').filter({ hasText: 'Rows 1–1 of 1' }).waitFor();
-  assert.equal(await page.getByRole('search', { name: 'Filter punches' }).getByLabel('Device').inputValue(), 'GATE-A');
+  const kept = page.getByRole('search', { name: 'Filter punches' });
+  assert.equal(await kept.getByLabel('Device').inputValue(), 'GATE-A');
+  assert.equal(await kept.getByLabel('Employee', { exact: true }).inputValue(), 'E2E-1');
+  await kept.getByLabel('Employee', { exact: true }).locator('option:checked', { hasText: 'Salma (E2E-1' }).waitFor({ state: 'attached' });
 
   // CSV of the same filter.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);

@@ -17,6 +17,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const EMPLOYEES = 700;
 const UNMATCHED = 230;
 const SYNC_ROWS = 230;
+const TERMINALS = 60;
+const ASSIGNMENTS = 60;
 const pad = (n: number, width = 5) => String(n).padStart(width, '0');
 
 let s: TestServer;
@@ -64,6 +66,18 @@ before(async () => {
       }),
     ),
   );
+  // 60 terminals introduce themselves the way a terminal does (its first poll), one named by an alias.
+  for (let i = 1; i <= TERMINALS; i++) {
+    const hello = await fetch(`${s.baseUrl}/iclock/cdata?SN=TERM-${pad(i, 3)}&options=all&pushver=2.4.1`);
+    assert.equal(hello.status, 200);
+  }
+  assert.equal((await api.call('PATCH', '/api/v1/devices/TERM-042', { alias: 'Loading bay' })).status, 200);
+  // 60 shift assignments: more than a page.
+  assert.equal((await api.post('/api/v1/shift-types', { name: 'Early', start_time: '06:00:00', end_time: '14:00:00' })).status, 201);
+  for (let i = 1; i <= ASSIGNMENTS; i++) {
+    const r = await api.post('/api/v1/shift-assignments', { employee: `EMP-${pad(i)}`, shift_type: 'Early', start_date: '2025-06-01' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
   profile = mkdtempSync(join(tmpdir(), 'iclockd-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -216,28 +230,95 @@ test('sync log: paged, and Back from an entry keeps the filters', async () => {
   await page.getByRole('link', { name: '← Sync log' }).click();
   await page.locator('p.summary').filter({ hasText: 'for GATE-B' }).waitFor();
   assert.equal(await page.getByLabel('Status').inputValue(), 'error');
-  // All 230 rows are reachable: the last page of the unfiltered log.
+  // Every row is reachable: the last page of the unfiltered log (the 230, the bulk post, the terminals' first polls).
+  const logged = SYNC_ROWS + 1 + TERMINALS;
   await page.getByLabel('Device').fill('');
   await page.getByLabel('Status').selectOption('');
   await page.getByRole('button', { name: 'Filter' }).click();
-  await page.locator('.pager .rows').first().filter({ hasText: `Rows 1–50 of ${SYNC_ROWS + 1}` }).waitFor();
+  await page.locator('.pager .rows').first().filter({ hasText: `Rows 1–50 of ${logged}` }).waitFor();
   await page.getByRole('navigation', { name: 'Sync log pages', exact: true }).getByRole('button', { name: 'Last page' }).click();
-  await page.locator('.pager .rows').first().filter({ hasText: `Rows 201–${SYNC_ROWS + 1} of ${SYNC_ROWS + 1}` }).waitFor();
+  await page.locator('.pager .rows').first().filter({ hasText: `Rows ${Math.floor((logged - 1) / 50) * 50 + 1}–${logged} of ${logged}` }).waitFor();
 });
 
-test('at 390×844 the page is never wider than the screen; tables scroll in their box', async () => {
+test('devices: 60 terminals paged, the last reachable; found by serial or display name; filters in the URL', async () => {
+  await open('devices', 'Devices');
+  const pages = page.getByRole('navigation', { name: 'Device pages', exact: true });
+  await pages.locator('.rows').filter({ hasText: `Rows 1–50 of ${TERMINALS}` }).waitFor();
+  await pages.getByRole('button', { name: 'Last page' }).click();
+  await page.getByRole('link', { name: `TERM-${pad(TERMINALS, 3)}`, exact: true }).waitFor();
+  await pages.locator('.rows').filter({ hasText: `Rows 51–60 of ${TERMINALS}` }).waitFor();
+  assert.match(page.url(), /#\/devices\?page=2$/);
+  await page.goBack();
+  await pages.locator('.rows').filter({ hasText: `Rows 1–50 of ${TERMINALS}` }).waitFor();
+  const search = page.getByRole('search', { name: 'Find devices' });
+  await search.getByLabel('Serial or display name').fill('loading');
+  await search.getByRole('button', { name: 'Show' }).click();
+  await page.getByRole('link', { name: 'TERM-042', exact: true }).waitFor();
+  assert.equal(await page.locator('main tbody tr').count(), 1);
+  assert.match(page.url(), /#\/devices\?q=loading$/);
+  await search.getByLabel('Serial or display name').fill('TERM-05');
+  await search.getByLabel('State').selectOption('pending');
+  await search.getByRole('button', { name: 'Show' }).click();
+  await page.getByText('10 terminal(s) matching “TERM-05”, pending').waitFor();
+  await page.reload();
+  await page.getByText('10 terminal(s) matching “TERM-05”, pending').waitFor();
+  assert.equal(await page.getByRole('search', { name: 'Find devices' }).getByLabel('State').inputValue(), 'pending');
+});
+
+test('shifts: 60 assignments paged; one employee\'s found by search; shift types offered as typed', async () => {
+  await open('shifts', 'Shifts');
+  const pages = page.getByRole('navigation', { name: 'Assignment pages', exact: true });
+  await pages.locator('.rows').filter({ hasText: `Rows 1–50 of ${ASSIGNMENTS}` }).waitFor();
+  await pages.getByRole('button', { name: 'Next page' }).click();
+  await pages.locator('.rows').filter({ hasText: `Rows 51–60 of ${ASSIGNMENTS}` }).waitFor();
+  assert.match(page.url(), /#\/shifts\?page=2$/);
+  const filter = page.getByRole('search', { name: 'Find assignments' });
+  await filter.getByLabel('Find whose assignments (name or id)').fill('EMP-00057');
+  await filter.getByText('1 match.').waitFor();
+  await filter.getByRole('button', { name: 'Show assignments' }).click();
+  await page.getByText(`1 assignment(s) of EMP-00057`).waitFor();
+  assert.match(page.url(), /#\/shifts\?employee=EMP-00057$/);
+  await page.reload();
+  await page.getByText(`1 assignment(s) of EMP-00057`).waitFor();
+  assert.equal(await page.getByRole('search', { name: 'Find assignments' }).getByLabel('Assignments of').inputValue(), 'EMP-00057');
+  const offered = await page.locator('#shift-type-names option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+  assert.deepEqual(offered, ['Early']);
+  assert.equal(await page.getByLabel('Shift type', { exact: true }).getAttribute('list'), 'shift-type-names');
+});
+
+test('at 390×844 no page is wider than the screen; its tables scroll in their box', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   for (const [hash, heading] of [
+    ['devices', 'Devices'],
+    ['devices/TERM-001', 'Device TERM-001'],
+    ['live', 'Live'],
+    ['punches', 'Punches'],
+    ['checkins', 'Check-ins'],
+    ['attendance', 'Attendance'],
     ['employees', 'Employees'],
     ['unmatched', 'Unmatched punches'],
+    ['shifts', 'Shifts'],
     ['sync-log', 'Sync log'],
+    ['keys', 'API keys'],
   ] as const) {
     await open(hash, heading);
-    await page.locator('main tbody tr').first().waitFor();
+    await page.waitForLoadState('networkidle').catch(() => undefined);
     const width = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
-    assert.ok(width <= 390, `${hash}: the page is ${width} px wide`);
-    const box = await page.locator('.table-scroll').first().evaluate((b) => ({ scroll: b.scrollWidth, client: b.clientWidth }));
-    assert.ok(box.scroll > box.client, `${hash}: the table scrolls inside its box`);
+    // What sticks out, to say in the message: the outermost elements reaching past the screen's edge.
+    const past = width <= 390 ? [] : await page.locator('body *').evaluateAll((all) =>
+      all
+        .filter((e) => e.getBoundingClientRect().right > 390 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > 390))
+        .slice(0, 5)
+        .map((e) => `${e.tagName.toLowerCase()}${e.className ? `.${String(e.className).replace(/ /g, '.')}` : ''} (${Math.round(e.getBoundingClientRect().right)} px)`),
+    );
+    assert.ok(width <= 390, `${hash}: the page is ${width} px wide: ${past.join(', ')}`);
+    const boxes = await page.locator('main .table-scroll, main .scroll').evaluateAll((all) =>
+      all.map((b) => ({ scroll: (b as unknown as { scrollWidth: number }).scrollWidth, client: (b as unknown as { clientWidth: number }).clientWidth, table: (b as unknown as { querySelector(s: string): unknown }).querySelector('table') !== null })),
+    );
+    for (const box of boxes) assert.ok(box.client <= 390, `${hash}: a table box is ${box.client} px wide`);
+    if (['devices', 'punches', 'employees', 'unmatched', 'shifts', 'sync-log', 'keys', 'attendance'].includes(hash)) {
+      assert.ok(boxes.some((b) => b.table && b.scroll > b.client), `${hash}: its table scrolls inside its box`);
+    }
   }
   await page.setViewportSize({ width: 1366, height: 768 });
 });
