@@ -2,32 +2,8 @@
 // one employee-shift from its check-ins, by the rules HRMS auto-attendance follows
 // (../shared/erpnext.md §2). No I/O, no clock: the runner supplies everything.
 import { DateTime } from 'luxon';
-
-export type InOutMode = 'alternating' | 'strict';
-export type HoursBasis = 'first_last' | 'every_valid';
-/** HRMS's statuses that punches make; a holiday makes no record (see computeAttendance). */
-export type AttendanceStatus = 'Present' | 'Half Day' | 'Absent';
-
-export interface ShiftRules {
-  name: string;
-  /** 'HH:MM[:SS]' wall time; an end before the start means the shift ends the next day. */
-  startTime: string;
-  endTime: string;
-  determineCheckInAndCheckOut: InOutMode;
-  workingHoursCalculationBasedOn: HoursBasis;
-  /** Minutes before the start from which check-ins count for the shift. */
-  beginCheckInBeforeShiftStartTime: number;
-  /** Minutes after the end until which check-outs count. */
-  allowCheckOutAfterShiftEndTime: number;
-  /** Hours; 0 = off. */
-  workingHoursThresholdForHalfDay: number;
-  workingHoursThresholdForAbsent: number;
-  enableLateEntryMarking: boolean;
-  lateEntryGracePeriod: number;
-  enableEarlyExitMarking: boolean;
-  earlyExitGracePeriod: number;
-  markAutoAttendanceOnHolidays: boolean;
-}
+import type { AttendanceStatus } from '../store/attendance.js';
+import type { ShiftRules } from '../store/shiftTypes.js';
 
 export interface ShiftWindow {
   /** The shift's start date (YYYY-MM-DD, in the zone): the attendance date, also for night shifts. */

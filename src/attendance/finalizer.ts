@@ -7,15 +7,10 @@ import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import type { Logger } from '../log.js';
 import { type Employee, employeesUpdatedSince, employeeIdsNotInactive, findEmployeesByIds, lastEmployeeChange } from '../store/employees.js';
-import {
-  employeesWithShifts,
-  feedingDevicesLastSeen,
-  finalizeAttendance,
-  findAttendanceOn,
-  findShiftTypesByNames,
-  isHoliday,
-  openAttendanceEndedBefore,
-} from '../store/shifts.js';
+import { findShiftTypesByNames } from '../store/shiftTypes.js';
+import { employeesWithShifts } from '../store/shiftAssignments.js';
+import { isHoliday } from '../store/holidays.js';
+import { feedingDevicesLastSeen, finalizeAttendance, findAttendanceOn, openAttendanceEndedBefore } from '../store/attendance.js';
 import { transactionWithRetry } from '../store/transaction.js';
 import { addDays } from './engine.js';
 import { holidayListFor } from './holidays.js';

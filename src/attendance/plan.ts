@@ -3,7 +3,8 @@
 // writes), so the same reads give both what a forced recompute would do to final records and
 // what an ordinary one does, and the first can be reported without being done.
 import type { Employee } from '../store/employees.js';
-import { type AttendanceFields, type AttendanceRecord, type CheckinLog, type CheckinShift, type ShiftType, attendanceKey, countedAt } from '../store/shifts.js';
+import type { ShiftType } from '../store/shiftTypes.js';
+import { type AttendanceFields, type AttendanceRecord, type CheckinLog, type CheckinShift, attendanceKey, countedAt } from '../store/attendance.js';
 import { type ShiftWindow, computeAttendance, windowHolds } from './engine.js';
 
 /** One employee's shift on one date, to recompute. */

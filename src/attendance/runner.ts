@@ -6,13 +6,13 @@ import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { type Employee, findEmployeesByIds, lockEmployees } from '../store/employees.js';
 import { seriesName, takeSeriesNumbers, takeSeriesNumbersFor } from '../store/series.js';
+import { type ShiftType, findShiftTypesByIds, findShiftTypesByNames } from '../store/shiftTypes.js';
+import { type ShiftAssignment, assignmentsCoveringMany } from '../store/shiftAssignments.js';
+import { holidaysAmong } from '../store/holidays.js';
 import {
   type CheckinLog,
   type CheckinShift,
   type AttendanceRecord,
-  type ShiftAssignment,
-  type ShiftType,
-  assignmentsCoveringMany,
   attendanceKey,
   checkinLogsCountedIn,
   checkinsCountedIn,
@@ -20,16 +20,13 @@ import {
   deleteAttendance,
   findAttendanceByIds,
   findAttendanceMany,
-  findShiftTypesByIds,
-  findShiftTypesByNames,
-  holidaysAmong,
   insertAttendance,
   insertAttendanceMany,
   linkCheckinsMany,
   unlinkCheckins,
   unlinkCheckinsOf,
   updateAttendanceMany,
-} from '../store/shifts.js';
+} from '../store/attendance.js';
 import { findCheckinsByIds } from '../store/punches.js';
 import { transactionWithRetry } from '../store/transaction.js';
 import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, countsInShift, datesAround, occurrenceHolding, occurrencesOf } from './engine.js';

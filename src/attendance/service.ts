@@ -7,31 +7,27 @@ import { AppError } from '../errors.js';
 import { type Employee, findEmployee, findEmployeesByIds, listEmployees } from '../store/employees.js';
 import type { Listed, Window } from '../store/list.js';
 import {
-  type AttendanceFilter,
-  type AttendanceRecord,
-  type ShiftAssignment,
   type ShiftType,
   type ShiftTypeFields,
-  assignmentsCoveringMany,
-  attendanceDatesOf,
-  deleteAssignment,
   deleteShiftType,
-  findAssignment,
   findShiftType,
   findShiftTypesByIds,
-  holidaysBetween,
-  holidaysOf,
-  insertAssignment,
   insertShiftType,
-  listAssignments,
-  listAttendance,
   listShiftTypes,
-  setHolidays,
-  summarizeAttendance,
-  updateAssignment,
   setLastSyncOfCheckin,
   updateShiftType,
-} from '../store/shifts.js';
+} from '../store/shiftTypes.js';
+import {
+  type ShiftAssignment,
+  assignmentsCoveringMany,
+  deleteAssignment,
+  findAssignment,
+  insertAssignment,
+  listAssignments,
+  updateAssignment,
+} from '../store/shiftAssignments.js';
+import { holidaysBetween, holidaysOf, setHolidays } from '../store/holidays.js';
+import { type AttendanceFilter, type AttendanceRecord, attendanceDatesOf, listAttendance, summarizeAttendance } from '../store/attendance.js';
 import { charLength, charsOf, identifierProblem, isStorableInstant } from '../store/columns.js';
 import { TimestampError, parseTimestamp } from '../pipeline/time.js';
 import { isUniqueViolation } from '../store/transaction.js';

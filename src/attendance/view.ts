@@ -1,6 +1,6 @@
 // A shift type as the API and the CLI show it (HRMS field names, instants as ISO text): both
 // fronts print it, so it lives here, below them both.
-import type { ShiftType } from '../store/shifts.js';
+import type { ShiftType } from '../store/shiftTypes.js';
 
 /** The API's and the CLI's view of a shift type. */
 export function shiftTypeView(s: ShiftType) {

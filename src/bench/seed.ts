@@ -2,7 +2,7 @@
 // with auto attendance assigned to all of them. Written in bulk: setup, not measured.
 import type { Services } from '../app.js';
 import { insertEmployees } from '../store/employees.js';
-import { insertAssignments } from '../store/shifts.js';
+import { insertAssignments } from '../store/shiftAssignments.js';
 
 /** Returns the employees' ids, PIN order. */
 export async function seedStaff(s: Services, count: number, from: string): Promise<number[]> {

@@ -5,7 +5,7 @@ import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
 import { isMysql } from './db.js';
-import { type CheckinShift, checkinShiftRow } from './shifts.js';
+import { type CheckinShift, checkinShiftRow } from './attendance.js';
 
 export type LogType = 'IN' | 'OUT' | 'AUTO';
 /**

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DateTime } from 'luxon';
-import { type CheckinInput, type ShiftRules, computeAttendance, shiftWindowFor, shiftWindowOn } from '../../src/attendance/engine.js';
+import { type CheckinInput, computeAttendance, shiftWindowFor, shiftWindowOn } from '../../src/attendance/engine.js';
+import type { ShiftRules } from '../../src/store/shiftTypes.js';
 
 const ZONE = 'Asia/Riyadh';
 

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DateTime } from 'luxon';
-import { type CheckinInput, type ShiftRules, computeAttendance, shiftWindowOn } from '../../src/attendance/engine.js';
+import { type CheckinInput, computeAttendance, shiftWindowOn } from '../../src/attendance/engine.js';
+import type { ShiftRules } from '../../src/store/shiftTypes.js';
 
 const ZONE = 'Asia/Riyadh';
 const STRICT: ShiftRules = {
