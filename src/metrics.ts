@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { countCommandsByState } from './store/commands.js';
-import { countQuarantined } from './store/devices.js';
+import { countQuarantined } from './store/deviceRequests.js';
 import { countUndelivered } from './store/outbox.js';
 import { listTargets } from './store/targets.js';
 

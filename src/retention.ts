@@ -4,7 +4,8 @@
 // 8 days and expired console sessions are dropped. Pruned every hour, a batch of rows at a time.
 import type { Knex } from 'knex';
 import type { Logger } from './log.js';
-import { deleteArchivedBefore, deleteHeartbeatsBefore } from './store/devices.js';
+import { deleteArchivedBefore } from './store/deviceRequests.js';
+import { deleteHeartbeatsBefore } from './store/deviceHeartbeats.js';
 import { deleteSessionsExpiredBefore } from './store/sessions.js';
 import { deleteSyncLogBefore } from './store/syncLog.js';
 

@@ -14,13 +14,13 @@ import {
   findDevice,
   findDevices,
   insertDevice,
-  addDeviceHeartbeats,
   countDevicesInState,
   listDevices,
   recordDevicesSeen,
   updateDevice,
   type DeviceFilter,
 } from '../store/devices.js';
+import { addDeviceHeartbeats } from '../store/deviceHeartbeats.js';
 import type { Listed, Window } from '../store/list.js';
 import { type RateLimiter, rateLimited } from '../limits.js';
 import { charsOf, identifierProblem, isInt32 } from '../store/columns.js';

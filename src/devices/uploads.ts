@@ -30,15 +30,13 @@ import {
   type ArchiveOutcome,
   type ArchivedRequest,
   type DeviceRequest,
-  type DeviceTemplate,
   archiveRequest,
   archiveRequests,
   archivedTotals,
   findArchivedRequests,
   updateArchivedOutcome,
-  upsertDeviceTemplates,
-  upsertDeviceUsers,
-} from '../store/devices.js';
+} from '../store/deviceRequests.js';
+import { type DeviceTemplate, upsertDeviceTemplates, upsertDeviceUsers } from '../store/deviceUsers.js';
 import { isDatabaseUnavailable, transactionWithRetry } from '../store/transaction.js';
 import { charsOf, clipChars, identifierProblem, isInt32, isStorableInstant } from '../store/columns.js';
 import type { Logger } from '../log.js';

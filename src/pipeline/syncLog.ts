@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import { parseDeviceQuery, uploadKind } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
-import { type ArchivedRequest, findArchivedRequests } from '../store/devices.js';
+import { type ArchivedRequest, findArchivedRequests } from '../store/deviceRequests.js';
 import {
   type SyncCounts,
   type SyncLogEntry,

@@ -2,7 +2,8 @@
 // in production can be reproduced anywhere. A handshake comes first, so the replaying server
 // learns the device (and its push version) as it would from the terminal.
 import type { Knex } from 'knex';
-import { findArchivedRequests, findDevice } from '../store/devices.js';
+import { findDevice } from '../store/devices.js';
+import { findArchivedRequests } from '../store/deviceRequests.js';
 import { AppError } from '../errors.js';
 import type { CapturedRequest } from './capture.js';
 

@@ -1,12 +1,10 @@
-// devices and device_requests: the only place that reads or writes them.
+// devices: the registry of terminals, the only place that reads or writes it; and what a
+// terminal has delivered (for the diagnosis).
 import type { Knex } from 'knex';
 import { chunks } from './chunks.js';
-import { COLUMNS as TABLE_COLUMNS, INT_MAX, INT_MIN, charsOf, clipBytes, clipChars, jsonWithin } from './columns.js';
-import { isMysql } from './db.js';
-import { deleteInBatches } from './prune.js';
+import { COLUMNS as TABLE_COLUMNS, INT_MAX, INT_MIN, charsOf, clipChars, jsonWithin } from './columns.js';
 import { type Listed, type Window, listPaged, whereContains } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
-import { compositeKey } from './keys.js';
 
 export type DeviceState = 'pending' | 'approved' | 'blocked';
 
@@ -186,12 +184,12 @@ export async function findDevices(knex: Knex, serials: string[]): Promise<Device
   return found;
 }
 
-/** Creates the device unless another process just did; returns the stored row either way. */
 export async function countDevicesInState(knex: Knex, state: DeviceState): Promise<number> {
   const row = (await knex('devices').where({ state }).count({ n: '*' }).first()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);
 }
 
+/** Creates the device unless another process just did; returns the stored row either way. */
 export async function insertDevice(knex: Knex, serial: string, fields: DeviceChange, at: Date): Promise<Device> {
   await knex('devices')
     .insert({ serial, ...toRow(fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) })
@@ -234,190 +232,6 @@ export function listDevices(knex: Knex, filter: DeviceFilter, window: Window): P
   return listPaged(q, window, [{ column: 'serial', order: 'asc' }], fromRow);
 }
 
-// --- device_requests: the archive of device uploads ---
-
-export type ArchiveOutcome = 'processed' | 'quarantined' | 'unparsed' | 'unknown';
-
-/** A device request as it arrived. */
-export interface DeviceRequest {
-  method: string;
-  path: string;
-  /** The raw query string, without '?'. */
-  query: string;
-  body: Buffer;
-  remoteAddress: string | null;
-  receivedAt: Date;
-}
-
-export interface ArchivedRequest extends DeviceRequest {
-  id: number;
-  deviceSerial: string | null;
-  outcome: ArchiveOutcome;
-  records: number;
-  rejectedLines: number;
-  error: string | null;
-}
-
-interface RequestRow {
-  id: number;
-  device_serial: string | null;
-  method: string;
-  path: string;
-  query: string;
-  body: Buffer | Uint8Array;
-  remote_address: string | null;
-  received_at: string;
-  outcome: ArchiveOutcome;
-  records: number;
-  rejected_lines: number;
-  error: string | null;
-}
-
-function requestFromRow(r: RequestRow): ArchivedRequest {
-  return {
-    id: Number(r.id),
-    deviceSerial: r.device_serial,
-    method: r.method,
-    path: r.path,
-    query: r.query,
-    body: Buffer.from(r.body),
-    remoteAddress: r.remote_address,
-    receivedAt: fromDbInstant(r.received_at),
-    outcome: r.outcome,
-    records: Number(r.records),
-    rejectedLines: Number(r.rejected_lines),
-    error: r.error,
-  };
-}
-
-function archiveRow(r: Omit<ArchivedRequest, 'id'>) {
-  return {
-    device_serial: r.deviceSerial === null ? null : clipChars(r.deviceSerial, charsOf('device_requests', 'device_serial')),
-    method: clipChars(r.method, charsOf('device_requests', 'method')),
-    path: clipChars(r.path, charsOf('device_requests', 'path')),
-    query: clipBytes(r.query),
-    body: r.body,
-    remote_address: r.remoteAddress === null ? null : clipChars(r.remoteAddress, charsOf('device_requests', 'remote_address')),
-    received_at: toDbInstant(r.receivedAt),
-    outcome: r.outcome,
-    records: r.records,
-    rejected_lines: r.rejectedLines,
-    error: r.error === null ? null : clipBytes(r.error),
-  };
-}
-
-/** Uploads held for terminals awaiting approval, all terminals together. */
-export async function countQuarantined(knex: Knex): Promise<number> {
-  const row = (await knex('device_requests').where({ outcome: 'quarantined' }).count({ n: '*' }).first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
-}
-
-/** A terminal's archived requests: how many, and their bodies' bytes. */
-export async function archivedTotals(knex: Knex, serial: string): Promise<{ requests: number; bytes: number }> {
-  const row = (await knex('device_requests').where({ device_serial: serial }).count({ n: '*' }).sum({ b: knex.raw('LENGTH(body)') }).first()) as { n: number | string; b: number | string | null } | undefined;
-  return { requests: Number(row?.n ?? 0), bytes: Number(row?.b ?? 0) };
-}
-
-export async function archiveRequest(knex: Knex, r: Omit<ArchivedRequest, 'id'>): Promise<number> {
-  const [id] = await knex('device_requests').insert(archiveRow(r));
-  return Number(id);
-}
-
-/**
- * Many requests, at most 200 rows and a few megabytes per statement (no ids: a multi-row
- * insert does not report them on every database).
- */
-export async function archiveRequests(knex: Knex, list: Omit<ArchivedRequest, 'id'>[]): Promise<void> {
-  let part: ReturnType<typeof archiveRow>[] = [];
-  let bytes = 0;
-  for (const r of list) {
-    part.push(archiveRow(r));
-    bytes += r.body.length;
-    if (bytes >= 4 * 1024 * 1024 || part.length >= 200) {
-      await knex('device_requests').insert(part);
-      part = [];
-      bytes = 0;
-    }
-  }
-  if (part.length) await knex('device_requests').insert(part);
-}
-
-export async function updateArchivedOutcome(
-  knex: Knex,
-  id: number,
-  outcome: Pick<ArchivedRequest, 'outcome' | 'records' | 'rejectedLines' | 'error'>,
-): Promise<void> {
-  await knex('device_requests').where({ id }).update({
-    outcome: outcome.outcome,
-    records: outcome.records,
-    rejected_lines: outcome.rejectedLines,
-    error: outcome.error === null ? null : clipBytes(outcome.error),
-  });
-}
-
-export async function findArchivedRequests(
-  knex: Knex,
-  filter: { deviceSerial?: string; outcome?: ArchiveOutcome; from?: Date; to?: Date; afterId?: number },
-  limit: number,
-): Promise<ArchivedRequest[]> {
-  const q = knex('device_requests').select('*').orderBy('id').limit(limit);
-  if (filter.deviceSerial) q.where('device_serial', filter.deviceSerial);
-  if (filter.outcome) q.where('outcome', filter.outcome);
-  if (filter.from) q.where('received_at', '>=', toDbInstant(filter.from));
-  if (filter.to) q.where('received_at', '<', toDbInstant(filter.to));
-  if (filter.afterId !== undefined) q.where('id', '>', filter.afterId);
-  return ((await q) as RequestRow[]).map(requestFromRow);
-}
-
-// --- device_users and device_templates ---
-
-export interface DeviceUser {
-  pin: string;
-  name: string;
-  privilege: number | null;
-  card: string | null;
-}
-
-export async function upsertDeviceUsers(knex: Knex, serial: string, users: DeviceUser[], at: Date): Promise<void> {
-  if (users.length === 0) return;
-  // The last record for a PIN in one body wins.
-  const byPin = new Map(users.map((u) => [u.pin, u]));
-  await knex('device_users')
-    .insert(
-      [...byPin.values()].map((u) => ({
-        device_serial: serial,
-        pin: u.pin,
-        name: clipChars(u.name, charsOf('device_users', 'name')),
-        privilege: u.privilege,
-        card: u.card === null ? null : clipChars(u.card, charsOf('device_users', 'card')),
-        updated_at: toDbInstant(at),
-      })),
-    )
-    .onConflict(['device_serial', 'pin'])
-    .merge(['name', 'privilege', 'card', 'updated_at']);
-}
-
-export async function listDeviceUsers(knex: Knex, serial: string): Promise<DeviceUser[]> {
-  const rows = (await knex('device_users').where({ device_serial: serial }).orderBy('pin')) as { pin: string; name: string; privilege: number | null; card: string | null }[];
-  return rows.map((r) => ({ pin: r.pin, name: r.name, privilege: r.privilege === null ? null : Number(r.privilege), card: r.card }));
-}
-
-export interface DeviceTemplate {
-  pin: string;
-  kind: string;
-  slot: string;
-  fields: Record<string, string>;
-}
-
-export async function upsertDeviceTemplates(knex: Knex, serial: string, templates: DeviceTemplate[], at: Date): Promise<void> {
-  if (templates.length === 0) return;
-  const unique = new Map(templates.map((t) => [compositeKey(t.pin, t.kind, t.slot), t]));
-  await knex('device_templates')
-    .insert([...unique.values()].map((t) => ({ device_serial: serial, pin: t.pin, kind: clipChars(t.kind, charsOf('device_templates', 'kind')), slot: clipChars(t.slot, charsOf('device_templates', 'slot')), fields: JSON.stringify(t.fields), updated_at: toDbInstant(at) })))
-    .onConflict(['device_serial', 'pin', 'kind', 'slot'])
-    .merge(['fields', 'updated_at']);
-}
-
 export interface DeviceActivity {
   quarantined: number;
   quarantinedRecords: number;
@@ -453,47 +267,4 @@ export async function deviceActivity(knex: Knex, serial: string): Promise<Device
     unmatchedUserIds: ids.map((r) => r.device_user_id),
     suspect: Number(suspect.n),
   };
-}
-
-/** Drops archived requests received before `before`; held (quarantined) uploads are kept. */
-export function deleteArchivedBefore(knex: Knex, before: Date): Promise<number> {
-  return deleteInBatches(knex, 'device_requests', (q) => q.where('received_at', '<', toDbInstant(before)).whereNot('outcome', 'quarantined'));
-}
-
-export async function listDeviceTemplates(knex: Knex, serial: string): Promise<DeviceTemplate[]> {
-  const rows = (await knex('device_templates').where({ device_serial: serial }).orderBy(['pin', 'kind', 'slot'])) as { pin: string; kind: string; slot: string; fields: string }[];
-  return rows.map((r) => ({ pin: r.pin, kind: r.kind, slot: r.slot, fields: JSON.parse(r.fields) as Record<string, string> }));
-}
-
-// --- device_heartbeats: requests per terminal per five-minute bucket (the console's timeline) ---
-
-export interface HeartbeatBucket {
-  serial: string;
-  bucketAt: Date;
-  requests: number;
-}
-
-/** Adds to the buckets' counts (creating them): one upsert per 200 buckets. */
-export async function addDeviceHeartbeats(knex: Knex, buckets: HeartbeatBucket[]): Promise<void> {
-  // The dialects name the row that did not go in differently.
-  const added = isMysql(knex) ? 'VALUES(requests)' : 'excluded.requests';
-  for (const part of chunks(buckets, 200)) {
-    await knex('device_heartbeats')
-      .insert(part.map((b) => ({ device_serial: b.serial.slice(0, 64), bucket_at: toDbInstant(b.bucketAt), requests: b.requests })))
-      .onConflict(['device_serial', 'bucket_at'])
-      .merge({ requests: knex.raw(`device_heartbeats.requests + ${added}`) });
-  }
-}
-
-export async function listDeviceHeartbeats(knex: Knex, serial: string, from: Date): Promise<HeartbeatBucket[]> {
-  const rows = (await knex('device_heartbeats')
-    .where('device_serial', serial)
-    .where('bucket_at', '>=', toDbInstant(from))
-    .orderBy('bucket_at')
-    .select('bucket_at', 'requests')) as { bucket_at: string; requests: number | string }[];
-  return rows.map((r) => ({ serial, bucketAt: fromDbInstant(r.bucket_at), requests: Number(r.requests) }));
-}
-
-export function deleteHeartbeatsBefore(knex: Knex, before: Date): Promise<number> {
-  return deleteInBatches(knex, 'device_heartbeats', (q) => q.where('bucket_at', '<', toDbInstant(before)));
 }

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { CommandQueue } from '../../src/devices/commands.js';
 import { DeviceRegistry } from '../../src/devices/registry.js';
 import { createLogger } from '../../src/log.js';
-import { listDeviceHeartbeats } from '../../src/store/devices.js';
+import { listDeviceHeartbeats } from '../../src/store/deviceHeartbeats.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
 
 const log = createLogger('silent');
