@@ -8,7 +8,8 @@ import { parseDeviceQuery } from '../../protocol/index.js';
 import type { AllowList } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { type DeviceReply, DEVICE_REFUSED, deviceErrorReply, heartbeat } from './iclock.js';
+import { deviceTextDialect, mapError } from './errorReplies.js';
+import { type DeviceReply, DEVICE_REFUSED, heartbeat } from './iclock.js';
 
 const PATH = '/iclock/getrequest';
 
@@ -37,7 +38,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, query: string, 
     try {
       r = await d.poll(q, ip);
     } catch (err) {
-      r = deviceErrorReply(err, d.logger, { path: PATH, sn: q.sn });
+      r = deviceTextDialect(mapError(err), d.logger, { path: PATH, sn: q.sn });
     }
   }
   const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;

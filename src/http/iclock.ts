@@ -17,6 +17,7 @@ import type { RateLimiter } from '../limits.js';
 import { type SyncLogService, deviceEndpoint } from '../pipeline/syncLog.js';
 import { VERSION } from '../version.js';
 import { bodyLimit, readRawBody } from './body.js';
+import { type Reply, answerErrorsIn, deviceTextDialect, send } from './errorReplies.js';
 import { type SyncState, syncLogged } from './syncLog.js';
 
 export interface IclockDeps {
@@ -35,47 +36,15 @@ export interface IclockDeps {
 export const PUSH_PROTOCOL_VERSION = '2.4.1';
 const PUSH3_PROTOCOL_VERSION = '3.1.2';
 
-function text(ctx: Context, body: string, status = 200): void {
-  ctx.status = status;
-  ctx.type = 'text/plain';
-  ctx.body = body;
+function text(ctx: Context, body: string): void {
+  send(ctx, { status: 200, body });
 }
 
 /** What a terminal outside ICLOCKD_DEVICE_ALLOW is told (403). */
 export const DEVICE_REFUSED = 'ERROR: this address may not reach the device endpoints';
 
 /** A reply to a terminal: text (or encoded bytes), never JSON. */
-export interface DeviceReply {
-  status: number;
-  body: string | Uint8Array;
-  retryAfterSeconds?: number;
-}
-
-/** What a failure tells the terminal: a non-200 for storage trouble, so the device keeps its data. */
-export function deviceErrorReply(err: unknown, logger: Logger, where: { path: string; sn: unknown }): DeviceReply {
-  if (err instanceof AppError && err.status < 500) return { status: err.status, body: `ERROR: ${err.message}` };
-  // Saturated or the database away: the device keeps its data and sends it again shortly.
-  if (err instanceof AppError && err.type === 'service_unavailable') return { status: 503, body: `ERROR: ${err.message}`, retryAfterSeconds: 10 };
-  logger.error({ err, ...where }, 'device request failed');
-  return { status: 503, body: 'ERROR: the server could not store this; send it again later' };
-}
-
-function reply(ctx: Context, r: DeviceReply): void {
-  if (r.retryAfterSeconds) ctx.set('Retry-After', String(r.retryAfterSeconds));
-  ctx.status = r.status;
-  ctx.type = 'text/plain';
-  ctx.body = typeof r.body === 'string' ? r.body : Buffer.from(r.body);
-}
-
-function deviceErrors(logger: Logger) {
-  return async function mapDeviceErrors(ctx: Context, next: Next): Promise<void> {
-    try {
-      await next();
-    } catch (err) {
-      reply(ctx, deviceErrorReply(err, logger, { path: ctx.path, sn: ctx.query.SN ?? ctx.query.sn }));
-    }
-  };
-}
+export type DeviceReply = Reply<string | Uint8Array>;
 
 /**
  * The poll every terminal makes every few seconds (GET /iclock/getrequest): INFO stored when
@@ -116,7 +85,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   const router = newRouter('/iclock');
   /** A request as it arrived, at the registry's clock (the one its contacts are timed by). */
   const request = (ctx: Context, body: Buffer): DeviceRequest => ({ method: ctx.method, path: ctx.path, query: ctx.querystring, body, remoteAddress: ctx.ip, receivedAt: deps.registry.now() });
-  const mapErrors = deviceErrors(deps.logger);
+  const mapErrors = answerErrorsIn(deviceTextDialect, deps.logger, (ctx) => ({ path: ctx.path, sn: ctx.query.SN ?? ctx.query.sn }));
   // A terminal over its request budget (one stuck in a loop) is answered without the database:
   // a poll gets a plain OK, anything else 503 with Retry-After, so it keeps its data for later.
   async function withinBudget(ctx: Context, next: Next): Promise<void> {
@@ -124,8 +93,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
     const wait = sn ? deps.perDevice.take(sn) : 0;
     if (!wait) return next();
     if (ctx.path === '/iclock/ping') return text(ctx, 'OK');
-    ctx.set('Retry-After', String(wait));
-    text(ctx, `ERROR: too many requests from ${sn}; send it again in ${wait} s`, 503);
+    send(ctx, { status: 503, body: `ERROR: too many requests from ${sn}; send it again in ${wait} s`, retryAfterSeconds: wait });
   }
   const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => deviceEndpoint(ctx.path, ctx.querystring));
   /** A device route: its errors in text, the per-terminal budget, then `handlers` (on the route itself, not on a prefix). */
@@ -235,7 +203,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   // heartbeat() keeps its own budget (an over-budget poll is a plain OK).
   router.get('/getrequest', compose([mapErrors, async (ctx: Context) => {
     const q = parseDeviceQuery(ctx.querystring);
-    reply(ctx, await poll(q, ctx.ip));
+    send(ctx, await poll(q, ctx.ip));
     (ctx.state as SyncState).syncDevice = q.sn;
   }]));
 
