@@ -1,5 +1,5 @@
 // The ingest floor of `npm run bench`: the least a server can do with the bench's punch requests
-// and still store what an ingested punch is in iclockd's data model (ARCHITECTURE.md: punches →
+// and still store what an ingested punch is in iclockd's data model (docs/developer/architecture.md: punches →
 // check-ins → attendance). A bare Koa app on the port argv[2] reads and parses ATTLOG uploads
 // and JSON posts, merges concurrent requests as iclockd does (one batch per turn of the event
 // loop, up to argv[5] transactions at once), and writes each punch's row, its check-in and, for

@@ -170,7 +170,7 @@ export async function runChecks(loadConfig: () => Config, now: () => Date = () =
     config = loadConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return [{ name: 'config', status: 'fail', detail: err.message, fix: 'correct that setting (README, Configuration)' }];
+    return [{ name: 'config', status: 'fail', detail: err.message, fix: 'correct that setting (docs/operator/settings.md)' }];
   }
   const checks: Check[] = [
     { name: 'config', status: 'ok', detail: `database ${maskUrlPassword(config.databaseUrl)}, port ${config.port}` },

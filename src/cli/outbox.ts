@@ -72,7 +72,7 @@ export function registerForwardingCommands(program: Command, ctx: ForwardingCliC
       ctx.out(`added ${target.kind} target ${target.name} (${target.state}) → ${targetView(target).url}`);
       if (generatedSecret) {
         ctx.out(`signing secret: ${generatedSecret}`);
-        ctx.err('The signing secret is shown only this once; the receiver checks X-Iclockd-Signature with it (see the README).');
+        ctx.err('The signing secret is shown only this once; the receiver checks X-Iclockd-Signature with it (see docs/integrator/webhooks.md).');
       }
       ctx.out(`check it with: iclockd targets test ${target.name}`);
     });

@@ -19,10 +19,10 @@ test('the systemd unit runs the built CLI entry: migrate, then serve', () => {
   assert.match(unit, new RegExp(`^ExecStart=/usr/bin/node /opt/iclockd/${entry.replace(/\./g, '\\.')} serve$`, 'm'));
   assert.match(unit, /^EnvironmentFile=-\/etc\/iclockd\/iclockd\.env$/m);
   // Every variable the example env file sets is a real setting.
-  const readme = read('README.md');
+  const settings = read('docs/operator/settings.md');
   for (const line of read('deploy/iclockd.env').split('\n')) {
     const name = /^#?\s*([A-Z_]+)=/.exec(line)?.[1];
-    if (name) assert.ok(readme.includes(`\`${name}\``), `${name} is not a documented setting`);
+    if (name) assert.ok(settings.includes(`\`${name}\``), `${name} is not a documented setting`);
   }
 });
 

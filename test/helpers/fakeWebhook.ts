@@ -1,4 +1,4 @@
-// A real HTTP server receiving iclockd's webhooks. It checks each signature the way the README
+// A real HTTP server receiving iclockd's webhooks. It checks each signature the way docs/integrator/webhooks.md
 // tells receivers to (written here from the recipe, not with iclockd's own code), remembers
 // what it accepted by Idempotency-Key, and fails on purpose when told to.
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -45,7 +45,7 @@ export class FakeWebhook {
     return fake;
   }
 
-  /** The README recipe: HMAC-SHA256 of `t + "." + raw body` with the secret, compared in constant time, t recent. */
+  /** The recipe in docs/integrator/webhooks.md: HMAC-SHA256 of `t + "." + raw body` with the secret, compared in constant time, t recent. */
   private verified(raw: string, header: string): boolean {
     const fields = Object.fromEntries(header.split(',').map((kv) => kv.split('=')));
     const t = Number(fields.t);

@@ -1,5 +1,5 @@
 // Forwarding check-ins to a webhook through the outbox, against a real receiver that checks
-// signatures as the README recipe says and fails on purpose (test/helpers/fakeWebhook.ts).
+// signatures as the recipe in docs/integrator/webhooks.md says and fails on purpose (test/helpers/fakeWebhook.ts).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type OutboxRow, listOutboxRows } from '../../src/store/outbox.js';
