@@ -2,7 +2,7 @@
 // by playwright-core): sign in, approve a pending simulated terminal, watch its punches arrive
 // on the Live page, assign an unmatched id to an employee and see its check-ins, filter the
 // sync log and open an entry, and export attendance as CSV. Takes a screenshot of each page:
-// into docs/screenshots/ (the README shows them) when ICLOCKD_SCREENSHOTS=1, else into a
+// into docs/screenshots/ (docs/operator/console.md shows them) when ICLOCKD_SCREENSHOTS=1, else into a
 // scratch folder, so an ordinary test run leaves the tracked pictures alone.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -188,7 +188,7 @@ test('the attendance grid shows the employee, H on a day of their holiday list (
   assert.ok(lines.some((l) => l.includes('Amal Haddad')), csv);
 });
 
-test('the other pages render: device, employees, shifts, keys; signing out ends the session', async () => {
+test('the other pages render: device, employees, punches, check-ins, shifts, keys; signing out ends the session', async () => {
   await open(`devices/${SN}`, `Device ${SN}`);
   await page.getByRole('heading', { name: /Diagnosis/ }).waitFor();
   await page.locator('svg.timeline').waitFor();
@@ -212,6 +212,12 @@ test('the other pages render: device, employees, shifts, keys; signing out ends 
   await open('employees', 'Employees');
   await page.getByRole('cell', { name: 'Amal Haddad' }).waitFor();
   await shot('employees');
+  await open('punches', 'Punches');
+  await page.getByRole('row').filter({ hasText: 'Amal Haddad' }).first().waitFor();
+  await shot('punches');
+  await open('checkins', 'Check-ins');
+  await page.getByRole('row').filter({ hasText: 'Amal Haddad' }).first().waitFor();
+  await shot('checkins');
   await open('shifts', 'Shifts');
   await page.getByRole('cell', { name: 'Day', exact: true }).waitFor();
   await shot('shifts');
