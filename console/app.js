@@ -11,7 +11,7 @@ import { attendancePage } from './pages/attendance.js';
 import { keysPage } from './pages/keys.js';
 import { punchesPage } from './pages/punches.js';
 import { checkinsPage } from './pages/checkins.js';
-import { api, ApiError, el, onSessionEnd, session } from './lib.js';
+import { api, ApiError, el, onSessionEnd, session, show } from './lib.js';
 import { stopAll } from './refresh.js';
 
 const main = document.getElementById('main');
@@ -100,9 +100,12 @@ function loginPage(reason) {
       status.textContent = err.message;
     }
   });
-  main.replaceChildren(form);
+  show(main, form);
   form.api_key.focus();
 }
+
+/** The path of the page drawn last (without its '?' parameters). */
+let shownPath = '';
 
 async function route() {
   leavePage();
@@ -115,7 +118,7 @@ async function route() {
       signedIn = false;
       return;
     }
-    main.replaceChildren(el('p', { role: 'alert', class: 'error' }, `The server did not answer: ${err.message}`));
+    show(main, el('p', { role: 'alert', class: 'error' }, `The server did not answer: ${err.message}`));
     return;
   }
   if (mine !== generation) return;
@@ -132,14 +135,17 @@ async function route() {
     else a.removeAttribute('aria-current');
   }
   if (!found) {
-    main.replaceChildren(el('h1', {}, 'Not found'), el('p', {}, 'No such page. ', el('a', { href: '#/devices' }, 'Devices')));
+    show(main, el('h1', {}, 'Not found'), el('p', {}, 'No such page. ', el('a', { href: '#/devices' }, 'Devices')));
     return;
   }
   const [match, page, title] = found;
   document.title = `${title} · iclockd`;
+  // Another page starts at its top; the same list with other filters or page keeps its place.
+  if (path !== shownPath) window.scrollTo(0, 0);
+  shownPath = path;
   // Each page draws into its own box: one still loading when the session ends draws nowhere.
   const view = el('div', { class: 'view' }, el('p', { class: 'muted' }, 'Loading…'));
-  main.replaceChildren(view);
+  show(main, view);
   try {
     const stop = (await page(view, ...match.slice(1).map(decodeURIComponent))) || null;
     if (mine === generation) leave = stop;
@@ -149,7 +155,7 @@ async function route() {
       if (signedIn) endSession(ENDED);
       return;
     }
-    if (mine === generation) view.replaceChildren(el('h1', {}, title), el('p', { role: 'alert', class: 'error' }, err.message));
+    if (mine === generation) show(view, el('h1', {}, title), el('p', { role: 'alert', class: 'error' }, err.message));
   }
 }
 

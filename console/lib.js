@@ -65,6 +65,14 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * Puts `children` in `node` in place of what it held. Unlike node.replaceChildren, a child that
+ * is null, undefined or false (an optional part left out) is skipped, never shown as "null".
+ */
+export function show(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 /** A table with a caption, column headers and one row per item. */
 export function table(caption, headers, rows, empty = 'Nothing to show.') {
   if (rows.length === 0) return el('p', { class: 'muted' }, empty);
@@ -201,7 +209,8 @@ export function pager(reply, go, label = 'Pages') {
       disabled: page === reply.page || page < 1 || page > pages,
       'aria-label': name,
       onclick: () => {
-        pagerUsed = label;
+        // From the pager under a list, the next page is read from its top: the top pager takes the focus.
+        pagerUsed = label.replace(/ \(bottom\)$/, '');
         go(page);
       },
     }, text);
@@ -251,7 +260,7 @@ export function employeePicker(label, name = 'employee', { onPick, limit = 20, i
   function offer(reply, typed) {
     const keep = select.value;
     shown = new Map(reply.data.map((e) => [e.employee, e]));
-    select.replaceChildren(el('option', { value: '' }, none), ...reply.data.map((e) => el('option', { value: e.employee }, employeeText(e))));
+    show(select, el('option', { value: '' }, none), ...reply.data.map((e) => el('option', { value: e.employee }, employeeText(e))));
     if (shown.has(keep)) select.value = keep;
     else if (typed && reply.data.length === 1) {
       select.value = reply.data[0].employee;

@@ -5,7 +5,7 @@
 // Clicking a day shows its records (shift, in/out, hours, late/early, status, final or not).
 // Employees are paged on the server; a range longer than the grid shows is paged by days.
 // Every time is in the server's zone (ICLOCKD_TZ), named on the page.
-import { api, day, el, field, heading, query, session, when } from '../lib.js';
+import { api, day, el, field, heading, query, session, show, when } from '../lib.js';
 
 const SHORT = { Present: 'P', 'Half Day': 'HD', Absent: 'A', 'On Leave': 'L', 'Work From Home': 'WFH' };
 /** The most days the grid shows at once; a longer range is paged by this many. */
@@ -52,7 +52,7 @@ export async function attendancePage(main) {
   const state = { page: 1, offset: 0 };
 
   function showDetail(name, id, d, records, holiday) {
-    detail.replaceChildren(
+    show(detail, 
       el('h2', { tabindex: '-1' }, `${name} (${id}) on ${d}`),
       holiday ? el('p', {}, `Holiday: ${holiday.description || ''} (${holiday.holiday_list})`) : null,
       records.length
@@ -84,14 +84,14 @@ export async function attendancePage(main) {
     message.textContent = '';
     if (!from || !to) {
       message.textContent = 'Give both From and To.';
-      grid.replaceChildren();
-      pager.replaceChildren();
+      show(grid);
+      show(pager);
       return;
     }
     if (from > to) {
       message.textContent = `From (${from}) is after To (${to}): nothing to show. Choose a From on or before To.`;
-      grid.replaceChildren();
-      pager.replaceChildren();
+      show(grid);
+      show(pager);
       exportLink.removeAttribute('href');
       return;
     }
@@ -166,7 +166,7 @@ export async function attendancePage(main) {
     };
     const shownRange = days.length < all.length ? `days ${state.offset + 1}–${state.offset + days.length} of ${all.length} (${first} to ${last})` : `${first} to ${last}`;
     zoneNote.textContent = `Times are in ${session.time_zone} (the server's zone, ICLOCKD_TZ).`;
-    grid.replaceChildren(
+    show(grid, 
       el(
         'table',
         { class: 'grid' },
@@ -187,7 +187,7 @@ export async function attendancePage(main) {
       change();
       load().catch((err) => (message.textContent = err.message));
     };
-    pager.replaceChildren(
+    show(pager, 
       el('button', { type: 'button', disabled: state.page <= 1, onclick: go(() => state.page--) }, 'Previous employees'),
       el('span', {}, `Employees page ${state.page} of ${pages}`),
       el('button', { type: 'button', disabled: state.page >= pages, onclick: go(() => state.page++) }, 'Next employees'),
@@ -206,7 +206,7 @@ export async function attendancePage(main) {
     state.offset = 0;
     load().catch((err) => (message.textContent = err.message));
   });
-  main.replaceChildren(
+  show(main, 
     ...heading('Attendance', 'Computed from check-ins as they arrive; final once each shift has closed (until then provisional, drawn dashed with ~). The CSV export is the summary of the whole range.'),
     form,
     message,

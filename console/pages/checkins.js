@@ -1,7 +1,7 @@
 // Check-ins: HRMS's Employee Checkin list — employee, time (zone labelled), log type, device,
 // the shift and window it was counted in, its attendance record; filtered, paged, CSV.
-import { api, el, hashParams, heading, query, scrollBox, session, table, when } from '../lib.js';
-import { filterForm, listParams, pages } from './punches.js';
+import { api, el, hashParams, heading, query, scrollBox, session, show, table, when } from '../lib.js';
+import { filterForm, listParams, pages, zoned } from './punches.js';
 
 export async function checkinsPage(main) {
   const params = hashParams();
@@ -27,19 +27,20 @@ export async function checkinsPage(main) {
     const rows = reply.data.map((c) => [
       c.checkin_id,
       c.employee ? `${c.employee_name ?? ''} (${c.employee})` : '—',
-      `${c.local_time} (${c.time_zone})`,
+      zoned(c.local_time, c.time_zone),
       c.log_type,
       c.device_id ?? '—',
       c.shift ?? '—',
       c.shift_start ? `${when(c.shift_start)} – ${when(c.shift_end)}` : '—',
       c.attendance ?? '—',
     ]);
-    list.replaceChildren(
+    show(list, 
       pages(reply, params, 'Check-in pages'),
       scrollBox(table(`${reply.total} check-in(s)`, ['Check-in', 'Employee', 'Time', 'Log type', 'Device', 'Shift', `Shift window (${session.time_zone})`, 'Attendance'], rows, 'No check-in matches these filters.'), 'Check-ins'),
+      rows.length > 10 ? pages(reply, params, 'Check-in pages (bottom)') : null,
     );
   }
 
-  main.replaceChildren(...heading('Check-ins', `Employee check-ins, as HRMS's Employee Checkin list; times in the server's zone (${session.time_zone}).`), filters, el('p', {}, csv), list);
+  show(main, ...heading('Check-ins', `Employee check-ins, as HRMS's Employee Checkin list; times in the server's zone (${session.time_zone}).`), filters, el('p', {}, csv), list);
   await load();
 }

@@ -1,6 +1,6 @@
 // Devices: every terminal with its online dot, and one terminal's page (approve / block, zone,
 // commands, the 24-hour timeline, the diagnosis and its clock drift).
-import { act, api, badge, el, facts, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, session, setHashParams, table, when } from '../lib.js';
+import { act, api, badge, el, facts, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, session, setHashParams, show, table, when } from '../lib.js';
 import { every, staleNotice } from '../refresh.js';
 
 function onlineDot(d) {
@@ -66,7 +66,7 @@ export async function devicesPage(main) {
     // A refresh keeps keyboard focus on the same button.
     const focused = list.contains(document.activeElement) ? document.activeElement.textContent : null;
     const filtered = wanted.q || wanted.state;
-    list.replaceChildren(
+    show(list, 
       pager(reply, go, 'Device pages'),
       total === 0
         ? el('p', { class: 'muted' }, filtered ? 'No terminal matches.' : 'No terminal has contacted iclockd yet.')
@@ -94,7 +94,7 @@ export async function devicesPage(main) {
     go(1);
   });
   const stale = staleNotice();
-  main.replaceChildren(
+  show(main, 
     ...heading('Devices', 'Online means heard from within three poll intervals (Delay). Open a terminal for its timeline, commands and diagnosis.'),
     el('p', { class: 'zone-note' }, `Times are in ${session.time_zone} (the server's zone, ICLOCKD_TZ). A terminal's own zone is the one its punches' times are read in.`),
     filter,
@@ -174,7 +174,7 @@ export async function devicePage(main, serial) {
     if (fingerprint === shown) return;
     shown = fingerprint;
     const drift = d.clock_drift_seconds === null ? 'not measured yet (needs a real-time upload)' : `${Math.abs(d.clock_drift_seconds)} s ${d.clock_drift_seconds < 0 ? 'ahead' : d.clock_drift_seconds > 0 ? 'behind' : ''} (measured ${when(d.clock_drift_at)})`;
-    factsBox.replaceChildren(
+    show(factsBox, 
       facts([
         // Online, state and delivering all come from the one read the diagnosis below is made of.
         ['Status', el('span', {}, onlineDot(d), ' ', badge(d.state), ' ', badge(d.diagnosis.delivering ? 'delivering' : 'not delivering', d.diagnosis.delivering ? 'ok' : 'bad'))],
@@ -188,8 +188,8 @@ export async function devicePage(main, serial) {
         ['Clock drift', drift],
       ]),
     );
-    diagnosisBox.replaceChildren(el('h2', { id: 'diag' }, d.diagnosis.delivering ? 'Diagnosis: delivering' : 'Diagnosis: not delivering'), el('ul', { class: 'findings' }, d.diagnosis.findings.map((f) => el('li', {}, f))));
-    actionsBox.replaceChildren(
+    show(diagnosisBox, el('h2', { id: 'diag' }, d.diagnosis.delivering ? 'Diagnosis: delivering' : 'Diagnosis: not delivering'), el('ul', { class: 'findings' }, d.diagnosis.findings.map((f) => el('li', {}, f))));
+    show(actionsBox, 
       ...[
         d.state !== 'approved' ? el('button', { type: 'button', onclick: () => decide('approve') }, 'Approve') : null,
         d.state !== 'blocked' ? el('button', { type: 'button', class: 'danger', onclick: () => decide('block') }, 'Block') : null,
@@ -197,8 +197,8 @@ export async function devicePage(main, serial) {
     );
     if (document.activeElement !== zone.time_zone) zone.time_zone.value = d.time_zone || '';
     if (document.activeElement !== aliasForm.alias) aliasForm.alias.value = d.alias || '';
-    timelineBox.replaceChildren(timelineChart(timeline));
-    commandsBox.replaceChildren(
+    show(timelineBox, timelineChart(timeline));
+    show(commandsBox, 
       scrollBox(table('Latest commands', ['Id', 'Command', 'State', 'Tries', 'Return code', 'Result', 'Queued', 'Completed'],
         commands.data.map((c) => [String(c.id), el('code', {}, c.command), badge(c.state), String(c.tries), c.return_code === null ? '—' : String(c.return_code), c.result ? el('pre', {}, c.result) : '—', when(c.created_at), when(c.completed_at)]),
         'No commands sent to this terminal yet.'), 'Latest commands'),
@@ -235,7 +235,7 @@ export async function devicePage(main, serial) {
       return r.queued !== undefined ? `${r.queued} command(s) queued.` : `Command ${r.id} queued; it goes out on the next poll.`;
     })) await load();
   });
-  main.replaceChildren(
+  show(main, 
     ...heading(`Device ${serial}`),
     el('p', {}, el('a', { href: '#/devices' }, '← All devices')),
     note,

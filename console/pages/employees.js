@@ -1,6 +1,6 @@
 // Employees: the list (search, status, paged on the server; filters and page in the URL hash),
 // a form to add or change one (its id field finds employees as you type), and a CSV import.
-import { act, api, badge, el, employeePicker, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, setHashParams, table } from '../lib.js';
+import { act, api, badge, el, employeePicker, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, setHashParams, show, table } from '../lib.js';
 
 const PAGE_SIZE = 50;
 
@@ -61,7 +61,7 @@ export async function employeesPage(main) {
   async function load(at = wanted) {
     const reply = await api('GET', `/employees${query({ q: at.q, status: at.status, page: at.page, page_size: PAGE_SIZE })}`);
     const { data, total } = reply;
-    list.replaceChildren(
+    show(list, 
       pager(reply, go, 'Employee pages'),
       total === 0
         ? el('p', { class: 'muted' }, at.q || at.status ? 'No employee matches.' : 'No employees yet.')
@@ -131,6 +131,6 @@ export async function employeesPage(main) {
       return `Imported ${chosen.name}: created ${r.created}, updated ${r.updated}, rejected ${r.rejected.length} of ${r.rows} row(s)${r.linked_punches ? `; ${r.linked_punches} waiting punch(es) linked` : ''}${rejected ? ` (${rejected})` : ''}.`;
     })) await act(note, () => load());
   });
-  main.replaceChildren(...heading('Employees'), search, note, list, el('div', { class: 'columns' }, edit, importForm));
+  show(main, ...heading('Employees'), search, note, list, el('div', { class: 'columns' }, edit, importForm));
   await load();
 }

@@ -1,5 +1,5 @@
 // Keys: create (the secret is shown once) and revoke API keys.
-import { act, api, badge, el, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, setHashParams, table, when } from '../lib.js';
+import { act, api, badge, el, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, setHashParams, show, table, when } from '../lib.js';
 
 const PAGE_SIZE = 50;
 
@@ -19,7 +19,7 @@ export async function keysPage(main) {
   async function load() {
     const reply = await api('GET', `/keys${query({ page: at, page_size: PAGE_SIZE })}`);
     const { data, total } = reply;
-    list.replaceChildren(
+    show(list, 
       total > PAGE_SIZE ? pager(reply, (page) => setHashParams({ page: page > 1 ? page : '' }) || act(note, load), 'Key pages') : null,
       scrollBox(table(`${total} key(s)`, ['Key', 'Label', 'Role', 'Status', 'Created', 'Last used', ''],
         data.map((k) => [el('code', {}, k.api_key), k.label, k.role, badge(k.status, k.status === 'active' ? 'ok' : 'neutral'), when(k.created_at), when(k.last_used_at),
@@ -38,7 +38,7 @@ export async function keysPage(main) {
     e.preventDefault();
     if (await act(note, async () => {
       const k = await api('POST', '/keys', { label: form.label.value.trim(), role: form.role.value });
-      secret.replaceChildren(
+      show(secret, 
         el('p', { class: 'notice ok' }, 'Copy the secret now: it is not shown again.'),
         el('p', {}, 'Authorization header: ', el('code', { id: 'new-secret' }, `token ${k.api_key}:${k.api_secret}`)),
       );
@@ -46,6 +46,6 @@ export async function keysPage(main) {
       return `Key ${k.api_key} (${k.role}) created.`;
     })) await load();
   });
-  main.replaceChildren(...heading('API keys', 'Devices need no key; JSON clients use an ingest key, integrators and this console an admin key.'), form, note, secret, list);
+  show(main, ...heading('API keys', 'Devices need no key; JSON clients use an ingest key, integrators and this console an admin key.'), form, note, secret, list);
   await load();
 }

@@ -1,6 +1,6 @@
 // Live: punches as this instance ingests them (server-sent events), and punches per hour today
 // against the same weekday last week.
-import { api, badge, el, heading, scrollBox, session, when } from '../lib.js';
+import { api, badge, el, heading, scrollBox, session, show, when } from '../lib.js';
 import { every, staleNotice, track } from '../refresh.js';
 
 const KEEP = 200;
@@ -60,7 +60,7 @@ export async function livePage(main) {
   );
   const chart = el('div');
   async function loadChart() {
-    chart.replaceChildren(hourlyChart(await api('GET', '/stats/punches-per-hour')));
+    show(chart, hourlyChart(await api('GET', '/stats/punches-per-hour')));
   }
   const stale = staleNotice();
   let chartTimer = null;
@@ -105,7 +105,7 @@ export async function livePage(main) {
       loadChart().then(stale.ok, (err) => stale.failed(err));
     }, 2000);
   });
-  main.replaceChildren(
+  show(main, 
     ...heading('Live', 'Punches as this instance of iclockd ingests them (with several instances, each shows its own). Outcome: created (a check-in), duplicate (a resend), unmatched (no employee has the id), inactive, suspect_time.'),
     el('p', { class: 'zone-note' }, `Times are in ${session.time_zone} (the server's zone, ICLOCKD_TZ); a terminal set to another zone also shows its own clock's time, named.`),
     stale,

@@ -2,7 +2,7 @@
 // suspect_time, discarded), filtered on the server, paged, exportable as CSV; a held or
 // waiting punch can be accepted, discarded or linked to an employee, each after a confirmation,
 // each recorded in the punch's history.
-import { act, api, badge, el, employeePicker, field, hashParams, heading, notice, pager, query, scrollBox, session, setHashParams, table, when } from '../lib.js';
+import { act, api, badge, el, employeePicker, field, hashParams, heading, notice, pager, query, scrollBox, session, setHashParams, show, table, when } from '../lib.js';
 
 export const PUNCH_STATUSES = ['checked_in', 'unmatched', 'inactive', 'suspect_time', 'discarded'];
 /** The colour of each status (the word is shown beside it). */
@@ -71,7 +71,8 @@ export function confirmDialog(title, content, confirmText) {
   });
 }
 
-const zoned = (time, zone) => (time ? `${time} (${zone})` : '—');
+/** A wall time with its zone under it (the column stays narrow enough for the row's actions to show). */
+export const zoned = (time, zone) => (time ? el('span', {}, time, ' ', el('small', { class: 'zone' }, `(${zone})`)) : '—');
 
 export async function punchesPage(main) {
   const params = hashParams();
@@ -189,13 +190,14 @@ export async function punchesPage(main) {
       p.checkin_id ? el('a', { href: `#/checkins${query({ employee: p.employee, from: p.site_time.slice(0, 10), to: p.site_time.slice(0, 10) })}` }, p.checkin_id) : '—',
       actions(p),
     ]);
-    list.replaceChildren(
+    show(list, 
       pages(reply, params, 'Punch pages'),
       scrollBox(table(`${reply.total} punch(es)`, ['ID', 'Status', 'Employee', 'User id', 'Device', 'Site', 'Device time', 'Site time', 'Log type', 'Check-in', 'Actions'], rows, 'No punch matches these filters.'), 'Punches'),
+      rows.length > 10 ? pages(reply, params, 'Punch pages (bottom)') : null,
     );
   }
 
-  main.replaceChildren(
+  show(main, 
     ...heading('Punches', `Every punch received and what became of it. Device time is the terminal's wall clock in its zone; site time is the same instant in the server's zone (${session.time_zone}).`),
     filters,
     el('p', {}, csv),

@@ -1,7 +1,7 @@
 // Shifts: shift types with every HRMS rule (edited in place), and who works which shift from
 // when: an assignment is ended (end_date) or deleted, each after a confirmation; the API
 // refuses overlapping assignments (409) and its message is shown as it comes.
-import { act, api, day, el, employeePicker, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, setHashParams, table } from '../lib.js';
+import { act, api, day, el, employeePicker, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, setHashParams, show, table } from '../lib.js';
 
 const TYPES_PAGE_SIZE = 100;
 const ASSIGNMENTS_PAGE_SIZE = 50;
@@ -98,9 +98,9 @@ export async function shiftsPage(main) {
   async function load() {
     const t = await api('GET', `/shift-types${query({ page: wanted.types_page, page_size: TYPES_PAGE_SIZE })}`);
     const a = await api('GET', `/shift-assignments${query({ employee: wanted.employee, shift_type: wanted.shift_type, page: wanted.page, page_size: ASSIGNMENTS_PAGE_SIZE })}`);
-    if (wanted.types_page === 1) typeNames.replaceChildren(...t.data.map((s) => el('option', { value: s.name })));
+    if (wanted.types_page === 1) show(typeNames, ...t.data.map((s) => el('option', { value: s.name })));
     const yes = (v) => (v ? 'on' : 'off');
-    types.replaceChildren(
+    show(types, 
       t.total > t.page_size ? pager(t, (page) => go({ types_page: page }), 'Shift type pages') : null,
       scrollBox(table(`${t.total} shift type(s)`, ['Name', 'Start', 'End', 'Auto attendance', 'In/out', 'Hours from', 'Check-in from / out until (min)', 'Half day <', 'Absent <', 'Late entry (grace)', 'Early exit (grace)', 'On holidays', 'Holiday list', ''],
         t.data.map((s) => [s.name, s.start_time, s.end_time, yes(s.enable_auto_attendance), s.determine_check_in_and_check_out, s.working_hours_calculation_based_on,
@@ -112,7 +112,7 @@ export async function shiftsPage(main) {
         'No shift types yet.'), 'Shift types'),
     );
     const filtered = [wanted.employee && `of ${wanted.employee}`, wanted.shift_type && `of shift type ${wanted.shift_type}`].filter(Boolean).join(', ');
-    assignments.replaceChildren(
+    show(assignments, 
       el('h2', {}, 'Shift assignments'),
       assignmentFilter,
       pager(a, (page) => go({ page }), 'Assignment pages'),
@@ -125,6 +125,7 @@ export async function shiftsPage(main) {
               el('button', { type: 'button', class: 'danger', onclick: () => remove(`Delete assignment ${x.id} (${x.employee}, ${x.shift_type} from ${x.start_date})? To keep its history, end it instead.`, `/shift-assignments/${x.id}`, `Assignment ${x.id} deleted.`) }, `Delete assignment ${x.id}`))];
         }),
         filtered ? 'No assignment matches.' : 'No shift assignments yet.'), 'Shift assignments'),
+      a.data.length > 10 ? pager(a, (page) => go({ page }), 'Assignment pages (bottom)') : null,
     );
   }
   async function finish(x, endDate) {
@@ -168,6 +169,6 @@ export async function shiftsPage(main) {
       return `${r.employee} works ${r.shift_type} from ${r.start_date}.`;
     })) await load();
   });
-  main.replaceChildren(...heading('Shifts', 'Shift types use the HRMS field names; attendance is computed from check-ins within each shift.'), typeNames, note, types, assignments, el('div', { class: 'columns' }, typeForm, assignForm));
+  show(main, ...heading('Shifts', 'Shift types use the HRMS field names; attendance is computed from check-ins within each shift.'), typeNames, note, types, assignments, el('div', { class: 'columns' }, typeForm, assignForm));
   await load();
 }

@@ -1,7 +1,7 @@
 // Sync log: the Biometric Sync Log, filtered by device, status, channel and dates (filters and
 // page in the URL hash, so Back from an entry returns to them), paged on the server, with the
 // success rate over the filter; one entry shows what was received and why it failed.
-import { api, badge, day, el, facts, field, hashParams, heading, pageParam, pager, query, scrollBox, setHashParams, table, when } from '../lib.js';
+import { api, badge, day, el, facts, field, hashParams, heading, pageParam, pager, query, scrollBox, setHashParams, show, table, when } from '../lib.js';
 
 const PAGE_SIZE = 50;
 /** The list as last seen (filters and page): an entry's link back returns to it. */
@@ -36,7 +36,7 @@ export async function syncLogPage(main) {
       await api('GET', `/sync-log/summary${query({ device: f.device, channel: f.channel, from: f.from, to: f.to })}`),
     ];
     summary.textContent = `${reply.total} request(s) match. Success rate over the range${f.device ? ` for ${f.device}` : ''}${f.channel ? ` on ${f.channel}` : ''}: ${stats.success_rate}% (${stats.successful} of ${stats.total_requests}; ${stats.errors} error(s)).`;
-    list.replaceChildren(
+    show(list, 
       pager(reply, go, 'Sync log pages'),
       reply.data.length === 0
         ? el('p', { class: 'muted' }, 'No request matches.')
@@ -67,14 +67,14 @@ export async function syncLogPage(main) {
     e.preventDefault();
     go(1);
   });
-  main.replaceChildren(...heading('Sync log', 'One row per upload from a terminal and per JSON API request (heartbeats are counted on the device page, not logged here).'), form, summary, list);
+  show(main, ...heading('Sync log', 'One row per upload from a terminal and per JSON API request (heartbeats are counted on the device page, not logged here).'), form, summary, list);
   await load();
 }
 
 export async function syncEntryPage(main, id) {
   const s = await api('GET', `/sync-log/${id}`);
   const r = s.received;
-  main.replaceChildren(
+  show(main, 
     ...heading(`Sync log entry ${s.id}`),
     el('p', {}, el('a', { href: listHash }, '← Sync log')),
     facts([

@@ -1,7 +1,7 @@
 // Unmatched: punches whose device user id matches no employee, grouped by id (paged and searched
 // on the server; search and page in the URL hash), each with a form to assign the id to an
 // existing employee (found with the employee picker) or to a new one (its punches become check-ins).
-import { act, api, el, employeePicker, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, setHashParams, table, when } from '../lib.js';
+import { act, api, el, employeePicker, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, setHashParams, show, table, when } from '../lib.js';
 
 const PAGE_SIZE = 50;
 
@@ -96,7 +96,7 @@ export async function unmatchedPage(main) {
       });
       return [el('strong', {}, g.attendance_device_id), g.site, String(g.punches), when(g.first_at), when(g.last_at), g.devices.join(', '), g.device_names.join(', ') || '—', form];
     });
-    list.replaceChildren(
+    show(list, 
       pager(reply, go, 'Unmatched id pages'),
       rows.length === 0
         ? el('p', { class: 'muted' }, at.q ? 'No unmatched id matches.' : 'Every punch matches an employee.')
@@ -107,7 +107,7 @@ export async function unmatchedPage(main) {
       rows.length > 10 ? pager(reply, go, 'Unmatched id pages (bottom)') : null,
     );
   }
-  main.replaceChildren(
+  show(main, 
     ...heading('Unmatched punches', 'These punches are kept, not lost: give the id to an employee (it becomes their attendance device id) and they turn into check-ins.'),
     search,
     note,

@@ -118,6 +118,14 @@ test('employees: rows X–Y of 700, the last one reachable by paging; the page i
   await page.goBack();
   await rows.filter({ hasText: 'Rows 651–700' }).waitFor();
   assert.equal(await page.locator('main tbody tr').count(), 50);
+  // The pager under the list: the next page is read from its top, where the keyboard now is.
+  await page.getByRole('navigation', { name: 'Employee pages (bottom)' }).getByRole('button', { name: 'Previous page' }).click();
+  await rows.filter({ hasText: 'Rows 601–650' }).waitFor();
+  await page.waitForFunction(() => {
+    const d = (globalThis as unknown as { document: { activeElement: { closest(s: string): { getAttribute(n: string): string | null } | null } | null } }).document;
+    return d.activeElement?.closest('nav')?.getAttribute('aria-label') === 'Employee pages';
+  });
+  assert.ok((await page.evaluate(() => (globalThis as unknown as { scrollY: number }).scrollY)) < 400, 'the top of the list is in view');
 });
 
 test('employees: the last one found by search (id, name, device id), and the search survives reload', async () => {
@@ -312,6 +320,8 @@ test('at 390×844 no page is wider than the screen; its tables scroll in their b
         .map((e) => `${e.tagName.toLowerCase()}${e.className ? `.${String(e.className).replace(/ /g, '.')}` : ''} (${Math.round(e.getBoundingClientRect().right)} px)`),
     );
     assert.ok(width <= 390, `${hash}: the page is ${width} px wide: ${past.join(', ')}`);
+    // An optional part left out is never drawn as a word.
+    assert.doesNotMatch(await page.locator('main').innerText(), /\bnull\b|\bundefined\b|\bNaN\b|\[object Object\]/, `${hash}: a missing value is shown as a word`);
     const boxes = await page.locator('main .table-scroll, main .scroll').evaluateAll((all) =>
       all.map((b) => ({ scroll: (b as unknown as { scrollWidth: number }).scrollWidth, client: (b as unknown as { clientWidth: number }).clientWidth, table: (b as unknown as { querySelector(s: string): unknown }).querySelector('table') !== null })),
     );
