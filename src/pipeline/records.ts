@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { AppError } from '../errors.js';
 import { type Employee, findEmployeesByIds } from '../store/employees.js';
-import type { Listed, Window } from '../store/list.js';
+import type { Listed, ScanCursor, Window } from '../store/list.js';
 import {
   type Checkin,
   type CheckinFilter,
@@ -16,6 +16,8 @@ import {
   findUnmatchedSources,
   listCheckins,
   listPunches,
+  scanCheckins,
+  scanPunches,
   listUnmatchedGroups,
   type UnmatchedFilter,
 } from '../store/punches.js';
@@ -47,6 +49,14 @@ export class PunchRecords {
 
   listCheckins(filter: CheckinFilter, window: Window): Promise<Listed<Checkin>> {
     return listCheckins(this.knex, filter, window);
+  }
+
+  scanPunches(filter: PunchFilter, after: ScanCursor | null, limit: number): Promise<StoredPunch[]> {
+    return scanPunches(this.knex, filter, after, limit);
+  }
+
+  scanCheckins(filter: CheckinFilter, after: ScanCursor | null, limit: number): Promise<Checkin[]> {
+    return scanCheckins(this.knex, filter, after, limit);
   }
 
   async getPunch(id: number): Promise<StoredPunch> {

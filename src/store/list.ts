@@ -1,5 +1,6 @@
 // Shared shape of paged reads.
 import type { Knex } from 'knex';
+import { toDbInstant } from './time.js';
 
 export interface Window {
   offset: number;
@@ -21,6 +22,27 @@ export async function listPaged<Row, T>(
   const count = (await query.clone().clearSelect().clearOrder().count({ n: '*' }).first()) as { n: number | string } | undefined;
   const rows = (await query.clone().orderBy(orderBy).offset(window.offset).limit(window.limit)) as Row[];
   return { rows: rows.map(map), total: Number(count?.n ?? 0) };
+}
+
+/** Where a scan stopped: the last row's sort key (newest first: its time, then its id). */
+export interface ScanCursor {
+  at: Date;
+  id: number;
+}
+
+/**
+ * The next `limit` rows of a filtered query, newest first by `timeColumn` then id, after `after`.
+ * Unlike an offset, the cursor does not move when rows arrive or change meanwhile, so a
+ * scan (a CSV export) reads each row once. No count is run.
+ */
+export async function scanAfter<Row, T>(query: Knex.QueryBuilder, timeColumn: string, after: ScanCursor | null, limit: number, map: (row: Row) => T): Promise<T[]> {
+  const q = query.clone();
+  if (after) {
+    const at = toDbInstant(after.at);
+    q.where((w) => w.where(timeColumn, '<', at).orWhere((same) => same.where(timeColumn, '=', at).andWhere('id', '<', after.id)));
+  }
+  const rows = (await q.orderBy([{ column: timeColumn, order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit)) as Row[];
+  return rows.map(map);
 }
 
 /**

@@ -1,6 +1,6 @@
 // punches and checkins: the only place that reads or writes them.
 import type { Knex } from 'knex';
-import { type Listed, type Window, listPaged, whereContains } from './list.js';
+import { type Listed, type ScanCursor, type Window, listPaged, scanAfter, whereContains } from './list.js';
 import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
@@ -234,7 +234,7 @@ export interface PunchFilter {
   to?: Date;
 }
 
-export function listPunches(knex: Knex, filter: PunchFilter, window: Window): Promise<Listed<StoredPunch>> {
+function punchQuery(knex: Knex, filter: PunchFilter): Knex.QueryBuilder {
   const q = knex('punches').select('*');
   if (filter.device) q.where((w) => w.where('device_serial', filter.device!).orWhere('device_id', filter.device!));
   if (filter.site) q.where('site', filter.site);
@@ -242,7 +242,17 @@ export function listPunches(knex: Knex, filter: PunchFilter, window: Window): Pr
   if (filter.employeeId !== undefined) q.where('employee_id', filter.employeeId);
   if (filter.from) q.where('punched_at', '>=', toDbInstant(filter.from));
   if (filter.to) q.where('punched_at', '<', toDbInstant(filter.to));
-  return listPaged(q, window, [{ column: 'punched_at', order: 'desc' }, { column: 'id', order: 'desc' }], punchFromRow);
+  return q;
+}
+
+/** A page of the punches matching `filter`, newest first, with their total. */
+export function listPunches(knex: Knex, filter: PunchFilter, window: Window): Promise<Listed<StoredPunch>> {
+  return listPaged(punchQuery(knex, filter), window, [{ column: 'punched_at', order: 'desc' }, { column: 'id', order: 'desc' }], punchFromRow);
+}
+
+/** The next punches matching `filter` after `after`, newest first (an export's read: see scanAfter). */
+export function scanPunches(knex: Knex, filter: PunchFilter, after: ScanCursor | null, limit: number): Promise<StoredPunch[]> {
+  return scanAfter(punchQuery(knex, filter), 'punched_at', after, limit, punchFromRow);
 }
 
 // --- checkins ---
@@ -364,17 +374,32 @@ export async function findCheckinsByIds(knex: Knex, ids: number[]): Promise<Map<
 export interface CheckinFilter {
   employeeId?: number;
   device?: string;
+  /** The employee's site (a check-in has none of its own). */
+  site?: string;
+  logType?: LogType;
   from?: Date;
   to?: Date;
 }
 
-export function listCheckins(knex: Knex, filter: CheckinFilter, window: Window): Promise<Listed<Checkin>> {
+function checkinQuery(knex: Knex, filter: CheckinFilter): Knex.QueryBuilder {
   const q = knex('checkins').select('*');
   if (filter.employeeId !== undefined) q.where('employee_id', filter.employeeId);
   if (filter.device) q.where('device_id', filter.device);
+  if (filter.site) q.whereIn('employee_id', knex('employees').select('id').where('site', filter.site));
+  if (filter.logType) q.where('log_type', filter.logType);
   if (filter.from) q.where('time', '>=', toDbInstant(filter.from));
   if (filter.to) q.where('time', '<', toDbInstant(filter.to));
-  return listPaged(q, window, [{ column: 'time', order: 'desc' }, { column: 'id', order: 'desc' }], checkinFromRow);
+  return q;
+}
+
+/** A page of the check-ins matching `filter`, newest first, with their total. */
+export function listCheckins(knex: Knex, filter: CheckinFilter, window: Window): Promise<Listed<Checkin>> {
+  return listPaged(checkinQuery(knex, filter), window, [{ column: 'time', order: 'desc' }, { column: 'id', order: 'desc' }], checkinFromRow);
+}
+
+/** The next check-ins matching `filter` after `after`, newest first (an export's read: see scanAfter). */
+export function scanCheckins(knex: Knex, filter: CheckinFilter, after: ScanCursor | null, limit: number): Promise<Checkin[]> {
+  return scanAfter(checkinQuery(knex, filter), 'time', after, limit, checkinFromRow);
 }
 
 /** Punches a device recorded between two of its wall times (inclusive). */
