@@ -10,12 +10,12 @@ import { AppError } from '../errors.js';
 import type { IngestService } from '../pipeline/ingest.js';
 import type { StoredResult } from '../pipeline/outcome.js';
 import type { ReceivedRequest, SyncLogEntry, SyncLogService } from '../pipeline/syncLog.js';
-import { TimestampError, dayRange, instantToWall, parseTimestamp } from '../pipeline/time.js';
+import { type ParsedTimestamp, TimestampError, dayRange, instantToWall, parseTimestamp } from '../pipeline/time.js';
 import type { DeviceLookup } from '../pipeline/deviceLookup.js';
 import type { PunchRecords } from '../pipeline/records.js';
 import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
 import { bodyLimit, readRawBody } from './body.js';
-import { commaListParam, dateParam, dateText, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
+import { type AnyOperationSpec, commaListParam, dateParam, dateText, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
 import { type CsvColumn, csvDownload } from './csvExport.js';
 import type { AuthState } from './auth.js';
@@ -184,6 +184,8 @@ function employeeBody(partial: boolean) {
   });
 }
 
+const EmployeeCreate = employeeBody(false);
+const EmployeeChange = employeeBody(true);
 const EmployeeQuery = listQuery({
   status: optionalParam(z.enum(EMPLOYEE_STATUSES)),
   site: textParam('Site'),
@@ -242,296 +244,266 @@ const CHECKIN_CSV: CsvColumn<CheckinRow>[] = (
   ['checkin_id', 'employee', 'employee_name', 'time', 'local_time', 'time_zone', 'log_type', 'device_id', 'shift', 'shift_start', 'shift_end', 'shift_actual_start', 'shift_actual_end', 'attendance', 'skip_auto_attendance', 'created_at'] as const
 ).map((k) => [k, (r: CheckinRow) => r[k]]);
 
+// The routes' handlers.
+
+const dates = (deps: AdminDeps, q: { from?: string | undefined; to?: string | undefined }) => dayRange(q.from, q.to, deps.timeZone);
+
+/** `?employee=` as the employee's row id: -1 (nothing matches) for an unknown one, undefined without the filter. */
+async function employeeIdFilter(deps: AdminDeps, employee: string | undefined): Promise<number | undefined> {
+  if (!employee) return undefined;
+  return (await deps.employees.find(employee))?.id ?? -1;
+}
+
+type PageRows<R> = (w: { offset: number; limit: number }) => Promise<{ total: number; rows: R[] }>;
+
+/** A list answered as a page of JSON, or with format=csv as every row matching its filters. */
+async function pageOrCsv<R>(ctx: Context, query: { page?: number | undefined; page_size?: number | undefined; format?: string | undefined }, csv: { file: string; columns: CsvColumn<R>[] }, pageRows: PageRows<R>): Promise<void> {
+  if (query.format === 'csv') {
+    csvDownload(ctx, csv.file, csv.columns, pageRows);
+    return;
+  }
+  const { page, window } = pageWindow(query);
+  const listed = await pageRows(window);
+  ctx.body = pageOf(page, listed.rows, listed.total);
+}
+
+async function listEmployees(deps: AdminDeps, ctx: Context, query: z.output<typeof EmployeeQuery>): Promise<void> {
+  const { page, window } = pageWindow(query);
+  const listed = await deps.employees.list({ status: query.status, site: query.site, attendanceDeviceId: query.attendance_device_id, search: query.q }, window);
+  ctx.body = pageOf(page, listed.rows.map(employeeView), listed.total);
+}
+
+async function createEmployee(deps: AdminDeps, ctx: Context, body: z.output<typeof EmployeeCreate>): Promise<void> {
+  const { employee, linked } = await deps.employees.create(body);
+  ctx.status = 201;
+  ctx.body = { success: true, ...employeeView(employee), linked_punches: linked };
+}
+
+/** A CSV file as the body (the columns of `iclockd employees import`): upserted row by row. */
+async function importEmployeesCsv(deps: AdminDeps, ctx: Context): Promise<void> {
+  const type = ctx.get('content-type');
+  if (type && !/^(text\/csv|text\/plain|application\/octet-stream|application\/vnd\.ms-excel)\b/i.test(type)) {
+    throw new AppError('unsupported_media_type', `Content-Type must be text/csv, not ${type}`);
+  }
+  const csv = parseEmployeeCsv(await readRawBody(ctx, bodyLimit('upload', deps.maxBodyBytes)), 'the CSV file');
+  const report = await importEmployees(csv, deps.employees);
+  ctx.body = { success: report.rejected.length === 0, rows: report.rows, created: report.created, updated: report.updated, linked_punches: report.linked, rejected: report.rejected };
+}
+
+async function readEmployee(deps: AdminDeps, ctx: Context): Promise<void> {
+  ctx.body = employeeView(await deps.employees.get(ctx.params.id!));
+}
+
+async function changeEmployee(deps: AdminDeps, ctx: Context, body: z.output<typeof EmployeeChange>): Promise<void> {
+  const { employee, linked } = await deps.employees.update(ctx.params.id!, body);
+  ctx.body = { success: true, ...employeeView(employee), linked_punches: linked };
+}
+
+async function listPunches(deps: AdminDeps, ctx: Context, query: z.output<typeof PunchQuery>): Promise<void> {
+  const { start, end } = dates(deps, query);
+  const statuses = query.status?.split(',') as PunchStatus[] | undefined;
+  const unmatched = ['1', 'true', 'yes'].includes(query.unmatched ?? '');
+  const filter = { device: query.device, site: query.site, status: unmatched ? ['unmatched' as const] : statuses, employeeId: await employeeIdFilter(deps, query.employee), from: start, to: end };
+  await pageOrCsv(ctx, query, { file: 'punches.csv', columns: PUNCH_CSV }, async (w) => {
+    const listed = await deps.records.listPunches(filter, w);
+    const { employees: related, checkins } = await deps.records.relatedTo(listed.rows);
+    return { total: listed.total, rows: listed.rows.map((p) => punchView(p, related, checkins, deps.timeZone)) };
+  });
+}
+
+async function readPunch(deps: AdminDeps, ctx: Context): Promise<void> {
+  const id = punchIdOf(ctx);
+  const punch = await deps.records.getPunch(id);
+  const { employees: related, checkins } = await deps.records.relatedTo([punch]);
+  const reviews = (await deps.records.reviewsOf([id])).get(id) ?? [];
+  ctx.body = { ...punchView(punch, related, checkins, deps.timeZone), reviews: reviews.map(reviewEntryView) };
+}
+
+/** The punch an admin acts on, by the id in the path; its terminal names the sync-log row. */
+async function reviewedPunch(deps: AdminDeps, ctx: Context): Promise<StoredPunch> {
+  const punch = await deps.records.getPunch(punchIdOf(ctx));
+  (ctx.state as SyncState).syncDevice = punch.deviceSerial;
+  return punch;
+}
+
+async function discardPunch(deps: AdminDeps, ctx: Context, body: z.output<typeof DiscardBody>): Promise<void> {
+  const { id } = await reviewedPunch(deps, ctx);
+  const punch = await deps.ingest.discard(id, body.note || null, actorOf(ctx));
+  ctx.body = { success: true, punch_id: punch.id, status: punch.status };
+}
+
+async function relinkPunch(deps: AdminDeps, ctx: Context, body: z.output<typeof RelinkBody>): Promise<void> {
+  const { id } = await reviewedPunch(deps, ctx);
+  const employee = await deps.employees.find(String(body.employee));
+  if (!employee) throw new AppError('not_found', `No employee ${body.employee}`);
+  ctx.body = reviewView(await deps.ingest.relink(id, employee, actorOf(ctx)));
+}
+
+/** The corrected time of a punch, read in its terminal's zone; a time that is none is refused as the body's `timestamp`. */
+async function correctedTime(deps: AdminDeps, punch: StoredPunch, timestamp: string): Promise<ParsedTimestamp> {
+  const zone = (await deps.devices.zoneOf(punch.deviceSerial)) ?? deps.timeZone;
+  try {
+    return parseTimestamp(timestamp, zone);
+  } catch (err) {
+    if (err instanceof TimestampError) throw new AppError('validation_error', `Invalid fields: timestamp (${err.message})`, { fields: ['timestamp'] });
+    throw err;
+  }
+}
+
+/** Accept a punch held as suspect_time, optionally with a corrected timestamp. */
+async function acceptPunch(deps: AdminDeps, ctx: Context, body: z.output<typeof AcceptBody>): Promise<void> {
+  const punch = await reviewedPunch(deps, ctx);
+  const correction = body.timestamp === undefined ? undefined : await correctedTime(deps, punch, body.timestamp);
+  ctx.body = reviewView(await deps.ingest.review(punch.id, correction, actorOf(ctx)));
+}
+
+async function listCheckins(deps: AdminDeps, ctx: Context, query: z.output<typeof CheckinQuery>): Promise<void> {
+  const { start, end } = dates(deps, query);
+  const filter = { employeeId: await employeeIdFilter(deps, query.employee), device: query.device, from: start, to: end };
+  await pageOrCsv(ctx, query, { file: 'checkins.csv', columns: CHECKIN_CSV }, async (w) => {
+    const listed = await deps.records.listCheckins(filter, w);
+    const { employees: related } = await deps.records.relatedTo([], listed.rows);
+    const attendance = await deps.records.attendanceNames(listed.rows);
+    return { total: listed.total, rows: listed.rows.map((c) => checkinView(c, related, deps.timeZone, attendance)) };
+  });
+}
+
+async function listSyncLog(deps: AdminDeps, ctx: Context, query: z.output<typeof SyncLogQuery>): Promise<void> {
+  const { page, window } = pageWindow(query);
+  const { start, end } = dates(deps, query);
+  const listed = await deps.syncLog.list({ device: query.device, status: query.status, channel: query.channel, from: start, to: end }, window);
+  ctx.body = pageOf(page, listed.rows.map(syncLogView), listed.total);
+}
+
+// The success rate over a filter (without status: it would make the rate 0 or 100). Unlike
+// /api/v1/stats (the seed's statistics call), reading it writes no sync-log row itself.
+async function syncLogSummary(deps: AdminDeps, ctx: Context, query: z.output<typeof SyncLogSummaryQuery>): Promise<void> {
+  const { start, end } = dates(deps, query);
+  const stats = await deps.syncLog.statistics({ device: query.device, channel: query.channel, from: start, to: end });
+  ctx.body = { success: true, ...stats, from: query.from ?? null, to: query.to ?? null };
+}
+
+async function readSyncLogRow(deps: AdminDeps, ctx: Context): Promise<void> {
+  const { entry, received } = await deps.syncLog.get(Number(ctx.params.id));
+  ctx.body = { ...syncLogView(entry), received: received ? receivedView(received) : null };
+}
+
+/** Punches per hour of a day against the same weekday a week before (the live page's chart). */
+async function punchesPerHour(deps: AdminDeps, ctx: Context, query: z.output<typeof HourlyQuery>): Promise<void> {
+  const c = await deps.records.punchesPerHour(query.date, deps.timeZone);
+  ctx.body = { date: c.date, compare_date: c.compareDate, time_zone: c.timeZone, hours: c.hours };
+}
+
+// The routes' specs.
+
+const LIST_EMPLOYEES = { summary: 'List employees', query: EmployeeQuery, response: { description: 'Employees', schema: listOf(EmployeeItem) } } satisfies AnyOperationSpec;
+const CREATE_EMPLOYEE = {
+  summary: 'Create an employee',
+  description: 'Punches that waited for its biometric id become check-ins.',
+  body: EmployeeCreate,
+  status: 201,
+  errors: ['conflict'],
+  response: { description: 'The employee', schema: EmployeeSaved },
+} satisfies AnyOperationSpec;
+const IMPORT_EMPLOYEES = {
+  summary: 'Import employees from CSV',
+  description: 'The columns of `iclockd employees import`; each row is created or updated on its own, and a bad row is reported, never blocks the others.',
+  body: z.string().describe('CSV text with a header row'),
+  bodyMediaTypes: ['text/csv'],
+  checkedByHandler: true,
+  errors: ['unsupported_media_type'],
+  response: { description: 'What the file did; success is false when any row was rejected', schema: z.looseObject({ success: z.boolean() }).describe('rows, created, updated, linked_punches, rejected[{line, reason}]') },
+} satisfies AnyOperationSpec;
+const READ_EMPLOYEE = { summary: 'Read an employee', errors: ['not_found'], response: { description: 'The employee', schema: EmployeeItem } } satisfies AnyOperationSpec;
+const CHANGE_EMPLOYEE = {
+  summary: 'Change an employee',
+  description: 'A new biometric id, site or status links waiting punches.',
+  body: EmployeeChange,
+  errors: ['not_found', 'conflict'],
+  response: { description: 'The employee', schema: EmployeeSaved },
+} satisfies AnyOperationSpec;
+const LIST_PUNCHES = {
+  summary: 'List punches',
+  description: 'Every punch received, matched or not; format=csv answers every punch matching the filters as CSV.',
+  query: PunchQuery,
+  response: { description: 'Punches (with format=csv: the same rows as CSV)', schema: listOf(PunchItem), alsoAs: ['text/csv'] },
+} satisfies AnyOperationSpec;
+const READ_PUNCH = {
+  summary: 'Read a punch, with what admins did to it',
+  errors: ['not_found'],
+  response: { description: 'The punch and reviews [{action, from_status, to_status, detail, actor, at}]', schema: PunchItem },
+} satisfies AnyOperationSpec;
+const DISCARD_PUNCH = {
+  summary: 'Discard a punch that made no check-in',
+  description: 'suspect_time, unmatched or inactive: it stays stored with status discarded and never becomes a check-in (a resend of it stays a duplicate). Recorded in the punch\'s reviews.',
+  body: DiscardBody,
+  errors: ['not_found', 'conflict'],
+  response: { description: 'The punch', schema: successBody('punch_id, status') },
+} satisfies AnyOperationSpec;
+const RELINK_PUNCH = {
+  summary: 'Link an unmatched or inactive punch to an employee',
+  description: 'Whatever its user id: it becomes exactly one check-in of that (Active) employee, or joins the one already there at that second. Recorded in the punch\'s reviews.',
+  body: RelinkBody,
+  errors: ['not_found', 'conflict'],
+  response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
+} satisfies AnyOperationSpec;
+const ACCEPT_PUNCH = {
+  summary: 'Accept a suspect-time punch',
+  description: 'As it is, or with a corrected timestamp; it is then matched like any punch.',
+  body: AcceptBody,
+  errors: ['not_found', 'conflict'],
+  response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
+} satisfies AnyOperationSpec;
+const LIST_CHECKINS = {
+  summary: 'List check-ins',
+  description: 'format=csv answers every check-in matching the filters as CSV.',
+  query: CheckinQuery,
+  response: { description: 'Check-ins (with format=csv: the same rows as CSV)', schema: listOf(CheckinItem), alsoAs: ['text/csv'] },
+} satisfies AnyOperationSpec;
+const LIST_SYNC_LOG = { summary: 'List the sync log', description: 'One row per upload and per JSON API request.', tag: 'Sync log', query: SyncLogQuery, response: { description: 'Rows', schema: listOf(SyncLogRow) } } satisfies AnyOperationSpec;
+const SYNC_LOG_SUMMARY = {
+  summary: 'Success rate of the sync log over a filter',
+  tag: 'Sync log',
+  query: SyncLogSummaryQuery,
+  response: { description: 'Counts by device and channel', schema: successBody('total_requests, successful, errors, success_rate, by_device, by_channel, from, to') },
+} satisfies AnyOperationSpec;
+const READ_SYNC_LOG_ROW = {
+  summary: 'Read a sync-log row, with what was received',
+  description: 'received: the archived request it came from (bodies of attendance and option uploads only; never user or biometric data), or null.',
+  tag: 'Sync log',
+  errors: ['not_found'],
+  response: { description: 'The row and received', schema: resource('Sync-log row', 'the row\'s fields and received {archive_id, method, path, query, body, body_bytes, body_truncated, outcome, records, rejected_lines, error, received_at}') },
+} satisfies AnyOperationSpec;
+const PUNCHES_PER_HOUR = {
+  summary: 'Punches per hour of a day, and of the same weekday a week before',
+  query: HourlyQuery,
+  response: { description: 'Hours 0–23 in ICLOCKD_TZ', schema: z.looseObject({ hours: z.array(z.object({ hour: z.number().int(), punches: z.number().int(), compare: z.number().int() })) }).describe('date, compare_date, time_zone, hours') },
+} satisfies AnyOperationSpec;
+
 export function adminRoutes(deps: AdminDeps): Router {
   const router = newRouter('/api/v1');
   const employees = operations({ tag: 'Employees', access: 'admin', apiKeys: deps.apiKeys, maxBodyBytes: deps.maxBodyBytes });
   const records = operations({ tag: 'Punches and check-ins', access: 'admin', apiKeys: deps.apiKeys, maxBodyBytes: deps.maxBodyBytes });
-  const dates = (q: { from?: string | undefined; to?: string | undefined }) => dayRange(q.from, q.to, deps.timeZone);
   // What an admin does to a punch by hand is also a row of the sync log (channel admin), named by its terminal.
-  const reviewed = syncLogged(deps.syncLog, 'admin', deps.logger);
-  const reviewing = async (ctx: Context, id: number) => {
-    const punch = await deps.records.getPunch(id);
-    (ctx.state as SyncState).syncDevice = punch.deviceSerial;
-    return punch;
-  };
+  const reviewed = [syncLogged(deps.syncLog, 'admin', deps.logger)];
 
-  router.get(
-    '/employees',
-    employees({ summary: 'List employees', query: EmployeeQuery, response: { description: 'Employees', schema: listOf(EmployeeItem) } }, async (ctx, { query }) => {
-      const { page, window } = pageWindow(query);
-      const listed = await deps.employees.list({ status: query.status, site: query.site, attendanceDeviceId: query.attendance_device_id, search: query.q }, window);
-      ctx.body = pageOf(page, listed.rows.map(employeeView), listed.total);
-    }),
-  );
+  router.get('/employees', employees(LIST_EMPLOYEES, (ctx, { query }) => listEmployees(deps, ctx, query)));
+  router.post('/employees', employees(CREATE_EMPLOYEE, (ctx, { body }) => createEmployee(deps, ctx, body)));
+  router.post('/employees/import', employees(IMPORT_EMPLOYEES, (ctx) => importEmployeesCsv(deps, ctx)));
+  router.get('/employees/:id', employees(READ_EMPLOYEE, (ctx) => readEmployee(deps, ctx)));
+  router.patch('/employees/:id', employees(CHANGE_EMPLOYEE, (ctx, { body }) => changeEmployee(deps, ctx, body)));
 
-  router.post(
-    '/employees',
-    employees(
-      {
-        summary: 'Create an employee',
-        description: 'Punches that waited for its biometric id become check-ins.',
-        body: employeeBody(false),
-        status: 201,
-        errors: ['conflict'],
-        response: { description: 'The employee', schema: EmployeeSaved },
-      },
-      async (ctx, { body }) => {
-        const { employee, linked } = await deps.employees.create(body);
-        ctx.status = 201;
-        ctx.body = { success: true, ...employeeView(employee), linked_punches: linked };
-      },
-    ),
-  );
+  router.get('/punches', records(LIST_PUNCHES, (ctx, { query }) => listPunches(deps, ctx, query)));
+  router.get('/punches/:id', records(READ_PUNCH, (ctx) => readPunch(deps, ctx)));
+  router.post('/punches/:id/discard', records({ ...DISCARD_PUNCH, use: reviewed }, (ctx, { body }) => discardPunch(deps, ctx, body)));
+  router.post('/punches/:id/relink', records({ ...RELINK_PUNCH, use: reviewed }, (ctx, { body }) => relinkPunch(deps, ctx, body)));
+  router.post('/punches/:id/accept', records({ ...ACCEPT_PUNCH, use: reviewed }, (ctx, { body }) => acceptPunch(deps, ctx, body)));
+  router.get('/checkins', records(LIST_CHECKINS, (ctx, { query }) => listCheckins(deps, ctx, query)));
 
-  // A CSV file as the body (the columns of `iclockd employees import`): upserted row by row.
-  router.post(
-    '/employees/import',
-    employees(
-      {
-        summary: 'Import employees from CSV',
-        description: 'The columns of `iclockd employees import`; each row is created or updated on its own, and a bad row is reported, never blocks the others.',
-        body: z.string().describe('CSV text with a header row'),
-        bodyMediaTypes: ['text/csv'],
-        checkedByHandler: true,
-        errors: ['unsupported_media_type'],
-        response: { description: 'What the file did; success is false when any row was rejected', schema: z.looseObject({ success: z.boolean() }).describe('rows, created, updated, linked_punches, rejected[{line, reason}]') },
-      },
-      async (ctx) => {
-        const type = ctx.get('content-type');
-        if (type && !/^(text\/csv|text\/plain|application\/octet-stream|application\/vnd\.ms-excel)\b/i.test(type)) {
-          throw new AppError('unsupported_media_type', `Content-Type must be text/csv, not ${type}`);
-        }
-        const csv = parseEmployeeCsv(await readRawBody(ctx, bodyLimit('upload', deps.maxBodyBytes)), 'the CSV file');
-        const report = await importEmployees(csv, deps.employees);
-        ctx.body = { success: report.rejected.length === 0, rows: report.rows, created: report.created, updated: report.updated, linked_punches: report.linked, rejected: report.rejected };
-      },
-    ),
-  );
-
-  router.get(
-    '/employees/:id',
-    employees({ summary: 'Read an employee', errors: ['not_found'], response: { description: 'The employee', schema: EmployeeItem } }, async (ctx) => {
-      ctx.body = employeeView(await deps.employees.get(ctx.params.id!));
-    }),
-  );
-
-  router.patch(
-    '/employees/:id',
-    employees(
-      {
-        summary: 'Change an employee',
-        description: 'A new biometric id, site or status links waiting punches.',
-        body: employeeBody(true),
-        errors: ['not_found', 'conflict'],
-        response: { description: 'The employee', schema: EmployeeSaved },
-      },
-      async (ctx, { body }) => {
-        const { employee, linked } = await deps.employees.update(ctx.params.id!, body);
-        ctx.body = { success: true, ...employeeView(employee), linked_punches: linked };
-      },
-    ),
-  );
-
-  router.get(
-    '/punches',
-    records(
-      {
-        summary: 'List punches',
-        description: 'Every punch received, matched or not; format=csv answers every punch matching the filters as CSV.',
-        query: PunchQuery,
-        response: { description: 'Punches (with format=csv: the same rows as CSV)', schema: listOf(PunchItem), alsoAs: ['text/csv'] },
-      },
-      async (ctx, { query }) => {
-        const { page, window } = pageWindow(query);
-        const { start, end } = dates(query);
-        const statuses = query.status?.split(',') as PunchStatus[] | undefined;
-        const unmatched = ['1', 'true', 'yes'].includes(query.unmatched ?? '');
-        const employee = query.employee ? await deps.employees.find(query.employee) : null;
-        const filter = { device: query.device, site: query.site, status: unmatched ? ['unmatched' as const] : statuses, employeeId: employee?.id ?? (query.employee ? -1 : undefined), from: start, to: end };
-        const pageRows = async (w: { offset: number; limit: number }) => {
-          const listed = await deps.records.listPunches(filter, w);
-          const { employees: related, checkins } = await deps.records.relatedTo(listed.rows);
-          return { total: listed.total, rows: listed.rows.map((p) => punchView(p, related, checkins, deps.timeZone)) };
-        };
-        if (query.format === 'csv') {
-          csvDownload(ctx, 'punches.csv', PUNCH_CSV, pageRows);
-          return;
-        }
-        const listed = await pageRows(window);
-        ctx.body = pageOf(page, listed.rows, listed.total);
-      },
-    ),
-  );
-
-  router.get(
-    '/punches/:id',
-    records(
-      { summary: 'Read a punch, with what admins did to it', errors: ['not_found'], response: { description: 'The punch and reviews [{action, from_status, to_status, detail, actor, at}]', schema: PunchItem } },
-      async (ctx) => {
-        const id = punchIdOf(ctx);
-        const punch = await deps.records.getPunch(id);
-        const { employees: related, checkins } = await deps.records.relatedTo([punch]);
-        const reviews = (await deps.records.reviewsOf([id])).get(id) ?? [];
-        ctx.body = { ...punchView(punch, related, checkins, deps.timeZone), reviews: reviews.map(reviewEntryView) };
-      },
-    ),
-  );
-
-  router.post(
-    '/punches/:id/discard',
-    records(
-      {
-        summary: 'Discard a punch that made no check-in',
-        description: 'suspect_time, unmatched or inactive: it stays stored with status discarded and never becomes a check-in (a resend of it stays a duplicate). Recorded in the punch\'s reviews.',
-        body: DiscardBody,
-        use: [reviewed],
-        errors: ['not_found', 'conflict'],
-        response: { description: 'The punch', schema: successBody('punch_id, status') },
-      },
-      async (ctx, { body }) => {
-        await reviewing(ctx, punchIdOf(ctx));
-        const punch = await deps.ingest.discard(punchIdOf(ctx), body.note || null, actorOf(ctx));
-        ctx.body = { success: true, punch_id: punch.id, status: punch.status };
-      },
-    ),
-  );
-
-  router.post(
-    '/punches/:id/relink',
-    records(
-      {
-        summary: 'Link an unmatched or inactive punch to an employee',
-        description: 'Whatever its user id: it becomes exactly one check-in of that (Active) employee, or joins the one already there at that second. Recorded in the punch\'s reviews.',
-        body: RelinkBody,
-        use: [reviewed],
-        errors: ['not_found', 'conflict'],
-        response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
-      },
-      async (ctx, { body }) => {
-        const id = punchIdOf(ctx);
-        await reviewing(ctx, id);
-        const employee = await deps.employees.find(String(body.employee));
-        if (!employee) throw new AppError('not_found', `No employee ${body.employee}`);
-        ctx.body = reviewView(await deps.ingest.relink(id, employee, actorOf(ctx)));
-      },
-    ),
-  );
-
-  // Accept a punch held as suspect_time, optionally with a corrected timestamp.
-  router.post(
-    '/punches/:id/accept',
-    records(
-      {
-        summary: 'Accept a suspect-time punch',
-        description: 'As it is, or with a corrected timestamp; it is then matched like any punch.',
-        body: AcceptBody,
-        use: [reviewed],
-        errors: ['not_found', 'conflict'],
-        response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
-      },
-      async (ctx, { body }) => {
-        const id = punchIdOf(ctx);
-        const punch = await reviewing(ctx, id);
-        let correction: { localTime: string; instant: Date; timeZone: string } | undefined;
-        if (body.timestamp !== undefined) {
-          const zone = (await deps.devices.zoneOf(punch.deviceSerial)) ?? deps.timeZone;
-          try {
-            correction = parseTimestamp(body.timestamp, zone);
-          } catch (err) {
-            if (err instanceof TimestampError) throw new AppError('validation_error', `Invalid fields: timestamp (${err.message})`, { fields: ['timestamp'] });
-            throw err;
-          }
-        }
-        ctx.body = reviewView(await deps.ingest.review(id, correction, actorOf(ctx)));
-      },
-    ),
-  );
-
-  router.get(
-    '/checkins',
-    records(
-      {
-        summary: 'List check-ins',
-        description: 'format=csv answers every check-in matching the filters as CSV.',
-        query: CheckinQuery,
-        response: { description: 'Check-ins (with format=csv: the same rows as CSV)', schema: listOf(CheckinItem), alsoAs: ['text/csv'] },
-      },
-      async (ctx, { query }) => {
-        const { page, window } = pageWindow(query);
-        const { start, end } = dates(query);
-        const employee = query.employee ? await deps.employees.find(query.employee) : null;
-        const filter = { employeeId: employee?.id ?? (query.employee ? -1 : undefined), device: query.device, from: start, to: end };
-        const pageRows = async (w: { offset: number; limit: number }) => {
-          const listed = await deps.records.listCheckins(filter, w);
-          const { employees: related } = await deps.records.relatedTo([], listed.rows);
-          const attendance = await deps.records.attendanceNames(listed.rows);
-          return { total: listed.total, rows: listed.rows.map((c) => checkinView(c, related, deps.timeZone, attendance)) };
-        };
-        if (query.format === 'csv') {
-          csvDownload(ctx, 'checkins.csv', CHECKIN_CSV, pageRows);
-          return;
-        }
-        const listed = await pageRows(window);
-        ctx.body = pageOf(page, listed.rows, listed.total);
-      },
-    ),
-  );
-
-  router.get(
-    '/sync-log',
-    records(
-      { summary: 'List the sync log', description: 'One row per upload and per JSON API request.', tag: 'Sync log', query: SyncLogQuery, response: { description: 'Rows', schema: listOf(SyncLogRow) } },
-      async (ctx, { query }) => {
-        const { page, window } = pageWindow(query);
-        const { start, end } = dates(query);
-        const listed = await deps.syncLog.list({ device: query.device, status: query.status, channel: query.channel, from: start, to: end }, window);
-        ctx.body = pageOf(page, listed.rows.map(syncLogView), listed.total);
-      },
-    ),
-  );
-
-  // The success rate over a filter (without status: it would make the rate 0 or 100). Unlike
-  // /api/v1/stats (the seed's statistics call), reading it writes no sync-log row itself.
-  router.get(
-    '/sync-log/summary',
-    records(
-      { summary: 'Success rate of the sync log over a filter', tag: 'Sync log', query: SyncLogSummaryQuery, response: { description: 'Counts by device and channel', schema: successBody('total_requests, successful, errors, success_rate, by_device, by_channel, from, to') } },
-      async (ctx, { query }) => {
-        const { start, end } = dates(query);
-        const stats = await deps.syncLog.statistics({ device: query.device, channel: query.channel, from: start, to: end });
-        ctx.body = { success: true, ...stats, from: query.from ?? null, to: query.to ?? null };
-      },
-    ),
-  );
-
-  router.get(
-    '/sync-log/:id',
-    records(
-      {
-        summary: 'Read a sync-log row, with what was received',
-        description: 'received: the archived request it came from (bodies of attendance and option uploads only; never user or biometric data), or null.',
-        tag: 'Sync log',
-        errors: ['not_found'],
-        response: { description: 'The row and received', schema: resource('Sync-log row', 'the row\'s fields and received {archive_id, method, path, query, body, body_bytes, body_truncated, outcome, records, rejected_lines, error, received_at}') },
-      },
-      async (ctx) => {
-        const { entry, received } = await deps.syncLog.get(Number(ctx.params.id));
-        ctx.body = { ...syncLogView(entry), received: received ? receivedView(received) : null };
-      },
-    ),
-  );
-
-  // Punches per hour of a day against the same weekday a week before (the live page's chart).
-  router.get(
-    '/stats/punches-per-hour',
-    records(
-      { summary: 'Punches per hour of a day, and of the same weekday a week before', query: HourlyQuery, response: { description: 'Hours 0–23 in ICLOCKD_TZ', schema: z.looseObject({ hours: z.array(z.object({ hour: z.number().int(), punches: z.number().int(), compare: z.number().int() })) }).describe('date, compare_date, time_zone, hours') } },
-      async (ctx, { query }) => {
-        const c = await deps.records.punchesPerHour(query.date, deps.timeZone);
-        ctx.body = { date: c.date, compare_date: c.compareDate, time_zone: c.timeZone, hours: c.hours };
-      },
-    ),
-  );
+  router.get('/sync-log', records(LIST_SYNC_LOG, (ctx, { query }) => listSyncLog(deps, ctx, query)));
+  router.get('/sync-log/summary', records(SYNC_LOG_SUMMARY, (ctx, { query }) => syncLogSummary(deps, ctx, query)));
+  router.get('/sync-log/:id', records(READ_SYNC_LOG_ROW, (ctx) => readSyncLogRow(deps, ctx)));
+  router.get('/stats/punches-per-hour', records(PUNCHES_PER_HOUR, (ctx, { query }) => punchesPerHour(deps, ctx, query)));
 
   return router;
 }

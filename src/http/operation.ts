@@ -66,8 +66,11 @@ type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 export type Input<Q, B> = { query: Parsed<Q>; body: Parsed<B> };
 export type Handler<Q, B> = (ctx: RouterContext, input: Input<Q, B>) => unknown;
 
+/** Any route's spec: what a spec declared apart from its route `satisfies`. */
+export type AnyOperationSpec = OperationSpec<z.ZodType | undefined, z.ZodType | undefined>;
+
 export const OPERATION = Symbol('iclockd.operation');
-export type DescribedMiddleware = RouterMiddleware & { [OPERATION]: Required<Pick<OperationSpec, 'tag' | 'access'>> & OperationSpec<z.ZodType | undefined, z.ZodType | undefined> };
+export type DescribedMiddleware = RouterMiddleware & { [OPERATION]: Required<Pick<OperationSpec, 'tag' | 'access'>> & AnyOperationSpec };
 
 /**
  * The operations of one router: `op(spec, handler)` is the route's middleware. It is the
