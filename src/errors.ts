@@ -1,5 +1,6 @@
-// Errors the services throw on purpose. The HTTP layer maps each to its status and to the
-// API's error body ({success: false, error, error_type}) in one place.
+// Errors the services throw on purpose, and the one table of their HTTP statuses. The HTTP
+// layer reads whatever is thrown once (http/errorReplies.ts) and answers it in the caller's
+// dialect: the API's {success: false, error, error_type}, a terminal's text, Frappe's body.
 
 export const ERROR_STATUS = {
   validation_error: 400,

@@ -433,6 +433,8 @@ const READ_PUNCH = {
   errors: ['not_found'],
   response: { description: 'The punch and reviews [{action, from_status, to_status, detail, actor, at}]', schema: PunchItem },
 } satisfies AnyOperationSpec;
+/** What an accepted or re-linked punch became (reviewView). */
+const REVIEW_OUTCOME = { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') };
 const DISCARD_PUNCH = {
   summary: 'Discard a punch that made no check-in',
   description: 'suspect_time, unmatched or inactive: it stays stored with status discarded and never becomes a check-in (a resend of it stays a duplicate). Recorded in the punch\'s reviews.',
@@ -445,14 +447,14 @@ const RELINK_PUNCH = {
   description: 'Whatever its user id: it becomes exactly one check-in of that (Active) employee, or joins the one already there at that second. Recorded in the punch\'s reviews.',
   body: RelinkBody,
   errors: ['not_found', 'conflict'],
-  response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
+  response: REVIEW_OUTCOME,
 } satisfies AnyOperationSpec;
 const ACCEPT_PUNCH = {
   summary: 'Accept a suspect-time punch',
   description: 'As it is, or with a corrected timestamp; it is then matched like any punch.',
   body: AcceptBody,
   errors: ['not_found', 'conflict'],
-  response: { description: 'What became of the punch', schema: successBody('outcome, punch_id, status, checkin_id, employee') },
+  response: REVIEW_OUTCOME,
 } satisfies AnyOperationSpec;
 const LIST_CHECKINS = {
   summary: 'List check-ins',

@@ -1,9 +1,9 @@
 // One sync_log row per inbound request, `processed` or `error`, with what the handler
 // reports in ctx.state; written before the reply goes out.
 import type { Context, Next } from 'koa';
-import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { NO_COUNTS, type SyncCounts, type SyncLogService } from '../pipeline/syncLog.js';
+import { mapError } from './errorReplies.js';
 
 /** What a handler tells the sync log about its request. */
 export interface SyncState {
@@ -25,7 +25,7 @@ export function syncLogged(syncLog: SyncLogService, channel: string, logger: Log
       throw err;
     } finally {
       const state = ctx.state as SyncState;
-      const status = thrown instanceof AppError ? thrown.status : thrown ? 500 : ctx.status;
+      const status = thrown ? mapError(thrown).status : ctx.status;
       const body = ctx.body as { error?: unknown } | undefined;
       const error = thrown
         ? (thrown as Error).message
