@@ -5,7 +5,7 @@ import { filterForm, listParams, pages, zoned } from './punches.js';
 
 export async function checkinsPage(main) {
   const params = hashParams();
-  const names = ['employee', 'device', 'from', 'to'];
+  const names = ['employee', 'device', 'site', 'log_type', 'from', 'to'];
   const list = el('div');
   const csv = el('a', { class: 'button', download: 'checkins.csv' }, 'Download CSV');
   const filters = filterForm(
@@ -13,6 +13,8 @@ export async function checkinsPage(main) {
     [
       ['Employee', 'employee'],
       ['Device', 'device'],
+      ['Site (the employee\u2019s)', 'site'],
+      ['Log type', 'log_type', {}, [['', 'any'], ['IN', 'IN'], ['OUT', 'OUT'], ['AUTO', 'AUTO (none)']]],
       ['From', 'from', { type: 'date' }],
       ['To', 'to', { type: 'date' }],
     ],

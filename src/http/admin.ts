@@ -17,6 +17,7 @@ import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
 import { bodyLimit, readRawBody } from './body.js';
 import { type AnyOperationSpec, commaListParam, dateParam, dateText, listOf, listQuery, operations, optionalParam, resource, successBody, textParam } from './operation.js';
 import { pageOf, pageWindow } from './pagination.js';
+import type { Listed, ScanCursor, Window } from '../store/list.js';
 import { type CsvColumn, csvDownload } from './csvExport.js';
 import type { AuthState } from './auth.js';
 import type { Logger } from '../log.js';
@@ -202,7 +203,15 @@ const PunchQuery = listQuery({
   from: dateParam('First day, in ICLOCKD_TZ'),
   to: dateParam('Last day, in ICLOCKD_TZ'),
 });
-const CheckinQuery = listQuery({ employee: textParam('Employee id'), device: textParam('Device id'), from: dateParam('First day'), to: dateParam('Last day'), format: formatParam });
+const CheckinQuery = listQuery({
+  employee: textParam('Employee id'),
+  device: textParam('Device id'),
+  site: textParam("The employee's site"),
+  log_type: optionalParam(z.enum(['IN', 'OUT', 'AUTO']).describe('IN, OUT or AUTO (no log type)')),
+  from: dateParam('First day'),
+  to: dateParam('Last day'),
+  format: formatParam,
+});
 const SyncLogQuery = listQuery({
   device: textParam('Device'),
   status: optionalParam(z.enum(['received', 'processed', 'error'])),
@@ -254,17 +263,27 @@ async function employeeIdFilter(deps: AdminDeps, employee: string | undefined): 
   return (await deps.employees.find(employee))?.id ?? -1;
 }
 
-type PageRows<R> = (w: { offset: number; limit: number }) => Promise<{ total: number; rows: R[] }>;
+/** A list that is read a page at a time for JSON, and scanned whole (by cursor) for CSV. */
+interface ListSource<Row, View> {
+  page(window: Window): Promise<Listed<Row>>;
+  scan(after: ScanCursor | null, limit: number): Promise<Row[]>;
+  cursorOf(row: Row): ScanCursor;
+  views(rows: Row[]): Promise<View[]>;
+}
 
 /** A list answered as a page of JSON, or with format=csv as every row matching its filters. */
-async function pageOrCsv<R>(ctx: Context, query: { page?: number | undefined; page_size?: number | undefined; format?: string | undefined }, csv: { file: string; columns: CsvColumn<R>[] }, pageRows: PageRows<R>): Promise<void> {
+async function pageOrCsv<Row, View>(ctx: Context, query: { page?: number | undefined; page_size?: number | undefined; format?: string | undefined }, csv: { file: string; columns: CsvColumn<View>[] }, source: ListSource<Row, View>): Promise<void> {
   if (query.format === 'csv') {
-    csvDownload(ctx, csv.file, csv.columns, pageRows);
+    csvDownload(ctx, csv.file, csv.columns, async (after, limit) => {
+      const rows = await source.scan(after, limit);
+      const last = rows.at(-1);
+      return { rows: await source.views(rows), last: last ? source.cursorOf(last) : null };
+    });
     return;
   }
   const { page, window } = pageWindow(query);
-  const listed = await pageRows(window);
-  ctx.body = pageOf(page, listed.rows, listed.total);
+  const listed = await source.page(window);
+  ctx.body = pageOf(page, await source.views(listed.rows), listed.total);
 }
 
 async function listEmployees(deps: AdminDeps, ctx: Context, query: z.output<typeof EmployeeQuery>): Promise<void> {
@@ -304,10 +323,14 @@ async function listPunches(deps: AdminDeps, ctx: Context, query: z.output<typeof
   const statuses = query.status?.split(',') as PunchStatus[] | undefined;
   const unmatched = ['1', 'true', 'yes'].includes(query.unmatched ?? '');
   const filter = { device: query.device, site: query.site, status: unmatched ? ['unmatched' as const] : statuses, employeeId: await employeeIdFilter(deps, query.employee), from: start, to: end };
-  await pageOrCsv(ctx, query, { file: 'punches.csv', columns: PUNCH_CSV }, async (w) => {
-    const listed = await deps.records.listPunches(filter, w);
-    const { employees: related, checkins } = await deps.records.relatedTo(listed.rows);
-    return { total: listed.total, rows: listed.rows.map((p) => punchView(p, related, checkins, deps.timeZone)) };
+  await pageOrCsv(ctx, query, { file: 'punches.csv', columns: PUNCH_CSV }, {
+    page: (w) => deps.records.listPunches(filter, w),
+    scan: (after, limit) => deps.records.scanPunches(filter, after, limit),
+    cursorOf: (p) => ({ at: p.instant, id: p.id }),
+    async views(rows) {
+      const { employees: related, checkins } = await deps.records.relatedTo(rows);
+      return rows.map((p) => punchView(p, related, checkins, deps.timeZone));
+    },
   });
 }
 
@@ -359,12 +382,16 @@ async function acceptPunch(deps: AdminDeps, ctx: Context, body: z.output<typeof 
 
 async function listCheckins(deps: AdminDeps, ctx: Context, query: z.output<typeof CheckinQuery>): Promise<void> {
   const { start, end } = dates(deps, query);
-  const filter = { employeeId: await employeeIdFilter(deps, query.employee), device: query.device, from: start, to: end };
-  await pageOrCsv(ctx, query, { file: 'checkins.csv', columns: CHECKIN_CSV }, async (w) => {
-    const listed = await deps.records.listCheckins(filter, w);
-    const { employees: related } = await deps.records.relatedTo([], listed.rows);
-    const attendance = await deps.records.attendanceNames(listed.rows);
-    return { total: listed.total, rows: listed.rows.map((c) => checkinView(c, related, deps.timeZone, attendance)) };
+  const filter = { employeeId: await employeeIdFilter(deps, query.employee), device: query.device, site: query.site, logType: query.log_type, from: start, to: end };
+  await pageOrCsv(ctx, query, { file: 'checkins.csv', columns: CHECKIN_CSV }, {
+    page: (w) => deps.records.listCheckins(filter, w),
+    scan: (after, limit) => deps.records.scanCheckins(filter, after, limit),
+    cursorOf: (c) => ({ at: c.time, id: c.id }),
+    async views(rows) {
+      const { employees: related } = await deps.records.relatedTo([], rows);
+      const attendance = await deps.records.attendanceNames(rows);
+      return rows.map((c) => checkinView(c, related, deps.timeZone, attendance));
+    },
   });
 }
 

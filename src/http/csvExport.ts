@@ -2,6 +2,7 @@
 // streamed, so a year of punches never sits in memory at once.
 import { Readable } from 'node:stream';
 import type { Context } from 'koa';
+import type { ScanCursor } from '../store/list.js';
 
 export type CsvColumn<T> = [header: string, value: (row: T) => unknown];
 
@@ -16,13 +17,22 @@ export function csvCell(v: unknown): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export function csvDownload<T>(ctx: Context, filename: string, columns: CsvColumn<T>[], page: (w: { offset: number; limit: number }) => Promise<{ rows: T[]; total: number }>): void {
+/** The next rows after a cursor (null: from the newest), and the cursor of the last one. */
+export type ScanRead<T> = (after: ScanCursor | null, limit: number) => Promise<{ rows: T[]; last: ScanCursor | null }>;
+
+/**
+ * Streams every row `read` gives, a page at a time. Pages follow a cursor, not an offset: rows
+ * that arrive during a long download neither repeat nor push others out of it.
+ */
+export function csvDownload<T>(ctx: Context, filename: string, columns: CsvColumn<T>[], read: ScanRead<T>): void {
   async function* lines() {
     yield columns.map(([h]) => h).join(',') + '\r\n';
-    for (let offset = 0; ; offset += CSV_PAGE) {
-      const { rows } = await page({ offset, limit: CSV_PAGE });
+    let after: ScanCursor | null = null;
+    for (;;) {
+      const { rows, last } = await read(after, CSV_PAGE);
       if (rows.length > 0) yield rows.map((r) => columns.map(([, v]) => csvCell(v(r))).join(',') + '\r\n').join('');
-      if (rows.length < CSV_PAGE) return;
+      if (rows.length < CSV_PAGE || last === null) return;
+      after = last;
     }
   }
   ctx.type = 'text/csv; charset=utf-8';

@@ -81,6 +81,12 @@ describe(`punch history API on ${testDialect()}`, () => {
     assert.equal(checkins.body.data[0].time_zone, 'Asia/Riyadh');
     assert.equal(checkins.body.data[0].local_time, '2025-03-01 08:00:00');
     assert.ok('attendance' in checkins.body.data[0]);
+    // By the employee's site and by log type.
+    assert.equal((await admin.get('/api/v1/checkins?site=north')).body.total, 1);
+    assert.equal((await admin.get('/api/v1/checkins?site=north')).body.data[0].employee, 'H-N');
+    assert.equal((await admin.get('/api/v1/checkins?employee=H-1&log_type=OUT')).body.total, 1);
+    assert.equal((await admin.get('/api/v1/checkins?employee=H-1&log_type=IN')).body.total, 1);
+    assert.equal((await admin.get('/api/v1/checkins?log_type=SIDEWAYS')).status, 400);
   });
 
   test('format=csv answers every row of the filter, past one page, as CSV', async () => {
