@@ -2,19 +2,12 @@
 // Like the other setup commands they work on the database directly; a running `serve` picks
 // the changes up on its next look at the outbox.
 import { type Command, Option } from 'commander';
-import type { Services } from '../app.js';
-import { AppError } from '../errors.js';
-import { EMPLOYEE_VALUES, ERPNEXT_METHODS } from '../outbox/erpnext.js';
-import { type TargetInput, outboxEntryView, targetView } from '../outbox/service.js';
-import { OUTBOX_STATES } from '../store/outbox.js';
-import { TARGET_KINDS } from '../store/targets.js';
-
-export interface ForwardingCliContext {
-  out(line: string): void;
-  err(line: string): void;
-  withServices<T>(work: (s: Services) => Promise<T>): Promise<T>;
-  table(rows: string[][]): string[];
-}
+import { AppError } from '../../errors.js';
+import { EMPLOYEE_VALUES, ERPNEXT_METHODS } from '../../outbox/erpnext.js';
+import { type TargetInput, outboxEntryView, targetView } from '../../outbox/service.js';
+import { OUTBOX_STATES } from '../../store/outbox.js';
+import { TARGET_KINDS } from '../../store/targets.js';
+import { type CliContext, utcTime } from '../context.js';
 
 interface TargetOptions {
   kind?: string;
@@ -56,7 +49,7 @@ function targetOptions(cmd: Command): Command {
     .option('--secret <secret>', 'webhook: the signing secret (16+ characters); generated when absent');
 }
 
-export function registerForwardingCommands(program: Command, ctx: ForwardingCliContext): void {
+export function registerForwardingCommands(program: Command, ctx: CliContext): void {
   const targets = program.command('targets').description('where check-ins are forwarded: ERPNext/HRMS or webhooks');
 
   targetOptions(
@@ -97,20 +90,17 @@ export function registerForwardingCommands(program: Command, ctx: ForwardingCliC
         return (await s.outbox.listTargets()).map((t) => targetView(t, queues.get(t.id)));
       });
       if (opts.json) {
-        for (const v of views) ctx.out(JSON.stringify(v));
+        ctx.printJsonLines(views);
         return;
       }
       if (views.length === 0) {
         ctx.out('no targets; add one with: iclockd targets add erpnext --kind erpnext --url URL --api-key KEY --api-secret SECRET');
         return;
       }
-      const when = (iso: string | null) => (iso ? `${iso.slice(0, 19).replace('T', ' ')}Z` : '-');
-      for (const line of ctx.table([
+      ctx.printTable([
         ['NAME', 'KIND', 'STATE', 'PENDING', 'REJECTED', 'DEAD', 'LAST DELIVERED', 'URL'],
-        ...views.map((v) => [v.name, v.kind, v.state, String(v.queue.pending), String(v.queue.rejected), String(v.queue.dead), when(v.last_delivered_at), v.url]),
-      ])) {
-        ctx.out(line);
-      }
+        ...views.map((v) => [v.name, v.kind, v.state, String(v.queue.pending), String(v.queue.rejected), String(v.queue.dead), utcTime(v.last_delivered_at), v.url]),
+      ]);
       for (const v of views) if (v.state !== 'active' && v.state_reason) ctx.out(`${v.name}: ${v.state_reason}`);
     });
 
@@ -169,19 +159,17 @@ export function registerForwardingCommands(program: Command, ctx: ForwardingCliC
       );
       const views = listed.rows.map(outboxEntryView);
       if (opts.json) {
-        for (const v of views) ctx.out(JSON.stringify(v));
+        ctx.printJsonLines(views);
         return;
       }
       if (views.length === 0) {
         ctx.out(opts.state ? `no ${opts.state} rows` : 'the outbox is empty');
         return;
       }
-      for (const line of ctx.table([
+      ctx.printTable([
         ['ID', 'TARGET', 'CHECK-IN', 'EMPLOYEE', 'STATE', 'TRIES', 'REASON', 'LAST ERROR'],
         ...views.map((v) => [String(v.id), v.target ?? '?', v.checkin ?? '?', v.employee ?? '?', v.state, String(v.tries), v.failure_reason ?? '-', (v.last_error ?? '-').slice(0, 80)]),
-      ])) {
-        ctx.out(line);
-      }
+      ]);
       if (listed.total > views.length) ctx.out(`(${views.length} of ${listed.total}; --limit N for more)`);
     });
 

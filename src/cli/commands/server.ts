@@ -1,0 +1,37 @@
+// `iclockd serve`, `doctor` and `migrate`: running the server, and readying its machine and database.
+import { type Command, CommanderError } from 'commander';
+import { settingsHelp } from '../../config/settingsDoc.js';
+import { serve } from '../../main.js';
+import { migrateDatabase } from '../../store/db.js';
+import type { CliContext } from '../context.js';
+import { formatChecks, runChecks } from '../doctor.js';
+
+export function registerServerCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('run the server (applies pending migrations first)')
+    .addHelpText('after', `\n${settingsHelp()}`)
+    .action(async () => {
+      await serve(ctx.config());
+    });
+
+  program
+    .command('doctor')
+    .description('check the configuration, database, migrations, clocks and port, and say what to fix')
+    .action(async () => {
+      const checks = await runChecks(ctx.config);
+      for (const line of formatChecks(checks)) ctx.out(line);
+      const failed = checks.filter((c) => c.status === 'fail').length;
+      ctx.out(failed ? `${failed} problem(s) to fix before iclockd can serve` : 'ready to serve');
+      if (failed) throw new CommanderError(1, 'iclockd.doctor', `${failed} check(s) failed`);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations and exit')
+    .action(async () => {
+      const cfg = ctx.config();
+      const names = await migrateDatabase(cfg.databaseUrl, cfg.dbAcquireTimeoutSeconds);
+      ctx.out(names.length ? `applied ${names.length} migration(s): ${names.join(', ')}` : 'database schema is up to date');
+    });
+}
