@@ -261,6 +261,8 @@ test('devices: 60 terminals paged, the last reachable; found by serial or displa
   const search = page.getByRole('search', { name: 'Find devices' });
   await search.getByLabel('Serial or display name').fill('loading');
   await search.getByRole('button', { name: 'Show' }).click();
+  // TERM-042 is on the first page too: wait for the search's own list.
+  await page.getByText('1 terminal(s) matching “loading”').waitFor();
   await page.getByRole('link', { name: 'TERM-042', exact: true }).waitFor();
   assert.equal(await page.locator('main tbody tr').count(), 1);
   assert.match(page.url(), /#\/devices\?q=loading$/);
