@@ -13,6 +13,14 @@ export interface SyncState {
   syncError?: string;
 }
 
+/** Why an answered request was refused: the API's `error`, or Frappe's `exception` (the HRMS method's replies). */
+function refusalOf(body: unknown): string | null {
+  const b = body as { error?: unknown; exception?: unknown } | undefined;
+  if (typeof b?.error === 'string') return b.error;
+  if (typeof b?.exception === 'string') return b.exception;
+  return null;
+}
+
 export function syncLogged(syncLog: SyncLogService, channel: string, logger: Logger, endpoint: (ctx: Context) => string = (ctx) => ctx.path) {
   return async function logSync(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
@@ -26,10 +34,7 @@ export function syncLogged(syncLog: SyncLogService, channel: string, logger: Log
     } finally {
       const state = ctx.state as SyncState;
       const status = thrown ? mapError(thrown).status : ctx.status;
-      const body = ctx.body as { error?: unknown } | undefined;
-      const error = thrown
-        ? (thrown as Error).message
-        : (state.syncError ?? (status >= 400 && typeof body?.error === 'string' ? body.error : null));
+      const error = thrown ? (thrown as Error).message : (state.syncError ?? (status >= 400 ? refusalOf(ctx.body) : null));
       await syncLog
         .record({
           channel,

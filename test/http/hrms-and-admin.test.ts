@@ -111,6 +111,11 @@ describe(`HRMS method and employees API on ${testDialect()}`, () => {
       assert.deepEqual(serverMessages(r.body), ["No Employee found for the given employee field value. 'attendance_device_id': 999"]);
       const unmatched = await admin.get('/api/v1/punches?unmatched=1');
       assert.ok(unmatched.body.data.some((p: { employee_id: string; source: string }) => p.employee_id === '999' && p.source === 'hrms'));
+      // The sync log says why it was refused, as it does for the JSON API's errors.
+      const logged = (await admin.get('/api/v1/sync-log?channel=json&status=error')).body.data as { endpoint: string; error: string | null }[];
+      const row = logged.find((l) => l.endpoint === HRMS);
+      assert.ok(row, JSON.stringify(logged));
+      assert.match(row.error ?? '', /No Employee found for the given employee field value/);
     });
 
     test('an Inactive employee: 417 InactiveEmployeeStatusError with ERPNext\'s text', async () => {
