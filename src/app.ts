@@ -7,7 +7,9 @@ import { AttendanceFinalizer } from './attendance/finalizer.js';
 import { AttendanceRunner } from './attendance/runner.js';
 import { ShiftService } from './attendance/service.js';
 import { ApiKeyService } from './auth/apiKeys.js';
+import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { DeviceCache } from './devices/cache.js';
 import { CommandQueue } from './devices/commands.js';
 import { Reconciler } from './devices/reconcile.js';
 import { DeviceRegistry } from './devices/registry.js';
@@ -37,7 +39,6 @@ import { AllowList, RateLimiter } from './limits.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { OutboxService } from './outbox/service.js';
-import { DeviceLookup } from './pipeline/deviceLookup.js';
 import { IngestGate } from './pipeline/gate.js';
 import { IngestService } from './pipeline/ingest.js';
 import { PunchIntake } from './pipeline/intake.js';
@@ -62,9 +63,12 @@ export interface Services {
   config: Config;
   logger: Logger;
   db: Database;
+  /** The one clock every service reads the time from. */
+  clock: Clock;
   health: HealthService;
   apiKeys: ApiKeyService;
-  devices: DeviceLookup;
+  /** Device rows in memory, shared by the registry and the intake. */
+  deviceCache: DeviceCache;
   intake: PunchIntake;
   ingest: IngestService;
   records: PunchRecords;
@@ -84,11 +88,9 @@ export interface Services {
   outbox: OutboxService;
 }
 
-/**
- * `deviceClock`: the instant terminals' requests arrive at, which their contact and clock
- * measurements are timed by (tests move it to stand for minutes of polling); the wall clock.
- */
-export function createServices(config: Config, db: Database, logger: Logger, deviceClock: () => Date = () => new Date()): Services {
+/** `clock`: the time every service reads (tests set or move it; the machine's clock otherwise). */
+export function createServices(config: Config, db: Database, logger: Logger, clock: Clock = systemClock): Services {
+  const { knex } = db;
   const limits: Limits = {
     apiAllow: new AllowList(config.apiAllow),
     deviceAllow: new AllowList(config.deviceAllow),
@@ -97,44 +99,45 @@ export function createServices(config: Config, db: Database, logger: Logger, dev
     perDevice: new RateLimiter(config.deviceRate),
     newSerials: new RateLimiter(config.newDevicesPerHour / 3600, config.newDevicesPerHour),
   };
-  const devices = new DeviceLookup(db.knex);
+  const deviceCache = new DeviceCache({ knex, clock, logger });
   const gate = new IngestGate(config.ingestConcurrency, config.ingestQueue);
-  const attendance = new AttendanceRunner(db.knex, config);
+  const attendance = new AttendanceRunner(knex, config, clock);
   // Its gauge reads the registry at scrape time, once both exist.
-  const metrics = new Metrics(db.knex, (ms) => registry.devicesSeenSince(ms));
+  const metrics = new Metrics(knex, (ms) => registry.devicesHeardWithin(ms));
   const refused = (reason: string) => metrics.pendingRefused.inc({ reason });
-  const registry = new DeviceRegistry(db.knex, { ...config, newSerials: limits.newSerials, refused }, logger, deviceClock);
-  const commits = new GroupCommit(db.knex, INGEST_TRANSACTIONS[db.dialect]);
+  const registry = new DeviceRegistry({ knex, cache: deviceCache, settings: { ...config, newSerials: limits.newSerials, refused }, logger, clock });
+  const commits = new GroupCommit(knex, INGEST_TRANSACTIONS[db.dialect]);
   // Every check-in created writes its outbox rows in its own transaction.
-  const outbox = new OutboxService(db.knex, config, logger, metrics);
-  const ingest = new IngestService(db.knex, config, () => new Date(), gate, attendance, metrics, commits, outbox);
-  const uploads = new DeviceUploads(db.knex, ingest, registry, { ...config, holdRefused: refused }, gate, commits, logger);
-  const commands = new CommandQueue(db.knex, logger);
-  const reconciler = new Reconciler(db.knex, commands, logger, config);
+  const outbox = new OutboxService({ knex, settings: config, logger, clock, metrics });
+  const ingest = new IngestService({ knex, settings: config, clock, gate, attendance, metrics, commits, sink: outbox });
+  const uploads = new DeviceUploads({ knex, ingest, registry, settings: { ...config, holdRefused: refused }, gate, commits, logger, clock });
+  const commands = new CommandQueue({ knex, logger, clock });
+  const reconciler = new Reconciler({ knex, commands, logger, settings: config, clock });
   return {
     config,
     logger,
     db,
+    clock,
     health: new HealthService(db),
-    apiKeys: new ApiKeyService(db.knex, () => new Date(), limits.perKey),
+    apiKeys: new ApiKeyService({ knex, clock, perKey: limits.perKey }),
     limits,
-    devices,
-    intake: new PunchIntake(devices, config.timeZone),
+    deviceCache,
+    intake: new PunchIntake(deviceCache, config.timeZone),
     ingest,
-    records: new PunchRecords(db.knex),
-    employees: new EmployeeService(db.knex, ingest, undefined, outbox),
-    syncLog: new SyncLogService(db.knex),
+    records: new PunchRecords(knex, clock),
+    employees: new EmployeeService({ knex, ingest, clock, listener: outbox }),
+    syncLog: new SyncLogService(knex, clock),
     gate,
     metrics,
     attendance,
-    shifts: new ShiftService(db.knex, attendance, config),
-    finalizer: new AttendanceFinalizer(db.knex, attendance, config, logger),
+    shifts: new ShiftService({ knex, attendance, settings: config, clock }),
+    finalizer: new AttendanceFinalizer({ knex, attendance, settings: config, logger, clock }),
     registry,
     uploads,
     commands,
     reconciler,
-    deviceService: new DeviceService(registry, uploads, commands, db.knex, config, reconciler),
-    retention: new Retention(db.knex, { archive: config.archiveDays, syncLog: config.syncLogDays }, logger),
+    deviceService: new DeviceService({ knex, registry, uploads, commands, reconciler, settings: config, clock }),
+    retention: new Retention({ knex, days: { archive: config.archiveDays, syncLog: config.syncLogDays }, logger, clock }),
     outbox,
   };
 }
@@ -153,11 +156,12 @@ export function createRouters(s: Services): Router[] {
       logger: s.logger,
       maxBodyBytes: s.config.maxBodyBytes,
       perDevice: s.limits.perDevice,
+      clock: s.clock,
     }),
     healthRoutes(s.health, s.metrics),
     keyRoutes(s.apiKeys, s.config.maxBodyBytes),
     apiRoutes({ ...common, intake: s.intake, ingest: s.ingest, syncLog: s.syncLog, logger: s.logger, shifts: s.shifts }, s.config),
-    adminRoutes({ ...common, employees: s.employees, ingest: s.ingest, records: s.records, syncLog: s.syncLog, devices: s.devices, logger: s.logger }),
+    adminRoutes({ ...common, employees: s.employees, ingest: s.ingest, records: s.records, syncLog: s.syncLog, devices: s.deviceService, logger: s.logger }),
     deviceRoutes(s.apiKeys, s.deviceService, s.config.maxBodyBytes, s.config.timeZone),
     shiftRoutes(s.apiKeys, s.shifts, s.config.maxBodyBytes),
     outboxRoutes(s.apiKeys, s.outbox, s.config.maxBodyBytes),

@@ -15,7 +15,8 @@ export interface Readiness {
 const READINESS_TIMEOUT_MS = 2_000;
 
 export class HealthService {
-  private readonly startedAt = Date.now();
+  /** performance.now() at start: uptime is a span this process measures, not an instant. */
+  private readonly startedAt = performance.now();
   private shuttingDown = false;
   /** The database check in flight. */
   private checking: Promise<Readiness> | null = null;
@@ -23,7 +24,7 @@ export class HealthService {
   constructor(private readonly db: Database) {}
 
   liveness(): { status: 'ok'; version: string; uptime_seconds: number } {
-    return { status: 'ok', version: VERSION, uptime_seconds: Math.round((Date.now() - this.startedAt) / 1000) };
+    return { status: 'ok', version: VERSION, uptime_seconds: Math.round((performance.now() - this.startedAt) / 1000) };
   }
 
   /** From now on readiness is false, so a load balancer drains this instance. */

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { type Services, createHandler, createServices } from './app.js';
+import type { Clock } from './clock.js';
 import { type Config, ConfigError, databaseTimeouts, detectHostTimeZone, settingOrigin } from './config.js';
 import { boundPort, listen, stopServer } from './http/server.js';
 import { type Logger, createLogger } from './log.js';
@@ -19,8 +20,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `deviceClock`: see createServices (tests only). */
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), deviceClock?: () => Date): Promise<RunningServer> {
+/** `clock`: see createServices (tests only). */
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), clock?: Clock): Promise<RunningServer> {
   // A TZ Node does not know runs as UTC without a word; shift times would silently be UTC.
   const host = detectHostTimeZone();
   if (host.problem && settingOrigin(config, 'timeZone') === undefined) {
@@ -29,7 +30,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const applied = await migrateDatabase(config.databaseUrl, config.dbAcquireTimeoutSeconds);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const db = await openDatabase(config.databaseUrl, databaseTimeouts(config));
-  const services = createServices(config, db, logger, deviceClock);
+  const services = createServices(config, db, logger, clock);
   services.registry.start();
   services.retention.start();
   services.reconciler.start();
@@ -77,6 +78,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         // In-flight deliveries finish and are recorded before the pool closes.
         await services.outbox.stop();
         await services.registry.stop();
+        services.deviceCache.stop();
         await closeDatabase(db);
         logger.info('iclockd stopped');
       })();

@@ -19,7 +19,8 @@ export class Metrics {
   readonly outboxRequestSeconds: Histogram<'target'>;
   readonly pendingRefused: Counter<'reason'>;
 
-  constructor(knex: Knex, devicesSeenSince: (ms: number) => number, withDefaults = true) {
+  /** `devicesHeardWithin`: how many devices this process heard from in the last so many milliseconds. */
+  constructor(knex: Knex, devicesHeardWithin: (ms: number) => number, withDefaults = true) {
     const registers = [this.registry];
     if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'iclockd_' });
     this.requests = new Counter({
@@ -70,7 +71,7 @@ export class Metrics {
       help: 'Devices this process heard from in the last 5 minutes',
       registers,
       collect() {
-        this.set(devicesSeenSince(Date.now() - 5 * 60_000));
+        this.set(devicesHeardWithin(5 * 60_000));
       },
     });
     new Gauge({

@@ -3,6 +3,7 @@
 // for ICLOCKD_SYNC_LOG_DAYS; the devices' request counts (the console's timeline) are kept for
 // 8 days and expired console sessions are dropped. Pruned every hour, a batch of rows at a time.
 import type { Knex } from 'knex';
+import type { Clock } from './clock.js';
 import type { Logger } from './log.js';
 import { deleteArchivedBefore } from './store/deviceRequests.js';
 import { deleteHeartbeatsBefore } from './store/deviceHeartbeats.js';
@@ -20,16 +21,29 @@ export interface Purged {
   sessions: number;
 }
 
+export interface RetentionDeps {
+  knex: Knex;
+  /** ICLOCKD_ARCHIVE_DAYS and ICLOCKD_SYNC_LOG_DAYS. */
+  days: { archive: number; syncLog: number };
+  logger: Logger;
+  clock: Clock;
+}
+
 export class Retention {
+  private readonly knex: Knex;
+  private readonly days: RetentionDeps['days'];
+  private readonly logger: Logger;
+  private readonly now: Clock;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly days: { archive: number; syncLog: number },
-    private readonly logger: Logger,
-  ) {}
+  constructor({ knex, days, logger, clock }: RetentionDeps) {
+    this.knex = knex;
+    this.days = days;
+    this.logger = logger;
+    this.now = clock;
+  }
 
-  async purge(now = new Date()): Promise<Purged> {
+  async purge(now = this.now()): Promise<Purged> {
     const before = (days: number) => new Date(now.getTime() - days * 86_400_000);
     const purged = {
       archive: await deleteArchivedBefore(this.knex, before(this.days.archive)),

@@ -16,8 +16,8 @@ const LAYERS: { layer: string; holds: string[]; what: string; never?: string[] }
   { layer: 'protocol', holds: ['protocol/'], what: 'the ADMS codec: pure functions and types (see its own test below)' },
   {
     layer: 'base',
-    holds: ['src/errors.ts', 'src/limits.ts', 'src/validation.ts', 'src/version.ts', 'src/pipeline/time.ts'],
-    what: 'AppError, input limits, validation, the version, and the time-zone rules (pipeline/time.ts is pure; the settings check zones with it)',
+    holds: ['src/errors.ts', 'src/limits.ts', 'src/validation.ts', 'src/version.ts', 'src/clock.ts', 'src/pipeline/time.ts'],
+    what: 'AppError, input limits, validation, the version, the Clock every service reads the time from, and the time-zone rules (pipeline/time.ts is pure; the settings check zones with it)',
   },
   { layer: 'settings', holds: ['src/config.ts', 'src/config/', 'src/log.ts'], what: 'the typed settings, and the logger they configure' },
   { layer: 'store', holds: ['src/store/', 'migrations/'], what: 'knex, the schema and every SQL statement; one module per aggregate' },

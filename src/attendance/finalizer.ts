@@ -4,6 +4,7 @@
 // marks Absent for employees with a shift and no check-ins (not on holidays), from their date
 // of joining to their relieving date.
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import { DateTime } from 'luxon';
 import type { Logger } from '../log.js';
 import { type Employee, employeesUpdatedSince, employeeIdsNotInactive, findEmployeesByIds, lastEmployeeChange } from '../store/employees.js';
@@ -27,6 +28,14 @@ export interface FinalizerSettings {
   defaultHolidayList: string | null;
 }
 
+export interface AttendanceFinalizerDeps {
+  knex: Knex;
+  attendance: AttendanceRunner;
+  settings: FinalizerSettings;
+  logger: Logger;
+  clock: Clock;
+}
+
 const PASS_EVERY_MS = 5 * 60_000;
 /** How far before the latest employee change the next pass looks for changes again. */
 const CHANGE_MARGIN_MS = 10 * 60_000;
@@ -38,13 +47,19 @@ export class AttendanceFinalizer {
   /** Employees updated from `since` on, as the last pass saw them (id → what counts for absences). */
   private employeesSeen: { since: Date; as: Map<number, string> } | null = null;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly runner: AttendanceRunner,
-    private readonly settings: FinalizerSettings,
-    private readonly logger: Logger,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  private readonly knex: Knex;
+  private readonly runner: AttendanceRunner;
+  private readonly settings: FinalizerSettings;
+  private readonly logger: Logger;
+  private readonly now: Clock;
+
+  constructor({ knex, attendance, settings, logger, clock }: AttendanceFinalizerDeps) {
+    this.knex = knex;
+    this.runner = attendance;
+    this.settings = settings;
+    this.logger = logger;
+    this.now = clock;
+  }
 
   /**
    * Whether the window that closed at `end` can be final at `now`: every log before

@@ -3,6 +3,7 @@
 // changes nothing). Which shift applies: an active assignment covering the date, else the
 // employee's default shift, else the configured default.
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import { DateTime } from 'luxon';
 import { type Employee, findEmployeesByIds, lockEmployees } from '../store/employees.js';
 import { seriesName, takeSeriesNumbers, takeSeriesNumbersFor } from '../store/series.js';
@@ -78,7 +79,7 @@ export class AttendanceRunner {
   constructor(
     private readonly knex: Knex,
     private readonly settings: AttendanceSettings,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: Clock,
   ) {}
 
   /** What decides employees' shifts from `from` to `to` (YYYY-MM-DD), in three queries. */

@@ -1,6 +1,7 @@
 // Shift types, assignments, holiday lists and attendance for operators (API and CLI), with
 // HRMS field names on the wire.
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import { DateTime } from 'luxon';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -151,15 +152,25 @@ export function summaryCsv(lines: SummaryLine[]): string {
   return [SUMMARY_COLUMNS.join(','), ...lines.map((l) => SUMMARY_COLUMNS.map((c) => cell(l[c])).join(','))].join('\r\n') + '\r\n';
 }
 
+export interface ShiftServiceDeps {
+  knex: Knex;
+  attendance: AttendanceRunner;
+  settings: Pick<Config, 'timeZone' | 'allowMultipleShiftAssignments' | 'defaultHolidayList'>;
+  clock: Clock;
+}
+
 export class ShiftService {
+  private readonly knex: Knex;
+  private readonly runner: AttendanceRunner;
+  private readonly settings: ShiftServiceDeps['settings'];
+  private readonly now: Clock;
   private readonly timeZone: string;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly runner: AttendanceRunner,
-    private readonly settings: Pick<Config, 'timeZone' | 'allowMultipleShiftAssignments' | 'defaultHolidayList'>,
-    private readonly now: () => Date = () => new Date(),
-  ) {
+  constructor({ knex, attendance, settings, clock }: ShiftServiceDeps) {
+    this.knex = knex;
+    this.runner = attendance;
+    this.settings = settings;
+    this.now = clock;
     this.timeZone = settings.timeZone;
   }
 

@@ -5,6 +5,7 @@
 // revocation takes effect at once.
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import type { Listed, Window } from '../store/list.js';
 import { type RateLimiter, rateLimited } from '../limits.js';
 import { Batcher } from '../store/batcher.js';
@@ -82,6 +83,15 @@ export function parseAuthorization(header: string | undefined): { apiKey: string
   return { apiKey: pair.slice(0, colon), secret: pair.slice(colon + 1) };
 }
 
+export interface ApiKeyServiceDeps {
+  knex: Knex;
+  clock: Clock;
+  /** Requests per key (ICLOCKD_API_RATE_PER_KEY); checked once the key is known to be real. */
+  perKey?: RateLimiter;
+  /** The scrypt check (a test counts its calls). */
+  verify?: (secret: string, stored: string) => Promise<boolean>;
+}
+
 export class ApiKeyService {
   /** Secrets that passed scrypt, by key: the stored hash and a SHA-256 of key:secret. */
   private readonly verified = new Map<string, string>();
@@ -95,14 +105,16 @@ export class ApiKeyService {
   /** Concurrent requests' key rows are read in one query (still read on every request, so a revocation counts at once). */
   private readonly lookups: Batcher<string, ApiKeyRecord | null>;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly now: () => Date = () => new Date(),
-    /** Requests per key (ICLOCKD_API_RATE_PER_KEY); checked once the key is known to be real. */
-    private readonly perKey?: RateLimiter,
-    /** The scrypt check (a test counts its calls). */
-    private readonly verify: (secret: string, stored: string) => Promise<boolean> = verifySecret,
-  ) {
+  private readonly knex: Knex;
+  private readonly now: Clock;
+  private readonly perKey: RateLimiter | undefined;
+  private readonly verify: (secret: string, stored: string) => Promise<boolean>;
+
+  constructor({ knex, clock, perKey, verify = verifySecret }: ApiKeyServiceDeps) {
+    this.knex = knex;
+    this.now = clock;
+    this.perKey = perKey;
+    this.verify = verify;
     this.lookups = new Batcher(
       async (keys) => {
         const found = await findApiKeys(this.knex, keys);

@@ -3,6 +3,7 @@
 // tries. A claim is an atomic update, so with several server processes on one database each
 // command is handed out once per try.
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import { type CommandResult, type QueuedCommand, formatCommandList } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -36,18 +37,31 @@ export const DEFAULT_QUEUE_SETTINGS: CommandQueueSettings = { resendAfterSeconds
 /** How often the set of devices with open commands is read again. */
 const OPEN_SET_REFRESH_MS = 2_000;
 
+export interface CommandQueueDeps {
+  knex: Knex;
+  logger: Logger;
+  clock: Clock;
+  /** DEFAULT_QUEUE_SETTINGS unless given. */
+  settings?: CommandQueueSettings;
+}
+
 export class CommandQueue {
+  private readonly knex: Knex;
+  private readonly logger: Logger;
+  private readonly now: Clock;
+  private readonly settings: CommandQueueSettings;
   private open = new Set<string>();
-  private openReadAt = 0;
+  /** When the open set was read (performance.now(): a pace kept by this process, not an instant). */
+  private openReadAt = -Infinity;
   /** The read of the open set in flight: every poll that finds it stale waits for this one, not a read of its own. */
   private openRead: Promise<void> | undefined;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly logger: Logger,
-    private readonly settings: CommandQueueSettings = DEFAULT_QUEUE_SETTINGS,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  constructor({ knex, logger, clock, settings = DEFAULT_QUEUE_SETTINGS }: CommandQueueDeps) {
+    this.knex = knex;
+    this.logger = logger;
+    this.now = clock;
+    this.settings = settings;
+  }
 
   async enqueue(serial: string, command: string, createdBy: string | null): Promise<DeviceCommand> {
     if (!command.trim() || /[\r\n]/.test(command)) throw new AppError('validation_error', 'A command is one non-empty line', { fields: ['command'] });
@@ -61,14 +75,14 @@ export class CommandQueue {
 
   /** Whether the device may have commands waiting: one query per process every 2 s, not per heartbeat. */
   private async mayHaveCommands(serial: string): Promise<boolean> {
-    if (Date.now() - this.openReadAt > OPEN_SET_REFRESH_MS) {
+    if (performance.now() - this.openReadAt > OPEN_SET_REFRESH_MS) {
       // Thousands of polls a second find the set stale at once: one read for all of them. A
       // read each piled up behind a busy database, and each slowed the next (seen at 10,000
       // terminals: a query per poll, a quarter of the throughput).
       this.openRead ??= devicesWithOpenCommands(this.knex)
         .then((open) => {
           this.open = open;
-          this.openReadAt = Date.now();
+          this.openReadAt = performance.now();
         })
         .finally(() => (this.openRead = undefined));
       await this.openRead;

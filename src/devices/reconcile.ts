@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { type CommandResult, commands } from '../../protocol/index.js';
+import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { findCommand } from '../store/commands.js';
@@ -23,16 +24,30 @@ export interface ReconcileCheck {
   refetch: boolean;
 }
 
+export interface ReconcilerDeps {
+  knex: Knex;
+  commands: CommandQueue;
+  logger: Logger;
+  settings: { timeZone: string; reconcileAt: string | null };
+  clock: Clock;
+}
+
 export class Reconciler {
+  private readonly knex: Knex;
+  private readonly queue: CommandQueue;
+  private readonly logger: Logger;
+  private readonly settings: ReconcilerDeps['settings'];
+  private readonly now: Clock;
   private timer: NodeJS.Timeout | undefined;
   private lastNightly: string | null = null;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly queue: CommandQueue,
-    private readonly logger: Logger,
-    private readonly settings: { timeZone: string; reconcileAt: string | null },
-  ) {}
+  constructor({ knex, commands: queue, logger, settings, clock }: ReconcilerDeps) {
+    this.knex = knex;
+    this.queue = queue;
+    this.logger = logger;
+    this.settings = settings;
+    this.now = clock;
+  }
 
   /** Queues a VERIFY SUM per day from `from` to `to` (YYYY-MM-DD, inclusive); returns the days. */
   async schedule(serial: string, from: string, to: string, createdBy: string | null): Promise<string[]> {
@@ -78,7 +93,7 @@ export class Reconciler {
   }
 
   /** Yesterday (in ICLOCKD_TZ) for every approved device; once a day at ICLOCKD_RECONCILE_AT. */
-  async nightly(now = new Date()): Promise<number> {
+  async nightly(now = this.now()): Promise<number> {
     const yesterday = DateTime.fromJSDate(now, { zone: this.settings.timeZone }).minus({ days: 1 }).toISODate()!;
     const { rows } = await listDevices(this.knex, { state: 'approved' }, { offset: 0, limit: 1_000_000 });
     for (const d of rows) await this.schedule(d.serial, yesterday, yesterday, 'reconcile');
@@ -90,7 +105,7 @@ export class Reconciler {
    * deployment: every instance and every restart ticks, only the one that claims the day in
    * the database queues the commands (a restart after 03:00 queued them all again before).
    */
-  async tick(now = new Date()): Promise<boolean> {
+  async tick(now = this.now()): Promise<boolean> {
     const at = this.settings.reconcileAt;
     if (!at) return false;
     const local = DateTime.fromJSDate(now, { zone: this.settings.timeZone });

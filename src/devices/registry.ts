@@ -1,9 +1,10 @@
 // The device registry: a row per terminal, created on first contact. Every terminal polls
-// every few seconds, so devices are served from a bounded in-memory cache (reloaded after a
-// short time, so several processes agree) and "last seen" writes are batched.
+// every few seconds, so devices are served from the process's device cache (devices/cache.ts)
+// and "last seen" writes are batched.
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import type { DeviceInfo } from '../../protocol/index.js';
+import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { activeAdminKeyExists } from '../store/apiKeys.js';
@@ -12,7 +13,6 @@ import {
   type DeviceChange,
   type DeviceState,
   findDevice,
-  findDevices,
   insertDevice,
   countDevicesInState,
   listDevices,
@@ -24,14 +24,11 @@ import { addDeviceHeartbeats } from '../store/deviceHeartbeats.js';
 import type { Listed, Window } from '../store/list.js';
 import { type RateLimiter, rateLimited } from '../limits.js';
 import { charsOf, identifierProblem, isInt32 } from '../store/columns.js';
+import { CACHE_MAX, type DeviceCache } from './cache.js';
 import { contactGapMs, settleMs } from './clock.js';
 
 export type { Device, DeviceState };
 
-const CACHE_TTL_MS = 30_000;
-/** How long stale cache entries are collected before one read refreshes them all. */
-const REFRESH_GATHER_MS = 1_000;
-const CACHE_MAX = 50_000;
 const SEEN_FLUSH_MS = 5_000;
 /** Devices per pair of flush statements. */
 const SEEN_WRITE_PART = 200;
@@ -112,8 +109,22 @@ function fitting(c: Contact): Contact {
   return { pushver: pushver ? c.pushver : null, language: language ? c.language : null, deviceType: deviceType ? c.deviceType : null, address: c.address };
 }
 
+export interface DeviceRegistryDeps {
+  knex: Knex;
+  /** The process's device cache, shared with the pipeline. */
+  cache: DeviceCache;
+  settings: NewDeviceRules;
+  logger: Logger;
+  /** The instant device requests arrive at (tests move it to stand for minutes of polling). */
+  clock: Clock;
+}
+
 export class DeviceRegistry {
-  private readonly cache = new Map<string, { device: Device; loadedAt: number }>();
+  private readonly knex: Knex;
+  private readonly cache: DeviceCache;
+  private readonly settings: NewDeviceRules;
+  private readonly logger: Logger;
+  private readonly now: Clock;
   /** Each recently polling device's last contact and unwritten requests per timeline bucket. */
   private readonly seen = new Map<string, Seen>();
   /** The flush in flight: flushes run one at a time. */
@@ -122,20 +133,15 @@ export class DeviceRegistry {
   private readonly heard = new Map<string, Heard>();
   /** When this process last failed to write to the database (epoch ms): uploads refused then come back as backlogs. */
   private storeTroubleAt = -Infinity;
-  /** Device reads in flight, by serial. */
-  private readonly reads = new Map<string, Promise<Device | null>>();
-  /** Cached devices found stale, waiting for the next refresh. */
-  private readonly stale = new Set<string>();
-  private refreshTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly settings: NewDeviceRules,
-    private readonly logger: Logger,
-    /** The instant device requests arrive at (tests move it to stand for minutes of polling). */
-    readonly now: () => Date = () => new Date(),
-  ) {}
+  constructor({ knex, cache, settings, logger, clock }: DeviceRegistryDeps) {
+    this.knex = knex;
+    this.cache = cache;
+    this.settings = settings;
+    this.logger = logger;
+    this.now = clock;
+  }
 
   start(): void {
     // A flush still running when the next is due (a slow database) is not joined by another.
@@ -146,8 +152,6 @@ export class DeviceRegistry {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
     await this.flushSeen();
   }
 
@@ -158,7 +162,7 @@ export class DeviceRegistry {
 
   /** The zone's UTC offset now, in minutes (for the handshake's TimeZone). */
   offsetMinutesNow(device: Pick<Device, 'timeZone'>): number {
-    return DateTime.now().setZone(this.zoneOf(device)).offset;
+    return DateTime.fromJSDate(this.now(), { zone: this.zoneOf(device) }).offset;
   }
 
   /** Push generation: the admin's override, else from what the device announces. */
@@ -172,73 +176,14 @@ export class DeviceRegistry {
     return policy === 'approve' ? 'approved' : 'pending';
   }
 
-  private remember(device: Device): Device {
-    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.delete(device.serial);
-    this.cache.set(device.serial, { device, loadedAt: this.now().getTime() });
-    return device;
-  }
-
   /** The device as stored now, bypassing the cache (another process may have approved it). */
-  async fresh(serial: string): Promise<Device | null> {
-    const device = await findDevice(this.knex, serial);
-    return device ? this.remember(device) : null;
+  fresh(serial: string): Promise<Device | null> {
+    return this.cache.fresh(serial);
   }
 
   /** The device, from the cache when it is there; `nowMs` lets a poll that has the time already pass it. */
-  async get(serial: string, nowMs = this.now().getTime()): Promise<Device | null> {
-    const hit = this.cache.get(serial);
-    if (hit) {
-      // A stale entry still answers; it is read again with the others found stale about now.
-      if (nowMs - hit.loadedAt >= CACHE_TTL_MS) this.refreshSoon(serial);
-      return hit.device;
-    }
-    // Requests from one terminal that is not cached yet share one read.
-    let reading = this.reads.get(serial);
-    if (!reading) {
-      reading = findDevice(this.knex, serial)
-        .then((device) => (device ? this.remember(device) : null))
-        .finally(() => this.reads.delete(serial));
-      this.reads.set(serial, reading);
-    }
-    return reading;
-  }
-
-  private refreshSoon(serial: string): void {
-    this.stale.add(serial);
-    if (this.refreshTimer) return;
-    this.refreshTimer = setTimeout(() => void this.refreshStale(), REFRESH_GATHER_MS);
-    this.refreshTimer.unref();
-  }
-
-  /**
-   * Reads the stale cache entries again (10,000 terminals: ~330 a second), a few queries for
-   * all. An entry whose row changed only in its last contact keeps its object: polls keep
-   * nothing new (a fresh object per terminal every 30 s went to the old generation).
-   */
-  async refreshStale(): Promise<void> {
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
-    const serials = [...this.stale];
-    this.stale.clear();
-    if (!serials.length) return;
-    try {
-      const devices = await findDevices(this.knex, serials);
-      const loadedAt = this.now().getTime();
-      for (const device of devices) {
-        const entry = this.cache.get(device.serial);
-        if (!entry || !sameButLastContact(entry.device, device)) {
-          this.remember(device);
-          continue;
-        }
-        entry.loadedAt = loadedAt;
-        if (entry.device.lastSeenAt?.getTime() !== device.lastSeenAt?.getTime()) entry.device.lastSeenAt = device.lastSeenAt;
-        if (entry.device.lastAddress !== device.lastAddress) entry.device.lastAddress = device.lastAddress;
-      }
-    } catch (err) {
-      // The entries stay stale: the next poll of each asks again.
-      this.logger.warn({ err }, 'could not refresh cached devices; will retry');
-    }
+  get(serial: string, nowMs = this.now().getTime()): Promise<Device | null> {
+    return this.cache.get(serial, nowMs);
   }
 
   /**
@@ -256,7 +201,7 @@ export class DeviceRegistry {
       await this.admitNew(serial, state, c.address);
       device = await insertDevice(this.knex, serial, { state, pushVersion: c.pushver, language: c.language, deviceType: c.deviceType }, now);
       this.logger.info({ device: serial, state: device.state }, 'new device');
-      this.remember(device);
+      this.cache.remember(device);
     } else {
       const change: DeviceChange = {};
       if (c.pushver !== null && c.pushver !== device.pushVersion) change.pushVersion = c.pushver;
@@ -358,7 +303,7 @@ export class DeviceRegistry {
     await updateDevice(this.knex, serial, change, this.now());
     const device = await findDevice(this.knex, serial);
     if (!device) throw new AppError('not_found', `No device ${serial}`);
-    return this.remember(device);
+    return this.cache.remember(device);
   }
 
   /**
@@ -367,8 +312,7 @@ export class DeviceRegistry {
    */
   async note(device: Device, change: UploadFacts): Promise<void> {
     await updateDevice(this.knex, device.serial, change, this.now());
-    const cached = this.cache.get(device.serial);
-    if (cached) cached.device = { ...cached.device, ...change };
+    this.cache.patch(device.serial, change);
   }
 
   async setState(serial: string, state: DeviceState): Promise<Device> {
@@ -380,10 +324,11 @@ export class DeviceRegistry {
     return listDevices(this.knex, filter, window);
   }
 
-  /** How many devices this process heard from since `ms` (epoch milliseconds). */
-  devicesSeenSince(ms: number): number {
+  /** How many devices this process heard from in the last `ms` milliseconds. */
+  devicesHeardWithin(ms: number): number {
+    const since = this.now().getTime() - ms;
     let n = 0;
-    for (const { at } of this.heard.values()) if (at >= ms) n++;
+    for (const { at } of this.heard.values()) if (at >= since) n++;
     return n;
   }
 
@@ -464,11 +409,6 @@ export class DeviceRegistry {
       return false;
     }
   }
-}
-
-/** Whether two reads of a device differ at most in its last contact (which polls change all the time). */
-function sameButLastContact(a: Device, b: Device): boolean {
-  return JSON.stringify({ ...a, lastSeenAt: null, lastAddress: null }) === JSON.stringify({ ...b, lastSeenAt: null, lastAddress: null });
 }
 
 /** Adds requests to a bucket of a device's unwritten counts (the bucket now, or an earlier one). */

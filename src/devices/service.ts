@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { isKnownZone } from '../pipeline/time.js';
 import { commands as build, parseOptionLines } from '../../protocol/index.js';
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { charLength, charsOf } from '../store/columns.js';
 import { type DeviceFilter, deviceActivity } from '../store/devices.js';
@@ -146,15 +147,34 @@ export interface Inspection {
 /** An instant as wall time in `zone`, named: 2026-12-01 20:26:51 Asia/Riyadh. */
 const inZone = (d: Date, zone: string) => `${DateTime.fromJSDate(d, { zone }).toFormat('yyyy-MM-dd HH:mm:ss')} ${zone}`;
 
+export interface DeviceServiceDeps {
+  knex: Knex;
+  registry: DeviceRegistry;
+  uploads: DeviceUploads;
+  commands: CommandQueue;
+  reconciler: Reconciler;
+  settings: { clockDriftSeconds: number; holdClockOffSeconds: number };
+  clock: Clock;
+}
+
 export class DeviceService {
-  constructor(
-    private readonly registry: DeviceRegistry,
-    private readonly uploads: DeviceUploads,
-    private readonly queue: CommandQueue,
-    private readonly knex: Knex,
-    private readonly settings: { clockDriftSeconds: number; holdClockOffSeconds: number },
-    private readonly reconciler: Reconciler,
-  ) {}
+  private readonly knex: Knex;
+  private readonly registry: DeviceRegistry;
+  private readonly uploads: DeviceUploads;
+  private readonly queue: CommandQueue;
+  private readonly reconciler: Reconciler;
+  private readonly settings: DeviceServiceDeps['settings'];
+  private readonly now: Clock;
+
+  constructor({ knex, registry, uploads, commands: queue, reconciler, settings, clock }: DeviceServiceDeps) {
+    this.knex = knex;
+    this.registry = registry;
+    this.uploads = uploads;
+    this.queue = queue;
+    this.reconciler = reconciler;
+    this.settings = settings;
+    this.now = clock;
+  }
 
   /** POST /iclock/devicecmd: archive the results, close their commands, follow up reconciliation. */
   async receiveCommandResults(device: Device, req: DeviceRequest): Promise<{ results: number; unread: number }> {
@@ -193,7 +213,7 @@ export class DeviceService {
    * is online and the diagnosis, from that one read at one instant: `online`, `delivering` and
    * the findings cannot disagree. An unknown serial: `device` null and the "never seen" advice.
    */
-  async inspect(serial: string, now = this.registry.now()): Promise<Inspection | { device: null; diagnosis: Diagnosis }> {
+  async inspect(serial: string, now = this.now()): Promise<Inspection | { device: null; diagnosis: Diagnosis }> {
     const stored = await this.registry.fresh(serial);
     if (!stored) {
       return {
@@ -265,6 +285,11 @@ export class DeviceService {
     const delivering = blocking.length === 0;
     const findings = delivering ? [`Delivering: last punch received ${a.lastPunchReceivedAt ? when(a.lastPunchReceivedAt) : 'never'}.`, ...notes] : [...blocking, ...notes];
     return { device: d, status, diagnosis: { delivering, findings } };
+  }
+
+  /** The zone a terminal's wall times are read in, as stored now: its own, else the configured default (an unknown serial too). */
+  async timeZoneOf(serial: string): Promise<string> {
+    return this.registry.zoneOf((await this.registry.fresh(serial)) ?? { timeZone: null });
   }
 
   /** The device as stored now (not the registry's cached copy: an operator sees its last-seen time). */
@@ -346,7 +371,7 @@ export class DeviceService {
   }
 
   /** Online state and today's punches, for a page of devices. */
-  async status(devices: Device[], now = this.registry.now()): Promise<Map<string, DeviceStatus>> {
+  async status(devices: Device[], now = this.now()): Promise<Map<string, DeviceStatus>> {
     const today = new Map(devices.map((d) => [d.serial, DateTime.fromJSDate(now).setZone(this.registry.zoneOf(d)).toISODate()!]));
     const earliest = [...today.values()].sort()[0];
     const counts = earliest ? await countPunchesPerDay(this.knex, [...today.keys()], earliest) : new Map<string, Map<string, number>>();
@@ -362,7 +387,7 @@ export class DeviceService {
   }
 
   /** Requests and uploads per five minutes over the last `hours` (1 to 168), oldest first. */
-  async timeline(serial: string, hours: number, now = this.registry.now()): Promise<{ from: Date; to: Date; buckets: TimelineBucket[] }> {
+  async timeline(serial: string, hours: number, now = this.now()): Promise<{ from: Date; to: Date; buckets: TimelineBucket[] }> {
     await this.get(serial);
     if (!Number.isInteger(hours) || hours < 1 || hours > 168) throw new AppError('validation_error', 'hours must be a whole number from 1 to 168', { fields: ['hours'] });
     const to = new Date(Math.floor(now.getTime() / HEARTBEAT_BUCKET_MS) * HEARTBEAT_BUCKET_MS + HEARTBEAT_BUCKET_MS);

@@ -3,6 +3,7 @@
 // that commits. The same code processes a live upload, a quarantined one once its device is
 // approved, and an archived one again after a codec fix (idempotent: punches dedupe).
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import {
   type AttlogRecord,
   type LineError,
@@ -142,19 +143,36 @@ interface LiveUpload {
   read: PunchUpload | null;
 }
 
+export interface DeviceUploadsDeps {
+  knex: Knex;
+  ingest: IngestService;
+  registry: DeviceRegistry;
+  settings: { storeTemplates: boolean; holdClockOffSeconds: number } & HoldBounds;
+  gate: IngestGate;
+  commits: GroupCommit;
+  logger: Logger;
+  clock: Clock;
+}
+
 export class DeviceUploads {
+  private readonly knex: Knex;
+  private readonly ingest: IngestService;
+  private readonly registry: DeviceRegistry;
+  private readonly settings: DeviceUploadsDeps['settings'];
+  private readonly gate: IngestGate;
+  private readonly logger: Logger;
+  private readonly now: Clock;
   /** Concurrent live uploads stored together: their punches in one ingest batch, their bytes in one insert. */
   private readonly live: Batcher<LiveUpload, Processed & { archiveId: number | null }>;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly ingest: IngestService,
-    private readonly registry: DeviceRegistry,
-    private readonly settings: { storeTemplates: boolean; holdClockOffSeconds: number } & HoldBounds,
-    private readonly gate: IngestGate,
-    commits: GroupCommit,
-    private readonly logger: Logger,
-  ) {
+  constructor({ knex, ingest, registry, settings, gate, commits, logger, clock }: DeviceUploadsDeps) {
+    this.knex = knex;
+    this.ingest = ingest;
+    this.registry = registry;
+    this.settings = settings;
+    this.gate = gate;
+    this.logger = logger;
+    this.now = clock;
     this.live = new Batcher((uploads) => commits.run((trx) => this.storeLive(trx, uploads)), {
       concurrency: commits.transactions,
       weight: (u) => u.req.body.length,
@@ -350,7 +368,7 @@ export class DeviceUploads {
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
     if (held.requests >= b.pendingMaxUploads) return { reason: 'uploads', says: `already has ${held.requests} uploads held (ICLOCKD_PENDING_MAX_UPLOADS ${b.pendingMaxUploads})` };
     if (held.bytes + bytes > b.pendingMaxBytes) return { reason: 'bytes', says: `already has ${mb(held.bytes)} held (ICLOCKD_PENDING_MAX_BYTES ${mb(b.pendingMaxBytes)})` };
-    if ((Date.now() - device.createdAt.getTime()) / 86_400_000 > b.pendingMaxDays) return { reason: 'age', says: `has waited more than ${b.pendingMaxDays} days (ICLOCKD_PENDING_MAX_DAYS)` };
+    if ((this.now().getTime() - device.createdAt.getTime()) / 86_400_000 > b.pendingMaxDays) return { reason: 'age', says: `has waited more than ${b.pendingMaxDays} days (ICLOCKD_PENDING_MAX_DAYS)` };
     return null;
   }
 
@@ -531,7 +549,7 @@ export class DeviceUploads {
           return problem === null;
         });
         rejected.sort((a, b) => a.line - b.line);
-        const at = new Date();
+        const at = this.now();
         await upsertDeviceUsers(
           trx,
           device.serial,

@@ -1,6 +1,7 @@
 // Employees: the people punches are matched to. Creating one, or giving one a biometric id,
 // turns the punches that waited for that id into check-ins in the same transaction.
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import { DateTime } from 'luxon';
 import { AppError } from '../errors.js';
 import type { IngestService } from '../pipeline/ingest.js';
@@ -121,13 +122,26 @@ export interface EmployeeChangeListener {
   employeeChanged(trx: Knex.Transaction, employee: Employee): Promise<unknown>;
 }
 
+export interface EmployeeServiceDeps {
+  knex: Knex;
+  ingest: IngestService;
+  clock: Clock;
+  /** Told of every employee change: the outbox. */
+  listener?: EmployeeChangeListener;
+}
+
 export class EmployeeService {
-  constructor(
-    private readonly knex: Knex,
-    private readonly ingest: IngestService,
-    private readonly now: () => Date = () => new Date(),
-    private readonly listener?: EmployeeChangeListener,
-  ) {}
+  private readonly knex: Knex;
+  private readonly ingest: IngestService;
+  private readonly now: Clock;
+  private readonly listener: EmployeeChangeListener | undefined;
+
+  constructor({ knex, ingest, clock, listener }: EmployeeServiceDeps) {
+    this.knex = knex;
+    this.ingest = ingest;
+    this.now = clock;
+    this.listener = listener;
+  }
 
   /** Creates an employee; returns it and how many waiting punches became check-ins. */
   create(input: EmployeeInput): Promise<{ employee: Employee; linked: number }> {

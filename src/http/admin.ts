@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import { newRouter } from './routing.js';
 import type { Context } from 'koa';
 import type { ApiKeyService } from '../auth/apiKeys.js';
+import type { DeviceService } from '../devices/service.js';
 import { z } from 'zod';
 import { EMPLOYEE_ID, EMPLOYEE_STATUSES, type Employee, type EmployeeService } from '../employees/service.js';
 import { importEmployees, parseEmployeeCsv } from '../employees/csvImport.js';
@@ -11,7 +12,6 @@ import type { IngestService } from '../pipeline/ingest.js';
 import type { StoredResult } from '../pipeline/outcome.js';
 import type { ReceivedRequest, SyncLogEntry, SyncLogService } from '../pipeline/syncLog.js';
 import { type ParsedTimestamp, TimestampError, dayRange, instantToWall, parseTimestamp } from '../pipeline/time.js';
-import type { DeviceLookup } from '../pipeline/deviceLookup.js';
 import type { PunchRecords } from '../pipeline/records.js';
 import type { Checkin, PunchStatus, StoredPunch } from '../store/punches.js';
 import { bodyLimit, readRawBody } from './body.js';
@@ -30,7 +30,7 @@ export interface AdminDeps {
   ingest: IngestService;
   records: PunchRecords;
   syncLog: SyncLogService;
-  devices: DeviceLookup;
+  devices: DeviceService;
   logger: Logger;
   timeZone: string;
   maxBodyBytes: number;
@@ -364,7 +364,7 @@ async function relinkPunch(deps: AdminDeps, ctx: Context, body: z.output<typeof 
 
 /** The corrected time of a punch, read in its terminal's zone; a time that is none is refused as the body's `timestamp`. */
 async function correctedTime(deps: AdminDeps, punch: StoredPunch, timestamp: string): Promise<ParsedTimestamp> {
-  const zone = (await deps.devices.zoneOf(punch.deviceSerial)) ?? deps.timeZone;
+  const zone = await deps.devices.timeZoneOf(punch.deviceSerial);
   try {
     return parseTimestamp(timestamp, zone);
   } catch (err) {

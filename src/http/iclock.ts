@@ -7,6 +7,7 @@ import { newRouter } from './routing.js';
 import type { Context, Middleware, Next } from 'koa';
 import compose from 'koa-compose';
 import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, isSerialNumber, legacyEncodingOf, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
+import type { Clock } from '../clock.js';
 import type { CommandQueue } from '../devices/commands.js';
 import { type Contact, type Device, type DeviceRegistry, POLL_DELAY_SECONDS } from '../devices/registry.js';
 import type { DeviceService } from '../devices/service.js';
@@ -30,6 +31,8 @@ export interface IclockDeps {
   maxBodyBytes: number;
   /** Requests per terminal (ICLOCKD_DEVICE_RATE). */
   perDevice: RateLimiter;
+  /** The instant a request arrives at (the one its terminal's contacts are timed by). */
+  clock: Clock;
 }
 
 /** The push protocol version iclockd speaks; a device uses the lower of this and its own. */
@@ -83,8 +86,8 @@ function registryCode(serial: string): string {
 
 export function iclockRoutes(deps: IclockDeps): Router {
   const router = newRouter('/iclock');
-  /** A request as it arrived, at the registry's clock (the one its contacts are timed by). */
-  const request = (ctx: Context, body: Buffer): DeviceRequest => ({ method: ctx.method, path: ctx.path, query: ctx.querystring, body, remoteAddress: ctx.ip, receivedAt: deps.registry.now() });
+  /** A request as it arrived. */
+  const request = (ctx: Context, body: Buffer): DeviceRequest => ({ method: ctx.method, path: ctx.path, query: ctx.querystring, body, remoteAddress: ctx.ip, receivedAt: deps.clock() });
   const mapErrors = answerErrorsIn(deviceTextDialect, deps.logger, (ctx) => ({ path: ctx.path, sn: ctx.query.SN ?? ctx.query.sn }));
   // A terminal over its request budget (one stuck in a loop) is answered without the database:
   // a poll gets a plain OK, anything else 503 with Retry-After, so it keeps its data for later.
@@ -235,7 +238,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   }));
   router.get('/rtdata', guarded(async (ctx) => {
     const d = await device(ctx);
-    const now = new Date();
+    const now = deps.clock();
     const offset = deps.registry.offsetMinutesNow(d);
     const sign = offset < 0 ? '-' : '+';
     const abs = Math.abs(offset);

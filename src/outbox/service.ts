@@ -2,6 +2,7 @@
 // operators do with both (the admin API and the CLI call this). The worker does the sending.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import { maskUrlPassword } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -90,18 +91,31 @@ export function httpUrl(v: unknown): string | null {
 
 const nonEmpty = (v: unknown, max = 500) => (typeof v === 'string' && v.trim() !== '' && v.trim().length <= max ? v.trim() : null);
 
+export interface OutboxServiceDeps {
+  knex: Knex;
+  settings: OutboxSettings;
+  logger: Logger;
+  clock: Clock;
+  metrics?: Metrics;
+  /** How each kind of target is sent to (SENDERS unless given). */
+  senders?: Record<TargetKind, Sender>;
+}
+
 export class OutboxService {
   readonly worker: OutboxWorker;
+  private readonly knex: Knex;
+  private readonly settings: OutboxSettings;
+  private readonly logger: Logger;
+  private readonly now: Clock;
+  private readonly senders: Record<TargetKind, Sender>;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly settings: OutboxSettings,
-    private readonly logger: Logger,
-    metrics?: Metrics,
-    private readonly now: () => Date = () => new Date(),
-    private readonly senders: Record<TargetKind, Sender> = SENDERS,
-  ) {
-    this.worker = new OutboxWorker(knex, senders, settings, logger, metrics, () => this.now().getTime());
+  constructor({ knex, settings, logger, clock, metrics, senders = SENDERS }: OutboxServiceDeps) {
+    this.knex = knex;
+    this.settings = settings;
+    this.logger = logger;
+    this.now = clock;
+    this.senders = senders;
+    this.worker = new OutboxWorker({ knex, senders, settings, logger, clock, metrics });
   }
 
   start(): void {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -36,6 +37,15 @@ interface Attempt extends DeliveryResult {
   lookAgainAtMs?: number;
 }
 
+export interface OutboxWorkerDeps {
+  knex: Knex;
+  senders: Record<Target['kind'], Sender>;
+  settings: WorkerSettings;
+  logger: Logger;
+  clock: Clock;
+  metrics?: Metrics;
+}
+
 /** Exponential backoff with equal jitter: half the delay fixed, half random. */
 export function backoffMs(tries: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
   const full = Math.min(maxMs, baseMs * 2 ** Math.min(tries - 1, 40));
@@ -52,15 +62,22 @@ export class OutboxWorker {
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  private readonly knex: Knex;
+  private readonly senders: Record<Target['kind'], Sender>;
+  private readonly settings: WorkerSettings;
+  private readonly logger: Logger;
+  private readonly metrics: Metrics | undefined;
+  /** The clock's instant in epoch milliseconds (outbox rows keep their times so). */
+  private readonly now: () => number;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly senders: Record<Target['kind'], Sender>,
-    private readonly settings: WorkerSettings,
-    private readonly logger: Logger,
-    private readonly metrics?: Metrics,
-    private readonly now: () => number = () => Date.now(),
-  ) {}
+  constructor({ knex, senders, settings, logger, clock, metrics }: OutboxWorkerDeps) {
+    this.knex = knex;
+    this.senders = senders;
+    this.settings = settings;
+    this.logger = logger;
+    this.metrics = metrics;
+    this.now = () => clock().getTime();
+  }
 
   start(): void {
     if (this.running) return;

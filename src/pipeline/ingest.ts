@@ -2,6 +2,7 @@
 // Also where punches that waited (unmatched, inactive employee, suspect time) are settled later.
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
+import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { type Employee, findEmployeesByDeviceIds, findEmployeesByIds } from '../store/employees.js';
 import {
@@ -80,6 +81,22 @@ export interface CheckinSink {
   checkinsCreated(trx: Knex.Transaction, checkins: Checkin[]): Promise<void>;
 }
 
+/** What an IngestService works with; the server gives it all, a tool or a test only what it needs. */
+export interface IngestDeps {
+  knex: Knex;
+  settings: IngestSettings;
+  clock: Clock;
+  /** Bounds concurrent ingest calls (the server's one gate for every channel). */
+  gate?: IngestGate;
+  /** Recomputes attendance inside the ingest transaction; without it, no attendance is made. */
+  attendance?: AttendanceRunner;
+  metrics?: Metrics;
+  /** Merges concurrent calls into one transaction; without it each call commits alone. */
+  commits?: GroupCommit;
+  /** Told of every check-in created, inside its transaction: the outbox. */
+  sink?: CheckinSink;
+}
+
 /** How often unmatched punches are checked against the employees (a safety net; see committed()). */
 const SWEEP_EVERY_MS = 5 * 60_000;
 
@@ -93,18 +110,22 @@ export class IngestService {
   readonly feed = new PunchFeed();
   private sweep: NodeJS.Timeout | undefined;
   private logger: Logger | undefined;
+  private readonly knex: Knex;
+  private readonly settings: IngestSettings;
+  private readonly now: Clock;
+  private readonly gate: IngestGate | undefined;
+  private readonly attendance: AttendanceRunner | undefined;
+  private readonly metrics: Metrics | undefined;
+  private readonly sink: CheckinSink | undefined;
 
-  constructor(
-    private readonly knex: Knex,
-    private readonly settings: IngestSettings,
-    private readonly now: () => Date = () => new Date(),
-    private readonly gate?: IngestGate,
-    private readonly attendance?: AttendanceRunner,
-    private readonly metrics?: Metrics,
-    commits?: GroupCommit,
-    /** Told of every check-in created, inside its transaction: the outbox. */
-    private readonly sink?: CheckinSink,
-  ) {
+  constructor({ knex, settings, clock, gate, attendance, metrics, commits, sink }: IngestDeps) {
+    this.knex = knex;
+    this.settings = settings;
+    this.now = clock;
+    this.gate = gate;
+    this.attendance = attendance;
+    this.metrics = metrics;
+    this.sink = sink;
     if (commits) {
       this.merged = new Batcher(
         async (calls) => {

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { charsOf, identifierProblem } from '../store/columns.js';
 import { classifyIssues, fieldOrder, given } from '../validation.js';
-import type { DeviceLookup } from './deviceLookup.js';
+import type { DeviceCache } from '../devices/cache.js';
 import { DEFAULT_SITE, type Punch, type PunchSource, parseLogType } from './punch.js';
 import { TimestampError, parseTimestamp } from './time.js';
 
@@ -92,7 +92,8 @@ function idOf(v: unknown): string | undefined {
 
 export class PunchIntake {
   constructor(
-    private readonly devices: DeviceLookup,
+    /** The process's device cache: a punch's site, zone and state, read as stored now. */
+    private readonly devices: Pick<DeviceCache, 'freshMany'>,
     private readonly defaultZone: string,
   ) {}
 
@@ -102,7 +103,7 @@ export class PunchIntake {
    */
   async fromJson(items: JsonPunchInput[], source: PunchSource, requireDeviceId = true): Promise<IntakeResult[]> {
     const serials = items.flatMap((it) => [idOf(it.device_serial), idOf(it.device_id)].filter((s): s is string => s !== undefined));
-    const devices = await this.devices.settings(serials);
+    const devices = await this.devices.freshMany(serials);
     const schema = requireDeviceId ? PunchLog : HrmsPunchLog;
     return items.map((item) => {
       const parsed = schema.safeParse(item);

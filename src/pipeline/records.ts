@@ -1,5 +1,6 @@
 // Reading punches and check-ins back, with the employees and check-ins they point at.
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import { DateTime } from 'luxon';
 import { AppError } from '../errors.js';
 import { type Employee, findEmployeesByIds } from '../store/employees.js';
@@ -41,7 +42,10 @@ export interface HourlyComparison {
 }
 
 export class PunchRecords {
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly now: Clock,
+  ) {}
 
   listPunches(filter: PunchFilter, window: Window): Promise<Listed<StoredPunch>> {
     return listPunches(this.knex, filter, window);
@@ -96,7 +100,7 @@ export class PunchRecords {
   }
 
   /** Punches per hour of `date` (YYYY-MM-DD, default today) in `zone`, and of the same weekday a week before. */
-  async punchesPerHour(date: string | undefined, zone: string, now = new Date()): Promise<HourlyComparison> {
+  async punchesPerHour(date: string | undefined, zone: string, now = this.now()): Promise<HourlyComparison> {
     const day = date ?? DateTime.fromJSDate(now).setZone(zone).toISODate()!;
     const compareDay = /^\d{4}-\d{2}-\d{2}$/.test(day) ? DateTime.fromISO(day, { zone }).minus({ days: 7 }).toISODate() : null;
     if (!compareDay) throw new AppError('validation_error', `date must be a date YYYY-MM-DD, not "${day}"`, { fields: ['date'] });

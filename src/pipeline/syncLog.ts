@@ -2,6 +2,7 @@
 // `error` with its counts (rows of concurrent requests in one statement). Never holds a
 // secret or a body. (`received` is the state of rows an older version left open.)
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import { parseDeviceQuery, uploadKind } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import { type ArchivedRequest, findArchivedRequests } from '../store/deviceRequests.js';
@@ -97,7 +98,7 @@ export class SyncLogService {
 
   constructor(
     private readonly knex: Knex,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: Clock,
   ) {
     this.writes = new Batcher(
       async (records) => {

@@ -21,7 +21,7 @@ describe(`ApiKeyService on ${testDialect()}`, () => {
   let keys: ApiKeyService;
   before(async () => {
     t = await openTestDatabase();
-    keys = new ApiKeyService(t.db.knex, () => clock);
+    keys = new ApiKeyService({ knex: t.db.knex, clock: () => clock });
   });
   after(async () => {
     await t.cleanup();
@@ -41,9 +41,13 @@ describe(`ApiKeyService on ${testDialect()}`, () => {
 
   test('a crowd of requests with a new secret costs one scrypt and one last-use write', async () => {
     let scrypts = 0;
-    const counted = new ApiKeyService(t.db.knex, () => clock, undefined, (secret, stored) => {
-      scrypts += 1;
-      return verifySecret(secret, stored);
+    const counted = new ApiKeyService({
+      knex: t.db.knex,
+      clock: () => clock,
+      verify: (secret, stored) => {
+        scrypts += 1;
+        return verifySecret(secret, stored);
+      },
     });
     const created = await counted.create('crowd', 'ingest');
     const touches: string[] = [];

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiKeyService } from '../../src/auth/apiKeys.js';
+import { systemClock } from '../../src/clock.js';
 import { runCli } from '../../src/cli/main.js';
 import { migrations } from '../../migrations/index.js';
 import { closeDatabase, openDatabase } from '../../src/store/db.js';
@@ -47,7 +48,7 @@ describe(`iclockd CLI on ${testDialect()}`, () => {
     assert.match(run.err.join('\n'), /shown only this once/);
     const db = await openDatabase(fresh.url);
     try {
-      const principal = await new ApiKeyService(db.knex).authenticate(`token ${apiKey}:${secret}`);
+      const principal = await new ApiKeyService({ knex: db.knex, clock: systemClock }).authenticate(`token ${apiKey}:${secret}`);
       assert.deepEqual(principal, { apiKey, label: 'x', role: 'ingest' });
     } finally {
       await closeDatabase(db);

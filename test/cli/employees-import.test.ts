@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { type CliIo, runCli } from '../../src/cli/main.js';
+import { systemClock } from '../../src/clock.js';
 import { IngestService } from '../../src/pipeline/ingest.js';
 import type { Punch } from '../../src/pipeline/punch.js';
 import { type Database, closeDatabase, migrateToLatest, openDatabase } from '../../src/store/db.js';
@@ -207,7 +208,7 @@ describe(`iclockd employees import on ${testDialect()}`, () => {
       longitude: null,
       source: 'adms',
     });
-    const ingest = new IngestService(db.knex, { timeZone: 'UTC', futureWindowHours: 24, timeFloor: '2010-01-01' });
+    const ingest = new IngestService({ knex: db.knex, settings: { timeZone: 'UTC', futureWindowHours: 24, timeFloor: '2010-01-01' }, clock: systemClock });
     const results = await ingest.ingest([
       punch('401', '2025-05-01 08:00:00'),
       punch('401', '2025-05-02 08:01:00'),

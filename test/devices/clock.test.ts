@@ -1,6 +1,6 @@
 // Terminal clocks over real HTTP (issue 19 items 2, 3, 4): measured only from punches sent as
 // they were made, with no bound on how far off; a clock known wrong holds its terminal's
-// punches for review until it is measured right. The server's device clock is moved forward
+// punches for review until it is measured right. The server's clock is moved forward
 // to stand for minutes of polling and for outages, so nothing here waits on real time.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -11,12 +11,12 @@ import { type TestServer, client, startTestServer } from '../helpers/server.js';
 describe(`terminal clocks on ${testDialect()}`, () => {
   let s: TestServer;
   let admin: ReturnType<typeof client>;
-  /** How far the server's device clock is ahead of the wall clock. */
+  /** How far the server's clock is ahead of the wall clock. */
   let offsetMs = 0;
   const deviceNow = () => new Date(Date.now() + offsetMs);
 
   before(async () => {
-    s = await startTestServer({ timeZone: 'Asia/Riyadh', devicePolicy: 'approve', holdClockOffSeconds: 900 }, { deviceClock: deviceNow });
+    s = await startTestServer({ timeZone: 'Asia/Riyadh', devicePolicy: 'approve', holdClockOffSeconds: 900 }, { clock: deviceNow });
     admin = client(s, await s.authHeader('admin'));
   });
   after(async () => {
@@ -193,7 +193,7 @@ describe(`terminal clocks on ${testDialect()}`, () => {
 
   test('with ICLOCKD_HOLD_CLOCK_OFF_SECONDS=0 a wrong clock is reported, not held', async () => {
     let offset = 0;
-    const other = await startTestServer({ timeZone: 'UTC', devicePolicy: 'approve', holdClockOffSeconds: 0 }, { deviceClock: () => new Date(Date.now() + offset) });
+    const other = await startTestServer({ timeZone: 'UTC', devicePolicy: 'approve', holdClockOffSeconds: 0 }, { clock: () => new Date(Date.now() + offset) });
     try {
       const api = client(other, await other.authHeader('admin'));
       await api.post('/api/v1/employees', { name: 'Off', attendance_device_id: '2301' });

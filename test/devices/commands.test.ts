@@ -1,6 +1,9 @@
 // The command queue and the heartbeat path against the database of this run.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Knex } from 'knex';
+import { type Clock, systemClock } from '../../src/clock.js';
+import { DeviceCache } from '../../src/devices/cache.js';
 import { CommandQueue } from '../../src/devices/commands.js';
 import { DeviceRegistry } from '../../src/devices/registry.js';
 import { createLogger } from '../../src/log.js';
@@ -8,6 +11,11 @@ import { listDeviceHeartbeats } from '../../src/store/deviceHeartbeats.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
 
 const log = createLogger('silent');
+
+/** A registry as one server process has it (its own device cache unless given), approving new terminals. */
+function registryOf(knex: Knex, clock: Clock = systemClock, cache = new DeviceCache({ knex, clock, logger: log })): DeviceRegistry {
+  return new DeviceRegistry({ knex, cache, settings: { timeZone: 'UTC', devicePolicy: 'approve' }, logger: log, clock });
+}
 
 describe(`command queue on ${testDialect()}`, () => {
   let t: TestDatabase;
@@ -21,7 +29,7 @@ describe(`command queue on ${testDialect()}`, () => {
   });
 
   test('a sent command without a result goes out again after the timeout, then expires', async () => {
-    const queue = new CommandQueue(t.db.knex, log, { resendAfterSeconds: 60, maxTries: 2, maxReplyBytes: 60_000 }, now);
+    const queue = new CommandQueue({ knex: t.db.knex, logger: log, clock: now, settings: { resendAfterSeconds: 60, maxTries: 2, maxReplyBytes: 60_000 } });
     const c = await queue.enqueue('SN-R', 'INFO', 'test');
     assert.equal(await queue.handOut('SN-R'), `C:${c.id}:INFO\n`);
     assert.equal(await queue.handOut('SN-R'), 'OK', 'not again before the timeout');
@@ -37,8 +45,8 @@ describe(`command queue on ${testDialect()}`, () => {
   });
 
   test('a crowd of polls finding the open-command set stale reads it once, and every terminal reads its row once', async () => {
-    const queue = new CommandQueue(t.db.knex, log, { resendAfterSeconds: 60, maxTries: 2, maxReplyBytes: 60_000 }, now);
-    const registry = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' } as never, log);
+    const queue = new CommandQueue({ knex: t.db.knex, logger: log, clock: now, settings: { resendAfterSeconds: 60, maxTries: 2, maxReplyBytes: 60_000 } });
+    const registry = registryOf(t.db.knex);
     await registry.contact('SN-CROWD', { pushver: null, language: null, deviceType: null, address: null });
     const reads = { open: 0, device: 0 };
     const onQuery = (q: { sql: string }) => {
@@ -47,7 +55,7 @@ describe(`command queue on ${testDialect()}`, () => {
     };
     t.db.knex.on('query', onQuery);
     try {
-      const fresh = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' } as never, log);
+      const fresh = registryOf(t.db.knex);
       const replies = await Promise.all(
         Array.from({ length: 50 }, async () => {
           await fresh.get('SN-CROWD');
@@ -62,7 +70,7 @@ describe(`command queue on ${testDialect()}`, () => {
   });
 
   test('a command with a result is never re-sent; a failure code marks it failed', async () => {
-    const queue = new CommandQueue(t.db.knex, log, { resendAfterSeconds: 1, maxTries: 5, maxReplyBytes: 60_000 }, now);
+    const queue = new CommandQueue({ knex: t.db.knex, logger: log, clock: now, settings: { resendAfterSeconds: 1, maxTries: 5, maxReplyBytes: 60_000 } });
     const a = await queue.enqueue('SN-F', 'DATA DELETE USERINFO PIN=9', 'test');
     await queue.handOut('SN-F');
     await queue.complete('SN-F', [{ id: String(a.id), returnCode: -10, cmd: 'DATA', fields: {}, content: null }]);
@@ -74,7 +82,7 @@ describe(`command queue on ${testDialect()}`, () => {
   });
 
   test('several server processes hand each command out once', async () => {
-    const queues = Array.from({ length: 4 }, () => new CommandQueue(t.db.knex, log, { resendAfterSeconds: 3600, maxTries: 3, maxReplyBytes: 200 }, now));
+    const queues = Array.from({ length: 4 }, () => new CommandQueue({ knex: t.db.knex, logger: log, clock: now, settings: { resendAfterSeconds: 3600, maxTries: 3, maxReplyBytes: 200 } }));
     const ids = new Set<number>();
     for (let i = 0; i < 40; i++) ids.add((await queues[0]!.enqueue('SN-M', `SET OPTION Key${i}=${i}`, 'test')).id);
     const handed: string[] = [];
@@ -98,8 +106,8 @@ describe(`heartbeats on ${testDialect()}`, () => {
   });
 
   test('a heartbeat with nothing new costs no database round trip; last-seen writes are batched', async () => {
-    const registry = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' }, log);
-    const queue = new CommandQueue(t.db.knex, log);
+    const registry = registryOf(t.db.knex);
+    const queue = new CommandQueue({ knex: t.db.knex, logger: log, clock: systemClock });
     const contact = { pushver: '2.4.1', language: 69, deviceType: null, address: '10.1.1.1' };
     await registry.contact('HB-1', contact);
     await queue.handOut('HB-1');
@@ -125,7 +133,7 @@ describe(`heartbeats on ${testDialect()}`, () => {
 
   test('one flush writes each device its own last-seen time and address', async () => {
     let clock = new Date('2026-02-01T10:00:00Z');
-    const timed = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' }, log, () => clock);
+    const timed = registryOf(t.db.knex, () => clock);
     for (const [i, serial] of ['F-1', 'F-2', 'F-3'].entries()) {
       clock = new Date(Date.UTC(2026, 1, 1, 10, 0, i));
       await timed.contact(serial, { pushver: null, language: null, deviceType: null, address: `10.2.0.${i + 1}` });
@@ -144,7 +152,7 @@ describe(`heartbeats on ${testDialect()}`, () => {
 
   test('request counts cross a bucket boundary and survive a failed flush; a silent device costs a flush nothing', async () => {
     let clock = new Date('2026-03-01T10:04:58Z');
-    const timed = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' }, log, () => clock);
+    const timed = registryOf(t.db.knex, () => clock);
     const poll = async (at: string, times = 1) => {
       clock = new Date(at);
       for (let i = 0; i < times; i++) await timed.contact('B-1', { pushver: null, language: null, deviceType: null, address: '10.3.0.1' });
@@ -185,8 +193,9 @@ describe(`heartbeats on ${testDialect()}`, () => {
 
   test('stale cached devices answer at once and are read again together; an unchanged one keeps its object', async () => {
     let clock = new Date('2026-04-01T08:00:00Z');
-    const here = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' }, log, () => clock);
-    const elsewhere = new DeviceRegistry(t.db.knex, { timeZone: 'UTC', devicePolicy: 'approve' }, log);
+    const cacheHere = new DeviceCache({ knex: t.db.knex, clock: () => clock, logger: log });
+    const here = registryOf(t.db.knex, () => clock, cacheHere);
+    const elsewhere = registryOf(t.db.knex);
     const serials = Array.from({ length: 30 }, (_, i) => `ST-${i}`);
     for (const serial of serials) await here.contact(serial, { pushver: null, language: null, deviceType: null, address: '10.4.0.1' });
     await here.flushSeen(); // last contact changes in the rows: that alone is no change
@@ -203,7 +212,7 @@ describe(`heartbeats on ${testDialect()}`, () => {
       const stale = await Promise.all(serials.map((serial) => here.get(serial)));
       assert.equal(reads, 0, 'stale entries answer without waiting for a read');
       assert.equal(stale[7]!.state, 'approved');
-      await here.refreshStale();
+      await cacheHere.refreshStale();
       assert.equal(reads, 1, 'one read for all 30');
     } finally {
       t.db.knex.off('query', onQuery);

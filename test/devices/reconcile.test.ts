@@ -2,6 +2,7 @@
 // restart, tick past ICLOCKD_RECONCILE_AT and only one of them queues the day's checks.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { systemClock } from '../../src/clock.js';
 import { CommandQueue } from '../../src/devices/commands.js';
 import { Reconciler } from '../../src/devices/reconcile.js';
 import { createLogger } from '../../src/log.js';
@@ -22,7 +23,10 @@ describe(`nightly reconciliation on ${testDialect()}`, () => {
     await t.cleanup();
   });
 
-  const instance = () => new Reconciler(t.db.knex, new CommandQueue(t.db.knex, log), log, settings);
+  const instance = () => {
+    const deps = { knex: t.db.knex, logger: log, clock: systemClock };
+    return new Reconciler({ ...deps, commands: new CommandQueue(deps), settings });
+  };
   const queued = async () => ((await t.db.knex('device_commands').where('created_by', 'reconcile').count({ n: '*' })) as { n: number }[])[0]!.n;
 
   test('not before the hour; then once for two instances at the same minute; not again after a restart; again the next day', async () => {

@@ -24,7 +24,7 @@ describe(`a terminal's diagnosis, online and delivering agree on ${testDialect()
 
   before(async () => {
     // An admin key exists: a new terminal is pending.
-    s = await startTestServer({ timeZone: 'UTC' }, { deviceClock: deviceNow });
+    s = await startTestServer({ timeZone: 'UTC' }, { clock: deviceNow });
     admin = client(s, await s.authHeader('admin'));
     await admin.post('/api/v1/employees', { name: 'Agreeing', attendance_device_id: '3001' });
   });

@@ -66,7 +66,7 @@ describe(`employees and punches at the same moment, on ${testDialect()}`, () => 
       await resumed;
       return linked;
     };
-    const employees = new EmployeeService(knex(), pausing);
+    const employees = new EmployeeService({ knex: knex(), ingest: pausing, clock: s.running.services.clock });
     const creating = employees.create({ name: 'Racer B', attendance_device_id: '8802' });
     await reachedPause;
     assert.equal((await upload('RACEB', '8802\t2026-12-03 08:00:00\t0\t1\n')).status, 200);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ApiKeyService } from '../../src/auth/apiKeys.js';
+import { systemClock } from '../../src/clock.js';
 import { simulate } from '../../src/simulator/simulator.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../../src/store/db.js';
 import { freshDatabaseUrl, testDialect } from '../helpers/db.js';
@@ -28,7 +29,7 @@ test('two instances on one MySQL behind a load balancer', { skip: testDialect() 
   const db = await openDatabase(fresh.url);
   await migrateToLatest(db);
   await seedSimulatorEmployees(db.knex, DEVICES, USERS);
-  const key = await new ApiKeyService(db.knex).create('two-instances test', 'admin');
+  const key = await new ApiKeyService({ knex: db.knex, clock: systemClock }).create('two-instances test', 'admin');
   const admin = `token ${key.apiKey}:${key.secret}`;
 
   const env = { DATABASE_URL: fresh.url, ICLOCKD_DEVICE_POLICY: 'approve' };

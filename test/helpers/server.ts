@@ -1,5 +1,6 @@
 // The real app on a fresh database, listening on an ephemeral port.
 import { Writable } from 'node:stream';
+import type { Clock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/main.js';
@@ -20,9 +21,10 @@ export interface TestServer {
 
 /**
  * `options.database`: another test server's database, shared (as several instances share one);
- * `options.deviceClock`: the instant terminals' requests arrive at (createServices).
+ * `options.clock`: the time the server's services read (createServices), e.g. moved forward to
+ * stand for minutes of polling.
  */
-export async function startTestServer(overrides: Partial<Config> = {}, options: { database?: TestServer; deviceClock?: () => Date } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<Config> = {}, options: { database?: TestServer; clock?: Clock } = {}): Promise<TestServer> {
   const fresh = options.database ? { url: options.database.databaseUrl, drop: async () => undefined } : freshDatabaseUrl();
   const config: Config = {
     ...loadConfig({}),
@@ -41,7 +43,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
       done();
     },
   });
-  const running = await startServer(config, createLogger(config.logLevel, sink), options.deviceClock);
+  const running = await startServer(config, createLogger(config.logLevel, sink), options.clock);
   return {
     baseUrl: `http://127.0.0.1:${running.port}`,
     databaseUrl: fresh.url,

@@ -17,8 +17,8 @@ describe(`ingest on ${testDialect()}`, () => {
   let employees: EmployeeService;
   before(async () => {
     t = await openTestDatabase();
-    ingest = new IngestService(t.db.knex, { timeZone: 'UTC', futureWindowHours: 24, timeFloor: '2010-01-01' }, () => NOW);
-    employees = new EmployeeService(t.db.knex, ingest, () => NOW);
+    ingest = new IngestService({ knex: t.db.knex, settings: { timeZone: 'UTC', futureWindowHours: 24, timeFloor: '2010-01-01' }, clock: () => NOW });
+    employees = new EmployeeService({ knex: t.db.knex, ingest, clock: () => NOW });
     await employees.create({ employee: 'E1', name: 'One', attendance_device_id: '1' });
     await employees.create({ employee: 'E2', name: 'Two', attendance_device_id: '2' });
   });

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { DeviceLookup } from '../../src/pipeline/deviceLookup.js';
 import { PunchIntake } from '../../src/pipeline/intake.js';
 import { parseLogType } from '../../src/pipeline/punch.js';
 import { TimestampError, parseTimestamp } from '../../src/pipeline/time.js';
@@ -83,7 +82,7 @@ function reference(item: Record<string, unknown>, zone: string, requireDeviceId:
   return { employee: employeeId, deviceId: deviceId ?? null, local: time!.localTime, logType, latitude, longitude };
 }
 
-const noDevices = { settings: async () => new Map() } as unknown as DeviceLookup;
+const noDevices = { freshMany: async () => new Map() };
 const intake = new PunchIntake(noDevices, 'Asia/Riyadh');
 
 async function actual(item: Record<string, unknown>, requireDeviceId: boolean): Promise<unknown> {
