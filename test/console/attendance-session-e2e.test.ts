@@ -3,22 +3,18 @@
 // attendance tells provisional from final, open days from absences, and refuses what it cannot
 // show; times are labelled with their zone; the device page and the shift forms.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { type TestBrowser, launchBrowser, openPage, signIn } from '../helpers/browser.js';
 import { type TestServer, client, startTestServer } from '../helpers/server.js';
 import { toDbInstant } from '../../src/store/time.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ZONE = 'Asia/Riyadh';
 
 let s: TestServer;
 let context: BrowserContext;
 let page: Page;
-let profile: string;
-const pageErrors: string[] = [];
+let browser: TestBrowser;
 
 /** A fresh admin key (each test that revokes one uses its own). */
 async function adminKey(label = 'e2e'): Promise<{ key: string; secret: string }> {
@@ -28,22 +24,13 @@ async function adminKey(label = 'e2e'): Promise<{ key: string; secret: string }>
 let admin: { key: string; secret: string };
 const api = () => client(s, `token ${admin.key}:${admin.secret}`);
 
-async function signIn(k: { key: string; secret: string }, hash = 'devices', query = '?refresh=400'): Promise<void> {
+/** Signs in with `k` from no session at all (the page refreshes every 400 ms). */
+async function signInAs(k: { key: string; secret: string }, hash = 'devices', query = '?refresh=400'): Promise<void> {
   await context.clearCookies();
-  // A fresh load (a change of hash alone would route while the form is being filled).
-  await page.goto('about:blank');
-  await page.goto(`${s.baseUrl}/${query}#/${hash}`);
-  await page.getByRole('heading', { name: 'Sign in to iclockd' }).waitFor();
-  await page.getByLabel('API key').fill(k.key);
-  await page.getByLabel('Secret').fill(k.secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#logout').waitFor({ state: 'visible' });
+  await signIn(page, s.baseUrl, k, hash, query);
 }
 
-async function open(hash: string, heading: string | RegExp, query = '?refresh=400'): Promise<void> {
-  await page.goto(`${s.baseUrl}/${query}#/${hash}`);
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-}
+const open = (hash: string, heading: string | RegExp, query = '?refresh=400') => openPage(page, s.baseUrl, hash, heading, query);
 
 /** Requests to the API since `since` (the page's own fetches and feeds). */
 const apiCalls: { at: number; url: string; status: number }[] = [];
@@ -51,14 +38,8 @@ const apiCalls: { at: number; url: string; status: number }[] = [];
 before(async () => {
   s = await startTestServer({ timeZone: ZONE, devicePolicy: 'approve' });
   admin = await adminKey('main');
-  profile = mkdtempSync(join(tmpdir(), 'iclockd-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1360, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser({ viewport: { width: 1360, height: 900 } });
+  ({ context, page } = browser);
   // Every EventSource the console opens, to see whether it was closed.
   await context.addInitScript({
     content: `{
@@ -72,18 +53,14 @@ before(async () => {
       };
     }`,
   });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('response', (r) => {
     if (r.url().includes('/api/v1/')) apiCalls.push({ at: Date.now(), url: r.url(), status: r.status() });
   });
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await s?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 /** R-1 (a Day shift, 09:00-17:00) with a final record on 2025-05-05 and a provisional one on 2025-05-06; two more employees. */
@@ -113,7 +90,7 @@ test('the sign-in page shows no Sign out button', async () => {
 });
 
 test('signing out on Live closes the live feed and nothing refreshes afterwards', async () => {
-  await signIn(admin, 'live');
+  await signInAs(admin, 'live');
   await page.getByRole('heading', { level: 1, name: 'Live' }).waitFor();
   await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
   assert.equal(await openSources(), 1, 'the feed is open');
@@ -124,7 +101,7 @@ test('signing out on Live closes the live feed and nothing refreshes afterwards'
 });
 
 test('signing out on Devices stops its refresh (no 401s afterwards)', async () => {
-  await signIn(admin, 'devices');
+  await signInAs(admin, 'devices');
   await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
   await sleep(1000);
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -138,7 +115,7 @@ test('signing out on Devices stops its refresh (no 401s afterwards)', async () =
 
 test('a key revoked while on Devices: back to sign-in with a message, no refresh after', async () => {
   const k = await adminKey('revoked on devices');
-  await signIn(k, 'devices');
+  await signInAs(k, 'devices');
   await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
   await s.running.services.apiKeys.revoke(k.key);
   await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
@@ -151,7 +128,7 @@ test('a key revoked while on Devices: back to sign-in with a message, no refresh
 
 test('a key revoked while on Live: the feed is closed and sign-in is asked for', async () => {
   const k = await adminKey('revoked on live');
-  await signIn(k, 'live');
+  await signInAs(k, 'live');
   await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
   await s.running.services.apiKeys.revoke(k.key);
   await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor({ timeout: 20_000 });
@@ -160,18 +137,18 @@ test('a key revoked while on Live: the feed is closed and sign-in is asked for',
 
 test('revoking your own key on the Keys page sends you to sign in, without an uncaught error', async () => {
   const k = await adminKey('self');
-  await signIn(k, 'keys');
+  await signInAs(k, 'keys');
   await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
-  const errors = pageErrors.length;
+  const errors = browser.errors.length;
   page.once('dialog', (d) => void d.accept());
   await page.getByRole('button', { name: `Revoke ${k.key}` }).click();
   await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
   await sleep(300);
-  assert.deepEqual(pageErrors.slice(errors), []);
+  assert.deepEqual(browser.errors.slice(errors), []);
 });
 
 test('a session that expires on Devices: back to sign-in with a message', async () => {
-  await signIn(admin, 'devices');
+  await signInAs(admin, 'devices');
   await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
   // Its row says it ended a minute ago (as 12 hours after sign-in would).
   const past = new Date(Date.now() - 60_000);
@@ -181,14 +158,14 @@ test('a session that expires on Devices: back to sign-in with a message', async 
 });
 
 test('a session whose cookie is gone: back to sign-in with a message', async () => {
-  await signIn(admin, 'devices');
+  await signInAs(admin, 'devices');
   await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
   await context.clearCookies();
   await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
 });
 
 test('a refresh that fails says so on the page, and clears once one succeeds', async () => {
-  await signIn(admin, 'devices');
+  await signInAs(admin, 'devices');
   await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
   await page.route('**/api/v1/devices?*', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ success: false, error: 'Service unavailable' }) }));
   const stale = page.getByRole('alert').filter({ hasText: /Could not refresh at .*Service unavailable.*may be out of date/ });
@@ -199,7 +176,7 @@ test('a refresh that fails says so on the page, and clears once one succeeds', a
 
 test('attendance: final and provisional records look different, with in/out times, and a day opens its detail', async () => {
   await attendanceData();
-  await signIn(admin, 'attendance', '?employees=2');
+  await signInAs(admin, 'attendance', '?employees=2');
   await page.getByRole('heading', { level: 1, name: 'Attendance' }).waitFor();
   await page.getByLabel('From').fill('2025-05-05');
   await page.getByLabel('To').fill('2025-05-06');
@@ -275,7 +252,7 @@ async function terminalPunch(pin: string): Promise<void> {
 test('Live: every time in the server zone, labelled; a terminal on another zone also shows its own clock, named', async () => {
   assert.equal((await fetch(`${s.baseUrl}/iclock/cdata?SN=${TERMINAL}&options=all&pushver=2.4.1`)).status, 200);
   assert.equal((await api().patch(`/api/v1/devices/${TERMINAL}`, { time_zone: 'UTC' })).status, 200);
-  await signIn(admin, 'live');
+  await signInAs(admin, 'live');
   await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
   assert.match(await page.locator('.zone-note').innerText(), /Times are in Asia\/Riyadh/);
   assert.deepEqual((await page.locator('#live-punches thead th').allInnerTexts()).slice(0, 2), ['Time (Asia/Riyadh)', "On the terminal's clock"]);
@@ -390,5 +367,5 @@ test('Shifts: an assignment is ended, an overlapping one is refused with the API
   await page.getByRole('button', { name: `Delete assignment ${id}` }).click();
   await page.getByRole('status').filter({ hasText: `Assignment ${id} deleted.` }).waitFor();
   assert.equal((await api().get('/api/v1/shift-assignments?employee=R-1')).body.total, 0);
-  assert.deepEqual(pageErrors, [], 'no script errors on any page');
+  assert.deepEqual(browser.errors, [], 'no script errors on any page');
 });

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { simulate } from '../../src/simulator/simulator.js';
+import { type TestBrowser, launchBrowser, openPage } from '../helpers/browser.js';
 import { type TestServer, client, startTestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = process.env.ICLOCKD_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : mkdtempSync(join(tmpdir(), 'iclockd-shots-'));
 const SN = 'CONSOLE0001';
 
@@ -22,9 +22,8 @@ let s: TestServer;
 let admin: { key: string; secret: string };
 let context: BrowserContext;
 let page: Page;
-let profile: string;
+let browser: TestBrowser;
 let simulation: Promise<unknown>;
-const pageErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
   // From the top: a hash change keeps the last page's scroll, and a full-page picture of a
@@ -35,10 +34,7 @@ async function shot(name: string): Promise<void> {
 }
 
 /** Goes to a console page and waits for its heading. */
-async function open(hash: string, heading: string | RegExp): Promise<void> {
-  await page.goto(`${s.baseUrl}/#/${hash}`);
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-}
+const open = (hash: string, heading: string | RegExp) => openPage(page, s.baseUrl, hash, heading);
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -57,24 +53,14 @@ before(async () => {
     timeZone: 'UTC',
     resendShare: 0.3,
   });
-  profile = mkdtempSync(join(tmpdir(), 'iclockd-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1360, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  browser = await launchBrowser({ viewport: { width: 1360, height: 900 }, timeoutMs: 30000 });
+  ({ context, page } = browser);
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await simulation?.catch(() => undefined);
   await s?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
   if (process.env.ICLOCKD_SCREENSHOTS !== '1') rmSync(SHOTS, { recursive: true, force: true });
 });
 
@@ -231,5 +217,5 @@ test('the other pages render: device, employees, punches, check-ins, shifts, key
   await page.getByRole('heading', { name: 'Sign in to iclockd' }).waitFor();
   await page.goto(`${s.baseUrl}/#/devices`);
   await page.getByRole('heading', { name: 'Sign in to iclockd' }).waitFor();
-  assert.deepEqual(pageErrors, [], 'no script errors on any page');
+  assert.deepEqual(browser.errors, [], 'no script errors on any page');
 });

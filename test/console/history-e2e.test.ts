@@ -3,22 +3,19 @@
 // cancelled dialog does nothing), shows what was done in its history, exports CSV, and the
 // Check-ins page shows the check-in it made.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { type TestBrowser, launchBrowser, signIn } from '../helpers/browser.js';
 import { type TestServer, client, startTestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const RECEIVE = '/api/method/phr.phr.api.biometric_realtime_sync.receive_attendance_log';
 
 let s: TestServer;
 let context: BrowserContext;
 let page: Page;
-let profile: string;
+let browser: TestBrowser;
 let heldId: number;
-const pageErrors: string[] = [];
 
 before(async () => {
   s = await startTestServer({ timeZone: 'Asia/Riyadh' });
@@ -35,28 +32,15 @@ before(async () => {
   heldId = held.body.punch_id;
 
   const key = await s.running.services.apiKeys.create('history test', 'admin');
-  profile = mkdtempSync(join(tmpdir(), 'iclockd-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1500, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(s.baseUrl);
-  await page.getByLabel('API key').fill(key.apiKey);
-  await page.getByLabel('Secret').fill(key.secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  browser = await launchBrowser({ viewport: { width: 1500, height: 900 } });
+  ({ context, page } = browser);
+  await signIn(page, s.baseUrl, { key: key.apiKey, secret: key.secret });
   await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await s?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 test('the Punches page finds a punch by its filters, kept in the hash', async () => {
@@ -136,7 +120,7 @@ test('a suspect_time punch is accepted with a corrected time after a confirmatio
   await line.getByRole('cell', { name: 'GATE-C' }).waitFor();
   assert.match(page.url(), /#\/checkins\?employee=E2E-1&from=2025-08-01&to=2025-08-01/);
   await page.getByRole('status').filter({ hasText: 'Rows 1–3 of 3' }).waitFor();
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(browser.errors, []);
 });
 
 test('an unmatched punch is linked to an employee picked by name, after a confirmation', async () => {
@@ -153,5 +137,5 @@ test('an unmatched punch is linked to an employee picked by name, after a confir
   await page.getByRole('status').filter({ hasText: 'No rows' }).waitFor();
   const checkins = await (await fetch(`${s.baseUrl}/api/v1/checkins?employee=E2E-1&device=GATE-A`, { headers: { authorization: await s.authHeader('admin') } })).json() as { total: number };
   assert.equal(checkins.total, 2, 'its own 08:00 and the linked 08:30');
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(browser.errors, []);
 });

@@ -5,15 +5,12 @@
 // who has one asks first; the save message is beside the form; at 390×844 the page is never
 // wider than the screen.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { NO_COUNTS } from '../../src/pipeline/syncLog.js';
+import { type TestBrowser, launchBrowser, openPage, signIn } from '../helpers/browser.js';
 import { type TestServer, client, startTestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const EMPLOYEES = 700;
 const UNMATCHED = 230;
 const SYNC_ROWS = 230;
@@ -26,15 +23,10 @@ let api: ReturnType<typeof client>;
 let admin: { key: string; secret: string };
 let context: BrowserContext;
 let page: Page;
-let profile: string;
-const pageErrors: string[] = [];
+let browser: TestBrowser;
 
 /** Loads a console page afresh (not a hash change, which would leave the last page's heading up while the new one draws). */
-async function open(hash: string, heading: string | RegExp): Promise<void> {
-  await page.goto('about:blank');
-  await page.goto(`${s.baseUrl}/#/${hash}`);
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-}
+const open = (hash: string, heading: string | RegExp) => openPage(page, s.baseUrl, hash, heading);
 
 before(async () => {
   s = await startTestServer({ timeZone: 'UTC' });
@@ -78,27 +70,15 @@ before(async () => {
     const r = await api.post('/api/v1/shift-assignments', { employee: `EMP-${pad(i)}`, shift_type: 'Early', start_date: '2025-06-01' });
     assert.equal(r.status, 201, JSON.stringify(r.body));
   }
-  profile = mkdtempSync(join(tmpdir(), 'iclockd-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1366, height: 768 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(s.baseUrl);
-  await page.getByLabel('API key').fill(admin.key);
-  await page.getByLabel('Secret').fill(admin.secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  browser = await launchBrowser({ viewport: { width: 1366, height: 768 } });
+  ({ context, page } = browser);
+  await signIn(page, s.baseUrl, admin);
   await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await s?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 test('employees: rows X–Y of 700, the last one reachable by paging; the page is in the URL (reload, Back)', async () => {
@@ -336,5 +316,5 @@ test('at 390×844 no page is wider than the screen; its tables scroll in their b
 });
 
 test('no script errors', () => {
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(browser.errors, []);
 });
