@@ -72,6 +72,10 @@ export function confirmDialog(title, content, confirmText) {
 }
 
 /** A wall time with its zone under it (the column stays narrow enough for the row's actions to show). */
+/** The reason an admin may give for what they do to a punch (kept in its history). */
+const reasonField = () => field('Reason, optional (kept in its history)', 'note', { maxlength: 400 });
+const noteOf = (values) => (values.note && values.note.trim() ? { note: values.note.trim() } : {});
+
 export const zoned = (time, zone) => (time ? el('span', {}, time, ' ', el('small', { class: 'zone' }, `(${zone})`)) : '—');
 
 export async function punchesPage(main) {
@@ -114,10 +118,11 @@ export async function punchesPage(main) {
               [
                 el('p', {}, `It becomes a check-in if its user id matches an Active employee. Leave the time empty to accept ${p.local_time} (${p.time_zone}) as it is.`),
                 field(`Corrected device time (${p.time_zone}), optional`, 'timestamp', { placeholder: 'YYYY-MM-DD HH:MM:SS', pattern: '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?' }),
+                reasonField(),
               ],
               'Accept',
               async (v) => {
-                const r = await api('POST', `/punches/${p.id}/accept`, v.timestamp ? { timestamp: v.timestamp } : {});
+                const r = await api('POST', `/punches/${p.id}/accept`, { ...(v.timestamp ? { timestamp: v.timestamp } : {}), ...noteOf(v) });
                 return `Punch ${p.id} accepted: ${r.status}${r.checkin_id ? `, check-in ${r.checkin_id}` : ''}.`;
               },
             ),
@@ -132,10 +137,10 @@ export async function punchesPage(main) {
             act1(
               p,
               `Link ${what} to an employee?`,
-              [el('p', {}, 'It becomes one check-in of that (Active) employee, whatever its user id.'), linkPicker()],
+              [el('p', {}, 'It becomes one check-in of that (Active) employee, whatever its user id.'), linkPicker(), reasonField()],
               'Link',
               async (v) => {
-                const r = await api('POST', `/punches/${p.id}/relink`, { employee: v.employee });
+                const r = await api('POST', `/punches/${p.id}/relink`, { employee: v.employee, ...noteOf(v) });
                 return `Punch ${p.id} linked to ${r.employee}: ${r.status}${r.checkin_id ? `, check-in ${r.checkin_id}` : ''}.`;
               },
             ),
@@ -147,8 +152,8 @@ export async function punchesPage(main) {
         el('button', {
           type: 'button',
           onclick: () =>
-            act1(p, `Discard ${what}?`, [el('p', {}, 'It stays stored, marked discarded, and never becomes a check-in.'), field('Reason, optional', 'note')], 'Discard', async (v) => {
-              await api('POST', `/punches/${p.id}/discard`, v.note ? { note: v.note } : {});
+            act1(p, `Discard ${what}?`, [el('p', {}, 'It stays stored, marked discarded, and never becomes a check-in.'), reasonField()], 'Discard', async (v) => {
+              await api('POST', `/punches/${p.id}/discard`, noteOf(v));
               return `Punch ${p.id} discarded.`;
             }),
         }, 'Discard…'),

@@ -221,9 +221,11 @@ const SyncLogQuery = listQuery({
 });
 const SyncLogSummaryQuery = z.object({ device: textParam('Device serial'), channel: textParam('json or adms'), from: dateParam('First day'), to: dateParam('Last day') });
 const HourlyQuery = z.object({ date: dateParam('The day (default today, in ICLOCKD_TZ)') });
-const DiscardBody = z.object({ note: z.string().trim().max(400).optional().describe('Why (kept in the punch\'s history)') });
-const RelinkBody = z.object({ employee: z.union([z.string().trim().min(1).max(140), z.number()]).describe('The employee id to link the punch to') });
-const AcceptBody = z.object({ timestamp: z.string().optional().describe('The corrected time (as punches take it); absent: accept the time as it is') });
+/** Why an admin acted on a punch, kept in its history (each action may say). */
+const reviewNote = z.string().trim().max(400).optional().describe('Why (kept in the punch\'s history)');
+const DiscardBody = z.object({ note: reviewNote });
+const RelinkBody = z.object({ employee: z.union([z.string().trim().min(1).max(140), z.number()]).describe('The employee id to link the punch to'), note: reviewNote });
+const AcceptBody = z.object({ timestamp: z.string().optional().describe('The corrected time (as punches take it); absent: accept the time as it is'), note: reviewNote });
 
 const EMPLOYEE_FIELDS = 'employee, name, attendance_device_id, site, status, default_shift, date_of_joining, relieving_date, holiday_list, created_at, updated_at';
 const EmployeeItem = resource('Employee', EMPLOYEE_FIELDS);
@@ -359,7 +361,7 @@ async function relinkPunch(deps: AdminDeps, ctx: Context, body: z.output<typeof 
   const { id } = await reviewedPunch(deps, ctx);
   const employee = await deps.employees.find(String(body.employee));
   if (!employee) throw new AppError('not_found', `No employee ${body.employee}`);
-  ctx.body = reviewView(await deps.ingest.relink(id, employee, actorOf(ctx)));
+  ctx.body = reviewView(await deps.ingest.relink(id, employee, actorOf(ctx), body.note || null));
 }
 
 /** The corrected time of a punch, read in its terminal's zone; a time that is none is refused as the body's `timestamp`. */
@@ -377,7 +379,7 @@ async function correctedTime(deps: AdminDeps, punch: StoredPunch, timestamp: str
 async function acceptPunch(deps: AdminDeps, ctx: Context, body: z.output<typeof AcceptBody>): Promise<void> {
   const punch = await reviewedPunch(deps, ctx);
   const correction = body.timestamp === undefined ? undefined : await correctedTime(deps, punch, body.timestamp);
-  ctx.body = reviewView(await deps.ingest.review(punch.id, correction, actorOf(ctx)));
+  ctx.body = reviewView(await deps.ingest.review(punch.id, correction, actorOf(ctx), body.note || null));
 }
 
 async function listCheckins(deps: AdminDeps, ctx: Context, query: z.output<typeof CheckinQuery>): Promise<void> {

@@ -447,6 +447,7 @@ export class IngestService {
     punchId: number,
     correction?: { localTime: string; instant: Date; timeZone: string },
     actor: string | null = null,
+    note: string | null = null,
   ): Promise<StoredResult> {
     return transactionWithRetry(this.knex, async (trx) => {
       const punch = await lockPunch(trx, punchId);
@@ -476,7 +477,7 @@ export class IngestService {
         action: 'accept',
         fromStatus: 'suspect_time',
         toStatus: d!.status,
-        detail: correction ? `time corrected to ${correction.localTime} (${correction.timeZone})` : 'time accepted as it is',
+        detail: withNote(correction ? `time corrected to ${correction.localTime} (${correction.timeZone})` : 'time accepted as it is', note),
         actor,
         createdAt: this.now(),
       });
@@ -506,7 +507,7 @@ export class IngestService {
    * An admin links a waiting punch (unmatched, inactive) to an Active employee whatever its user
    * id: it becomes that employee's check-in (or joins the one already there at that second).
    */
-  relink(punchId: number, employee: Employee, actor: string | null = null): Promise<StoredResult> {
+  relink(punchId: number, employee: Employee, actor: string | null = null, note: string | null = null): Promise<StoredResult> {
     return transactionWithRetry(this.knex, async (trx) => {
       const punch = await lockPunch(trx, punchId);
       if (!punch) throw new AppError('not_found', `No punch ${punchId}`);
@@ -522,13 +523,18 @@ export class IngestService {
         action: 'relink',
         fromStatus: punch.status,
         toStatus: d!.status,
-        detail: `linked to ${employee.employee} (user id ${punch.deviceUserId} on ${punch.site})`,
+        detail: withNote(`linked to ${employee.employee} (user id ${punch.deviceUserId} on ${punch.site})`, note),
         actor,
         createdAt: this.now(),
       });
       return verdictResult(punch.id, d!, employee);
     });
   }
+}
+
+/** What was done, and the admin's reason when one was given. */
+function withNote(what: string, note: string | null): string {
+  return note ? `${what}: ${note}` : what;
 }
 
 /** What an admin may discard: punches that made no check-in. */

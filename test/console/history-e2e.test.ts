@@ -93,6 +93,7 @@ test('a suspect_time punch is accepted with a corrected time after a confirmatio
   const dialog = page.getByRole('dialog');
   await dialog.getByText(/Accept punch \d+ \(user 201 on GATE-C at 2099-01-01 09:00:00\)\?/).waitFor();
   await dialog.getByLabel(/Corrected device time/).fill('2025-08-01 17:30:00');
+  await dialog.getByLabel(/Reason, optional/).fill('clock reset after a power cut');
   await dialog.getByRole('button', { name: 'Accept' }).click();
   const done = page.getByRole('status').filter({ hasText: /accepted: checked_in, check-in CHECKIN-/ });
   await done.waitFor();
@@ -108,6 +109,7 @@ test('a suspect_time punch is accepted with a corrected time after a confirmatio
   const history = page.getByRole('dialog');
   await history.getByRole('cell', { name: 'accept' }).waitFor();
   await history.getByRole('cell', { name: 'suspect_time → checked_in' }).waitFor();
+  await history.getByRole('cell', { name: 'time corrected to 2025-08-01 17:30:00 (Asia/Riyadh): clock reset after a power cut' }).waitFor();
   await history.getByRole('cell', { name: 'history test' }).waitFor();
   await history.getByRole('button', { name: 'Close' }).click();
 

@@ -232,14 +232,20 @@ describe(`punch history API on ${testDialect()}`, () => {
     assert.equal(await count('checkins'), before);
   });
 
-  test('accepting a suspect punch is recorded with the corrected time', async () => {
+  test('accepting a suspect punch is recorded with the corrected time and the reason given', async () => {
     const held = await punch('101', '2099-02-01 08:00:00', 'ACC');
-    const r = await admin.post(`/api/v1/punches/${held.punch_id}/accept`, { timestamp: '2025-07-01 08:00:00' });
+    const r = await admin.post(`/api/v1/punches/${held.punch_id}/accept`, { timestamp: '2025-07-01 08:00:00', note: 'clock reset' });
     assert.equal(r.status, 200);
     const one = await admin.get(`/api/v1/punches/${held.punch_id}`);
     assert.equal(one.body.reviews[0].action, 'accept');
     assert.equal(one.body.reviews[0].to_status, 'checked_in');
-    assert.match(one.body.reviews[0].detail, /2025-07-01 08:00:00/);
+    assert.equal(one.body.reviews[0].detail, 'time corrected to 2025-07-01 08:00:00 (Asia/Riyadh): clock reset');
+    // A re-link says why too; a reason past 400 characters is refused.
+    const stray = await punch('7001', '2025-07-02 08:00:00', 'ACC');
+    assert.equal((await admin.post(`/api/v1/punches/${stray.punch_id}/relink`, { employee: 'H-1', note: 'x'.repeat(401) })).status, 400);
+    assert.equal((await admin.post(`/api/v1/punches/${stray.punch_id}/relink`, { employee: 'H-1', note: 'badge swapped' })).status, 200);
+    const linked = await admin.get(`/api/v1/punches/${stray.punch_id}`);
+    assert.equal(linked.body.reviews[0].detail, 'linked to H-1 (user id 7001 on main): badge swapped');
   });
   test('each accept, discard and re-link, and each refused one, is a row of the sync log (channel admin) named by the terminal', async () => {
     await s.running.services.ingest.ingest([
