@@ -7,11 +7,9 @@ import { AppError } from '../errors.js';
 import { type Employee, findEmployeesByDeviceIds, findEmployeesByIds } from '../store/employees.js';
 import {
   type Checkin,
-  type CheckinKey,
   type NewPunch,
   type PunchStatus,
   type StoredPunch,
-  checkinKeyString,
   claimPunch,
   employeesWithUnmatchedPunches,
   findCheckinsByIds,
@@ -22,7 +20,6 @@ import {
   findPunchesByKeys,
   insertCheckins,
   insertPunches,
-  punchKeyString,
   updatePunch,
 } from '../store/punches.js';
 import { seriesName, takeSeriesNumbersFor } from '../store/series.js';
@@ -37,6 +34,7 @@ import type { IngestOutcome, IngestResult, RejectedResult, StoredResult } from '
 import type { IngestGate } from './gate.js';
 import { type Punch, type PunchProblem, punchProblem } from './punch.js';
 import { compositeKey } from '../store/keys.js';
+import { checkinKey, checkinKeyOfPunch, punchKey } from '../store/identity.js';
 import { insertPunchReview } from '../store/punchReviews.js';
 
 export interface IngestSettings {
@@ -149,7 +147,7 @@ export class IngestService {
     if (!this.attendance || punch.logType !== 'AUTO' || punch.skipAutoAttendance || punch.timeUntrusted || this.isSuspectTime(punch.instant)) return null;
     const employee = (await findEmployeesByDeviceIds(this.knex, [[punch.site, punch.deviceUserId]])).get(compositeKey(punch.site, punch.deviceUserId));
     if (!employee || employee.status !== 'Active') return null;
-    if ((await findCheckinsByKeys(this.knex, [this.checkinKey(punch, employee)])).size > 0) return null;
+    if ((await findCheckinsByKeys(this.knex, [checkinKeyOfPunch(punch, employee.id)])).size > 0) return null;
     return (await this.attendance.strictShiftAt(this.knex, employee, punch.instant))?.name ?? null;
   }
 
@@ -287,7 +285,7 @@ export class IngestService {
 
   private async store(trx: Knex.Transaction, punches: Punch[]): Promise<StoredResult[]> {
     const now = this.now();
-    const keys = punches.map(punchKeyString);
+    const keys = punches.map(punchKey);
     const existing = await findPunchesByKeys(trx, punches);
 
     // The first of each new key is stored; later copies in the same batch are duplicates of it.
@@ -315,7 +313,7 @@ export class IngestService {
     const dupPunches = [...existing.values()];
     const dupCheckins = await findCheckinsByIds(trx, dupPunches.flatMap((p) => (p.checkinId === null ? [] : [p.checkinId])));
     const dupEmployees = await findEmployeesByIds(trx, dupPunches.flatMap((p) => (p.employeeId === null ? [] : [p.employeeId])));
-    const freshDecision = new Map(fresh.map((p, j) => [punchKeyString(p), decisions[j]!]));
+    const freshDecision = new Map(fresh.map((p, j) => [punchKey(p), decisions[j]!]));
 
     return punches.map((_, i): StoredResult => {
       const key = keys[i]!;
@@ -366,13 +364,13 @@ export class IngestService {
       return { status: 'checked_in', employee, ...none };
     });
 
-    const wanted = items.flatMap((p, i) => (decisions[i]!.status === 'checked_in' ? [{ p, i, key: this.checkinKey(p, decisions[i]!.employee!) }] : []));
+    const wanted = items.flatMap((p, i) => (decisions[i]!.status === 'checked_in' ? [{ p, i, key: checkinKeyOfPunch(p, decisions[i]!.employee!.id) }] : []));
     if (wanted.length === 0) return decisions;
     const existing = await findCheckinsByKeys(trx, wanted.map((w) => w.key));
     // One check-in per key; the first punch of a key in this batch creates it.
     const toCreate = new Map<string, (typeof wanted)[number]>();
     for (const w of wanted) {
-      const k = checkinKeyString(w.key);
+      const k = checkinKey(w.key);
       if (!existing.has(k) && !toCreate.has(k)) toCreate.set(k, w);
     }
     let created = new Map<string, Checkin>();
@@ -394,13 +392,13 @@ export class IngestService {
       // Their employee-shifts' attendance first, in this same transaction: they are inserted linked to it.
       const attendance = this.attendance ? await this.attendance.afterCheckins(trx, news) : [];
       const byName = await insertCheckins(trx, news.map((c, n) => ({ ...c, counted: attendance[n]?.link })));
-      created = new Map(news.map((c) => [checkinKeyString(c), byName.get(c.name)!]));
-      attendance.forEach((a, n) => attendanceOf.set(checkinKeyString(news[n]!), a));
+      created = new Map(news.map((c) => [checkinKey(c), byName.get(c.name)!]));
+      attendance.forEach((a, n) => attendanceOf.set(checkinKey(news[n]!), a));
       // Every check-in, new punch or settled waiting one, passes here: its outbox rows commit with it.
       await this.sink?.checkinsCreated(trx, [...created.values()]);
     }
     for (const w of wanted) {
-      const k = checkinKeyString(w.key);
+      const k = checkinKey(w.key);
       const d = decisions[w.i]!;
       d.checkin = existing.get(k) ?? created.get(k)!;
       d.checkinCreated = !existing.has(k) && toCreate.get(k) === w;
@@ -410,10 +408,6 @@ export class IngestService {
       d.logTypeRequiredBy = attendance?.logTypeRequiredBy ?? null;
     }
     return decisions;
-  }
-
-  private checkinKey(p: Pick<Pending, 'instant' | 'logType'>, employee: Employee): CheckinKey {
-    return { employeeId: employee.id, time: new Date(Math.floor(p.instant.getTime() / 1000) * 1000), logType: p.logType };
   }
 
   /** Matches stored punches again and records the outcome on them. */

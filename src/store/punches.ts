@@ -3,30 +3,18 @@ import type { Knex } from 'knex';
 import { type Listed, type ScanCursor, type Window, listPaged, scanAfter, whereContains } from './list.js';
 import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { type CheckinKey, type LogType, type PunchKey, CHECKIN_KEY_COLUMNS, PUNCH_KEY_COLUMNS, checkinKeyValues, checkinRowKey, punchKeyValues, punchRowKey } from './identity.js';
 import { compositeKey } from './keys.js';
 import { isMysql } from './db.js';
 import { type CheckinShift, checkinShiftRow } from './attendance.js';
 
-export type LogType = 'IN' | 'OUT' | 'AUTO';
+export type { CheckinKey, LogType, PunchKey };
+
 /**
  * checked_in: has a check-in · unmatched: no employee has its user id · inactive: the employee is not Active ·
  * suspect_time: held for review · discarded: an admin refused it (kept, never a check-in)
  */
 export type PunchStatus = 'checked_in' | 'unmatched' | 'inactive' | 'suspect_time' | 'discarded';
-
-/**
- * What makes a punch the same punch when a device sends it again: a resend repeats all four
- * (a terminal's line, its state included). An IN and an OUT at one second are two punches.
- */
-export interface PunchKey {
-  /** The terminal's serial number, or the JSON client's device id. */
-  deviceSerial: string;
-  /** The user id on the device (PIN; `employee_id` in the JSON API). */
-  deviceUserId: string;
-  /** Wall time as the device sent it, 'YYYY-MM-DD HH:MM:SS'. */
-  localTime: string;
-  logType: LogType;
-}
 
 /** What a punch says, from whichever channel (the pipeline's Punch is this). */
 export interface PunchData extends PunchKey {
@@ -129,19 +117,14 @@ function punchToRow(p: NewPunch): Omit<PunchRow, 'id'> {
   };
 }
 
-export const punchKeyString = (k: PunchKey) => compositeKey(k.deviceSerial, k.deviceUserId, k.localTime, k.logType);
-
 const CHUNK = 300;
 
 
 export async function findPunchesByKeys(knex: Knex, keys: PunchKey[]): Promise<Map<string, StoredPunch>> {
   const found = new Map<string, StoredPunch>();
   for (const part of chunks(keys, CHUNK)) {
-    const rows = (await knex('punches').whereIn(
-      ['device_serial', 'device_user_id', 'local_time', 'log_type'],
-      part.map((k) => [k.deviceSerial, k.deviceUserId, k.localTime, k.logType]),
-    )) as PunchRow[];
-    for (const r of rows) found.set(punchKeyString({ deviceSerial: r.device_serial, deviceUserId: r.device_user_id, localTime: r.local_time, logType: r.log_type }), punchFromRow(r));
+    const rows = (await knex('punches').whereIn([...PUNCH_KEY_COLUMNS], part.map(punchKeyValues))) as PunchRow[];
+    for (const r of rows) found.set(punchRowKey(r), punchFromRow(r));
   }
   return found;
 }
@@ -257,12 +240,6 @@ export function scanPunches(knex: Knex, filter: PunchFilter, after: ScanCursor |
 
 // --- checkins ---
 
-export interface CheckinKey {
-  employeeId: number;
-  time: Date;
-  logType: LogType;
-}
-
 export interface NewCheckin extends CheckinKey {
   name: string;
   deviceId: string | null;
@@ -325,16 +302,11 @@ function checkinFromRow(r: CheckinRow): Checkin {
   };
 }
 
-export const checkinKeyString = (k: CheckinKey) => compositeKey(k.employeeId, toDbInstant(k.time), k.logType);
-
 export async function findCheckinsByKeys(knex: Knex, keys: CheckinKey[]): Promise<Map<string, Checkin>> {
   const found = new Map<string, Checkin>();
   for (const part of chunks(keys, CHUNK)) {
-    const rows = (await knex('checkins').whereIn(
-      ['employee_id', 'time', 'log_type'],
-      part.map((k) => [k.employeeId, toDbInstant(k.time), k.logType]),
-    )) as CheckinRow[];
-    for (const r of rows) found.set(checkinKeyString({ employeeId: Number(r.employee_id), time: fromDbInstant(r.time), logType: r.log_type }), checkinFromRow(r));
+    const rows = (await knex('checkins').whereIn([...CHECKIN_KEY_COLUMNS], part.map(checkinKeyValues))) as CheckinRow[];
+    for (const r of rows) found.set(checkinRowKey(r), checkinFromRow(r));
   }
   return found;
 }
