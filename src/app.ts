@@ -160,7 +160,7 @@ export function createRouters(s: Services): Router[] {
     }),
     healthRoutes(s.health, s.metrics),
     keyRoutes(s.apiKeys, s.config.maxBodyBytes),
-    apiRoutes({ ...common, intake: s.intake, ingest: s.ingest, syncLog: s.syncLog, logger: s.logger, shifts: s.shifts }, s.config),
+    apiRoutes({ ...common, intake: s.intake, ingest: s.ingest, syncLog: s.syncLog, logger: s.logger, shifts: s.shifts, clock: s.clock }, s.config),
     adminRoutes({ ...common, employees: s.employees, ingest: s.ingest, records: s.records, syncLog: s.syncLog, devices: s.deviceService, logger: s.logger }),
     deviceRoutes(s.apiKeys, s.deviceService, s.config.maxBodyBytes, s.config.timeZone),
     shiftRoutes(s.apiKeys, s.shifts, s.config.maxBodyBytes),

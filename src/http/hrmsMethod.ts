@@ -4,6 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { DateTime } from 'luxon';
+import type { Clock } from '../clock.js';
 import { z } from 'zod';
 import type { ShiftService } from '../attendance/service.js';
 import { AppError } from '../errors.js';
@@ -29,8 +30,8 @@ const HRMS_METHODS = [
 export type HrmsDeps = Omit<SeedDeps, 'futureWindowHours'> & { shifts: ShiftService };
 
 /** Now as Frappe writes `creation` and `modified`: site wall time with microseconds. */
-function frappeNow(zone: string): string {
-  return DateTime.now().setZone(zone).toFormat('yyyy-MM-dd HH:mm:ss.SSS000');
+function frappeNow(clock: Clock, zone: string): string {
+  return DateTime.fromJSDate(clock()).setZone(zone).toFormat('yyyy-MM-dd HH:mm:ss.SSS000');
 }
 
 /** Arguments of a Frappe method call: JSON body, else form body, plus the query string. */
@@ -126,8 +127,8 @@ function storedRefusal(r: StoredResult, value: unknown): Refusal | null {
 }
 
 /** The Employee Checkin document HRMS answers with. */
-function checkinDocument(r: StoredResult, punch: Punch, owner: string, zone: string): Record<string, unknown> {
-  const now = frappeNow(zone);
+function checkinDocument(r: StoredResult, punch: Punch, owner: string, zone: string, clock: Clock): Record<string, unknown> {
+  const now = frappeNow(clock, zone);
   const checkin = r.checkin;
   return {
     // A punch held for review has no check-in yet: it answers by the name of the punch, so a
@@ -179,11 +180,11 @@ async function addLog(deps: HrmsDeps, ctx: Context): Promise<void> {
   const refusal = storedRefusal(stored, args.employee_field_value);
   if (refusal) return refuse(ctx, refusal);
   const owner = (ctx.state as AuthState).principal?.label ?? 'Administrator';
-  ctx.body = { message: checkinDocument(stored, intake.punch, owner, deps.timeZone) };
+  ctx.body = { message: checkinDocument(stored, intake.punch, owner, deps.timeZone, deps.clock) };
 }
 
 /** A Shift Type as Frappe answers a resource. */
-function shiftTypeResource(shift: ShiftType, zone: string): Record<string, unknown> {
+function shiftTypeResource(shift: ShiftType, zone: string, clock: Clock): Record<string, unknown> {
   return {
     name: shift.name,
     doctype: 'Shift Type',
@@ -191,7 +192,7 @@ function shiftTypeResource(shift: ShiftType, zone: string): Record<string, unkno
     end_time: shift.endTime,
     enable_auto_attendance: shift.enableAutoAttendance ? 1 : 0,
     last_sync_of_checkin: shift.lastSyncOfCheckin ? instantToWall(shift.lastSyncOfCheckin, zone) : null,
-    modified: frappeNow(zone),
+    modified: frappeNow(clock, zone),
   };
 }
 
@@ -203,7 +204,7 @@ async function shiftTypeLastSync(deps: HrmsDeps, ctx: Context): Promise<void> {
   const others = Object.keys(args).filter((k) => !['last_sync_of_checkin', 'name', 'doctype'].includes(k));
   if (others.length) throw new AppError('validation_error', `iclockd takes only last_sync_of_checkin here; change ${others.join(', ')} with PATCH /api/v1/shift-types/${ctx.params.name}`);
   const shift = await deps.shifts.setLastSyncOfCheckin(ctx.params.name!, args.last_sync_of_checkin);
-  ctx.body = { data: shiftTypeResource(shift, deps.timeZone) };
+  ctx.body = { data: shiftTypeResource(shift, deps.timeZone, deps.clock) };
 }
 
 const FrappeError = z.object({ exc_type: z.string(), exception: z.string(), _server_messages: z.string().describe('JSON list of JSON messages') }).meta({ title: 'Frappe error' });

@@ -5,6 +5,7 @@ import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import type { ApiKeyService } from '../auth/apiKeys.js';
 import { AppError } from '../errors.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { IngestService } from '../pipeline/ingest.js';
 import { type InvalidPunch, type IntakeResult, type JsonPunchInput, PunchLog, type PunchIntake } from '../pipeline/intake.js';
@@ -26,6 +27,7 @@ export interface SeedDeps {
   ingest: IngestService;
   syncLog: SyncLogService;
   logger: Logger;
+  clock: Clock;
   timeZone: string;
   maxBodyBytes: number;
   /** ICLOCKD_FUTURE_WINDOW_HOURS, for the message of a punch held for review. */
@@ -224,7 +226,7 @@ function testConnection(deps: SeedDeps, ctx: Context): void {
   ctx.body = {
     success: true,
     message: 'Connection successful',
-    server_time: instantToWall(new Date(), deps.timeZone),
+    server_time: instantToWall(deps.clock(), deps.timeZone),
     version: VERSION,
   };
 }

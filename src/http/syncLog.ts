@@ -24,7 +24,7 @@ function refusalOf(body: unknown): string | null {
 export function syncLogged(syncLog: SyncLogService, channel: string, logger: Logger, endpoint: (ctx: Context) => string = (ctx) => ctx.path) {
   return async function logSync(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
-    const receivedAt = new Date();
+    const receivedAt = syncLog.now();
     let thrown: unknown;
     try {
       await next();

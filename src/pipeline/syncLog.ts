@@ -98,7 +98,8 @@ export class SyncLogService {
 
   constructor(
     private readonly knex: Knex,
-    private readonly now: Clock,
+    /** The injected clock: when a request was received, for the rows it writes. */
+    readonly now: Clock,
   ) {
     this.writes = new Batcher(
       async (records) => {

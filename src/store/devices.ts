@@ -164,14 +164,6 @@ function toRow(change: DeviceChange): Record<string, unknown> {
   return row;
 }
 
-export async function findDeviceSettings(knex: Knex, serials: string[]): Promise<Map<string, DeviceSettings>> {
-  const found = new Map<string, DeviceSettings>();
-  if (serials.length === 0) return found;
-  const rows = (await knex('devices').whereIn('serial', [...new Set(serials)]).select('serial', 'site', 'time_zone', 'state')) as Row[];
-  for (const r of rows) found.set(r.serial, { serial: r.serial, site: r.site, timeZone: r.time_zone, state: r.state });
-  return found;
-}
-
 export async function findDevice(knex: Knex, serial: string): Promise<Device | null> {
   const row = (await knex('devices').where({ serial }).first()) as Row | undefined;
   return row ? fromRow(row) : null;
