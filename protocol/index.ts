@@ -10,4 +10,5 @@ export * from './options.js';
 export * from './push3.js';
 export * from './query.js';
 export * from './reply.js';
+export * from './upload.js';
 export * from './zktime.js';

@@ -1,4 +1,10 @@
-// What the server says back: the handshake option block, command lists, and upload replies.
+// What the server says back: the handshake option block and the push 3.x configuration,
+// command lists, upload replies, the server time, and errors. Every text a terminal reads.
+import type { Upload } from './upload.js';
+import { encodeZkTime } from './zktime.js';
+
+/** The reply that says "received" where no count is due (poll without commands, ping, options, photos, command results…). */
+export const OK_REPLY = 'OK';
 
 /**
  * `TimeZone=`: terminals read -12 < TZ < 12 as hours and anything past ±60 as minutes, so whole
@@ -80,10 +86,93 @@ export function formatCommandList(commands: QueuedCommand[], maxBytes: number): 
     size += bytes;
     if (STOPS_BATCH.test(c.command)) break;
   }
-  return { body: lines.length ? `${lines.join('\n')}\n` : 'OK', sent };
+  return { body: lines.length ? `${lines.join('\n')}\n` : OK_REPLY, sent };
 }
 
 /** The reply to an ATTLOG/OPERLOG/BIODATA upload: `OK:<n>`, n = records now stored. */
 export function formatUploadReply(stored: number): string {
   return `OK:${stored}`;
+}
+
+/** The reply to a push 3.x `tabledata` upload: the table's name and how many rows were received (`user=1`), not OK. */
+export function formatTableDataReply(tableName: string, received: number): string {
+  return `${tableName}=${received}`;
+}
+
+/**
+ * The reply to an upload once `stored` of its records are stored: `OK:<n>` for punches and
+ * user/template records, `<table>=<n>` for push 3.x table rows, `OK` for the rest.
+ */
+export function formatReplyToUpload(upload: Upload, stored: number): string {
+  switch (upload.kind) {
+    case 'ATTLOG':
+    case 'OPERLOG':
+    case 'BIODATA':
+    case 'IDCARD':
+      return formatUploadReply(stored);
+    case 'TABLEDATA':
+      return formatTableDataReply(upload.tableName, stored);
+    default:
+      return OK_REPLY;
+  }
+}
+
+/** The push 3.x registry reply (`POST /iclock/registry`): the code the terminal keeps. */
+export function formatRegistryReply(registryCode: string): string {
+  return `RegistryCode=${registryCode}`;
+}
+
+/** Push 3.x configuration: its own keys, then the option block's (generation 3: TransFlag in digits). */
+export interface Push3Config {
+  serverVersion: string;
+  serverName: string;
+  pushVersion: string;
+  requestDelay: number;
+  transTables: string;
+  sessionId: string;
+  timeoutSec: number;
+  options: OptionBlock;
+}
+
+/** The reply to `POST /iclock/push`: the 3.x keys, then the option block without its first line (firmware ignores keys it does not use). */
+export function formatPush3Config(c: Push3Config): string {
+  const lines = [
+    `ServerVersion=${c.serverVersion}`,
+    `ServerName=${c.serverName}`,
+    `PushVersion=${c.pushVersion}`,
+    `RequestDelay=${c.requestDelay}`,
+    `TransTables=${c.transTables}`,
+    `SessionID=${c.sessionId}`,
+    `TimeoutSec=${c.timeoutSec}`,
+  ];
+  return `${lines.join('\n')}\n${formatOptionBlock(c.options).split('\n').slice(1).join('\n')}`;
+}
+
+/** The handshake reply to a push 3.x terminal: registered, its code, then the configuration. */
+export function formatPush3Handshake(registryCode: string, c: Push3Config): string {
+  return `registry=ok\n${formatRegistryReply(registryCode)}\n${formatPush3Config(c)}`;
+}
+
+/** `+HHMM` / `-HHMM`. */
+function formatUtcOffset(offsetMinutes: number): string {
+  const abs = Math.abs(offsetMinutes);
+  return `${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** The reply to `GET /iclock/rtdata?type=time`: UTC now, ZK-encoded, and the terminal's zone offset now. */
+export function formatServerTime(now: Date, offsetMinutes: number): string {
+  const zk = encodeZkTime({
+    year: now.getUTCFullYear(),
+    month: now.getUTCMonth() + 1,
+    day: now.getUTCDate(),
+    hour: now.getUTCHours(),
+    minute: now.getUTCMinutes(),
+    second: now.getUTCSeconds(),
+  });
+  return `DateTime=${zk},ServerTZ=${formatUtcOffset(offsetMinutes)}`;
+}
+
+/** What a terminal is told when a request is refused or failed (with its HTTP status): `ERROR: <why>`. */
+export function formatErrorReply(message: string): string {
+  return `ERROR: ${message}`;
 }
