@@ -6,7 +6,21 @@ import type Router from '@koa/router';
 import { newRouter } from './routing.js';
 import type { Context, Middleware, Next } from 'koa';
 import compose from 'koa-compose';
-import { type DeviceQuery, encodeForLanguage, encodeZkTime, formatOptionBlock, isSerialNumber, legacyEncodingOf, parseDeviceQuery, parseOptionsBody } from '../../protocol/index.js';
+import {
+  type DeviceQuery,
+  type OptionBlock,
+  type Push3Config,
+  encodeForLanguage,
+  formatOptionBlock,
+  formatPush3Config,
+  formatPush3Handshake,
+  formatRegistryReply,
+  formatServerTime,
+  isSerialNumber,
+  legacyEncodingOf,
+  parseDeviceQuery,
+  parseOptionsBody,
+} from '../../protocol/index.js';
 import type { Clock } from '../clock.js';
 import type { CommandQueue } from '../devices/commands.js';
 import { type Contact, type Device, type DeviceRegistry, POLL_DELAY_SECONDS } from '../devices/registry.js';
@@ -131,10 +145,10 @@ export function iclockRoutes(deps: IclockDeps): Router {
   }
 
   /** The option block for a device; legacy key names for firmware that sent no pushver. */
-  function optionBlock(d: Device, legacyNames: boolean): string {
+  function optionBlock(d: Device, legacyNames: boolean): OptionBlock {
     const stamp = (s: string | null) => s ?? 'None';
     const generation = deps.registry.generationOf(d);
-    return formatOptionBlock({
+    return {
       sn: d.serial,
       generation,
       legacyNames,
@@ -151,34 +165,31 @@ export function iclockRoutes(deps: IclockDeps): Router {
       serverVersion: `${generation === 3 ? PUSH3_PROTOCOL_VERSION : PUSH_PROTOCOL_VERSION} iclockd-${VERSION}`,
       pushProtVer: generation === 3 ? PUSH3_PROTOCOL_VERSION : PUSH_PROTOCOL_VERSION,
       pushOptionsFlag: d.options === null,
-    });
+    };
   }
 
-  /**
-   * Push 3.x configuration: its own keys, then the option block's (without the first line),
-   * with TransFlag in the digit form 3.x firmware needs. Firmware ignores keys it does not use.
-   */
-  function push3Config(d: Device): string {
-    const lines = [
-      `ServerVersion=${PUSH3_PROTOCOL_VERSION} iclockd-${VERSION}`,
-      'ServerName=iclockd',
-      `PushVersion=${PUSH3_PROTOCOL_VERSION}`,
-      `RequestDelay=${POLL_DELAY_SECONDS}`,
-      'TransTables=User Transaction',
-      `SessionID=${randomBytes(8).toString('hex')}`,
-      'TimeoutSec=10',
-    ];
-    return `${lines.join('\n')}\n${optionBlock(d, false).split('\n').slice(1).join('\n')}`;
+  /** Push 3.x configuration: its own keys, then the option block's, with TransFlag in the digit form 3.x firmware needs. */
+  function push3Config(d: Device): Push3Config {
+    return {
+      serverVersion: `${PUSH3_PROTOCOL_VERSION} iclockd-${VERSION}`,
+      serverName: 'iclockd',
+      pushVersion: PUSH3_PROTOCOL_VERSION,
+      requestDelay: POLL_DELAY_SECONDS,
+      transTables: 'User Transaction',
+      sessionId: randomBytes(8).toString('hex'),
+      timeoutSec: 10,
+      options: optionBlock(d, false),
+    };
   }
 
   // Handshake: the option block (2.x) or the registry answer (3.x).
   router.get('/cdata', guarded(logged, async (ctx) => {
     const d = await device(ctx);
     if (deps.registry.generationOf(d) === 3) {
-      text(ctx, `registry=ok\nRegistryCode=${registryCode(d.serial)}\n${push3Config(d)}`);
+      text(ctx, formatPush3Handshake(registryCode(d.serial), push3Config(d)));
       return;
     }
-    text(ctx, optionBlock(d, parseDeviceQuery(ctx.querystring).pushver === null));
+    text(ctx, formatOptionBlock(optionBlock(d, parseDeviceQuery(ctx.querystring).pushver === null)));
   }));
 
   // Uploads: ATTLOG, OPERLOG, BIODATA, options, photos, 3.x rows. OK only after commit.
@@ -225,12 +236,12 @@ export function iclockRoutes(deps: IclockDeps): Router {
     const body = await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
     await deps.uploads.archive(d, request(ctx, body), 'processed');
     await deps.registry.recordOptions(d, parseOptionsBody(body, legacyEncodingOf(d.language)));
-    text(ctx, `RegistryCode=${registryCode(d.serial)}`);
+    text(ctx, formatRegistryReply(registryCode(d.serial)));
   }));
   router.post('/push', guarded(logged, async (ctx) => {
     const d = await device(ctx);
     await deps.uploads.archive(d, request(ctx, await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes))), 'processed');
-    text(ctx, push3Config(d));
+    text(ctx, formatPush3Config(push3Config(d)));
   }));
   router.get('/ping', guarded(async (ctx) => {
     await device(ctx);
@@ -238,20 +249,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   }));
   router.get('/rtdata', guarded(async (ctx) => {
     const d = await device(ctx);
-    const now = deps.clock();
-    const offset = deps.registry.offsetMinutesNow(d);
-    const sign = offset < 0 ? '-' : '+';
-    const abs = Math.abs(offset);
-    const tz = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
-    const zk = encodeZkTime({
-      year: now.getUTCFullYear(),
-      month: now.getUTCMonth() + 1,
-      day: now.getUTCDate(),
-      hour: now.getUTCHours(),
-      minute: now.getUTCMinutes(),
-      second: now.getUTCSeconds(),
-    });
-    text(ctx, `DateTime=${zk},ServerTZ=${tz}`);
+    text(ctx, formatServerTime(deps.clock(), deps.registry.offsetMinutesNow(d)));
   }));
 
   // Anything else under /iclock/ from a terminal: kept in the archive and answered. Without a
