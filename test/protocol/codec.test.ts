@@ -3,12 +3,18 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import {
+  type OptionBlock,
   commands,
   decodeZkTime,
   encodeForLanguage,
   encodeZkTime,
+  formatErrorReply,
   formatCommandList,
   formatOptionBlock,
+  formatPush3Config,
+  formatPush3Handshake,
+  formatRegistryReply,
+  formatServerTime,
   formatTimeZone,
   formatUploadReply,
   formatWallTime,
@@ -256,6 +262,25 @@ describe('devicecmd results', () => {
 });
 
 describe('replies', () => {
+  const base: OptionBlock = {
+    sn: 'CKJF201960996',
+    generation: 2,
+    legacyNames: false,
+    attlogStamp: 'None',
+    operlogStamp: 'None',
+    attphotoStamp: 'None',
+    biodataStamp: 'None',
+    errorDelay: 30,
+    delay: 10,
+    transTimes: '00:00;14:05',
+    transInterval: 1,
+    realtime: true,
+    timeZoneOffsetMinutes: 330,
+    serverVersion: '2.4.1',
+    pushProtVer: '2.4.1',
+    pushOptionsFlag: true,
+  };
+
   test('TimeZone: hours when whole and inside ±12, minutes otherwise', () => {
     assert.equal(formatTimeZone(180), '3');
     assert.equal(formatTimeZone(660), '11');
@@ -272,24 +297,6 @@ describe('replies', () => {
   });
 
   test('option block: 2.x named TransFlag, 3.x digits, legacy names without pushver', () => {
-    const base = {
-      sn: 'CKJF201960996',
-      generation: 2 as const,
-      legacyNames: false,
-      attlogStamp: 'None',
-      operlogStamp: 'None',
-      attphotoStamp: 'None',
-      biodataStamp: 'None',
-      errorDelay: 30,
-      delay: 10,
-      transTimes: '00:00;14:05',
-      transInterval: 1,
-      realtime: true,
-      timeZoneOffsetMinutes: 330,
-      serverVersion: '2.4.1',
-      pushProtVer: '2.4.1',
-      pushOptionsFlag: true,
-    };
     assert.equal(
       formatOptionBlock(base),
       'GET OPTION FROM: CKJF201960996\nATTLOGStamp=None\nOPERLOGStamp=None\nATTPHOTOStamp=None\nBIODATAStamp=None\nErrorDelay=30\nDelay=10\nTransTimes=00:00;14:05\nTransInterval=1\n' +
@@ -313,6 +320,64 @@ describe('replies', () => {
     // A line break or a TAB in a value would start another command or field: they become spaces.
     assert.equal(commands.updateUser({ pin: '7', name: 'Eve\r\nC:9:REBOOT\tX' }), 'DATA UPDATE USERINFO PIN=7\tName=Eve  C:9:REBOOT X\tPri=0\tPasswd=\tCard=\tGrp=1');
     assert.equal(formatUploadReply(9), 'OK:9');
+  });
+
+  test('registry code (cap 40: RegistryCode=Uy47fxftP3)', () => {
+    assert.equal(formatRegistryReply('Uy47fxftP3'), 'RegistryCode=Uy47fxftP3');
+  });
+
+  const options: OptionBlock = {
+    ...base,
+    sn: '3383154200002',
+    generation: 3,
+    operlogStamp: '9999',
+    timeZoneOffsetMinutes: 180,
+    serverVersion: '3.1.2 iclockd-1.0.0',
+    pushProtVer: '3.1.2',
+    pushOptionsFlag: false,
+  };
+  const config = {
+    serverVersion: '3.1.2 iclockd-1.0.0',
+    serverName: 'iclockd',
+    pushVersion: '3.1.2',
+    requestDelay: 10,
+    transTables: 'User Transaction',
+    sessionId: '0123456789abcdef',
+    timeoutSec: 10,
+    options,
+  };
+  const configText =
+    'ServerVersion=3.1.2 iclockd-1.0.0\nServerName=iclockd\nPushVersion=3.1.2\nRequestDelay=10\nTransTables=User Transaction\nSessionID=0123456789abcdef\nTimeoutSec=10\n' +
+    'ATTLOGStamp=None\nOPERLOGStamp=9999\nATTPHOTOStamp=None\nBIODATAStamp=None\nErrorDelay=30\nDelay=10\nTransTimes=00:00;14:05\nTransInterval=1\nTransFlag=111111111111\n' +
+    'TimeZone=3\nRealtime=1\nEncrypt=0\nServerVer=3.1.2 iclockd-1.0.0\nPushProtVer=3.1.2\n';
+
+  test('push 3.x configuration (POST /iclock/push): its keys, then the option block without its first line', () => {
+    assert.equal(formatPush3Config(config), configText);
+    assert.ok(configText.endsWith(formatOptionBlock(options).split('\n').slice(1).join('\n')));
+  });
+
+  test('push 3.x handshake: registry=ok, the code, the configuration, with every key cap 39 documents', () => {
+    const reply = formatPush3Handshake('Uy47fxftP3', config);
+    assert.equal(reply, `registry=ok\nRegistryCode=Uy47fxftP3\n${configText}`);
+    const keys = new Set(reply.split('\n').map((line) => line.split('=')[0]));
+    for (const key of ['registry', 'RegistryCode', 'ServerVersion', 'ServerName', 'PushProtVer', 'ErrorDelay', 'RequestDelay', 'TransTimes', 'TransInterval', 'TransTables', 'Realtime', 'SessionID', 'TimeoutSec']) {
+      assert.ok(keys.has(key), key);
+    }
+  });
+
+  test('rtdata clock line: UTC now ZK-encoded, the zone offset now as ±HHMM', () => {
+    const now = new Date('2026-12-04T02:39:06.750Z');
+    // ((26·12·31 + 11·31 + 3)·86400 + 2·3600 + 39·60 + 6, months of 31 days.
+    assert.equal(encodeZkTime({ year: 2026, month: 12, day: 4, hour: 2, minute: 39, second: 6 }), 865391946);
+    assert.equal(formatServerTime(now, 180), 'DateTime=865391946,ServerTZ=+0300');
+    assert.equal(formatServerTime(now, 330), 'DateTime=865391946,ServerTZ=+0530');
+    assert.equal(formatServerTime(now, -570), 'DateTime=865391946,ServerTZ=-0930');
+    assert.equal(formatServerTime(now, 0), 'DateTime=865391946,ServerTZ=+0000');
+    assert.equal(formatServerTime(now, 840), 'DateTime=865391946,ServerTZ=+1400');
+  });
+
+  test('refusals and failures: ERROR: and the reason', () => {
+    assert.equal(formatErrorReply('Device Unauthorized'), 'ERROR: Device Unauthorized');
   });
 });
 

@@ -1,20 +1,12 @@
-// One parse per upload (parseUpload) and every reply text, byte for byte, on the captures in
-// fixtures/adms/captures where they document the reply, and on the exact texts iclockd sends.
+// One parse per upload (parseUpload), and the reply to each kind byte for byte, on the captures
+// in fixtures/adms/captures (with the reply they document). The other replies: codec.test.ts.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   OK_REPLY,
-  type OptionBlock,
   type Upload,
-  encodeZkTime,
   formatCommandList,
-  formatErrorReply,
-  formatOptionBlock,
-  formatPush3Config,
-  formatPush3Handshake,
-  formatRegistryReply,
   formatReplyToUpload,
-  formatServerTime,
   formatTableDataReply,
   formatUploadReply,
   isPunchEvent,
@@ -104,7 +96,7 @@ describe('parseUpload: one parse per kind', () => {
   });
 });
 
-describe('replies, byte for byte', () => {
+describe('the reply to an upload, byte for byte', () => {
   test('to uploads: the documented replies (cap 35 OK:9, 38 OK:2, 41 and 42 OK, 43 user=1)', () => {
     const documented: [string, string][] = [
       ['35', 'OK:9'],
@@ -129,71 +121,5 @@ describe('replies, byte for byte', () => {
     assert.equal(formatTableDataReply('user', 1), 'user=1');
     assert.equal(OK_REPLY, 'OK');
     assert.equal(formatCommandList([], 1000).body, 'OK');
-  });
-
-  test('registry code (cap 40: RegistryCode=Uy47fxftP3)', () => {
-    assert.equal(formatRegistryReply('Uy47fxftP3'), 'RegistryCode=Uy47fxftP3');
-  });
-
-  const options: OptionBlock = {
-    sn: '3383154200002',
-    generation: 3,
-    legacyNames: false,
-    attlogStamp: 'None',
-    operlogStamp: '9999',
-    attphotoStamp: 'None',
-    biodataStamp: 'None',
-    errorDelay: 30,
-    delay: 10,
-    transTimes: '00:00;14:05',
-    transInterval: 1,
-    realtime: true,
-    timeZoneOffsetMinutes: 180,
-    serverVersion: '3.1.2 iclockd-1.0.0',
-    pushProtVer: '3.1.2',
-    pushOptionsFlag: false,
-  };
-  const config = {
-    serverVersion: '3.1.2 iclockd-1.0.0',
-    serverName: 'iclockd',
-    pushVersion: '3.1.2',
-    requestDelay: 10,
-    transTables: 'User Transaction',
-    sessionId: '0123456789abcdef',
-    timeoutSec: 10,
-    options,
-  };
-  const configText =
-    'ServerVersion=3.1.2 iclockd-1.0.0\nServerName=iclockd\nPushVersion=3.1.2\nRequestDelay=10\nTransTables=User Transaction\nSessionID=0123456789abcdef\nTimeoutSec=10\n' +
-    'ATTLOGStamp=None\nOPERLOGStamp=9999\nATTPHOTOStamp=None\nBIODATAStamp=None\nErrorDelay=30\nDelay=10\nTransTimes=00:00;14:05\nTransInterval=1\nTransFlag=111111111111\n' +
-    'TimeZone=3\nRealtime=1\nEncrypt=0\nServerVer=3.1.2 iclockd-1.0.0\nPushProtVer=3.1.2\n';
-
-  test('push 3.x configuration (POST /iclock/push): its keys, then the option block without its first line', () => {
-    assert.equal(formatPush3Config(config), configText);
-    assert.ok(configText.endsWith(formatOptionBlock(options).split('\n').slice(1).join('\n')));
-  });
-
-  test('push 3.x handshake: registry=ok, the code, the configuration, with every key cap 39 documents', () => {
-    const reply = formatPush3Handshake('Uy47fxftP3', config);
-    assert.equal(reply, `registry=ok\nRegistryCode=Uy47fxftP3\n${configText}`);
-    const keys = new Set(reply.split('\n').map((line) => line.split('=')[0]));
-    for (const key of ['registry', 'RegistryCode', 'ServerVersion', 'ServerName', 'PushProtVer', 'ErrorDelay', 'RequestDelay', 'TransTimes', 'TransInterval', 'TransTables', 'Realtime', 'SessionID', 'TimeoutSec']) {
-      assert.ok(keys.has(key), key);
-    }
-  });
-
-  test('rtdata clock line: UTC now ZK-encoded, the zone offset now as ±HHMM', () => {
-    const now = new Date('2026-12-04T02:39:06.750Z');
-    // ((26·12·31 + 11·31 + 3)·86400 + 2·3600 + 39·60 + 6, months of 31 days.
-    assert.equal(encodeZkTime({ year: 2026, month: 12, day: 4, hour: 2, minute: 39, second: 6 }), 865391946);
-    assert.equal(formatServerTime(now, 180), 'DateTime=865391946,ServerTZ=+0300');
-    assert.equal(formatServerTime(now, 330), 'DateTime=865391946,ServerTZ=+0530');
-    assert.equal(formatServerTime(now, -570), 'DateTime=865391946,ServerTZ=-0930');
-    assert.equal(formatServerTime(now, 0), 'DateTime=865391946,ServerTZ=+0000');
-    assert.equal(formatServerTime(now, 840), 'DateTime=865391946,ServerTZ=+1400');
-  });
-
-  test('refusals and failures: ERROR: and the reason', () => {
-    assert.equal(formatErrorReply('Device Unauthorized'), 'ERROR: Device Unauthorized');
   });
 });
