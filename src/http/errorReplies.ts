@@ -6,6 +6,7 @@
 // every /iclock/ route, Frappe on the HRMS method's routes.
 import { randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
+import { formatErrorReply } from '../../protocol/index.js';
 import { AppError, type ErrorType } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isDatabaseUnavailable } from '../store/transaction.js';
@@ -89,11 +90,11 @@ export const jsonDialect: Dialect<ErrorBody> = (e, logger, where) => {
  * a bug) is a 503, so the terminal keeps its data and sends it again.
  */
 export const deviceTextDialect: Dialect<string> = (e, logger, where) => {
-  if (e.origin === 'app' && e.status < 500) return { status: e.status, body: `ERROR: ${e.message}` };
+  if (e.origin === 'app' && e.status < 500) return { status: e.status, body: formatErrorReply(e.message) };
   // Saturated: the device keeps its data and sends it again shortly.
-  if (e.origin === 'app' && e.type === 'service_unavailable') return { status: 503, body: `ERROR: ${e.message}`, retryAfterSeconds: 10 };
+  if (e.origin === 'app' && e.type === 'service_unavailable') return { status: 503, body: formatErrorReply(e.message), retryAfterSeconds: 10 };
   logger.error({ err: e.thrown, ...where }, 'device request failed');
-  return { status: 503, body: 'ERROR: the server could not store this; send it again later' };
+  return { status: 503, body: formatErrorReply('the server could not store this; send it again later') };
 };
 
 // Frappe's, for the HRMS method.

@@ -11,6 +11,7 @@ import {
   type OptionBlock,
   type Push3Config,
   encodeForLanguage,
+  formatErrorReply,
   formatOptionBlock,
   formatPush3Config,
   formatPush3Handshake,
@@ -58,7 +59,7 @@ function text(ctx: Context, body: string): void {
 }
 
 /** What a terminal outside ICLOCKD_DEVICE_ALLOW is told (403). */
-export const DEVICE_REFUSED = 'ERROR: this address may not reach the device endpoints';
+export const DEVICE_REFUSED = formatErrorReply('this address may not reach the device endpoints');
 
 /** A reply to a terminal: text (or encoded bytes), never JSON. */
 export type DeviceReply = Reply<string | Uint8Array>;
@@ -110,7 +111,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
     const wait = sn ? deps.perDevice.take(sn) : 0;
     if (!wait) return next();
     if (ctx.path === '/iclock/ping') return text(ctx, 'OK');
-    send(ctx, { status: 503, body: `ERROR: too many requests from ${sn}; send it again in ${wait} s`, retryAfterSeconds: wait });
+    send(ctx, { status: 503, body: formatErrorReply(`too many requests from ${sn}; send it again in ${wait} s`), retryAfterSeconds: wait });
   }
   const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => deviceEndpoint(ctx.path, ctx.querystring));
   /** A device route: its errors in text, the per-terminal budget, then `handlers` (on the route itself, not on a prefix). */
