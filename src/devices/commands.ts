@@ -4,7 +4,7 @@
 // command is handed out once per try.
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
-import { type CommandResult, type QueuedCommand, formatCommandList } from '../../protocol/index.js';
+import { type CommandResult, OK_REPLY, type QueuedCommand, formatCommandList } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
@@ -92,7 +92,7 @@ export class CommandQueue {
 
   /** The heartbeat reply: commands due for this device, claimed, as `C:id:…` lines; or `OK`. */
   async handOut(serial: string): Promise<string> {
-    if (!(await this.mayHaveCommands(serial))) return 'OK';
+    if (!(await this.mayHaveCommands(serial))) return OK_REPLY;
     const now = this.now();
     const resendBefore = new Date(now.getTime() - this.settings.resendAfterSeconds * 1000);
     const expired = await expireCommands(this.knex, serial, resendBefore, this.settings.maxTries, now);

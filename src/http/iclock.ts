@@ -10,6 +10,7 @@ import {
   type DeviceQuery,
   type OptionBlock,
   type Push3Config,
+  OK_REPLY,
   encodeForLanguage,
   formatErrorReply,
   formatOptionBlock,
@@ -73,7 +74,7 @@ export function heartbeat(deps: Pick<IclockDeps, 'registry' | 'commands' | 'perD
   return async function poll(q: DeviceQuery, address: string | null): Promise<DeviceReply> {
     const sn = serialOf(q);
     // Over its budget (a terminal stuck in a loop): OK, from memory.
-    if (deps.perDevice.take(sn)) return { status: 200, body: 'OK' };
+    if (deps.perDevice.take(sn)) return { status: 200, body: OK_REPLY };
     const d = await deps.registry.contact(sn, contactOf(q, address));
     if (d.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
     if (q.info) await deps.registry.recordInfo(d, q.info);
@@ -110,7 +111,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
     const sn = parseDeviceQuery(ctx.querystring).sn;
     const wait = sn ? deps.perDevice.take(sn) : 0;
     if (!wait) return next();
-    if (ctx.path === '/iclock/ping') return text(ctx, 'OK');
+    if (ctx.path === '/iclock/ping') return text(ctx, OK_REPLY);
     send(ctx, { status: 503, body: formatErrorReply(`too many requests from ${sn}; send it again in ${wait} s`), retryAfterSeconds: wait });
   }
   const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => deviceEndpoint(ctx.path, ctx.querystring));
@@ -228,7 +229,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
     const body = await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
     const { results, unread } = await deps.devices.receiveCommandResults(d, request(ctx, body));
     (ctx.state as SyncState).syncCounts = { total: results + unread, created: results, duplicate: 0, failed: unread };
-    text(ctx, 'OK');
+    text(ctx, OK_REPLY);
   }));
 
   // Push 3.x.
@@ -246,7 +247,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   }));
   router.get('/ping', guarded(async (ctx) => {
     await device(ctx);
-    text(ctx, 'OK');
+    text(ctx, OK_REPLY);
   }));
   router.get('/rtdata', guarded(async (ctx) => {
     const d = await device(ctx);
@@ -259,7 +260,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
     const d = await device(ctx);
     const body = ctx.method === 'GET' || ctx.method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
     await deps.uploads.archive(d, request(ctx, body), 'unknown');
-    text(ctx, 'OK');
+    text(ctx, OK_REPLY);
   }));
 
   return router;
