@@ -8,17 +8,14 @@ import {
   type AttlogRecord,
   type LineError,
   type OperlogRecord,
-  formatUploadReply,
+  type Upload,
+  OK_REPLY,
+  formatReplyToUpload,
   isPunchEvent,
   legacyEncodingOf,
-  parseAttlog,
   parseDeviceCmd,
   parseDeviceQuery,
-  parseKeyValueRows,
-  parseOperlog,
-  parseOptionsBody,
-  parseTableData,
-  uploadKind,
+  parseUpload,
 } from '../../protocol/index.js';
 import type { IngestGate } from '../pipeline/gate.js';
 import { Batcher } from '../store/batcher.js';
@@ -76,9 +73,12 @@ interface Processed {
   ingested: { punches: Punch[]; results: IngestResult[] } | null;
 }
 
+/** An upload of punches: ATTLOG, or RTLOG (whose variant it shares with RTSTATE). */
+type PunchesUpload = Extract<Upload, { kind: 'ATTLOG' | 'RTLOG' | 'RTSTATE' }>;
+
 /** An ATTLOG or RTLOG upload read into punches, before they are stored. */
 interface PunchUpload {
-  kind: 'ATTLOG' | 'RTLOG';
+  upload: PunchesUpload;
   punches: Punch[];
   /** The line each punch came from, for a punch the ingest rejects. */
   lines: Pick<LineError, 'line' | 'text'>[];
@@ -136,10 +136,11 @@ export interface HoldBounds {
   holdRefused?: (reason: 'uploads' | 'bytes' | 'age') => void;
 }
 
-/** A live upload waiting for its batch: its punches read (null: not a punch upload). */
+/** A live upload waiting for its batch: read, and its punches read (null: not a punch upload). */
 interface LiveUpload {
   device: Device;
   req: DeviceRequest;
+  upload: Upload;
   read: PunchUpload | null;
 }
 
@@ -190,7 +191,8 @@ export class DeviceUploads {
    */
   async receive(device: Device, req: DeviceRequest): Promise<UploadOutcome> {
     if (device.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
-    const read = this.readPunches(device, req);
+    const upload = readUpload(device, req);
+    const read = this.readPunches(device, upload);
     const clock = read ? this.readClock(device, read, req.receivedAt) : null;
     if (device.state === 'pending') {
       await this.assertRoomToHold(device, req.body.length);
@@ -213,7 +215,7 @@ export class DeviceUploads {
     // The latest measurement decides, this upload's own first: the punch that shows the clock
     // wrong is held, and the one that shows it right again is not.
     if (read && clockHeld(clock?.seconds ?? device.clockDriftSeconds, this.settings.holdClockOffSeconds)) untrust(read);
-    const result = await this.gate.run(() => this.live.add({ device, req, read }));
+    const result = await this.gate.run(() => this.live.add({ device, req, upload, read }));
     this.ingest.countInvalid('adms', result.unread);
     // Committed: the terminal is told so whatever happens to the notes about it (a 503 now
     // would have it send the same upload for ever).
@@ -264,7 +266,7 @@ export class DeviceUploads {
     let at = 0;
     for (const [i, u] of uploads.entries()) {
       const r = read[i];
-      processed.push(r ? this.punchesProcessed(r, results.slice(at, (at += r.punches.length))) : await this.process(trx, u.device, u.req, false));
+      processed.push(r ? this.punchesProcessed(r, results.slice(at, (at += r.punches.length))) : await this.process(trx, u.device, u.upload, false));
     }
     const rows = uploads.map((u, i) => {
       const p = processed[i]!;
@@ -312,7 +314,7 @@ export class DeviceUploads {
   private async replayOne(device: Device, archived: ArchivedRequest): Promise<Processed | null> {
     try {
       return await transactionWithRetry(this.knex, async (trx) => {
-          const processed = await this.process(trx, device, archived, this.clockWrongAt(device, archived.receivedAt));
+          const processed = await this.process(trx, device, readUpload(device, archived), this.clockWrongAt(device, archived.receivedAt));
           await updateArchivedOutcome(trx, archived.id, {
             outcome: processed.outcome,
             records: processed.records,
@@ -385,28 +387,16 @@ export class DeviceUploads {
     await this.noteFacts(device, change, clock);
   }
 
-  /** What the reply would be, without storing anything (quarantine). */
+  /**
+   * What the reply would be, without storing anything (quarantine). Read as it always was,
+   * without the terminal's code page: the counts do not depend on it.
+   */
   private preview(req: DeviceRequest): Pick<UploadOutcome, 'reply' | 'records' | 'rejected'> {
-    const q = parseDeviceQuery(req.query);
-    switch (uploadKind(q)) {
-      case 'ATTLOG': {
-        const { records, errors } = parseAttlog(req.body);
-        return { reply: formatUploadReply(records.length), records: records.length, rejected: errors };
-      }
-      case 'OPERLOG':
-      case 'BIODATA':
-      case 'IDCARD': {
-        const { records, errors } = parseOperlog(req.body);
-        return { reply: formatUploadReply(records.length), records: records.length, rejected: errors };
-      }
-      case 'TABLEDATA': {
-        const name = q.params.tablename ?? '';
-        const { records, errors } = parseTableData(req.body, name);
-        return { reply: `${name}=${records.length}`, records: records.length, rejected: errors };
-      }
-      default:
-        return { reply: 'OK', records: 0, rejected: [] };
-    }
+    const upload = parseUpload(parseDeviceQuery(req.query), req.body);
+    const counted =
+      upload.kind === 'ATTLOG' || upload.kind === 'OPERLOG' || upload.kind === 'BIODATA' || upload.kind === 'IDCARD' || upload.kind === 'TABLEDATA' ? upload.parsed : null;
+    const records = counted?.records.length ?? 0;
+    return { reply: formatReplyToUpload(upload, records), records, rejected: counted?.errors ?? [] };
   }
 
   private attlogPunch(device: Device, r: AttlogRecord): Punch {
@@ -451,56 +441,55 @@ export class DeviceUploads {
   }
 
   /** An ATTLOG or RTLOG upload's punches, read without the database; null for other kinds. */
-  private readPunches(device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>): PunchUpload | null {
-    const q = parseDeviceQuery(req.query);
-    switch (uploadKind(q)) {
-      case 'ATTLOG': {
-        const { records, errors } = parseAttlog(req.body);
-        const rejected = [...errors];
-        const read = this.toPunches(records, (r) => this.attlogPunch(device, r), rejected, (r) => `${r.pin}\t${r.time}`);
-        const stamp = q.stamp ?? null;
+  private readPunches(device: Device, upload: Upload): PunchUpload | null {
+    if (upload.kind === 'ATTLOG') return this.readAttlog(device, upload);
+    if (upload.kind === 'RTLOG') return this.readRtlog(device, upload);
+    return null;
+  }
+
+  private readAttlog(device: Device, upload: Extract<Upload, { kind: 'ATTLOG' }>): PunchUpload {
+    const { records, errors } = upload.parsed;
+    const rejected = [...errors];
+    const read = this.toPunches(records, (r) => this.attlogPunch(device, r), rejected, (r) => `${r.pin}\t${r.time}`);
+    return {
+      upload,
+      ...read,
+      records: read.punches.length,
+      rejected,
+      stamp: upload.stamp === null ? null : { kind: 'attlog', value: upload.stamp },
+      lineCount: records.length + errors.length,
+      latestStated: latest(read.punches.map((p) => p.instant)),
+    };
+  }
+
+  private readRtlog(device: Device, upload: Extract<Upload, { kind: 'RTLOG' | 'RTSTATE' }>): PunchUpload {
+    const { records, errors } = upload.parsed;
+    const rejected = [...errors];
+    const events = records.filter((r) => isPunchEvent(r.fields));
+    const read = this.toPunches(
+      events,
+      (r) => {
+        const f = r.fields;
+        const inout = f.inoutstatus === '0' ? 0 : f.inoutstatus === '1' ? 1 : null;
         return {
-          kind: 'ATTLOG',
-          ...read,
-          records: read.punches.length,
-          rejected,
-          stamp: stamp === null ? null : { kind: 'attlog', value: stamp },
-          lineCount: records.length + errors.length,
-          latestStated: latest(read.punches.map((p) => p.instant)),
+          ...this.attlogPunch(device, { line: r.line, pin: f.pin!.trim(), time: f.time!.trim(), status: inout, verify: null, workCode: null, extra: [] }),
+          verifyMode: f.verifytype !== undefined && /^\d+$/.test(f.verifytype) ? Number(f.verifytype) : null,
         };
+      },
+      rejected,
+      (r) => `${r.fields.pin}\t${r.fields.time}`,
+    );
+    // Every event states the terminal's time, a door opening as well as a punch.
+    const stated = records.flatMap((r) => {
+      if (!r.fields.time) return [];
+      try {
+        return [parseTimestamp(r.fields.time.trim(), this.registry.zoneOf(device)).instant];
+      } catch (err) {
+        if (err instanceof TimestampError) return [];
+        throw err;
       }
-      case 'RTLOG': {
-        const { records, errors } = parseKeyValueRows(req.body, legacyEncodingOf(device.language));
-        const rejected = [...errors];
-        const events = records.filter((r) => isPunchEvent(r.fields));
-        const read = this.toPunches(
-          events,
-          (r) => {
-            const f = r.fields;
-            const inout = f.inoutstatus === '0' ? 0 : f.inoutstatus === '1' ? 1 : null;
-            return {
-              ...this.attlogPunch(device, { line: r.line, pin: f.pin!.trim(), time: f.time!.trim(), status: inout, verify: null, workCode: null, extra: [] }),
-              verifyMode: f.verifytype !== undefined && /^\d+$/.test(f.verifytype) ? Number(f.verifytype) : null,
-            };
-          },
-          rejected,
-          (r) => `${r.fields.pin}\t${r.fields.time}`,
-        );
-        // Every event states the terminal's time, a door opening as well as a punch.
-        const stated = records.flatMap((r) => {
-          if (!r.fields.time) return [];
-          try {
-            return [parseTimestamp(r.fields.time.trim(), this.registry.zoneOf(device)).instant];
-          } catch (err) {
-            if (err instanceof TimestampError) return [];
-            throw err;
-          }
-        });
-        return { kind: 'RTLOG', ...read, records: records.length, rejected, stamp: null, lineCount: records.length + errors.length, latestStated: latest(stated) };
-      }
-      default:
-        return null;
-    }
+    });
+    return { upload, ...read, records: records.length, rejected, stamp: null, lineCount: records.length + errors.length, latestStated: latest(stated) };
   }
 
   /** A punch upload once its punches are stored: a punch the ingest refused is a rejected line of its own. */
@@ -510,7 +499,7 @@ export class DeviceUploads {
     const rejected = refused.length ? [...u.rejected, ...refused].sort((a, b) => a.line - b.line) : u.rejected;
     const stored = results.length - refused.length;
     return {
-      reply: u.kind === 'ATTLOG' ? formatUploadReply(stored) : 'OK',
+      reply: formatReplyToUpload(u.upload, stored),
       outcome: rejected.length ? 'unparsed' : 'processed',
       records: u.records - refused.length,
       created,
@@ -523,63 +512,68 @@ export class DeviceUploads {
     };
   }
 
-  /** An upload's records stored in `trx`; `clockWrong`: its punches are held as suspect_time. */
-  private async process(trx: Knex.Transaction, device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>, clockWrong: boolean): Promise<Processed> {
-    const q = parseDeviceQuery(req.query);
-    const kind = uploadKind(q);
-    const base: Processed = { reply: 'OK', outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], unread: 0, stamp: null, options: null, ingested: null };
-    const withRejects = (p: Processed): Processed => ({ ...p, unread: p.rejected.length, outcome: p.rejected.length ? 'unparsed' : p.outcome });
-    switch (kind) {
+  /** An upload's records stored in `trx`, by its kind; `clockWrong`: its punches are held as suspect_time. */
+  private async process(trx: Knex.Transaction, device: Device, upload: Upload, clockWrong: boolean): Promise<Processed> {
+    switch (upload.kind) {
       case 'ATTLOG':
       case 'RTLOG': {
-        const read = this.readPunches(device, req)!;
+        const read = this.readPunches(device, upload)!;
         if (clockWrong) untrust(read);
         return this.punchesProcessed(read, await this.ingest.ingestWithin(trx, read.punches));
       }
       case 'OPERLOG':
       case 'BIODATA':
-      case 'IDCARD': {
-        const parsed = parseOperlog(req.body, legacyEncodingOf(device.language));
-        // A record whose PIN no column can hold is rejected alone; the others are kept.
-        const rejected = [...parsed.errors];
-        const records = parsed.records.filter((r) => {
-          const pin = 'pin' in r ? r.pin : null;
-          const problem = pin === null ? null : identifierProblem(pin, charsOf('device_users', 'pin'));
-          if (problem) rejected.push({ line: r.line, text: `${r.kind} PIN=${clipChars(pin!, 64)}`, reason: `PIN ${problem}` });
-          return problem === null;
-        });
-        rejected.sort((a, b) => a.line - b.line);
-        const at = this.now();
-        await upsertDeviceUsers(
-          trx,
-          device.serial,
-          records.flatMap((r) => (r.kind === 'USER' ? [{ pin: r.pin, name: r.name, privilege: r.privilege !== null && isInt32(r.privilege) ? r.privilege : null, card: r.card }] : [])),
-          at,
-        );
-        // Biometric data: kept only when the operator asked for it (and then never logged).
-        if (this.settings.storeTemplates) await upsertDeviceTemplates(trx, device.serial, records.flatMap(templateOf), at);
-        const stamp = kind === 'OPERLOG' ? (q.opStamp ?? q.stamp) : kind === 'BIODATA' ? q.stamp : null;
-        return withRejects({
-          ...base,
-          reply: formatUploadReply(records.length),
-          records: records.length,
-          rejected,
-          stamp: stamp === null ? null : { kind: kind === 'OPERLOG' ? 'operlog' : 'biodata', value: stamp },
-        });
-      }
+      case 'IDCARD':
+        return withRejects(upload, await this.storeUsers(trx, device, upload));
       case 'OPTIONS':
-        return { ...base, options: parseOptionsBody(req.body, legacyEncodingOf(device.language)) };
-      case 'TABLEDATA': {
-        const name = q.params.tablename ?? '';
-        const { records, errors } = parseTableData(req.body, name, legacyEncodingOf(device.language));
-        return withRejects({ ...base, reply: `${name}=${records.length}`, records: records.length, rejected: errors });
-      }
+        return processed({ options: upload.options });
+      case 'TABLEDATA':
+        return withRejects(upload, { records: upload.parsed.records.length, rejected: upload.parsed.errors });
       case 'ATTPHOTO':
+        return processed({ stamp: upload.stamp === null ? null : { kind: 'attphoto', value: upload.stamp } });
       case 'ERRORLOG':
       case 'RTSTATE':
-        return { ...base, stamp: kind === 'ATTPHOTO' && q.stamp ? { kind: 'attphoto', value: q.stamp } : null };
+        return processed({});
       case 'UNKNOWN':
-        return { ...base, outcome: 'unknown' };
+        return processed({ outcome: 'unknown' });
     }
   }
+
+  /** Users, operations and templates stored in `trx`: a record whose PIN no column can hold is rejected alone; the others are kept. */
+  private async storeUsers(trx: Knex.Transaction, device: Device, upload: Extract<Upload, { kind: 'OPERLOG' | 'BIODATA' | 'IDCARD' }>): Promise<Pick<Processed, 'records' | 'rejected' | 'stamp'>> {
+    const rejected = [...upload.parsed.errors];
+    const records = upload.parsed.records.filter((r) => {
+      const pin = 'pin' in r ? r.pin : null;
+      const problem = pin === null ? null : identifierProblem(pin, charsOf('device_users', 'pin'));
+      if (problem) rejected.push({ line: r.line, text: `${r.kind} PIN=${clipChars(pin!, 64)}`, reason: `PIN ${problem}` });
+      return problem === null;
+    });
+    rejected.sort((a, b) => a.line - b.line);
+    const at = this.now();
+    await upsertDeviceUsers(
+      trx,
+      device.serial,
+      records.flatMap((r) => (r.kind === 'USER' ? [{ pin: r.pin, name: r.name, privilege: r.privilege !== null && isInt32(r.privilege) ? r.privilege : null, card: r.card }] : [])),
+      at,
+    );
+    // Biometric data: kept only when the operator asked for it (and then never logged).
+    if (this.settings.storeTemplates) await upsertDeviceTemplates(trx, device.serial, records.flatMap(templateOf), at);
+    const stamp = upload.kind === 'IDCARD' || upload.stamp === null ? null : { kind: upload.kind === 'OPERLOG' ? ('operlog' as const) : ('biodata' as const), value: upload.stamp };
+    return { records: records.length, rejected, stamp };
+  }
+}
+
+/** An upload read once, in the terminal's code page for text that is not UTF-8. */
+function readUpload(device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>): Upload {
+  return parseUpload(parseDeviceQuery(req.query), req.body, legacyEncodingOf(device.language));
+}
+
+/** An upload processed that stored no punches: `OK`, nothing rejected, unless `p` says otherwise. */
+function processed(p: Partial<Processed>): Processed {
+  return { reply: OK_REPLY, outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], unread: 0, stamp: null, options: null, ingested: null, ...p };
+}
+
+/** A records upload processed: replied with the count stored; a line rejected makes it `unparsed` (none of them was read by the ingest). */
+function withRejects(upload: Upload, p: Pick<Processed, 'records' | 'rejected'> & Partial<Processed>): Processed {
+  return processed({ ...p, reply: formatReplyToUpload(upload, p.records), unread: p.rejected.length, outcome: p.rejected.length ? 'unparsed' : 'processed' });
 }
