@@ -14,6 +14,7 @@ import * as m009 from './009_outbox_unconfirmed_send.js';
 import * as m010 from './010_attendance_per_shift.js';
 import * as m011 from './011_employee_dates_holiday_list.js';
 import * as m013 from './013_punch_reviews.js';
+import * as m014 from './014_request_ids.js';
 
 interface Migration {
   name: string;
@@ -34,6 +35,7 @@ export const migrations: Migration[] = [
   { name: '010_attendance_per_shift', ...m010 },
   { name: '011_employee_dates_holiday_list', ...m011 },
   { name: '013_punch_reviews', ...m013 },
+  { name: '014_request_ids', ...m014 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -117,6 +117,7 @@ function checkinView(c: Checkin, employees: Map<number, Employee>, zone: string,
 function syncLogView(s: SyncLogEntry) {
   return {
     id: s.id,
+    request_id: s.requestId,
     channel: s.channel,
     endpoint: s.endpoint,
     device: s.device,
@@ -237,7 +238,7 @@ const PunchItem = resource(
 const CheckinItem = resource('Check-in', 'checkin_id, employee, employee_name, time, local_time, time_zone, log_type, device_id, shift, shift_start, shift_end, shift_actual_start, shift_actual_end, attendance, skip_auto_attendance, latitude, longitude, created_at');
 const SyncLogRow = resource(
   'Sync log row',
-  'id, channel, endpoint, device, status, records_total, records_created, records_duplicate, records_failed, error, remote_address, duration_ms, received_at, processed_at',
+  'id, request_id, channel, endpoint, device, status, records_total, records_created, records_duplicate, records_failed, error, remote_address, duration_ms, received_at, processed_at',
 );
 
 function punchIdOf(ctx: Context): number {

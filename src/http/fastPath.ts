@@ -1,15 +1,16 @@
 // Every terminal polls GET /iclock/getrequest every few seconds: with thousands of terminals
 // that is most of the traffic, and the Koa stack (context, middleware, router) cost several
 // times the work of the poll itself. Polls are answered here, in front of Koa, by the same
-// heartbeat() the Koa route uses, with the same allow-list, reply, metric and log line.
-// Anything else (and HEAD) goes to Koa.
+// heartbeat() the Koa route uses, reading the request with the same readIclockRequest, with
+// the same allow-list, reply, request id header, metric and log line. Anything else (and HEAD)
+// goes to Koa.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { parseDeviceQuery } from '../../protocol/index.js';
 import type { AllowList } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { deviceTextDialect, mapError } from './errorReplies.js';
-import { type DeviceReply, DEVICE_REFUSED, heartbeat } from './iclock.js';
+import { type DeviceReply, DEVICE_REFUSED, heartbeat, logFieldsOf, readIclockRequest } from './iclock.js';
+import { REQUEST_ID_HEADER, newRequestId } from './requestId.js';
 
 const PATH = '/iclock/getrequest';
 
@@ -31,26 +32,28 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
 async function answer(req: IncomingMessage, res: ServerResponse, query: string, d: FastPathDeps): Promise<void> {
   const started = process.hrtime.bigint();
   const ip = clientAddress(req, d.trustProxy);
-  let r: DeviceReply;
-  if (!d.deviceAllow.allows(ip)) r = { status: 403, body: DEVICE_REFUSED };
+  const id = newRequestId();
+  let reply: DeviceReply;
+  if (!d.deviceAllow.allows(ip)) reply = { status: 403, body: DEVICE_REFUSED };
   else {
-    const q = parseDeviceQuery(query);
+    const r = readIclockRequest(id, query);
     try {
-      r = await d.poll(q, ip);
+      reply = await d.poll(r, ip);
     } catch (err) {
-      r = deviceTextDialect(mapError(err), d.logger, { path: PATH, sn: q.sn });
+      reply = deviceTextDialect(mapError(err), d.logger, logFieldsOf(PATH, r));
     }
   }
-  const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
-  res.statusCode = r.status;
+  const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+  res.statusCode = reply.status;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Content-Length', body.length);
-  if (r.retryAfterSeconds) res.setHeader('Retry-After', String(r.retryAfterSeconds));
+  res.setHeader(REQUEST_ID_HEADER, id);
+  if (reply.retryAfterSeconds) res.setHeader('Retry-After', String(reply.retryAfterSeconds));
   res.end(body);
-  d.metrics.requests.inc({ channel: 'adms', route: PATH, method: 'GET', status: String(r.status) });
+  d.metrics.requests.inc({ channel: 'adms', route: PATH, method: 'GET', status: String(reply.status) });
   const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
   // Polls are debug lines unless they fail; only the path, never the query string.
-  d.logger[r.status < 400 ? 'debug' : 'info']({ method: 'GET', path: PATH, status: r.status, ms, remote: ip }, 'request');
+  d.logger[reply.status < 400 ? 'debug' : 'info']({ method: 'GET', path: PATH, status: reply.status, ms, remote: ip, request: id }, 'request');
 }
 
 export function withHeartbeatFastPath(next: RequestListener, deps: FastPathDeps): RequestListener {

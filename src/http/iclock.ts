@@ -4,8 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import { newRouter } from './routing.js';
-import type { Context, Middleware, Next } from 'koa';
-import compose from 'koa-compose';
+import type { Context, Middleware } from 'koa';
 import {
   type DeviceQuery,
   type OptionBlock,
@@ -31,11 +30,12 @@ import type { DeviceRequest, DeviceUploads } from '../devices/uploads.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RateLimiter } from '../limits.js';
-import { type SyncLogService, deviceEndpoint } from '../pipeline/syncLog.js';
+import { NO_COUNTS, type SyncCounts, type SyncLogService } from '../pipeline/syncLog.js';
 import { VERSION } from '../version.js';
 import { bodyLimit, readRawBody } from './body.js';
-import { type Reply, answerErrorsIn, deviceTextDialect, send } from './errorReplies.js';
-import { type SyncState, syncLogged } from './syncLog.js';
+import { type Reply, deviceTextDialect, mapError, send } from './errorReplies.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './requestId.js';
+import { syncRecorder } from './syncLog.js';
 
 export interface IclockDeps {
   registry: DeviceRegistry;
@@ -66,16 +66,54 @@ export const DEVICE_REFUSED = formatErrorReply('this address may not reach the d
 export type DeviceReply = Reply<string | Uint8Array>;
 
 /**
+ * A terminal's request, read once where it arrives (the Koa routes below and the poll's fast
+ * path): the guards, the handlers and the sync log read this, never the query string again.
+ */
+export interface IclockRequest {
+  /** The id it is known by (./requestId.ts): log line, X-Iclockd-Request header, archive and sync-log rows. */
+  readonly id: string;
+  /** The query string as sent (without '?'), as the archive keeps it. */
+  readonly querystring: string;
+  readonly query: DeviceQuery;
+  /** The SN as sent, unchecked (null: none); serialOf() checks it before anything is registered. */
+  readonly serial: string | null;
+  /** The terminal, once the registry has answered for it (null until then). */
+  device: Device | null;
+  /** What the sync log is told: the records the request carried and what became of them. */
+  counts: SyncCounts;
+  /** Why a request that was answered still failed (text replies carry no error field). */
+  error: string | null;
+}
+
+/** The one reading of a terminal's request; `id` from requestIdOf (Koa) or newRequestId (fast path). */
+export function readIclockRequest(id: string, querystring: string): IclockRequest {
+  const query = parseDeviceQuery(querystring);
+  return { id, querystring, query, serial: query.sn, device: null, counts: NO_COUNTS, error: null };
+}
+
+/** How a terminal's request is named in the log: its path, its SN as sent and its id. */
+export function logFieldsOf(path: string, r: IclockRequest) {
+  return { path, sn: r.serial, request: r.id };
+}
+
+/** The sync log's name for a terminal's request: its path, and the table it uploads. */
+function endpointOf(path: string, q: DeviceQuery): string {
+  return q.table ? `${path}?table=${q.table}` : path;
+}
+
+/**
  * The poll every terminal makes every few seconds (GET /iclock/getrequest): INFO stored when
  * it changed, then the due commands or OK. No database round trip in the usual case (cached
  * device, no command open). Served by the fast path in front of Koa and by the route below.
  */
 export function heartbeat(deps: Pick<IclockDeps, 'registry' | 'commands' | 'perDevice'>) {
-  return async function poll(q: DeviceQuery, address: string | null): Promise<DeviceReply> {
+  return async function poll(r: IclockRequest, address: string | null): Promise<DeviceReply> {
+    const q = r.query;
     const sn = serialOf(q);
     // Over its budget (a terminal stuck in a loop): OK, from memory.
     if (deps.perDevice.take(sn)) return { status: 200, body: OK_REPLY };
     const d = await deps.registry.contact(sn, contactOf(q, address));
+    r.device = d;
     if (d.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
     if (q.info) await deps.registry.recordInfo(d, q.info);
     // User names in commands: GB18030 for Chinese-language firmware, UTF-8 otherwise.
@@ -100,48 +138,83 @@ function registryCode(serial: string): string {
   return createHash('sha256').update(`iclockd:${serial}`).digest('hex').slice(0, 16);
 }
 
+/** One step of a terminal route: Koa middleware that is also handed the request as read. */
+type DeviceStep = (ctx: Context, r: IclockRequest, next: () => Promise<void>) => Promise<void>;
+
 export function iclockRoutes(deps: IclockDeps): Router {
   const router = newRouter('/iclock');
-  /** A request as it arrived. */
-  const request = (ctx: Context, body: Buffer): DeviceRequest => ({ method: ctx.method, path: ctx.path, query: ctx.querystring, body, remoteAddress: ctx.ip, receivedAt: deps.clock() });
-  const mapErrors = answerErrorsIn(deviceTextDialect, deps.logger, (ctx) => ({ path: ctx.path, sn: ctx.query.SN ?? ctx.query.sn }));
+  /** A request as it arrived, for the archive. */
+  const request = (ctx: Context, r: IclockRequest, body: Buffer): DeviceRequest => ({
+    requestId: r.id,
+    method: ctx.method,
+    path: ctx.path,
+    query: r.querystring,
+    body,
+    remoteAddress: ctx.ip,
+    receivedAt: deps.clock(),
+  });
+
+  /**
+   * A terminal route: the request read once (readIclockRequest), its id in the reply header,
+   * then `steps` in order, each handed the same IclockRequest.
+   */
+  function deviceRoute(...steps: DeviceStep[]): Middleware {
+    return async function terminalRequest(ctx: Context): Promise<void> {
+      const r = readIclockRequest(requestIdOf(ctx), ctx.querystring);
+      ctx.set(REQUEST_ID_HEADER, r.id);
+      const run = async (i: number): Promise<void> => {
+        const step = steps[i];
+        if (step) await step(ctx, r, () => run(i + 1));
+      };
+      await run(0);
+    };
+  }
+
+  /** Anything thrown below is answered in text, as terminals read it. */
+  const answerInText: DeviceStep = async (ctx, r, next) => {
+    try {
+      await next();
+    } catch (err) {
+      send(ctx, deviceTextDialect(mapError(err), deps.logger, logFieldsOf(ctx.path, r)));
+    }
+  };
   // A terminal over its request budget (one stuck in a loop) is answered without the database:
   // a poll gets a plain OK, anything else 503 with Retry-After, so it keeps its data for later.
-  async function withinBudget(ctx: Context, next: Next): Promise<void> {
-    const sn = parseDeviceQuery(ctx.querystring).sn;
-    const wait = sn ? deps.perDevice.take(sn) : 0;
+  const withinBudget: DeviceStep = async (ctx, r, next) => {
+    const wait = r.serial ? deps.perDevice.take(r.serial) : 0;
     if (!wait) return next();
     if (ctx.path === '/iclock/ping') return text(ctx, OK_REPLY);
-    send(ctx, { status: 503, body: formatErrorReply(`too many requests from ${sn}; send it again in ${wait} s`), retryAfterSeconds: wait });
-  }
-  const logged = syncLogged(deps.syncLog, 'adms', deps.logger, (ctx) => deviceEndpoint(ctx.path, ctx.querystring));
+    send(ctx, { status: 503, body: formatErrorReply(`too many requests from ${r.serial}; send it again in ${wait} s`), retryAfterSeconds: wait });
+  };
+  /** The request's sync-log row, with what the handler left on its IclockRequest. */
+  const recordSync = syncRecorder(deps.syncLog, 'adms', deps.logger);
+  const logged: DeviceStep = (ctx, r, next) =>
+    recordSync(ctx, next, () => ({ requestId: r.id, endpoint: endpointOf(ctx.path, r.query), device: r.device?.serial ?? null, counts: r.counts, error: r.error }));
   /** A device route: its errors in text, the per-terminal budget, then `handlers` (on the route itself, not on a prefix). */
-  const guarded = (...handlers: Middleware[]) => compose([mapErrors, withinBudget, ...handlers]);
+  const guarded = (...handlers: DeviceStep[]) => deviceRoute(answerInText, withinBudget, ...handlers);
   /**
    * An upload not answered 200 (blocked, over budget, too large, storage away) stays on the
    * terminal and comes later as a backlog, whose punch times say nothing about its clock.
    */
-  async function refusalsNoted(ctx: Context, next: Next): Promise<void> {
+  const refusalsNoted: DeviceStep = async (ctx, r, next) => {
     let refused = true;
     try {
       await next();
       refused = ctx.status !== 200;
     } finally {
-      const sn = parseDeviceQuery(ctx.querystring).sn;
-      if (refused && sn) deps.registry.undelivered(sn);
+      if (refused && r.serial) deps.registry.undelivered(r.serial);
     }
-  }
-  const guardedUpload = (...handlers: Middleware[]) => compose([mapErrors, refusalsNoted, withinBudget, ...handlers]);
+  };
+  const guardedUpload = (...handlers: DeviceStep[]) => deviceRoute(answerInText, refusalsNoted, withinBudget, ...handlers);
 
   /**
    * The device a request comes from; a blocked one is refused (it keeps its data and retries).
    * `asStored`: read from the database, not the cache (uploads: a block or approval made by
    * another process or the CLI applies to the very next one).
    */
-  async function device(ctx: Context, asStored = false): Promise<Device> {
-    const q = parseDeviceQuery(ctx.querystring);
-    const d = await deps.registry.contact(serialOf(q), contactOf(q, ctx.ip), asStored);
-    (ctx.state as SyncState).syncDevice = d.serial;
+  async function device(ctx: Context, r: IclockRequest, asStored = false): Promise<Device> {
+    const d = await deps.registry.contact(serialOf(r.query), contactOf(r.query, ctx.ip), asStored);
+    r.device = d;
     if (d.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
     return d;
   }
@@ -185,23 +258,22 @@ export function iclockRoutes(deps: IclockDeps): Router {
   }
 
   // Handshake: the option block (2.x) or the registry answer (3.x).
-  router.get('/cdata', guarded(logged, async (ctx) => {
-    const d = await device(ctx);
+  router.get('/cdata', guarded(logged, async (ctx, r) => {
+    const d = await device(ctx, r);
     if (deps.registry.generationOf(d) === 3) {
       text(ctx, formatPush3Handshake(registryCode(d.serial), push3Config(d)));
       return;
     }
-    text(ctx, formatOptionBlock(optionBlock(d, parseDeviceQuery(ctx.querystring).pushver === null)));
+    text(ctx, formatOptionBlock(optionBlock(d, r.query.pushver === null)));
   }));
 
   // Uploads: ATTLOG, OPERLOG, BIODATA, options, photos, 3.x rows. OK only after commit.
-  async function upload(ctx: Context): Promise<void> {
-    const d = await device(ctx, true);
+  const upload: DeviceStep = async (ctx, r) => {
+    const d = await device(ctx, r, true);
     const body = await readRawBody(ctx, bodyLimit('upload', deps.maxBodyBytes));
-    const result = await deps.uploads.receive(d, request(ctx, body));
-    const state = ctx.state as SyncState;
-    state.syncCounts = { total: result.records + result.rejected.length, created: result.created, duplicate: result.duplicate, failed: result.rejected.length };
-    if (result.rejected.length) state.syncError = `${result.rejected.length} line(s) could not be read (archived as request ${result.archiveId})`;
+    const result = await deps.uploads.receive(d, request(ctx, r, body));
+    r.counts = { total: result.records + result.rejected.length, created: result.created, duplicate: result.duplicate, failed: result.rejected.length };
+    if (result.rejected.length) r.error = `${result.rejected.length} line(s) could not be read (archived as request ${result.archiveId})`;
     // For replay and the simulator; terminals ignore headers they do not know.
     ctx.set('X-Iclockd-Created', String(result.created));
     ctx.set('X-Iclockd-Duplicate', String(result.duplicate));
@@ -209,57 +281,56 @@ export function iclockRoutes(deps: IclockDeps): Router {
     // Held for a terminal awaiting approval: acknowledged, stored only once it is approved.
     ctx.set('X-Iclockd-Held', result.outcome === 'quarantined' ? '1' : '0');
     text(ctx, result.reply);
-  }
+  };
   router.post('/cdata', guardedUpload(logged, upload));
   router.post('/fdata', guardedUpload(logged, upload));
   router.post('/querydata', guardedUpload(logged, upload));
 
-  // Heartbeat: INFO when it changed, then due commands or OK. No sync_log row.
+  // Heartbeat: INFO when it changed, then due commands or OK. No sync_log row. Most polls are
+  // answered by the fast path (./fastPath.ts); this route takes the rest (HEAD, odd spellings).
   const poll = heartbeat(deps);
   // heartbeat() keeps its own budget (an over-budget poll is a plain OK).
-  router.get('/getrequest', compose([mapErrors, async (ctx: Context) => {
-    const q = parseDeviceQuery(ctx.querystring);
-    send(ctx, await poll(q, ctx.ip));
-    (ctx.state as SyncState).syncDevice = q.sn;
-  }]));
+  router.get('/getrequest', deviceRoute(answerInText, async (ctx, r) => {
+    send(ctx, await poll(r, ctx.ip));
+  }));
 
   // Command results.
-  router.post('/devicecmd', guarded(logged, async (ctx) => {
-    const d = await device(ctx);
+  router.post('/devicecmd', guarded(logged, async (ctx, r) => {
+    const d = await device(ctx, r);
     const body = await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
-    const { results, unread } = await deps.devices.receiveCommandResults(d, request(ctx, body));
-    (ctx.state as SyncState).syncCounts = { total: results + unread, created: results, duplicate: 0, failed: unread };
+    const { results, unread } = await deps.devices.receiveCommandResults(d, request(ctx, r, body));
+    r.counts = { total: results + unread, created: results, duplicate: 0, failed: unread };
     text(ctx, OK_REPLY);
   }));
 
   // Push 3.x.
-  router.post('/registry', guarded(logged, async (ctx) => {
-    const d = await device(ctx);
+  router.post('/registry', guarded(logged, async (ctx, r) => {
+    const d = await device(ctx, r);
     const body = await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
-    await deps.uploads.archive(d, request(ctx, body), 'processed');
+    await deps.uploads.archive(d, request(ctx, r, body), 'processed');
     await deps.registry.recordOptions(d, parseOptionsBody(body, legacyEncodingOf(d.language)));
     text(ctx, formatRegistryReply(registryCode(d.serial)));
   }));
-  router.post('/push', guarded(logged, async (ctx) => {
-    const d = await device(ctx);
-    await deps.uploads.archive(d, request(ctx, await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes))), 'processed');
+  router.post('/push', guarded(logged, async (ctx, r) => {
+    const d = await device(ctx, r);
+    await deps.uploads.archive(d, request(ctx, r, await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes))), 'processed');
     text(ctx, formatPush3Config(push3Config(d)));
   }));
-  router.get('/ping', guarded(async (ctx) => {
-    await device(ctx);
+  router.get('/ping', guarded(async (ctx, r) => {
+    await device(ctx, r);
     text(ctx, OK_REPLY);
   }));
-  router.get('/rtdata', guarded(async (ctx) => {
-    const d = await device(ctx);
+  router.get('/rtdata', guarded(async (ctx, r) => {
+    const d = await device(ctx, r);
     text(ctx, formatServerTime(deps.clock(), deps.registry.offsetMinutesNow(d)));
   }));
 
   // Anything else under /iclock/ from a terminal: kept in the archive and answered. Without a
   // serial it is nobody's: refused, so no one can fill the archive anonymously.
-  router.all('/{*rest}', guarded(logged, async (ctx) => {
-    const d = await device(ctx);
+  router.all('/{*rest}', guarded(logged, async (ctx, r) => {
+    const d = await device(ctx, r);
     const body = ctx.method === 'GET' || ctx.method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(ctx, bodyLimit('form', deps.maxBodyBytes));
-    await deps.uploads.archive(d, request(ctx, body), 'unknown');
+    await deps.uploads.archive(d, request(ctx, r, body), 'unknown');
     text(ctx, OK_REPLY);
   }));
 

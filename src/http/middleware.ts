@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { answerErrorsIn, jsonDialect } from './errorReplies.js';
+import { requestIdOf } from './requestId.js';
 
 /**
  * Anything thrown below, and a request no route took, answered as the API's JSON error. Route
@@ -49,7 +50,7 @@ export function requestLog(logger: Logger, metrics?: Metrics) {
       const heartbeat = HEARTBEATS.has(ctx.path) && ctx.status < 400;
       // Only the path, never the query string: integrators have put credentials there.
       logger[heartbeat ? 'debug' : 'info'](
-        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, remote: ctx.ip },
+        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, remote: ctx.ip, request: requestIdOf(ctx) },
         'request',
       );
     }

@@ -5,14 +5,13 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { parseDeviceQuery, uploadKind } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
-import { type ArchivedRequest, findArchivedRequests } from '../store/deviceRequests.js';
+import { type ArchivedRequest, findArchivedRequest } from '../store/deviceRequests.js';
 import {
   type SyncCounts,
   type SyncLogEntry,
   type SyncLogFilter,
   type SyncTally,
   findSyncLogEntry,
-  findSyncLogTwins,
   insertSyncLogEntries,
   listSyncLog,
   tallySyncLog,
@@ -82,6 +81,8 @@ function receivedView(r: ArchivedRequest): ReceivedRequest {
 
 /** What the HTTP layer reports about one answered request. */
 export interface SyncRecord {
+  /** The request's id (src/http/requestId.ts); a device request's archive row carries the same. */
+  requestId: string;
   channel: string;
   endpoint: string;
   device: string | null;
@@ -140,29 +141,16 @@ export class SyncLogService {
   }
 
   /**
-   * One entry and, for a terminal's upload, what it sent: the archived request of that device
-   * with the same endpoint and record count received in the same second (when several are
-   * alike, the n-th entry is taken for the n-th request). The archive keeps device uploads
-   * only, for ICLOCKD_ARCHIVE_DAYS; JSON requests are never stored, so only their outcome is known.
+   * One entry and, for a terminal's request, what it sent: the archived request with the
+   * entry's request id. The archive keeps device requests only, for ICLOCKD_ARCHIVE_DAYS; JSON
+   * requests are never stored, and rows written before request ids were kept (migration 014)
+   * name none, so for those only the outcome is known.
    */
   async get(id: number): Promise<{ entry: SyncLogEntry; received: ReceivedRequest | null }> {
     const entry = Number.isSafeInteger(id) && id > 0 ? await findSyncLogEntry(this.knex, id) : null;
     if (!entry) throw new AppError('not_found', `No sync log entry ${id}`);
-    if (!entry.device || entry.channel !== 'adms') return { entry, received: null };
-    const from = entry.receivedAt;
-    // Stored to the second; reading the body may cross into the next one.
-    const to = new Date(from.getTime() + 2000);
-    const candidates = (await findArchivedRequests(this.knex, { deviceSerial: entry.device, from, to }, 500)).filter(
-      (r) => deviceEndpoint(r.path, r.query) === entry.endpoint && r.records + r.rejectedLines === entry.counts.total,
-    );
-    const twins = await findSyncLogTwins(this.knex, entry);
-    const match = candidates[Math.max(0, twins.indexOf(entry.id))] ?? candidates[0] ?? null;
-    return { entry, received: match ? receivedView(match) : null };
+    if (entry.requestId === null || entry.channel !== 'adms') return { entry, received: null };
+    const archived = await findArchivedRequest(this.knex, entry.requestId);
+    return { entry, received: archived ? receivedView(archived) : null };
   }
-}
-
-/** The sync log's name for a device request: its path, and the table it uploads. */
-export function deviceEndpoint(path: string, query: string): string {
-  const table = parseDeviceQuery(query).table;
-  return table ? `${path}?table=${table}` : path;
 }

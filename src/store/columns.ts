@@ -40,7 +40,7 @@ export const COLUMNS = {
   },
   device_commands: { device_serial: chars(64), command: text, state: chars(16), result: { bytes: MEDIUMTEXT_BYTES }, created_by: chars(200) },
   device_heartbeats: { device_serial: chars(64) },
-  device_requests: { device_serial: chars(64), method: chars(8), path: chars(200), query: text, remote_address: chars(64), outcome: chars(16), error: text },
+  device_requests: { request_id: chars(32), device_serial: chars(64), method: chars(8), path: chars(200), query: text, remote_address: chars(64), outcome: chars(16), error: text },
   device_templates: { device_serial: chars(64), pin: chars(64), kind: chars(16), slot: chars(64), fields: { bytes: LONGTEXT_BYTES } },
   device_users: { device_serial: chars(64), pin: chars(64), name: chars(200), card: chars(64) },
   employees: { employee: chars(32), name: chars(200), site: chars(64), attendance_device_id: chars(64), status: chars(16), default_shift: chars(140), holiday_list: chars(140) },
@@ -70,7 +70,7 @@ export const COLUMNS = {
     working_hours_calculation_based_on: chars(16),
     holiday_list: chars(140),
   },
-  sync_log: { channel: chars(16), endpoint: chars(200), device: chars(64), status: chars(16), error: text, remote_address: chars(64) },
+  sync_log: { request_id: chars(32), channel: chars(16), endpoint: chars(200), device: chars(64), status: chars(16), error: text, remote_address: chars(64) },
 } as const satisfies Record<string, Record<string, Capacity>>;
 
 type Tables = typeof COLUMNS;

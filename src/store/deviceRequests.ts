@@ -9,6 +9,8 @@ export type ArchiveOutcome = 'processed' | 'quarantined' | 'unparsed' | 'unknown
 
 /** A device request as it arrived. */
 export interface DeviceRequest {
+  /** The id it is known by (src/http/requestId.ts): in its log line, its reply's header and its sync-log row. */
+  requestId: string;
   method: string;
   path: string;
   /** The raw query string, without '?'. */
@@ -18,8 +20,10 @@ export interface DeviceRequest {
   receivedAt: Date;
 }
 
-export interface ArchivedRequest extends DeviceRequest {
+export interface ArchivedRequest extends Omit<DeviceRequest, 'requestId'> {
   id: number;
+  /** Null on rows archived before request ids were kept (migration 014). */
+  requestId: string | null;
   deviceSerial: string | null;
   outcome: ArchiveOutcome;
   records: number;
@@ -29,6 +33,7 @@ export interface ArchivedRequest extends DeviceRequest {
 
 interface RequestRow {
   id: number;
+  request_id: string | null;
   device_serial: string | null;
   method: string;
   path: string;
@@ -45,6 +50,7 @@ interface RequestRow {
 function requestFromRow(r: RequestRow): ArchivedRequest {
   return {
     id: Number(r.id),
+    requestId: r.request_id,
     deviceSerial: r.device_serial,
     method: r.method,
     path: r.path,
@@ -61,6 +67,7 @@ function requestFromRow(r: RequestRow): ArchivedRequest {
 
 function archiveRow(r: Omit<ArchivedRequest, 'id'>) {
   return {
+    request_id: r.requestId,
     device_serial: r.deviceSerial === null ? null : clipChars(r.deviceSerial, charsOf('device_requests', 'device_serial')),
     method: clipChars(r.method, charsOf('device_requests', 'method')),
     path: clipChars(r.path, charsOf('device_requests', 'path')),
@@ -122,6 +129,12 @@ export async function updateArchivedOutcome(
     rejected_lines: outcome.rejectedLines,
     error: outcome.error === null ? null : clipBytes(outcome.error),
   });
+}
+
+/** The archived request with this request id (null: not archived, or pruned). */
+export async function findArchivedRequest(knex: Knex, requestId: string): Promise<ArchivedRequest | null> {
+  const row = (await knex('device_requests').where({ request_id: requestId }).orderBy('id').first()) as RequestRow | undefined;
+  return row ? requestFromRow(row) : null;
 }
 
 export async function findArchivedRequests(

@@ -17,6 +17,8 @@ export interface SyncCounts {
 
 export interface SyncLogEntry {
   id: number;
+  /** The request's id (src/http/requestId.ts), as on its archived request; null on rows written before migration 014. */
+  requestId: string | null;
   channel: string;
   endpoint: string;
   device: string | null;
@@ -31,6 +33,7 @@ export interface SyncLogEntry {
 
 interface Row {
   id: number;
+  request_id: string | null;
   channel: string;
   endpoint: string;
   device: string | null;
@@ -49,6 +52,7 @@ interface Row {
 function fromRow(r: Row): SyncLogEntry {
   return {
     id: Number(r.id),
+    requestId: r.request_id,
     channel: r.channel,
     endpoint: r.endpoint,
     device: r.device,
@@ -71,6 +75,7 @@ export async function insertSyncLogEntries(knex: Knex, entries: NewSyncLogEntry[
   for (const part of chunks(entries, 200)) {
     await knex('sync_log').insert(
       part.map((e) => ({
+        request_id: e.requestId,
         channel: e.channel,
         // What a request names is cut to its column (well-formed): one odd row never fails the batch.
         endpoint: clipChars(e.endpoint, charsOf('sync_log', 'endpoint')),
@@ -145,13 +150,4 @@ export async function findSyncLogEntry(knex: Knex, id: number): Promise<SyncLogE
 export async function listDeviceSyncLog(knex: Knex, device: string, from: Date, limit: number): Promise<SyncLogEntry[]> {
   const rows = (await knex('sync_log').where('device', device).where('received_at', '>=', toDbInstant(from)).orderBy('id', 'desc').limit(limit)) as Row[];
   return rows.map(fromRow).reverse();
-}
-
-/** Ids of the rows of the same device, endpoint, second and record count as `e` (itself included), in order. */
-export async function findSyncLogTwins(knex: Knex, e: SyncLogEntry): Promise<number[]> {
-  const ids = (await knex('sync_log')
-    .where({ device: e.device, endpoint: e.endpoint, received_at: toDbInstant(e.receivedAt), records_total: e.counts.total })
-    .orderBy('id')
-    .pluck('id')) as (number | string)[];
-  return ids.map(Number);
 }

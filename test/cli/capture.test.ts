@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { newRequestId } from '../../src/http/requestId.js';
 import { type CliHarness, cliHarness } from '../helpers/cli.js';
 import { testDialect } from '../helpers/db.js';
 
@@ -21,7 +22,7 @@ describe(`iclockd capture export on ${testDialect()}`, () => {
 
   test('--out is created with any missing parents, and holds the handshake and each archived request', async () => {
     const device = await h.services.registry.contact('TERM-1', { pushver: '2.4.1', language: 69, deviceType: null, address: '10.0.0.9' });
-    await h.services.uploads.receive(device, { method: 'POST', path: '/iclock/cdata', query: 'SN=TERM-1&table=ATTLOG&Stamp=9999', body: Buffer.from('11\t2025-05-01 08:00:00\t0\t1\n'), remoteAddress: '10.0.0.9', receivedAt: new Date() });
+    await h.services.uploads.receive(device, { requestId: newRequestId(), method: 'POST', path: '/iclock/cdata', query: 'SN=TERM-1&table=ATTLOG&Stamp=9999', body: Buffer.from('11\t2025-05-01 08:00:00\t0\t1\n'), remoteAddress: '10.0.0.9', receivedAt: new Date() });
     const out = join(dir, 'not', 'yet', 'there');
     const run = await h.cli('capture', 'export', '--device', 'TERM-1', '--out', out);
     assert.equal(run.code, 0, run.err.join('\n'));

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Services } from '../../src/app.js';
+import { newRequestId } from '../../src/http/requestId.js';
 import { type CliHarness, cliHarness } from '../helpers/cli.js';
 import { testDialect } from '../helpers/db.js';
 
@@ -20,7 +21,7 @@ describe(`iclockd devices and reprocess on ${testDialect()}`, () => {
   const upload = (serial: string, body: string) =>
     s.registry
       .contact(serial, { pushver: '2.4.1', language: 69, deviceType: null, address: '10.0.0.9' })
-      .then((d) => s.uploads.receive(d, { method: 'POST', path: '/iclock/cdata', query: `SN=${serial}&table=ATTLOG&Stamp=9999`, body: Buffer.from(body), remoteAddress: '10.0.0.9', receivedAt: new Date() }));
+      .then((d) => s.uploads.receive(d, { requestId: newRequestId(), method: 'POST', path: '/iclock/cdata', query: `SN=${serial}&table=ATTLOG&Stamp=9999`, body: Buffer.from(body), remoteAddress: '10.0.0.9', receivedAt: new Date() }));
 
   test('a pending terminal is listed, approved (its held upload ingested), given a zone', async () => {
     const held = await upload('TERM-1', '11\t2025-05-01 08:00:00\t0\t1\n12\t2025-05-01 08:01:00\t0\t1\n');

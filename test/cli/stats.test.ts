@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../../src/cli/main.js';
+import { newRequestId } from '../../src/http/requestId.js';
 import { NO_COUNTS, SyncLogService } from '../../src/pipeline/syncLog.js';
 import { insertSyncLogEntries } from '../../src/store/syncLog.js';
 import { type Database, closeDatabase, migrateToLatest, openDatabase } from '../../src/store/db.js';
@@ -48,7 +49,7 @@ describe(`iclockd stats on ${testDialect()}`, () => {
     /** One request, received at `at` (UTC); `ok` undefined is a row an older version left `received`. */
     const request = async (at: string, channel: string, device: string | null, ok?: boolean) => {
       now = new Date(at);
-      const entry = { channel, endpoint: `/${channel}`, device, remoteAddress: '10.0.0.9', receivedAt: now, durationMs: 4 };
+      const entry = { requestId: newRequestId(), channel, endpoint: `/${channel}`, device, remoteAddress: '10.0.0.9', receivedAt: now, durationMs: 4 };
       if (ok === undefined) {
         await insertSyncLogEntries(db.knex, [{ ...entry, status: 'received', counts: NO_COUNTS, error: null, processedAt: now }]);
         return;

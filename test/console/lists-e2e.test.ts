@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import { newRequestId } from '../../src/http/requestId.js';
 import { NO_COUNTS } from '../../src/pipeline/syncLog.js';
 import { type TestBrowser, launchBrowser, openPage, signIn } from '../helpers/browser.js';
 import { type TestServer, client, startTestServer } from '../helpers/server.js';
@@ -46,6 +47,7 @@ before(async () => {
   await Promise.all(
     Array.from({ length: SYNC_ROWS }, (_, i) =>
       s.running.services.syncLog.record({
+        requestId: newRequestId(),
         channel: 'adms',
         endpoint: '/iclock/cdata?table=ATTLOG',
         device: i % 2 ? 'GATE-B' : 'GATE-A',
