@@ -40,12 +40,11 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { OutboxService } from './outbox/service.js';
 import { IngestGate } from './pipeline/gate.js';
-import { IngestService } from './pipeline/ingest.js';
+import { INGEST_TRANSACTIONS, IngestService } from './pipeline/ingest.js';
 import { PunchIntake } from './pipeline/intake.js';
 import { PunchRecords } from './pipeline/records.js';
 import { SyncLogService } from './pipeline/syncLog.js';
 import type { Database } from './store/db.js';
-import { GroupCommit, INGEST_TRANSACTIONS } from './store/groupCommit.js';
 
 /** Who may call, and how often (per process). */
 export interface Limits {
@@ -106,11 +105,10 @@ export function createServices(config: Config, db: Database, logger: Logger, clo
   const metrics = new Metrics(knex, (ms) => registry.devicesHeardWithin(ms));
   const refused = (reason: string) => metrics.pendingRefused.inc({ reason });
   const registry = new DeviceRegistry({ knex, cache: deviceCache, settings: { ...config, newSerials: limits.newSerials, refused }, logger, clock });
-  const commits = new GroupCommit(knex, INGEST_TRANSACTIONS[db.dialect]);
   // Every check-in created writes its outbox rows in its own transaction.
   const outbox = new OutboxService({ knex, settings: config, logger, clock, metrics });
-  const ingest = new IngestService({ knex, settings: config, clock, gate, attendance, metrics, commits, sink: outbox });
-  const uploads = new DeviceUploads({ knex, ingest, registry, settings: { ...config, holdRefused: refused }, gate, commits, logger, clock });
+  const ingest = new IngestService({ knex, settings: config, clock, gate, attendance, metrics, transactions: INGEST_TRANSACTIONS[db.dialect], sink: outbox });
+  const uploads = new DeviceUploads({ knex, ingest, registry, settings: { ...config, holdRefused: refused }, logger, clock });
   const commands = new CommandQueue({ knex, logger, clock });
   const reconciler = new Reconciler({ knex, commands, logger, settings: config, clock });
   return {

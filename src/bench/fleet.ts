@@ -9,7 +9,7 @@ import { createServices } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { closeDatabase, migrateToLatest, openDatabase } from '../store/db.js';
-import { INGEST_TRANSACTIONS } from '../store/groupCommit.js';
+import { INGEST_TRANSACTIONS } from '../pipeline/ingest.js';
 import { type Ceilings, measureDbCeilings } from './ceilings.js';
 import type { LoadKind, LoadResult, LoadSpec } from './load.js';
 import { punchesPerDay } from './schedule.js';

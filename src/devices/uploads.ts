@@ -17,10 +17,7 @@ import {
   parseDeviceQuery,
   parseUpload,
 } from '../../protocol/index.js';
-import type { IngestGate } from '../pipeline/gate.js';
-import { Batcher } from '../store/batcher.js';
-import type { GroupCommit } from '../store/groupCommit.js';
-import type { IngestService } from '../pipeline/ingest.js';
+import type { AlsoWrite, IngestService } from '../pipeline/ingest.js';
 import type { IngestResult } from '../pipeline/outcome.js';
 import { type Punch, logTypeOfPunchState } from '../pipeline/punch.js';
 import { TimestampError, parseTimestamp } from '../pipeline/time.js';
@@ -76,6 +73,7 @@ interface Processed {
 /** An upload of punches: ATTLOG, or RTLOG (whose variant it shares with RTSTATE). */
 type PunchesUpload = Extract<Upload, { kind: 'ATTLOG' | 'RTLOG' | 'RTSTATE' }>;
 
+
 /** An ATTLOG or RTLOG upload read into punches, before they are stored. */
 interface PunchUpload {
   upload: PunchesUpload;
@@ -110,9 +108,6 @@ function untrust(read: PunchUpload): void {
   read.punches = read.punches.map((p) => ({ ...p, timeUntrusted: true }));
 }
 
-/** Live uploads stored in one shared batch: at most about this many body bytes at once. */
-const MERGED_UPLOAD_BYTES = 512 * 1024;
-
 function summarize(error: LineError[]): string | null {
   if (error.length === 0) return null;
   const shown = error.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`);
@@ -136,21 +131,14 @@ export interface HoldBounds {
   holdRefused?: (reason: 'uploads' | 'bytes' | 'age') => void;
 }
 
-/** A live upload waiting for its batch: read, and its punches read (null: not a punch upload). */
-interface LiveUpload {
-  device: Device;
-  req: DeviceRequest;
-  upload: Upload;
-  read: PunchUpload | null;
-}
+/** A live upload's row in the request archive, written with its punches. */
+type ArchiveRow = Parameters<typeof archiveRequest>[1];
 
 export interface DeviceUploadsDeps {
   knex: Knex;
   ingest: IngestService;
   registry: DeviceRegistry;
   settings: { storeTemplates: boolean; holdClockOffSeconds: number } & HoldBounds;
-  gate: IngestGate;
-  commits: GroupCommit;
   logger: Logger;
   clock: Clock;
 }
@@ -160,27 +148,16 @@ export class DeviceUploads {
   private readonly ingest: IngestService;
   private readonly registry: DeviceRegistry;
   private readonly settings: DeviceUploadsDeps['settings'];
-  private readonly gate: IngestGate;
   private readonly logger: Logger;
   private readonly now: Clock;
-  /** Concurrent live uploads stored together: their punches in one ingest batch, their bytes in one insert. */
-  private readonly live: Batcher<LiveUpload, Processed & { archiveId: number | null }>;
 
-  constructor({ knex, ingest, registry, settings, gate, commits, logger, clock }: DeviceUploadsDeps) {
+  constructor({ knex, ingest, registry, settings, logger, clock }: DeviceUploadsDeps) {
     this.knex = knex;
     this.ingest = ingest;
     this.registry = registry;
     this.settings = settings;
-    this.gate = gate;
     this.logger = logger;
     this.now = clock;
-    this.live = new Batcher((uploads) => commits.run((trx) => this.storeLive(trx, uploads)), {
-      concurrency: commits.transactions,
-      weight: (u) => u.req.body.length,
-      maxWeight: MERGED_UPLOAD_BYTES,
-      // A merged batch that failed rolled back whole: each upload goes again alone.
-      isolateFailures: true,
-    });
   }
 
   /**
@@ -215,7 +192,7 @@ export class DeviceUploads {
     // The latest measurement decides, this upload's own first: the punch that shows the clock
     // wrong is held, and the one that shows it right again is not.
     if (read && clockHeld(clock?.seconds ?? device.clockDriftSeconds, this.settings.holdClockOffSeconds)) untrust(read);
-    const result = await this.gate.run(() => this.live.add({ device, req, upload, read }));
+    const { written: result } = await this.ingest.submit({ punches: read?.punches ?? [], alsoWrite: this.archivedWith(device, req, upload, read) });
     this.ingest.countInvalid('adms', result.unread);
     // Committed: the terminal is told so whatever happens to the notes about it (a 503 now
     // would have it send the same upload for ever).
@@ -255,28 +232,26 @@ export class DeviceUploads {
   }
 
   /**
-   * Live uploads in the caller's transaction: every upload's punches in one ingest batch
-   * (each keeps its own results, in order), then the requests archived. Only an archive row
-   * the sync log will name (lines were rejected) is inserted alone, for its id.
+   * What a live upload writes with its punches: its other records (users, templates) and its
+   * row in the request archive. The rows of a batch's uploads go in one multi-row insert; only
+   * a row the sync log will name (lines were rejected) is inserted alone, for its id.
    */
-  private async storeLive(trx: Knex.Transaction, uploads: LiveUpload[]): Promise<(Processed & { archiveId: number | null })[]> {
-    const read = uploads.map((u) => u.read);
-    const results = await this.ingest.ingestWithin(trx, read.flatMap((r) => r?.punches ?? []));
-    const processed: Processed[] = [];
-    let at = 0;
-    for (const [i, u] of uploads.entries()) {
-      const r = read[i];
-      processed.push(r ? this.punchesProcessed(r, results.slice(at, (at += r.punches.length))) : await this.process(trx, u.device, u.upload, false));
-    }
-    const rows = uploads.map((u, i) => {
-      const p = processed[i]!;
-      return { deviceSerial: u.device.serial, ...u.req, outcome: p.outcome, records: p.records, rejectedLines: p.rejected.length, error: summarize(p.rejected) };
-    });
-    const ids = new Map<number, number>();
-    for (const [i, row] of rows.entries()) if (row.rejectedLines > 0) ids.set(i, await archiveRequest(trx, row));
-    await archiveRequests(trx, rows.filter((row) => row.rejectedLines === 0));
-    return processed.map((p, i) => ({ ...p, archiveId: ids.get(i) ?? null }));
+  private archivedWith(device: Device, req: DeviceRequest, upload: Upload, read: PunchUpload | null): AlsoWrite<Processed & { archiveId: number | null; row: ArchiveRow | null }> {
+    return {
+      each: async (trx, results) => {
+        const p = read ? this.punchesProcessed(read, results) : await this.process(trx, device, upload);
+        const row: ArchiveRow = { deviceSerial: device.serial, ...req, outcome: p.outcome, records: p.records, rejectedLines: p.rejected.length, error: summarize(p.rejected) };
+        if (row.rejectedLines > 0) return { ...p, archiveId: await archiveRequest(trx, row), row: null };
+        return { ...p, archiveId: null, row };
+      },
+      all: this.archiveAll,
+    };
   }
+
+  /** The batch's archive rows not yet inserted, in one statement. */
+  private readonly archiveAll = async (trx: Knex.Transaction, values: { row: ArchiveRow | null }[]): Promise<void> => {
+    await archiveRequests(trx, values.flatMap((v) => (v.row ? [v.row] : [])));
+  };
 
   /**
    * Runs archived requests of a device again, in arrival order (quarantine release, reprocess).
@@ -310,19 +285,28 @@ export class DeviceUploads {
     }
   }
 
-  /** One archived request processed again in its own transaction; null when it could not be (the reason is on its row). */
+  /** One archived request processed again (with its punches, through the pipeline); null when it could not be (the reason is on its row). */
   private async replayOne(device: Device, archived: ArchivedRequest): Promise<Processed | null> {
     try {
-      return await transactionWithRetry(this.knex, async (trx) => {
-          const processed = await this.process(trx, device, readUpload(device, archived), this.clockWrongAt(device, archived.receivedAt));
-          await updateArchivedOutcome(trx, archived.id, {
-            outcome: processed.outcome,
-            records: processed.records,
-            rejectedLines: processed.rejected.length,
-            error: summarize(processed.rejected),
-          });
-          return processed;
+      const upload = readUpload(device, archived);
+      const read = this.readPunches(device, upload);
+      if (read && this.clockWrongAt(device, archived.receivedAt)) untrust(read);
+      const { written } = await this.ingest.submit({
+        punches: read?.punches ?? [],
+        alsoWrite: {
+          each: async (trx, results) => {
+            const processed = read ? this.punchesProcessed(read, results) : await this.process(trx, device, upload);
+            await updateArchivedOutcome(trx, archived.id, {
+              outcome: processed.outcome,
+              records: processed.records,
+              rejectedLines: processed.rejected.length,
+              error: summarize(processed.rejected),
+            });
+            return processed;
+          },
+        },
       });
+      return written;
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw err;
       const reason = `could not be processed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
@@ -512,15 +496,12 @@ export class DeviceUploads {
     };
   }
 
-  /** An upload's records stored in `trx`, by its kind; `clockWrong`: its punches are held as suspect_time. */
-  private async process(trx: Knex.Transaction, device: Device, upload: Upload, clockWrong: boolean): Promise<Processed> {
+  /** An upload without punches (readPunches read none), its records stored in `trx`, by its kind. */
+  private async process(trx: Knex.Transaction, device: Device, upload: Upload): Promise<Processed> {
     switch (upload.kind) {
       case 'ATTLOG':
-      case 'RTLOG': {
-        const read = this.readPunches(device, upload)!;
-        if (clockWrong) untrust(read);
-        return this.punchesProcessed(read, await this.ingest.ingestWithin(trx, read.punches));
-      }
+      case 'RTLOG':
+        throw new Error(`${upload.kind} carries punches: readPunches reads it`);
       case 'OPERLOG':
       case 'BIODATA':
       case 'IDCARD':

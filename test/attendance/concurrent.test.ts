@@ -28,17 +28,29 @@ describe(`attendance under concurrent check-ins on ${testDialect()}`, () => {
     const knex = s.db.knex;
     await s.ingest.ingest([makePunch('1', '2025-05-05 08:55:00', { deviceSerial: 'ENTRY' })]);
 
-    // The exit reader's 17:05 is stored but not yet committed…
-    const exit = await knex.transaction();
-    await s.ingest.ingestWithin(exit, [makePunch('1', '2025-05-05 17:05:00', { deviceSerial: 'EXIT' })]);
+    // The exit reader's 17:05 is stored but not yet committed (its submission holds its
+    // transaction open from inside)…
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let stored!: () => void;
+    const exitStored = new Promise<void>((r) => (stored = r));
+    const exit = s.ingest.submit({
+      punches: [makePunch('1', '2025-05-05 17:05:00', { deviceSerial: 'EXIT' })],
+      alsoWrite: {
+        each: async () => {
+          stored();
+          await held;
+        },
+      },
+    });
+    await exitStored;
     // …while the entry reader's 12:00 arrives in a second transaction (on SQLite it waits for
     // the one connection; on MySQL it runs until a lock stops it).
-    const entry = knex.transaction();
-    const entryStored = entry.then((trx) => s.ingest.ingestWithin(trx, [makePunch('1', '2025-05-05 12:00:00', { deviceSerial: 'ENTRY' })]));
+    const entry = s.ingest.ingest([makePunch('1', '2025-05-05 12:00:00', { deviceSerial: 'ENTRY' })]);
     await sleep(300);
-    await exit.commit();
-    await entryStored;
-    await (await entry).commit();
+    release();
+    await exit;
+    await entry;
 
     const record = await knex('attendance').where({ attendance_date: '2025-05-05' }).first('id', 'in_time', 'out_time', 'working_hours');
     assert.equal(String(record.in_time).slice(11, 19), '08:55:00');

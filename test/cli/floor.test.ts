@@ -8,7 +8,7 @@ import { startFloorServer } from '../../src/bench/fleet.js';
 import { seedStaff } from '../../src/bench/seed.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { INGEST_TRANSACTIONS } from '../../src/store/groupCommit.js';
+import { INGEST_TRANSACTIONS } from '../../src/pipeline/ingest.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
 
 describe(`ingest floor server on ${testDialect()}`, () => {
