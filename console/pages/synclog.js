@@ -82,6 +82,7 @@ export async function syncEntryPage(main, id) {
       ['Why it failed', s.error || (s.status === 'error' ? 'no reason recorded' : 'it did not fail')],
       ['Received', `${when(s.received_at)} from ${s.remote_address || '—'}, answered in ${s.duration_ms ?? '—'} ms`],
       ['Channel and endpoint', `${s.channel} ${s.endpoint}`],
+      ['Request id', s.request_id ? el('code', {}, s.request_id) : '—'],
       ['Device', s.device || '—'],
       ['Records', `${s.records_total} (new ${s.records_created}, duplicate ${s.records_duplicate}, failed ${s.records_failed})`],
     ]),
