@@ -66,8 +66,6 @@ interface Processed {
   /** Stamp to remember once committed. */
   stamp: { kind: 'attlog' | 'operlog' | 'attphoto' | 'biodata'; value: string } | null;
   options: Record<string, string> | null;
-  /** Punches stored and what became of them, for the live feed once committed. */
-  ingested: { punches: Punch[]; results: IngestResult[] } | null;
 }
 
 /** An upload of punches: ATTLOG, or RTLOG (whose variant it shares with RTSTATE). */
@@ -360,7 +358,6 @@ export class DeviceUploads {
 
   /** What a committed upload tells about its device: options, the new stamp, its clock (one write). */
   private async afterCommit(device: Device, p: Processed, clock: ClockReading | null): Promise<void> {
-    if (p.ingested) await this.ingest.committed(p.ingested.punches, p.ingested.results);
     if (p.options) await this.registry.recordOptions(device, p.options);
     const change: UploadFacts = {};
     // A stamp the column cannot hold is not remembered: the terminal then sends from its own.
@@ -492,7 +489,6 @@ export class DeviceUploads {
       unread: u.rejected.length,
       stamp: u.stamp,
       options: null,
-      ingested: { punches: u.punches, results },
     };
   }
 
@@ -551,7 +547,7 @@ function readUpload(device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>
 
 /** An upload processed that stored no punches: `OK`, nothing rejected, unless `p` says otherwise. */
 function processed(p: Partial<Processed>): Processed {
-  return { reply: OK_REPLY, outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], unread: 0, stamp: null, options: null, ingested: null, ...p };
+  return { reply: OK_REPLY, outcome: 'processed', records: 0, created: 0, duplicate: 0, rejected: [], unread: 0, stamp: null, options: null, ...p };
 }
 
 /** A records upload processed: replied with the count stored; a line rejected makes it `unparsed` (none of them was read by the ingest). */

@@ -270,7 +270,7 @@ export class IngestService {
    * of the two commits first no longer decides whether a punch is linked (the employee's side
    * does the same after its commit, and the sweep catches a process that stopped in between).
    */
-  async committed(punches: readonly Punch[], results: readonly IngestResult[]): Promise<void> {
+  private async committed(punches: readonly Punch[], results: readonly IngestResult[]): Promise<void> {
     this.feed.publish(punches, results);
     const waiting = new Map<string, [string, string]>();
     results.forEach((r, i) => {
