@@ -66,10 +66,9 @@ export class DeviceCache {
     if (cached) cached.device = { ...cached.device, ...change };
   }
 
-  /** The device as stored now, bypassing the cache (another process may have approved it). */
+  /** The device as stored now, bypassing the cache (another process may have approved it); concurrent reads share one query. */
   async fresh(serial: string): Promise<Device | null> {
-    const device = await findDevice(this.knex, serial);
-    return device ? this.remember(device) : null;
+    return (await this.freshMany([serial])).get(serial) ?? null;
   }
 
   /** The devices of these serials as stored now (those that exist), by serial; concurrent calls share one query. */

@@ -18,6 +18,7 @@ import {
   listDevices,
   recordDevicesSeen,
   updateDevice,
+  updateDevices,
   type DeviceFilter,
 } from '../store/devices.js';
 import { addDeviceHeartbeats } from '../store/deviceHeartbeats.js';
@@ -312,7 +313,17 @@ export class DeviceRegistry {
    */
   async note(device: Device, change: UploadFacts): Promise<void> {
     await updateDevice(this.knex, device.serial, change, this.now());
-    this.cache.patch(device.serial, change);
+    this.noted(device.serial, change);
+  }
+
+  /** What uploads told about their terminals, written in the caller's transaction (their punches'): one statement; `noted` once it committed. */
+  async noteWithin(trx: Knex.Transaction, notes: { serial: string; change: UploadFacts }[]): Promise<void> {
+    await updateDevices(trx, notes, this.now());
+  }
+
+  /** A change written (and committed) applied to the cached copy. */
+  noted(serial: string, change: UploadFacts): void {
+    this.cache.patch(serial, change);
   }
 
   async setState(serial: string, state: DeviceState): Promise<Device> {

@@ -132,6 +132,13 @@ export interface HoldBounds {
 /** A live upload's row in the request archive, written with its punches. */
 type ArchiveRow = Parameters<typeof archiveRequest>[1];
 
+/** An upload stored: what became of it, its archive row still to insert (null: inserted or updated already), and what it told about its terminal. */
+interface Stored extends Processed {
+  archiveId: number | null;
+  row: ArchiveRow | null;
+  facts: { serial: string; change: UploadFacts };
+}
+
 export interface DeviceUploadsDeps {
   knex: Knex;
   ingest: IngestService;
@@ -181,7 +188,8 @@ export class DeviceUploads {
         error: null,
       });
       // Measured now, it holds these punches when they are released (if the clock is wrong).
-      await this.noteFacts(device, {}, clock);
+      if (clock) await this.registry.note(device, { clockDriftSeconds: clock.seconds, clockDriftAt: clock.at });
+      this.logClockHold(device, clock);
       // Approved between the check and the insert: release what was just held.
       const now = await this.registry.fresh(device.serial);
       if (now?.state === 'approved') await this.replayArchived(now, { outcome: 'quarantined' });
@@ -190,7 +198,7 @@ export class DeviceUploads {
     // The latest measurement decides, this upload's own first: the punch that shows the clock
     // wrong is held, and the one that shows it right again is not.
     if (read && clockHeld(clock?.seconds ?? device.clockDriftSeconds, this.settings.holdClockOffSeconds)) untrust(read);
-    const { written: result } = await this.ingest.submit({ punches: read?.punches ?? [], alsoWrite: this.archivedWith(device, req, upload, read) });
+    const { written: result } = await this.ingest.submit({ punches: read?.punches ?? [], alsoWrite: this.archivedWith(device, req, upload, read, clock) });
     this.ingest.countInvalid('adms', result.unread);
     // Committed: the terminal is told so whatever happens to the notes about it (a 503 now
     // would have it send the same upload for ever).
@@ -209,10 +217,22 @@ export class DeviceUploads {
     return { seconds: Math.round((receivedAt.getTime() - read.latestStated.getTime()) / 1000), at: receivedAt };
   }
 
-  /** Records what an upload tells (`facts`, and the clock when measured): one write; in the log, a hold of the terminal's punches starting or ending. */
-  private async noteFacts(device: Device, facts: UploadFacts, clock: ClockReading | null): Promise<void> {
-    const change = clock ? { ...facts, clockDriftSeconds: clock.seconds, clockDriftAt: clock.at } : facts;
-    if (Object.keys(change).length) await this.registry.note(device, change);
+  /**
+   * What a processed upload tells about its terminal: the stamp it reached (when it moved and
+   * its column can hold it: else the terminal keeps sending from its own) and the clock, when
+   * this upload measured it.
+   */
+  private factsOf(device: Device, p: Processed, clock: ClockReading | null): UploadFacts {
+    const change: UploadFacts = clock ? { clockDriftSeconds: clock.seconds, clockDriftAt: clock.at } : {};
+    if (p.stamp && identifierProblem(p.stamp.value, charsOf('devices', 'attlog_stamp')) === null) {
+      const key = `${p.stamp.kind}Stamp` as 'attlogStamp';
+      if (device[key] !== p.stamp.value) change[key] = p.stamp.value;
+    }
+    return change;
+  }
+
+  /** In the log, a hold of the terminal's punches starting or ending with this clock measurement. */
+  private logClockHold(device: Device, clock: ClockReading | null): void {
     if (!clock) return;
     const limit = this.settings.holdClockOffSeconds;
     const was = clockHeld(device.clockDriftSeconds, limit);
@@ -230,25 +250,31 @@ export class DeviceUploads {
   }
 
   /**
-   * What a live upload writes with its punches: its other records (users, templates) and its
-   * row in the request archive. The rows of a batch's uploads go in one multi-row insert; only
-   * a row the sync log will name (lines were rejected) is inserted alone, for its id.
+   * What a live upload writes with its punches: its other records (users, templates), its row
+   * in the request archive and what it tells about its terminal (stamp, clock). The batch's
+   * archive rows go in one multi-row insert and its terminals' facts in one update; only a row
+   * the sync log will name (lines were rejected) is inserted alone, for its id.
    */
-  private archivedWith(device: Device, req: DeviceRequest, upload: Upload, read: PunchUpload | null): AlsoWrite<Processed & { archiveId: number | null; row: ArchiveRow | null }> {
+  private archivedWith(device: Device, req: DeviceRequest, upload: Upload, read: PunchUpload | null, clock: ClockReading | null): AlsoWrite<Stored> {
     return {
       each: async (trx, results) => {
         const p = read ? this.punchesProcessed(read, results) : await this.process(trx, device, upload);
+        const facts = { serial: device.serial, change: this.factsOf(device, p, clock) };
         const row: ArchiveRow = { deviceSerial: device.serial, ...req, outcome: p.outcome, records: p.records, rejectedLines: p.rejected.length, error: summarize(p.rejected) };
-        if (row.rejectedLines > 0) return { ...p, archiveId: await archiveRequest(trx, row), row: null };
-        return { ...p, archiveId: null, row };
+        if (row.rejectedLines > 0) return { ...p, archiveId: await archiveRequest(trx, row), row: null, facts };
+        return { ...p, archiveId: null, row, facts };
       },
-      all: this.archiveAll,
+      all: this.storeAll,
     };
   }
 
-  /** The batch's archive rows not yet inserted, in one statement. */
-  private readonly archiveAll = async (trx: Knex.Transaction, values: { row: ArchiveRow | null }[]): Promise<void> => {
-    await archiveRequests(trx, values.flatMap((v) => (v.row ? [v.row] : [])));
+  /** The batch's archive rows not yet inserted, in one statement, and what its uploads told about their terminals, in one more. */
+  private readonly storeAll = async (trx: Knex.Transaction, stored: Stored[]): Promise<void> => {
+    await archiveRequests(trx, stored.flatMap((v) => (v.row ? [v.row] : [])));
+    await this.registry.noteWithin(
+      trx,
+      stored.flatMap((v) => (Object.keys(v.facts.change).length > 0 ? [v.facts] : [])),
+    );
   };
 
   /**
@@ -284,7 +310,7 @@ export class DeviceUploads {
   }
 
   /** One archived request processed again (with its punches, through the pipeline); null when it could not be (the reason is on its row). */
-  private async replayOne(device: Device, archived: ArchivedRequest): Promise<Processed | null> {
+  private async replayOne(device: Device, archived: ArchivedRequest): Promise<Stored | null> {
     try {
       const upload = readUpload(device, archived);
       const read = this.readPunches(device, upload);
@@ -292,7 +318,7 @@ export class DeviceUploads {
       const { written } = await this.ingest.submit({
         punches: read?.punches ?? [],
         alsoWrite: {
-          each: async (trx, results) => {
+          each: async (trx, results): Promise<Stored> => {
             const processed = read ? this.punchesProcessed(read, results) : await this.process(trx, device, upload);
             await updateArchivedOutcome(trx, archived.id, {
               outcome: processed.outcome,
@@ -300,8 +326,9 @@ export class DeviceUploads {
               rejectedLines: processed.rejected.length,
               error: summarize(processed.rejected),
             });
-            return processed;
+            return { ...processed, archiveId: archived.id, row: null, facts: { serial: device.serial, change: this.factsOf(device, processed, null) } };
           },
+          all: this.storeAll,
         },
       });
       return written;
@@ -356,16 +383,11 @@ export class DeviceUploads {
     return null;
   }
 
-  /** What a committed upload tells about its device: options, the new stamp, its clock (one write). */
-  private async afterCommit(device: Device, p: Processed, clock: ClockReading | null): Promise<void> {
+  /** Once an upload committed: the options it carried, its facts on the cached device, and in the log a clock hold starting or ending. */
+  private async afterCommit(device: Device, p: Stored, clock: ClockReading | null): Promise<void> {
     if (p.options) await this.registry.recordOptions(device, p.options);
-    const change: UploadFacts = {};
-    // A stamp the column cannot hold is not remembered: the terminal then sends from its own.
-    if (p.stamp && identifierProblem(p.stamp.value, charsOf('devices', 'attlog_stamp')) === null) {
-      const key = `${p.stamp.kind}Stamp` as 'attlogStamp';
-      if (device[key] !== p.stamp.value) change[key] = p.stamp.value;
-    }
-    await this.noteFacts(device, change, clock);
+    this.registry.noted(device.serial, p.facts.change);
+    this.logClockHold(device, clock);
   }
 
   /**

@@ -194,6 +194,32 @@ export async function updateDevice(knex: Knex, serial: string, change: DeviceCha
   await knex('devices').where({ serial }).update({ ...toRow(change), updated_at: toDbInstant(at) });
 }
 
+/**
+ * Changes to many devices in one statement per 200 (what a batch of uploads told about their
+ * terminals): each column set by a CASE over the serials that change it, kept by the others.
+ * A device changed twice keeps its last change of each column.
+ */
+export async function updateDevices(knex: Knex, changes: { serial: string; change: DeviceChange }[], at: Date): Promise<void> {
+  const merged = new Map<string, Record<string, Knex.Value>>();
+  for (const { serial, change } of changes) merged.set(serial, { ...merged.get(serial), ...(toRow(change) as Record<string, Knex.Value>) });
+  const rows = [...merged].filter(([, row]) => Object.keys(row).length > 0);
+  for (let i = 0; i < rows.length; i += 200) {
+    const part = rows.slice(i, i + 200);
+    const columns = [...new Set(part.flatMap(([, row]) => Object.keys(row)))];
+    const update: Record<string, Knex.Value | Knex.Raw> = { updated_at: toDbInstant(at) };
+    for (const column of columns) {
+      const setting = part.filter(([, row]) => column in row);
+      update[column] = knex.raw(`CASE serial ${setting.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ?? END`, [...setting.flatMap(([serial, row]) => [serial, row[column]!]), column]);
+    }
+    await knex('devices')
+      .whereIn(
+        'serial',
+        part.map(([serial]) => serial),
+      )
+      .update(update);
+  }
+}
+
 /** Writes batched heartbeats: last seen time and address per device, a few hundred per statement. */
 export async function recordDevicesSeen(knex: Knex, seen: { serial: string; at: Date; address: string | null }[]): Promise<void> {
   for (let i = 0; i < seen.length; i += 200) {
