@@ -365,8 +365,7 @@ export class IngestService {
       checkinId: decisions[j]!.checkin?.id ?? null,
       receivedAt: now,
     }));
-    await insertPunches(trx, rows);
-    const stored = await findPunchesByKeys(trx, fresh);
+    const stored = await insertPunches(trx, rows);
 
     // What the duplicates point at.
     const dupPunches = [...existing.values()];

@@ -5,6 +5,7 @@ import { type Listed, type Window, listPaged } from './list.js';
 import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
+import { insertReturning } from './returning.js';
 
 /** HRMS's statuses that punches make; a holiday makes no record (see computeAttendance). */
 export type AttendanceStatus = 'Present' | 'Half Day' | 'Absent';
@@ -125,8 +126,8 @@ export async function insertAttendance(knex: Knex, name: string, a: AttendanceFi
 export async function insertAttendanceMany(knex: Knex, records: { name: string; fields: AttendanceFields }[], at: Date): Promise<Map<string, AttendanceRecord>> {
   const found = new Map<string, AttendanceRecord>();
   for (const part of chunks(records, 200)) {
-    await knex('attendance').insert(part.map((r) => ({ name: r.name, ...attendanceToRow(r.fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) })));
-    const rows = (await knex('attendance').whereIn('name', part.map((r) => r.name))) as AttendanceRow[];
+    const returned = await insertReturning<AttendanceRow>(knex, 'attendance', part.map((r) => ({ name: r.name, ...attendanceToRow(r.fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) })));
+    const rows = returned ?? ((await knex('attendance').whereIn('name', part.map((r) => r.name))) as AttendanceRow[]);
     for (const a of rows.map(attendanceFromRow)) found.set(a.name, a);
   }
   return found;

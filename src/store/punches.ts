@@ -6,6 +6,7 @@ import { fromDbInstant, toDbInstant } from './time.js';
 import { type CheckinKey, type LogType, type PunchKey, CHECKIN_KEY_COLUMNS, PUNCH_KEY_COLUMNS, checkinKeyValues, checkinRowKey, punchKeyValues, punchRowKey } from './identity.js';
 import { compositeKey } from './keys.js';
 import { isMysql } from './db.js';
+import { insertReturning } from './returning.js';
 import { type CheckinShift, checkinShiftRow } from './attendance.js';
 
 export type { CheckinKey, LogType, PunchKey };
@@ -129,9 +130,18 @@ export async function findPunchesByKeys(knex: Knex, keys: PunchKey[]): Promise<M
   return found;
 }
 
-/** Plain inserts: a unique violation means another writer got there first, and the caller retries. */
-export async function insertPunches(trx: Knex.Transaction, punches: NewPunch[]): Promise<void> {
-  for (const part of chunks(punches, CHUNK)) await trx('punches').insert(part.map(punchToRow));
+/**
+ * Plain inserts: a unique violation means another writer got there first, and the caller
+ * retries. Returns the punches as stored, by key (read back where the server cannot return them).
+ */
+export async function insertPunches(trx: Knex.Transaction, punches: NewPunch[]): Promise<Map<string, StoredPunch>> {
+  const stored = new Map<string, StoredPunch>();
+  for (const part of chunks(punches, CHUNK)) {
+    const returned = await insertReturning<PunchRow>(trx, 'punches', part.map(punchToRow));
+    if (returned) for (const r of returned) stored.set(punchRowKey(r), punchFromRow(r));
+    else for (const [key, punch] of await findPunchesByKeys(trx, part)) stored.set(key, punch);
+  }
+  return stored;
 }
 
 export async function findPunch(knex: Knex, id: number): Promise<StoredPunch | null> {
@@ -315,7 +325,9 @@ export async function findCheckinsByKeys(knex: Knex, keys: CheckinKey[]): Promis
 export async function insertCheckins(trx: Knex.Transaction, checkins: NewCheckin[]): Promise<Map<string, Checkin>> {
   const byName = new Map<string, Checkin>();
   for (const part of chunks(checkins, CHUNK)) {
-    await trx('checkins').insert(
+    const returned = await insertReturning<CheckinRow>(
+      trx,
+      'checkins',
       part.map((c) => ({
         name: c.name,
         employee_id: c.employeeId,
@@ -329,7 +341,7 @@ export async function insertCheckins(trx: Knex.Transaction, checkins: NewCheckin
         created_at: toDbInstant(c.createdAt),
       })),
     );
-    const rows = (await trx('checkins').whereIn('name', part.map((c) => c.name))) as CheckinRow[];
+    const rows = returned ?? ((await trx('checkins').whereIn('name', part.map((c) => c.name))) as CheckinRow[]);
     for (const r of rows) byName.set(r.name, checkinFromRow(r));
   }
   return byName;

@@ -1,0 +1,49 @@
+// INSERT … RETURNING where the server takes it: the rows handed back are the rows stored, the
+// same as reading them back by key would give.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { findCheckinsByKeys, findPunchesByKeys, insertCheckins, insertPunches } from '../../src/store/punches.js';
+import { takesInsertReturning } from '../../src/store/returning.js';
+import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
+import { makePunch } from '../helpers/punch.js';
+
+test('which servers take INSERT … RETURNING: MariaDB from 10.5, not MySQL', () => {
+  assert.equal(takesInsertReturning('10.11.6-MariaDB-0+deb12u1'), true);
+  assert.equal(takesInsertReturning('10.5.0-MariaDB'), true);
+  assert.equal(takesInsertReturning('11.4.2-MariaDB-log'), true);
+  assert.equal(takesInsertReturning('10.4.32-MariaDB'), false);
+  assert.equal(takesInsertReturning('8.0.36'), false);
+  assert.equal(takesInsertReturning('8.4.0-0ubuntu0.24.04.1'), false);
+});
+
+describe(`inserts that return their rows on ${testDialect()}`, () => {
+  let t: TestDatabase;
+  before(async () => {
+    t = await openTestDatabase();
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  test('punches and check-ins come back as a read of them gives, ids included', async () => {
+    const at = new Date('2026-12-04T06:00:00Z');
+    const punches = Array.from({ length: 30 }, (_, i) => makePunch(String(i + 1), `2026-12-03 08:${String(i).padStart(2, '0')}:00`, { deviceSerial: 'RET-1' }));
+    const stored = await t.db.knex.transaction((trx) =>
+      insertPunches(
+        trx,
+        punches.map(({ skipAutoAttendance: _s, timeUntrusted: _u, ...p }) => ({ ...p, status: 'unmatched' as const, employeeId: null, checkinId: null, receivedAt: at })),
+      ),
+    );
+    const read = await findPunchesByKeys(t.db.knex, punches);
+    assert.equal(stored.size, 30);
+    assert.deepEqual(new Map([...stored].sort()), new Map([...read].sort()));
+
+    const [employee] = (await t.db.knex('employees').insert({ employee: 'RET-E', name: 'R', status: 'Active', site: 'main', created_at: '2026-12-01 00:00:00', updated_at: '2026-12-01 00:00:00' }).returning('id')) as ({ id: number } | number)[];
+    const employeeId = typeof employee === 'number' ? employee : employee!.id;
+    const checkins = punches.slice(0, 5).map((p, i) => ({ name: `RET-CHK-${i}`, employeeId, time: p.instant, logType: 'IN' as const, deviceId: 'RET-1', skipAutoAttendance: false, latitude: null, longitude: null, createdAt: at }));
+    const byName = await t.db.knex.transaction((trx) => insertCheckins(trx, checkins));
+    const again = await findCheckinsByKeys(t.db.knex, checkins.map((c) => ({ employeeId, time: c.time, logType: c.logType })));
+    assert.equal(byName.size, 5);
+    assert.deepEqual([...byName.values()].sort((a, b) => a.id - b.id), [...again.values()].sort((a, b) => a.id - b.id));
+  });
+});
