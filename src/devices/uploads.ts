@@ -44,8 +44,6 @@ export type { DeviceRequest };
 export interface UploadOutcome {
   /** The reply body for the device. */
   reply: string;
-  /** The archived request's id when lines were rejected (the sync log names it); else null. */
-  archiveId: number | null;
   outcome: ArchiveOutcome;
   /** Records in the body now stored (new or already there). */
   records: number;
@@ -132,9 +130,8 @@ export interface HoldBounds {
 /** A live upload's row in the request archive, written with its punches. */
 type ArchiveRow = Parameters<typeof archiveRequest>[1];
 
-/** An upload stored: what became of it, its archive row still to insert (null: inserted or updated already), and what it told about its terminal. */
+/** An upload stored: what became of it, its archive row still to insert (null: a replay, whose row is updated), and what it told about its terminal. */
 interface Stored extends Processed {
-  archiveId: number | null;
   row: ArchiveRow | null;
   facts: { serial: string; change: UploadFacts };
 }
@@ -179,7 +176,7 @@ export class DeviceUploads {
     if (device.state === 'pending') {
       await this.assertRoomToHold(device, req.body.length);
       const preview = this.preview(req);
-      const archiveId = await archiveRequest(this.knex, {
+      await archiveRequest(this.knex, {
         deviceSerial: device.serial,
         ...req,
         outcome: 'quarantined',
@@ -193,7 +190,7 @@ export class DeviceUploads {
       // Approved between the check and the insert: release what was just held.
       const now = await this.registry.fresh(device.serial);
       if (now?.state === 'approved') await this.replayArchived(now, { outcome: 'quarantined' });
-      return { ...preview, archiveId, outcome: 'quarantined', created: 0, duplicate: 0 };
+      return { ...preview, outcome: 'quarantined', created: 0, duplicate: 0 };
     }
     // The latest measurement decides, this upload's own first: the punch that shows the clock
     // wrong is held, and the one that shows it right again is not.
@@ -252,8 +249,8 @@ export class DeviceUploads {
   /**
    * What a live upload writes with its punches: its other records (users, templates), its row
    * in the request archive and what it tells about its terminal (stamp, clock). The batch's
-   * archive rows go in one multi-row insert and its terminals' facts in one update; only a row
-   * the sync log will name (lines were rejected) is inserted alone, for its id.
+   * archive rows go in one multi-row insert (the sync log finds a row by its request id) and
+   * its terminals' facts in one update.
    */
   private archivedWith(device: Device, req: DeviceRequest, upload: Upload, read: PunchUpload | null, clock: ClockReading | null): AlsoWrite<Stored> {
     return {
@@ -261,14 +258,13 @@ export class DeviceUploads {
         const p = read ? this.punchesProcessed(read, results) : await this.process(trx, device, upload);
         const facts = { serial: device.serial, change: this.factsOf(device, p, clock) };
         const row: ArchiveRow = { deviceSerial: device.serial, ...req, outcome: p.outcome, records: p.records, rejectedLines: p.rejected.length, error: summarize(p.rejected) };
-        if (row.rejectedLines > 0) return { ...p, archiveId: await archiveRequest(trx, row), row: null, facts };
-        return { ...p, archiveId: null, row, facts };
+        return { ...p, row, facts };
       },
       all: this.storeAll,
     };
   }
 
-  /** The batch's archive rows not yet inserted, in one statement, and what its uploads told about their terminals, in one more. */
+  /** The batch's archive rows in one statement, and what its uploads told about their terminals in one more. */
   private readonly storeAll = async (trx: Knex.Transaction, stored: Stored[]): Promise<void> => {
     await archiveRequests(trx, stored.flatMap((v) => (v.row ? [v.row] : [])));
     await this.registry.noteWithin(
@@ -326,7 +322,7 @@ export class DeviceUploads {
               rejectedLines: processed.rejected.length,
               error: summarize(processed.rejected),
             });
-            return { ...processed, archiveId: archived.id, row: null, facts: { serial: device.serial, change: this.factsOf(device, processed, null) } };
+            return { ...processed, row: null, facts: { serial: device.serial, change: this.factsOf(device, processed, null) } };
           },
           all: this.storeAll,
         },

@@ -42,7 +42,7 @@ describe(`one request id per terminal request on ${testDialect()}`, () => {
   }
 
   test('uploads alike in device, endpoint, second and record count: each entry shows its own request', async () => {
-    // Two lines each: clean ones, and ones with a line that cannot be read (archived alone today).
+    // Two lines each: clean ones, and ones with a line that cannot be read.
     const bodies = Array.from({ length: 8 }, (_, i) =>
       i % 2 ? `${100 + i}\t2025-05-01 08:00:0${i}\t0\t1\nthis is not a punch line ${i}\n` : `${100 + i}\t2025-05-01 08:00:0${i}\t0\t1\n${200 + i}\t2025-05-01 08:00:0${i}\t0\t1\n`,
     );
@@ -54,7 +54,7 @@ describe(`one request id per terminal request on ${testDialect()}`, () => {
       assert.equal(entry.request_id, r.id);
       assert.equal(entry.records_total, 2);
       assert.equal(entry.received.body, bodies[i], `entry ${entry.id} shows request ${i}`);
-      if (i % 2) assert.match(entry.error, new RegExp(`archived as request ${entry.received.archive_id}\\)`));
+      if (i % 2) assert.match(entry.error, new RegExp(`archived with request ${entry.request_id}\\)`));
       const archived = (await knex()('device_requests').where({ request_id: r.id }).select('id')) as { id: number }[];
       assert.deepEqual(archived.map((a) => Number(a.id)), [entry.received.archive_id], 'one archive row carries the id');
     }
