@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import {
   type AttlogRecord,
+  type DeviceQuery,
   type LineError,
   type OperlogRecord,
   type Upload,
@@ -168,14 +169,14 @@ export class DeviceUploads {
    * (quarantine) and acknowledged. Its punches measure the terminal's clock when they were
    * sent as they were made; while that clock is known wrong they are held as suspect_time.
    */
-  async receive(device: Device, req: DeviceRequest): Promise<UploadOutcome> {
+  async receive(device: Device, req: DeviceRequest, query: DeviceQuery): Promise<UploadOutcome> {
     if (device.state === 'blocked') throw new AppError('authentication_error', 'Device Unauthorized');
-    const upload = readUpload(device, req);
+    const upload = readUpload(device, query, req.body);
     const read = this.readPunches(device, upload);
     const clock = read ? this.readClock(device, read, req.receivedAt) : null;
     if (device.state === 'pending') {
       await this.assertRoomToHold(device, req.body.length);
-      const preview = this.preview(req);
+      const preview = this.preview(upload);
       await archiveRequest(this.knex, {
         deviceSerial: device.serial,
         ...req,
@@ -308,7 +309,7 @@ export class DeviceUploads {
   /** One archived request processed again (with its punches, through the pipeline); null when it could not be (the reason is on its row). */
   private async replayOne(device: Device, archived: ArchivedRequest): Promise<Stored | null> {
     try {
-      const upload = readUpload(device, archived);
+      const upload = readUpload(device, parseDeviceQuery(archived.query), archived.body);
       const read = this.readPunches(device, upload);
       if (read && this.clockWrongAt(device, archived.receivedAt)) untrust(read);
       const { written } = await this.ingest.submit({
@@ -386,12 +387,8 @@ export class DeviceUploads {
     this.logClockHold(device, clock);
   }
 
-  /**
-   * What the reply would be, without storing anything (quarantine). Read as it always was,
-   * without the terminal's code page: the counts do not depend on it.
-   */
-  private preview(req: DeviceRequest): Pick<UploadOutcome, 'reply' | 'records' | 'rejected'> {
-    const upload = parseUpload(parseDeviceQuery(req.query), req.body);
+  /** What the reply would be, without storing anything (quarantine): from the upload as read once, records counted by kind. */
+  private preview(upload: Upload): Pick<UploadOutcome, 'reply' | 'records' | 'rejected'> {
     const counted =
       upload.kind === 'ATTLOG' || upload.kind === 'OPERLOG' || upload.kind === 'BIODATA' || upload.kind === 'IDCARD' || upload.kind === 'TABLEDATA' ? upload.parsed : null;
     const records = counted?.records.length ?? 0;
@@ -558,9 +555,9 @@ export class DeviceUploads {
   }
 }
 
-/** An upload read once, in the terminal's code page for text that is not UTF-8. */
-function readUpload(device: Device, req: Pick<ArchivedRequest, 'query' | 'body'>): Upload {
-  return parseUpload(parseDeviceQuery(req.query), req.body, legacyEncodingOf(device.language));
+/** An upload read once, in the terminal's code page for text that is not UTF-8 (a live one's query as read at the edge, an archived one's from its stored text). */
+function readUpload(device: Device, query: DeviceQuery, body: Buffer): Upload {
+  return parseUpload(query, body, legacyEncodingOf(device.language));
 }
 
 /** An upload processed that stored no punches: `OK`, nothing rejected, unless `p` says otherwise. */

@@ -271,7 +271,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   const upload: DeviceStep = async (ctx, r) => {
     const d = await device(ctx, r, true);
     const body = await readRawBody(ctx, bodyLimit('upload', deps.maxBodyBytes));
-    const result = await deps.uploads.receive(d, request(ctx, r, body));
+    const result = await deps.uploads.receive(d, request(ctx, r, body), r.query);
     r.counts = { total: result.records + result.rejected.length, created: result.created, duplicate: result.duplicate, failed: result.rejected.length };
     if (result.rejected.length) r.error = `${result.rejected.length} line(s) could not be read (archived with request ${r.id})`;
     // For replay and the simulator; terminals ignore headers they do not know.

@@ -1,5 +1,6 @@
 // `iclockd devices …` and `iclockd reprocess`, in process, on this run's database.
 import assert from 'node:assert/strict';
+import { parseDeviceQuery } from '../../protocol/index.js';
 import { after, before, describe, test } from 'node:test';
 import type { Services } from '../../src/app.js';
 import { newRequestId } from '../../src/http/requestId.js';
@@ -18,10 +19,11 @@ describe(`iclockd devices and reprocess on ${testDialect()}`, () => {
   });
   const cli = (...argv: string[]) => h.cli(...argv);
 
-  const upload = (serial: string, body: string) =>
-    s.registry
-      .contact(serial, { pushver: '2.4.1', language: 69, deviceType: null, address: '10.0.0.9' })
-      .then((d) => s.uploads.receive(d, { requestId: newRequestId(), method: 'POST', path: '/iclock/cdata', query: `SN=${serial}&table=ATTLOG&Stamp=9999`, body: Buffer.from(body), remoteAddress: '10.0.0.9', receivedAt: new Date() }));
+  const upload = async (serial: string, body: string) => {
+    const d = await s.registry.contact(serial, { pushver: '2.4.1', language: 69, deviceType: null, address: '10.0.0.9' });
+    const query = `SN=${serial}&table=ATTLOG&Stamp=9999`;
+    return s.uploads.receive(d, { requestId: newRequestId(), method: 'POST', path: '/iclock/cdata', query, body: Buffer.from(body), remoteAddress: '10.0.0.9', receivedAt: new Date() }, parseDeviceQuery(query));
+  };
 
   test('a pending terminal is listed, approved (its held upload ingested), given a zone', async () => {
     const held = await upload('TERM-1', '11\t2025-05-01 08:00:00\t0\t1\n12\t2025-05-01 08:01:00\t0\t1\n');
