@@ -34,6 +34,8 @@ export interface ScenarioRow {
   p50_ms: number;
   p99_ms: number;
   peak_rss_mb: number;
+  /** The server's CPU time (user + system) per unit of throughput (punch, request), in microseconds: steadier than throughput on a shared machine. */
+  server_cpu_us_per_unit?: number;
   db_queries_per_request: number;
   requests: number;
   /** Non-2xx answers and socket errors: any is a failure. */
@@ -148,12 +150,17 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Resident memory of a process, sampled every 100 ms (Linux /proc). */
+/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 class RssSampler {
   private peak = 0;
+  private cpuAtWindow: number;
   private readonly samples: { at: number; mb: number }[] = [];
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly pid: number) {
+    this.cpuAtWindow = this.cpuSeconds();
     this.timer = setInterval(() => this.sample(), 100);
   }
 
@@ -168,10 +175,23 @@ class RssSampler {
     }
   }
 
-  /** Starts a new window; returns the peak of the one that ended. */
-  window(): { peakMb: number; samples: { at: number; mb: number }[] } {
+  /** The process's CPU time so far (user + system), in seconds, from /proc; 0 once it is gone. */
+  cpuSeconds(): number {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Starts a new window; returns the peak of the one that ended and the CPU time the process used in it. */
+  window(): { peakMb: number; samples: { at: number; mb: number }[]; cpuSeconds: number } {
     this.sample();
-    const result = { peakMb: this.peak, samples: this.samples.splice(0) };
+    const cpu = this.cpuSeconds();
+    const result = { peakMb: this.peak, samples: this.samples.splice(0), cpuSeconds: cpu - this.cpuAtWindow };
+    this.cpuAtWindow = cpu;
     this.peak = 0;
     return result;
   }
@@ -411,9 +431,10 @@ export async function runFleet(
       return { load, memory, failed, queriesPerRequest, measured };
     };
     const measure = async (name: ScenarioName, spec: LoadSpec, unit: string, ceiling: { name: string; value: number }, target: Target): Promise<{ row: ScenarioRow; load: LoadResult }> => {
-      const { load, failed, queriesPerRequest, measured } = await observe(spec);
+      const { load, memory, failed, queriesPerRequest, measured } = await observe(spec);
       assertWithinDays(name, spec, load);
       const throughput = (load.ok * spec.perRequest) / load.seconds;
+      const units = load.ok * spec.perRequest;
       const ratio = ratioOf(throughput, ceiling.value);
       const row: ScenarioRow = {
         name,
@@ -425,8 +446,9 @@ export async function runFleet(
         ratio: round(ratio, 3),
         target: target.text,
         pass: failed === 0 && meets(target, ratio, load.p99_ms, queriesPerRequest),
+        server_cpu_us_per_unit: units > 0 ? round((memory.cpuSeconds * 1e6) / units, 1) : 0,
       };
-      log(`  ${name}: ${row.throughput} ${unit} · ratio ${row.ratio} (target ${target.text}) · p50 ${row.p50_ms} ms · p99 ${row.p99_ms} ms · ${row.db_queries_per_request} queries/request · ${failed} failed${row.pass ? '' : ' · MISSED'}`);
+      log(`  ${name}: ${row.throughput} ${unit} · ratio ${row.ratio} (target ${target.text}) · p50 ${row.p50_ms} ms · p99 ${row.p99_ms} ms · ${row.db_queries_per_request} queries/request · server CPU ${row.server_cpu_us_per_unit} µs/${unit.split('/')[0]!.replace(/s$/, '')} · ${failed} failed${row.pass ? '' : ' · MISSED'}`);
       rows.push(row);
       return { row, load };
     };

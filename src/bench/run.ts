@@ -115,10 +115,10 @@ function machine(): Record<string, unknown> {
 }
 
 function table(rows: Row[]): string[] {
-  const head = ['scenario', 'db', 'throughput', 'unit', 'ceiling', 'ratio', 'target', 'p50 ms', 'p99 ms', 'RSS MB', 'q/req', 'pass', 'floor ratio'];
+  const head = ['scenario', 'db', 'throughput', 'unit', 'ceiling', 'ratio', 'target', 'p50 ms', 'p99 ms', 'RSS MB', 'q/req', 'CPU µs', 'pass', 'floor ratio'];
   // The ingest floor's own ratio to the database ceiling of its kind (it is the ingest rows' ceiling).
   const floorOf = (r: Row) => (r.floor ? `${r.floor.ratio} of ${r.floor.ceiling_name}` : '');
-  const body = rows.map((r) => [r.name, r.db, String(r.throughput), r.unit, `${r.ceiling} (${r.ceiling_name})`, String(r.ratio), r.target, String(r.p50_ms), String(r.p99_ms), String(r.peak_rss_mb), String(r.db_queries_per_request), r.pass ? 'yes' : 'NO', floorOf(r)]);
+  const body = rows.map((r) => [r.name, r.db, String(r.throughput), r.unit, `${r.ceiling} (${r.ceiling_name})`, String(r.ratio), r.target, String(r.p50_ms), String(r.p99_ms), String(r.peak_rss_mb), String(r.db_queries_per_request), r.server_cpu_us_per_unit === undefined ? '' : String(r.server_cpu_us_per_unit), r.pass ? 'yes' : 'NO', floorOf(r)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(head), ...body.map(line)];

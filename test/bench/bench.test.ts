@@ -33,6 +33,8 @@ test('iclockd bench: every scenario with throughput, ceiling, ratio, target, lat
       for (const key of ['name', 'db', 'throughput', 'unit', 'ceiling', 'ratio', 'target', 'p50_ms', 'p99_ms', 'peak_rss_mb', 'db_queries_per_request', 'pass']) assert.ok(key in s, `${s.name}: ${key}`);
       // Figures only: a busy test machine may finish few requests in 0.3 s.
       for (const n of [s.throughput, s.ratio, s.ceiling, s.p99_ms, s.db_queries_per_request]) assert.ok(Number.isFinite(n) && n >= 0, `${s.name}: ${n}`);
+      // The server's CPU per punch or request, from /proc: some time was spent on what it answered.
+      if (SCENARIOS.includes(s.name as (typeof SCENARIOS)[number]) && s.name !== 'memory_10k_devices' && s.requests > 0) assert.ok(s.server_cpu_us_per_unit! > 0, `${s.name}: server_cpu_us_per_unit ${s.server_cpu_us_per_unit}`);
     }
     for (const s of json.scenarios.filter((x) => x.name.startsWith('single_punch'))) assert.ok(Number.isFinite(s.http_post_ratio), `${s.name}: http_post_ratio`);
     // The ingest floor under each ingest scenario's load: the ceiling its ratio and target are taken to.
