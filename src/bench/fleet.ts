@@ -448,7 +448,7 @@ export async function runFleet(
         pass: failed === 0 && meets(target, ratio, load.p99_ms, queriesPerRequest),
         server_cpu_us_per_unit: units > 0 ? round((memory.cpuSeconds * 1e6) / units, 1) : 0,
       };
-      log(`  ${name}: ${row.throughput} ${unit} · ratio ${row.ratio} (target ${target.text}) · p50 ${row.p50_ms} ms · p99 ${row.p99_ms} ms · ${row.db_queries_per_request} queries/request · server CPU ${row.server_cpu_us_per_unit} µs/${unit.split('/')[0]!.replace(/s$/, '')} · ${failed} failed${row.pass ? '' : ' · MISSED'}`);
+      log(`  ${name}: ${row.throughput} ${unit} · ratio ${row.ratio} (target ${target.text}) · p50 ${row.p50_ms} ms · p99 ${row.p99_ms} ms · ${row.db_queries_per_request} queries/request · server CPU ${row.server_cpu_us_per_unit} µs/${unit === 'punches/s' ? 'punch' : 'request'} · ${failed} failed${row.pass ? '' : ' · MISSED'}`);
       rows.push(row);
       return { row, load };
     };
