@@ -34,7 +34,7 @@ import { NO_COUNTS, type SyncCounts, type SyncLogService } from '../pipeline/syn
 import { VERSION } from '../version.js';
 import { bodyLimit, readRawBody } from './body.js';
 import { type Reply, deviceTextDialect, mapError, send } from './errorReplies.js';
-import { REQUEST_ID_HEADER, requestIdOf } from './requestId.js';
+import { requestIdOf } from './requestId.js';
 import { syncRecorder } from './syncLog.js';
 
 export interface IclockDeps {
@@ -155,13 +155,12 @@ export function iclockRoutes(deps: IclockDeps): Router {
   });
 
   /**
-   * A terminal route: the request read once (readIclockRequest), its id in the reply header,
-   * then `steps` in order, each handed the same IclockRequest.
+   * A terminal route: the request read once (readIclockRequest) under the id the request log
+   * put in its reply header, then `steps` in order, each handed the same IclockRequest.
    */
   function deviceRoute(...steps: DeviceStep[]): Middleware {
     return async function terminalRequest(ctx: Context): Promise<void> {
       const r = readIclockRequest(requestIdOf(ctx), ctx.querystring);
-      ctx.set(REQUEST_ID_HEADER, r.id);
       const run = async (i: number): Promise<void> => {
         const step = steps[i];
         if (step) await step(ctx, r, () => run(i + 1));

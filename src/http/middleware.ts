@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { answerErrorsIn, jsonDialect } from './errorReplies.js';
-import { requestIdOf } from './requestId.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './requestId.js';
 
 /**
  * Anything thrown below, and a request no route took, answered as the API's JSON error. Route
@@ -39,6 +39,8 @@ function channelOf(path: string): string {
 export function requestLog(logger: Logger, metrics?: Metrics) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
+    // Every reply names its request, so a client can quote the id its log line and sync-log row carry.
+    ctx.set(REQUEST_ID_HEADER, requestIdOf(ctx));
     try {
       await next();
     } finally {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 
-/** The reply header that carries it, on every terminal request. */
+/** The reply header that carries it, on every reply (terminal, JSON, console). */
 export const REQUEST_ID_HEADER = 'X-Iclockd-Request';
 
 /**

@@ -91,12 +91,21 @@ describe(`one request id per terminal request on ${testDialect()}`, () => {
     assert.ok(s.logs.some((l) => l.msg === 'request' && l.status === 400 && l.request === refusedId), 'the refusal’s log line');
   });
 
-  test('a JSON request’s sync-log row carries its id too', async () => {
-    const ingest = client(s, await s.authHeader('ingest'));
-    await ingest.post('/api/v1/punches', { employee_id: '9102', timestamp: 'not a time', device_id: 'X' });
+  test('a JSON request’s reply, sync-log row and log line carry one id too; so does a refusal before any route', async () => {
+    const res = await fetch(`${s.baseUrl}/api/v1/punches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: await s.authHeader('ingest') },
+      body: JSON.stringify({ employee_id: '9102', timestamp: 'not a time', device_id: 'X' }),
+    });
+    assert.equal(res.status, 400);
+    const id = res.headers.get('x-iclockd-request');
+    assert.match(id ?? '', ID);
     const row = (await admin.get('/api/v1/sync-log?channel=json&status=error')).body.data[0];
-    assert.match(row.request_id, ID);
-    assert.ok(s.logs.some((l) => l.msg === 'request' && l.path === '/api/v1/punches' && l.request === row.request_id));
+    assert.equal(row.request_id, id);
+    assert.ok(s.logs.some((l) => l.msg === 'request' && l.path === '/api/v1/punches' && l.request === id));
+    const unknown = await fetch(`${s.baseUrl}/api/v1/no-such-thing`);
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.headers.get('x-iclockd-request') ?? '', ID);
   });
 });
 
