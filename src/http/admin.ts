@@ -214,6 +214,7 @@ const CheckinQuery = listQuery({
   format: formatParam,
 });
 const SyncLogQuery = listQuery({
+  request_id: textParam('The request with this id (its X-Iclockd-Request reply header)'),
   device: textParam('Device'),
   status: optionalParam(z.enum(['received', 'processed', 'error'])),
   channel: textParam('json or adms'),
@@ -401,7 +402,7 @@ async function listCheckins(deps: AdminDeps, ctx: Context, query: z.output<typeo
 async function listSyncLog(deps: AdminDeps, ctx: Context, query: z.output<typeof SyncLogQuery>): Promise<void> {
   const { page, window } = pageWindow(query);
   const { start, end } = dates(deps, query);
-  const listed = await deps.syncLog.list({ device: query.device, status: query.status, channel: query.channel, from: start, to: end }, window);
+  const listed = await deps.syncLog.list({ requestId: query.request_id, device: query.device, status: query.status, channel: query.channel, from: start, to: end }, window);
   ctx.body = pageOf(page, listed.rows.map(syncLogView), listed.total);
 }
 

@@ -101,6 +101,8 @@ export function deleteSyncLogBefore(knex: Knex, before: Date): Promise<number> {
 }
 
 export interface SyncLogFilter {
+  /** The one request with this id (its X-Iclockd-Request header). */
+  requestId?: string;
   device?: string;
   status?: SyncStatus;
   channel?: string;
@@ -110,6 +112,7 @@ export interface SyncLogFilter {
 
 function filtered(knex: Knex, filter: SyncLogFilter): Knex.QueryBuilder {
   const q = knex('sync_log');
+  if (filter.requestId) q.where('request_id', filter.requestId);
   if (filter.device) q.where('device', filter.device);
   if (filter.status) q.where('status', filter.status);
   if (filter.channel) q.where('channel', filter.channel);

@@ -100,8 +100,10 @@ describe(`one request id per terminal request on ${testDialect()}`, () => {
     assert.equal(res.status, 400);
     const id = res.headers.get('x-iclockd-request');
     assert.match(id ?? '', ID);
-    const row = (await admin.get('/api/v1/sync-log?channel=json&status=error')).body.data[0];
-    assert.equal(row.request_id, id);
+    // Found by the id its reply carried, alone.
+    const found = (await admin.get(`/api/v1/sync-log?request_id=${id}`)).body.data;
+    assert.deepEqual(found.map((r: { request_id: string; endpoint: string }) => [r.request_id, r.endpoint]), [[id, '/api/v1/punches']]);
+    assert.deepEqual((await admin.get(`/api/v1/sync-log?request_id=${'0'.repeat(32)}`)).body.data, []);
     assert.ok(s.logs.some((l) => l.msg === 'request' && l.path === '/api/v1/punches' && l.request === id));
     const unknown = await fetch(`${s.baseUrl}/api/v1/no-such-thing`);
     assert.equal(unknown.status, 404);
