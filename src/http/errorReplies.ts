@@ -148,13 +148,18 @@ export function send(ctx: Context, reply: Reply<string | Uint8Array | object>): 
 /** The method and path of a request, as the log names it. */
 export const requestFields = (ctx: Context): LogFields => ({ method: ctx.method, path: ctx.path });
 
+/** Runs `next`; whatever it throws is answered in `dialect`, logged with `where()`. */
+export async function answeringErrors<B extends string | object>(ctx: Context, next: () => Promise<unknown>, dialect: Dialect<B>, logger: Logger, where: () => LogFields): Promise<void> {
+  try {
+    await next();
+  } catch (err) {
+    send(ctx, dialect(mapError(err), logger, where()));
+  }
+}
+
 /** Middleware: whatever is thrown below is answered in `dialect`. */
 export function answerErrorsIn<B extends string | object>(dialect: Dialect<B>, logger: Logger, where: (ctx: Context) => LogFields = requestFields): Middleware {
-  return async function answerErrors(ctx, next): Promise<void> {
-    try {
-      await next();
-    } catch (err) {
-      send(ctx, dialect(mapError(err), logger, where(ctx)));
-    }
+  return function answerErrors(ctx, next): Promise<void> {
+    return answeringErrors(ctx, next, dialect, logger, () => where(ctx));
   };
 }

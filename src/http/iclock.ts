@@ -33,7 +33,7 @@ import type { RateLimiter } from '../limits.js';
 import { NO_COUNTS, type SyncCounts, type SyncLogService } from '../pipeline/syncLog.js';
 import { VERSION } from '../version.js';
 import { bodyLimit, readRawBody } from './body.js';
-import { type Reply, deviceTextDialect, mapError, send } from './errorReplies.js';
+import { type Reply, answeringErrors, deviceTextDialect, send } from './errorReplies.js';
 import { requestIdOf } from './requestId.js';
 import { syncRecorder } from './syncLog.js';
 
@@ -170,13 +170,7 @@ export function iclockRoutes(deps: IclockDeps): Router {
   }
 
   /** Anything thrown below is answered in text, as terminals read it. */
-  const answerInText: DeviceStep = async (ctx, r, next) => {
-    try {
-      await next();
-    } catch (err) {
-      send(ctx, deviceTextDialect(mapError(err), deps.logger, logFieldsOf(ctx.path, r)));
-    }
-  };
+  const answerInText: DeviceStep = (ctx, r, next) => answeringErrors(ctx, next, deviceTextDialect, deps.logger, () => logFieldsOf(ctx.path, r));
   // A terminal over its request budget (one stuck in a loop) is answered without the database:
   // a poll gets a plain OK, anything else 503 with Retry-After, so it keeps its data for later.
   const withinBudget: DeviceStep = async (ctx, r, next) => {

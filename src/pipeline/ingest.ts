@@ -133,9 +133,6 @@ export interface Submitted<T = undefined> {
 
 type AnySubmission = Submission<unknown>;
 
-/** A batch failed on a value the database refused: stored again with each punch in a savepoint of its own. */
-const CAREFUL = true;
-
 export class IngestService {
   /** The one batching layer: concurrent submissions share one transaction and one set of statements. */
   private readonly batches: Batcher<AnySubmission, Submitted<unknown>>;
@@ -210,16 +207,19 @@ export class IngestService {
           out.push({ results: own, written: s.alsoWrite ? await s.alsoWrite.each(trx, own) : undefined });
         }
         // Each `all` once, with the values of the submissions that share it, in their order.
-        const groups = new Map<AlsoWrite<unknown>['all'], unknown[]>();
+        const groups = new Map<NonNullable<AlsoWrite<unknown>['all']>, unknown[]>();
         subs.forEach((s, i) => {
           const all = s.alsoWrite?.all;
-          if (all) groups.set(all, [...(groups.get(all) ?? []), out[i]!.written]);
+          if (!all) return;
+          let values = groups.get(all);
+          if (!values) groups.set(all, (values = []));
+          values.push(out[i]!.written);
         });
-        for (const [all, values] of groups) await all!(trx, values);
+        for (const [all, values] of groups) await all(trx, values);
         return out;
       });
     } catch (err) {
-      if (!careful && subs.length === 1 && isDataRefusal(err)) return this.commitBatch(subs, CAREFUL);
+      if (!careful && subs.length === 1 && isDataRefusal(err)) return this.commitBatch(subs, true);
       throw err;
     }
     this.committedBatches.batches++;
