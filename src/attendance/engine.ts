@@ -4,6 +4,7 @@
 import { DateTime } from 'luxon';
 import type { AttendanceStatus } from '../store/attendance.js';
 import type { ShiftRules } from '../store/shiftTypes.js';
+import { localDateOf } from '../pipeline/time.js';
 
 export interface ShiftWindow {
   /** The shift's start date (YYYY-MM-DD, in the zone): the attendance date, also for night shifts. */
@@ -129,7 +130,7 @@ export function occurrenceHolding<S extends ShiftRules>(occurrences: ShiftOccurr
 
 /** The dates an instant's shift can have started on: a night shift began the day before, a margin reaches into the next. */
 export function datesAround(instant: Date, zone: string): string[] {
-  const today = DateTime.fromJSDate(instant, { zone }).toISODate()!;
+  const today = localDateOf(instant, zone);
   return [-2, -1, 0, 1].map((d) => addDays(today, d));
 }
 
@@ -140,10 +141,21 @@ export function shiftWindowFor(rules: ShiftRules, instant: Date, zone: string): 
 
 /** A calendar date plus whole days, YYYY-MM-DD (no zone: dates are labels here). */
 export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
+  const key = `${date}|${days}`;
+  let sum = datesAdded.get(key);
+  if (sum === undefined) {
+    const d = new Date(`${date}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + days);
+    sum = d.toISOString().slice(0, 10);
+    if (datesAdded.size >= DATES_ADDED_SIZE) datesAdded.clear();
+    datesAdded.set(key, sum);
+  }
+  return sum;
 }
+
+/** Memoized: every check-in asks for the days around its own, and a batch's days are few. */
+const DATES_ADDED_SIZE = 10_000;
+const datesAdded = new Map<string, string>();
 
 const hoursBetween = (a: Date, b: Date) => (b.getTime() - a.getTime()) / 3_600_000;
 const round2 = (n: number) => Math.round(n * 100) / 100;

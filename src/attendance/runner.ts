@@ -34,6 +34,7 @@ import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, cou
 import { type EmployeeShift, type FinalRecordChange, type RecomputePlan, finalChanges, keyOf, linkTo, planRecompute } from './plan.js';
 import { compositeKey } from '../store/keys.js';
 import { holidayListFor } from './holidays.js';
+import { localDateOf } from '../pipeline/time.js';
 
 export interface AttendanceSettings {
   /** Zone of shift times. */
@@ -166,7 +167,7 @@ export class AttendanceRunner {
     if (checkins.length === 0) return outcomes;
     const employees = await findEmployeesByIds(trx, checkins.map((c) => c.employeeId));
     const zone = this.settings.timeZone;
-    const days = checkins.map((c) => DateTime.fromJSDate(c.time, { zone }).toISODate()!).sort();
+    const days = checkins.map((c) => localDateOf(c.time, zone)).sort();
     // A night shift started yesterday (whose neighbour started the day before), or a margin
     // reaching into tomorrow's shift.
     const from = addDays(days[0]!, -2);
@@ -182,7 +183,7 @@ export class AttendanceRunner {
       const found = this.shiftAt(book, employee, c.time);
       if (!found) {
         // Only worth saying where the employee works shifts: outside them, not without them.
-        if (this.plannedOn(book, employee, DateTime.fromJSDate(c.time, { zone }).toISODate()!).length) outcomes[n]!.noShift = true;
+        if (this.plannedOn(book, employee, localDateOf(c.time, zone)).length) outcomes[n]!.noShift = true;
         continue;
       }
       if (!c.skipAutoAttendance && !countsInShift(found.shift, c)) outcomes[n]!.logTypeRequiredBy = found.shift.name;

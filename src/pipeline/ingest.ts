@@ -54,7 +54,8 @@ interface Pending {
   deviceSerial: string;
   latitude: number | null;
   longitude: number | null;
-  skipAutoAttendance: boolean;
+  /** Absent: false. */
+  skipAutoAttendance?: boolean;
   timeUntrusted?: boolean;
   /** An admin's re-link: this employee, whatever the user id matches. */
   linkTo?: Employee;
@@ -353,25 +354,16 @@ export class IngestService {
       if (!existing.has(keys[i]!) && !freshIndex.has(keys[i]!)) freshIndex.set(keys[i]!, i);
     });
     const fresh = [...freshIndex.values()].map((i) => punches[i]!);
-    const decisions = await this.decide(
-      trx,
-      fresh.map((p) => ({ ...p, skipAutoAttendance: p.skipAutoAttendance ?? false })),
-      now,
-    );
-    const rows: NewPunch[] = fresh.map(({ skipAutoAttendance: _skip, timeUntrusted: _untrusted, ...p }, j) => ({
-      ...p,
-      status: decisions[j]!.status,
-      employeeId: decisions[j]!.employee?.id ?? null,
-      checkinId: decisions[j]!.checkin?.id ?? null,
-      receivedAt: now,
-    }));
-    const stored = await insertPunches(trx, rows);
+    const decisions = await this.decide(trx, fresh, now);
+    const stored = await insertPunches(trx, fresh.map((p, j) => newPunch(p, decisions[j]!, now)));
 
     // What the duplicates point at.
     const dupPunches = [...existing.values()];
     const dupCheckins = await findCheckinsByIds(trx, dupPunches.flatMap((p) => (p.checkinId === null ? [] : [p.checkinId])));
     const dupEmployees = await findEmployeesByIds(trx, dupPunches.flatMap((p) => (p.employeeId === null ? [] : [p.employeeId])));
-    const freshDecision = new Map(fresh.map((p, j) => [punchKey(p), decisions[j]!]));
+    const freshDecision = new Map<string, Decision>();
+    let j = 0;
+    for (const key of freshIndex.keys()) freshDecision.set(key, decisions[j++]!);
 
     return punches.map((_, i): StoredResult => {
       const key = keys[i]!;
@@ -439,10 +431,12 @@ export class IngestService {
       const prefix = `CHECKIN-${year}-`;
       const numbers = await takeSeriesNumbersFor(this.knex, trx, prefix, toCreate.size);
       const news = [...toCreate.values()].map((w, n) => ({
-        ...w.key,
+        employeeId: w.key.employeeId,
+        time: w.key.time,
+        logType: w.key.logType,
         name: seriesName(prefix, numbers[n]!),
         deviceId: w.p.deviceId ?? w.p.deviceSerial,
-        skipAutoAttendance: w.p.skipAutoAttendance,
+        skipAutoAttendance: w.p.skipAutoAttendance ?? false,
         latitude: w.p.latitude,
         longitude: w.p.longitude,
         createdAt: now,
@@ -470,7 +464,7 @@ export class IngestService {
 
   /** Matches stored punches again and records the outcome on them. */
   private async resettle(trx: Knex.Transaction, punches: StoredPunch[], checkTime: boolean): Promise<Decision[]> {
-    const decisions = await this.decide(trx, punches.map((p) => ({ ...p, skipAutoAttendance: false })), this.now(), checkTime);
+    const decisions = await this.decide(trx, punches, this.now(), checkTime);
     for (const [i, p] of punches.entries()) {
       const d = decisions[i]!;
       await updatePunch(trx, p.id, { status: d.status, employeeId: d.employee?.id ?? null, checkinId: d.checkin?.id ?? null });
@@ -568,7 +562,7 @@ export class IngestService {
       if ((punch.status !== 'unmatched' && punch.status !== 'inactive') || !(await claimPunch(trx, punch.id, [punch.status], 'checked_in'))) {
         throw new AppError('conflict', `Punch ${punchId} is ${punch.status}: only an unmatched or inactive punch can be re-linked`);
       }
-      const [d] = await this.decide(trx, [{ ...punch, skipAutoAttendance: false, linkTo: employee }], this.now(), false);
+      const [d] = await this.decide(trx, [{ ...punch, linkTo: employee }], this.now(), false);
       await updatePunch(trx, punch.id, { status: d!.status, employeeId: employee.id, checkinId: d!.checkin?.id ?? null });
       await insertPunchReview(trx, {
         punchId: punch.id,
@@ -582,6 +576,30 @@ export class IngestService {
       return verdictResult(punch.id, d!, employee);
     });
   }
+}
+
+/** A new punch's row: what it says (its fields named one by one: a spread or rest of a whole punch costs several times more), and what was decided. */
+function newPunch(p: Punch, d: Decision, receivedAt: Date): NewPunch {
+  return {
+    deviceSerial: p.deviceSerial,
+    deviceId: p.deviceId,
+    site: p.site,
+    deviceUserId: p.deviceUserId,
+    localTime: p.localTime,
+    instant: p.instant,
+    timeZone: p.timeZone,
+    logType: p.logType,
+    punchState: p.punchState,
+    verifyMode: p.verifyMode,
+    workCode: p.workCode,
+    latitude: p.latitude,
+    longitude: p.longitude,
+    source: p.source,
+    status: d.status,
+    employeeId: d.employee?.id ?? null,
+    checkinId: d.checkin?.id ?? null,
+    receivedAt,
+  };
 }
 
 /** What was done, and the admin's reason when one was given. */

@@ -28,12 +28,54 @@ function returns(knex: Knex): Promise<boolean> {
 
 /** Inserts `rows` into `table`; returns them as stored (every column), or null when the server cannot say (MySQL) and the caller must read them. */
 export async function insertReturning<Row>(knex: Knex, table: string, rows: Record<string, unknown>[]): Promise<Row[] | null> {
-  if (!(await returns(knex))) {
-    await knex(table).insert(rows);
+  const returning = await returns(knex);
+  const direct = multiRowInsert(knex, table, rows);
+  if (!direct) {
+    // Rows of several shapes: knex's builder fills in each row's missing columns.
+    if (!returning) await knex(table).insert(rows);
+    else if (!isMysql(knex)) return (await knex(table).insert(rows).returning('*')) as Row[];
+    else {
+      const { sql, bindings } = knex(table).insert(rows).toSQL();
+      return ((await knex.raw(`${sql} returning *`, bindings)) as [Row[]])[0];
+    }
     return null;
   }
-  if (!isMysql(knex)) return (await knex(table).insert(rows).returning('*')) as Row[];
-  const { sql, bindings } = knex(table).insert(rows).toSQL();
-  const [stored] = (await knex.raw(`${sql} returning *`, bindings)) as [Row[]];
-  return stored;
+  if (!returning) {
+    await knex.raw(direct.sql, direct.bindings);
+    return null;
+  }
+  const result = (await knex.raw(`${direct.sql} returning *`, direct.bindings)) as Row[] | [Row[]];
+  return isMysql(knex) ? (result as [Row[]])[0] : (result as Row[]);
 }
+
+/**
+ * A multi-row INSERT's text and bindings, built here rather than by knex's query builder, which
+ * for the thousands of values of a batch cost more than the statement took to run. Only for
+ * rows of one shape (a batch's rows are made by one function); null for any other set of rows,
+ * which knex's builder is left to. A value left undefined is the column's default on MySQL and
+ * NULL on SQLite, as knex has it (useNullAsDefault).
+ */
+export function multiRowInsert(knex: Knex, table: string, rows: Record<string, unknown>[]): { sql: string; bindings: Knex.RawBinding[] } | null {
+  const columns = rows.length > 0 ? Object.keys(rows[0]!) : [];
+  const oneShape = (r: Record<string, unknown>) => Object.keys(r).length === columns.length && columns.every((c) => c in r);
+  if (rows.length === 0 || !IDENTIFIER.test(table) || !columns.every((c) => IDENTIFIER.test(c)) || !rows.every(oneShape)) return null;
+  const undefinedAs = isMysql(knex) ? 'DEFAULT' : null;
+  const bindings: Knex.RawBinding[] = [];
+  const tuples: string[] = [];
+  for (const row of rows) {
+    let tuple = '(';
+    for (let i = 0; i < columns.length; i++) {
+      const value = row[columns[i]!];
+      if (value === undefined && undefinedAs !== null) tuple += i === 0 ? undefinedAs : `,${undefinedAs}`;
+      else {
+        bindings.push(value === undefined ? null : (value as Knex.RawBinding));
+        tuple += i === 0 ? '?' : ',?';
+      }
+    }
+    tuples.push(`${tuple})`);
+  }
+  return { sql: `insert into \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) values ${tuples.join(', ')}`, bindings };
+}
+
+/** A name written into a statement as it is: letters, digits and underscores only. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DateTime, IANAZone } from 'luxon';
-import { TimestampError, dayRange, instantToWall, parseTimestamp } from '../../src/pipeline/time.js';
+import { TimestampError, dayRange, instantToWall, localDateOf, parseTimestamp } from '../../src/pipeline/time.js';
 
 const iso = (raw: string, zone: string) => {
   const t = parseTimestamp(raw, zone);
@@ -127,12 +127,16 @@ test('wall times around every transition of many zones, 2000–2035, agree with 
           assert.equal(parseTimestamp(raw, zone).instant.toISOString(), referenceInstant(raw, zone), `${raw} in ${zone}`);
           checked++;
         }
+        const instant = at + m * 60_000 + (m % 2) * 59_999;
+        assert.equal(localDateOf(new Date(instant), zone), DateTime.fromMillis(instant, { zone }).toISODate(), `the date of ${new Date(instant).toISOString()} in ${zone}`);
       }
     }
     // And ordinary times, spread over the years.
     for (let i = 0; i < 200; i++) {
       const raw = DateTime.fromMillis(Date.UTC(2000, 0, 1) + i * 5_555_555_555 + i * 7_919_000, { zone: 'UTC' }).toFormat('yyyy-MM-dd HH:mm:ss');
       assert.equal(parseTimestamp(raw, zone).instant.toISOString(), referenceInstant(raw, zone), `${raw} in ${zone}`);
+      const instant = Date.UTC(2000, 0, 1) + i * 5_555_555_555 + i * 7_919_000;
+      assert.equal(localDateOf(new Date(instant), zone), DateTime.fromMillis(instant, { zone }).toISODate(), `the date of ${new Date(instant).toISOString()} in ${zone}`);
       checked++;
     }
   }

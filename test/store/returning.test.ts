@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findCheckinsByKeys, findPunchesByKeys, insertCheckins, insertPunches } from '../../src/store/punches.js';
-import { takesInsertReturning } from '../../src/store/returning.js';
+import { insertReturning, multiRowInsert, takesInsertReturning } from '../../src/store/returning.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
 import { makePunch } from '../helpers/punch.js';
 
@@ -45,5 +45,40 @@ describe(`inserts that return their rows on ${testDialect()}`, () => {
     const again = await findCheckinsByKeys(t.db.knex, checkins.map((c) => ({ employeeId, time: c.time, logType: c.logType })));
     assert.equal(byName.size, 5);
     assert.deepEqual([...byName.values()].sort((a, b) => a.id - b.id), [...again.values()].sort((a, b) => a.id - b.id));
+  });
+
+  test("a batch's rows built directly are stored as knex's builder stores them, defaults, NULLs, booleans and odd text included", async () => {
+    const k = t.db.knex;
+    for (const table of ['ret_direct', 'ret_knex']) {
+      await k.schema.dropTableIfExists(table);
+      await k.schema.createTable(table, (tb) => {
+        tb.increments('id');
+        tb.string('label', 64).notNullable();
+        tb.integer('n').nullable();
+        tb.boolean('flag').nullable().defaultTo(true);
+        tb.string('note', 64).nullable().defaultTo('none');
+      });
+    }
+    const rows = [
+      { label: "it's `quoted` ? and ??", n: 2_147_483_647, flag: false, note: null },
+      { label: 'ünïcödé 😀', n: null, flag: true, note: undefined },
+      { label: '', n: -2_147_483_648, flag: undefined, note: 'x' },
+    ];
+    const direct = multiRowInsert(k, 'ret_direct', rows)!;
+    assert.equal(direct.bindings.length, rows.length * 4 - (testDialect() === 'mysql' ? 2 : 0), 'an undefined value is DEFAULT on MySQL, a NULL binding on SQLite');
+    await k.raw(direct.sql, direct.bindings);
+    await k('ret_knex').insert(rows);
+    const read = async (table: string) =>
+      (await k(table).select('label', 'n', 'flag', 'note').orderBy('id')).map((r: Record<string, unknown>) => ({ ...r, flag: r.flag === null ? null : Boolean(r.flag) }));
+    assert.deepEqual(await read('ret_direct'), await read('ret_knex'));
+
+    // Rows of different shapes are left to knex's builder, which fills in each row's missing columns.
+    const mixed = [{ label: 'a' }, { label: 'b', n: 1 }];
+    assert.equal(multiRowInsert(k, 'ret_direct', mixed), null);
+    const returned = await k.transaction((trx) => insertReturning<{ label: string }>(trx, 'ret_direct', mixed));
+    if (returned) assert.deepEqual(returned.map((r) => r.label), ['a', 'b']);
+    await k('ret_knex').insert(mixed);
+    assert.deepEqual(await read('ret_direct'), await read('ret_knex'));
+    for (const table of ['ret_direct', 'ret_knex']) await k.schema.dropTable(table);
   });
 });
