@@ -73,6 +73,11 @@ export type CheckinLink = CheckinShift;
  */
 const UNSAVED_ID = 2 ** 52;
 
+/** The naming series of a record of this date (YYYY-MM-DD): HR-ATT-<year>-, as HRMS names Attendance. */
+function attendanceSeries(date: string): string {
+  return `HR-ATT-${Number(date.slice(0, 4))}-`;
+}
+
 /** An unsaved check-in as a recompute counts it. */
 type UnsavedLog = CheckinLog & { employeeId: number };
 
@@ -135,7 +140,7 @@ export class AttendanceRunner {
 
   /** An Absent record (finalized) for an employee-shift that closed with no check-ins. */
   async markAbsent(trx: Knex.Transaction, employee: Employee, shift: ShiftType, window: ShiftWindow): Promise<AttendanceRecord> {
-    const prefix = `HR-ATT-${DateTime.fromISO(window.date).year}-`;
+    const prefix = attendanceSeries(window.date);
     return insertAttendance(
       trx,
       seriesName(prefix, await takeSeriesNumbers(trx, prefix, 1)),
@@ -321,8 +326,10 @@ export class AttendanceRunner {
     const names: string[] = [];
     const byPrefix = new Map<string, number[]>();
     plan.inserts.forEach((i, n) => {
-      const prefix = `HR-ATT-${DateTime.fromISO(i.fields.date).year}-`;
-      byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), n]);
+      const prefix = attendanceSeries(i.fields.date);
+      const group = byPrefix.get(prefix);
+      if (group) group.push(n);
+      else byPrefix.set(prefix, [n]);
     });
     for (const [prefix, group] of byPrefix) {
       const numbers = await takeSeriesNumbersFor(this.knex, trx, prefix, group.length);

@@ -8,13 +8,18 @@ import type { Context } from 'koa';
 export const REQUEST_ID_HEADER = 'X-Iclockd-Request';
 
 /**
- * 32 hex digits, 122 of their 128 bits random (a v4 UUID without its dashes; the shape of a
- * W3C trace id): unique across instances and restarts without an instance id or a shared
- * counter. randomUUID draws from Node's cached entropy, about 0.1 µs against about 4 µs for
- * randomBytes(16), which counts on the poll every terminal makes every few seconds.
+ * 32 hex digits: the millisecond it was made (12 digits, as a UUIDv7 begins), then the last 20
+ * digits of a v4 UUID (76 random bits). Unique across instances and restarts without an instance
+ * id or a shared counter; time first, so that the ids of rows written together sort together and
+ * the request_id indexes of the archive and the sync log grow at their end like their other
+ * indexes. A random id put each row on a random page of an index as large as the table: on
+ * SQLite a sync-log row cost twice as much with it as without it, and as much without it as
+ * with a time-ordered one (600,000 rows in statements of 60). randomUUID draws from Node's cached
+ * entropy, about 0.1 µs against about 4 µs for randomBytes, which counts on the poll every
+ * terminal makes every few seconds.
  */
-export function newRequestId(): string {
-  return randomUUID().replaceAll('-', '');
+export function newRequestId(now = Date.now()): string {
+  return now.toString(16).padStart(12, '0') + randomUUID().replaceAll('-', '').slice(12);
 }
 
 const ids = new WeakMap<Context, string>();

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { charsOf, clipBytes, clipChars } from './columns.js';
 import { deleteInBatches } from './prune.js';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { insertRows } from './returning.js';
 
 export type ArchiveOutcome = 'processed' | 'quarantined' | 'unparsed' | 'unknown';
 
@@ -110,12 +111,12 @@ export async function archiveRequests(knex: Knex, list: Omit<ArchivedRequest, 'i
     part.push(archiveRow(r));
     bytes += r.body.length;
     if (bytes >= 4 * 1024 * 1024 || part.length >= 200) {
-      await knex('device_requests').insert(part);
+      await insertRows(knex, 'device_requests', part);
       part = [];
       bytes = 0;
     }
   }
-  if (part.length) await knex('device_requests').insert(part);
+  await insertRows(knex, 'device_requests', part);
 }
 
 export async function updateArchivedOutcome(

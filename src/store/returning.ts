@@ -48,6 +48,13 @@ export async function insertReturning<Row>(knex: Knex, table: string, rows: Reco
   return isMysql(knex) ? (result as [Row[]])[0] : (result as Row[]);
 }
 
+/** Inserts `rows` into `table` without asking them back: built directly where they have one shape (multiRowInsert), else by knex. */
+export async function insertRows(knex: Knex, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const direct = multiRowInsert(knex, table, rows);
+  await (direct ? knex.raw(direct.sql, direct.bindings) : knex(table).insert(rows));
+}
+
 /**
  * A multi-row INSERT's text and bindings, built here rather than by knex's query builder, which
  * for the thousands of values of a batch cost more than the statement took to run. Only for

@@ -5,6 +5,7 @@ import { chunks } from './chunks.js';
 import { charsOf, clipBytes, clipChars } from './columns.js';
 import { deleteInBatches } from './prune.js';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { insertRows } from './returning.js';
 
 export type SyncStatus = 'received' | 'processed' | 'error';
 
@@ -73,7 +74,9 @@ export type NewSyncLogEntry = Omit<SyncLogEntry, 'id' | 'processedAt'> & { proce
 export async function insertSyncLogEntries(knex: Knex, entries: NewSyncLogEntry[]): Promise<void> {
   // SQLite takes at most 500 rows in one multi-row insert.
   for (const part of chunks(entries, 200)) {
-    await knex('sync_log').insert(
+    await insertRows(
+      knex,
+      'sync_log',
       part.map((e) => ({
         request_id: e.requestId,
         channel: e.channel,
