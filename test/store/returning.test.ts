@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findCheckinsByKeys, findPunchesByKeys, insertCheckins, insertPunches } from '../../src/store/punches.js';
-import { insertReturning, multiRowInsert, takesInsertReturning } from '../../src/store/returning.js';
+import { boundStatement, insertReturning, multiRowInsert, takesInsertReturning } from '../../src/store/returning.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
 import { makePunch } from '../helpers/punch.js';
 
@@ -66,7 +66,12 @@ describe(`inserts that return their rows on ${testDialect()}`, () => {
     ];
     const direct = multiRowInsert(k, 'ret_direct', rows)!;
     assert.equal(direct.bindings.length, rows.length * 4 - (testDialect() === 'mysql' ? 2 : 0), 'an undefined value is DEFAULT on MySQL, a NULL binding on SQLite');
-    await k.raw(direct.sql, direct.bindings);
+    const seen: { sql: string; bindings: unknown[] }[] = [];
+    const listen = (q: { sql: string; bindings: unknown[] }) => seen.push(q);
+    k.on('query', listen);
+    await boundStatement(k, direct.sql, direct.bindings);
+    k.off('query', listen);
+    assert.deepEqual(seen.map((q) => [q.sql, q.bindings]), [[direct.sql, direct.bindings]], 'run as written, and told to query listeners (the statement profile)');
     await k('ret_knex').insert(rows);
     const read = async (table: string) =>
       (await k(table).select('label', 'n', 'flag', 'note').orderBy('id')).map((r: Record<string, unknown>) => ({ ...r, flag: r.flag === null ? null : Boolean(r.flag) }));
