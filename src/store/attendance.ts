@@ -5,7 +5,7 @@ import { type Listed, type Window, listPaged } from './list.js';
 import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
-import { insertReturning } from './returning.js';
+import { insertReturning } from './direct.js';
 
 /** HRMS's statuses that punches make; a holiday makes no record (see computeAttendance). */
 export type AttendanceStatus = 'Present' | 'Half Day' | 'Absent';

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { charsOf, clipBytes, clipChars } from './columns.js';
 import { deleteInBatches } from './prune.js';
 import { fromDbInstant, toDbInstant } from './time.js';
-import { insertRows } from './returning.js';
+import { insertRows } from './direct.js';
 
 export type ArchiveOutcome = 'processed' | 'quarantined' | 'unparsed' | 'unknown';
 

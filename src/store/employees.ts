@@ -5,6 +5,7 @@ import { isMysql } from './db.js';
 import { type Listed, type Window, listPaged, whereContains } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
+import { selectByTuples } from './direct.js';
 
 export const EMPLOYEE_STATUSES = ['Active', 'Inactive', 'Left'] as const;
 export type EmployeeStatus = (typeof EMPLOYEE_STATUSES)[number];
@@ -136,7 +137,7 @@ export async function findEmployeesByDeviceIds(knex: Knex, pairs: [string, strin
   if (pairs.length === 0) return found;
   const unique = [...new Map(pairs.map((p) => [compositeKey(p[0], p[1]), p])).values()];
   for (let i = 0; i < unique.length; i += 500) {
-    const rows = (await knex('employees').whereIn(['site', 'attendance_device_id'], unique.slice(i, i + 500))) as Row[];
+    const rows = await selectByTuples<Row>(knex, 'employees', ['site', 'attendance_device_id'], unique.slice(i, i + 500));
     for (const r of rows) found.set(compositeKey(r.site, String(r.attendance_device_id)), fromRow(r));
   }
   return found;

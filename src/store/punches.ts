@@ -6,7 +6,7 @@ import { fromDbInstant, toDbInstant } from './time.js';
 import { type CheckinKey, type LogType, type PunchKey, CHECKIN_KEY_COLUMNS, PUNCH_KEY_COLUMNS, checkinKeyValues, checkinRowKey, punchKeyValues, punchRowKey } from './identity.js';
 import { compositeKey } from './keys.js';
 import { isMysql } from './db.js';
-import { insertReturning } from './returning.js';
+import { insertReturning, selectByTuples } from './direct.js';
 import { type CheckinShift, checkinShiftRow } from './attendance.js';
 
 export type { CheckinKey, LogType, PunchKey };
@@ -124,7 +124,7 @@ const CHUNK = 300;
 export async function findPunchesByKeys(knex: Knex, keys: PunchKey[]): Promise<Map<string, StoredPunch>> {
   const found = new Map<string, StoredPunch>();
   for (const part of chunks(keys, CHUNK)) {
-    const rows = (await knex('punches').whereIn([...PUNCH_KEY_COLUMNS], part.map(punchKeyValues))) as PunchRow[];
+    const rows = await selectByTuples<PunchRow>(knex, 'punches', PUNCH_KEY_COLUMNS, part.map(punchKeyValues));
     for (const r of rows) found.set(punchRowKey(r), punchFromRow(r));
   }
   return found;
@@ -315,7 +315,7 @@ function checkinFromRow(r: CheckinRow): Checkin {
 export async function findCheckinsByKeys(knex: Knex, keys: CheckinKey[]): Promise<Map<string, Checkin>> {
   const found = new Map<string, Checkin>();
   for (const part of chunks(keys, CHUNK)) {
-    const rows = (await knex('checkins').whereIn([...CHECKIN_KEY_COLUMNS], part.map(checkinKeyValues))) as CheckinRow[];
+    const rows = await selectByTuples<CheckinRow>(knex, 'checkins', CHECKIN_KEY_COLUMNS, part.map(checkinKeyValues));
     for (const r of rows) found.set(checkinRowKey(r), checkinFromRow(r));
   }
   return found;

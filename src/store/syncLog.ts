@@ -5,7 +5,7 @@ import { chunks } from './chunks.js';
 import { charsOf, clipBytes, clipChars } from './columns.js';
 import { deleteInBatches } from './prune.js';
 import { fromDbInstant, toDbInstant } from './time.js';
-import { insertRows } from './returning.js';
+import { insertRows } from './direct.js';
 
 export type SyncStatus = 'received' | 'processed' | 'error';
 

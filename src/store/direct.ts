@@ -1,6 +1,8 @@
-// Inserts that hand back the rows as stored (their ids) in the same statement, where the server
-// can: SQLite (3.35+) and MariaDB (10.5+) take INSERT … RETURNING; MySQL does not, and there the
-// caller reads the rows back by their key. A round trip fewer per insert of a batch.
+// A batch's statements built here, not by knex's query builder: the multi-row inserts and the
+// reads by many keys that every ingest batch makes, whose thousands of values cost knex more to
+// build than the database took to run them. Inserts hand back the rows as stored (their ids) in
+// the same statement where the server can: SQLite (3.35+) and MariaDB (10.5+) take INSERT …
+// RETURNING; MySQL does not, and there the caller reads the rows back by their key.
 import type { Knex } from 'knex';
 import { isMysql } from './db.js';
 
@@ -105,5 +107,25 @@ export function boundStatement(knex: Knex, sql: string, bindings: readonly Knex.
     return compiled;
   };
   return raw;
+}
+
+/**
+ * The rows of `table` whose `columns` hold one of `tuples` (every column of them): `where (a, b)
+ * in ((?, ?), …)`, or `where a in (?, …)` for one column. The caller keeps a statement's tuples
+ * within the database's limit on placeholders.
+ */
+export async function selectByTuples<Row>(knex: Knex, table: string, columns: readonly string[], tuples: readonly (readonly Knex.Value[])[]): Promise<Row[]> {
+  if (tuples.length === 0) return [];
+  if (!IDENTIFIER.test(table) || columns.length === 0 || !columns.every((c) => IDENTIFIER.test(c))) throw new Error(`not a table and columns to name in a statement: ${table} (${columns.join(', ')})`);
+  const bindings: Knex.Value[] = [];
+  const one = columns.length === 1 ? '?' : `(${columns.map(() => '?').join(',')})`;
+  for (const tuple of tuples) {
+    if (tuple.length !== columns.length) throw new Error(`a key of ${tuple.length} values for ${columns.length} columns of ${table}`);
+    for (const value of tuple) bindings.push(value);
+  }
+  const names = columns.map((c) => `\`${c}\``).join(', ');
+  const sql = `select * from \`${table}\` where ${columns.length === 1 ? names : `(${names})`} in (${new Array(tuples.length).fill(one).join(', ')})`;
+  const result = (await boundStatement(knex, sql, bindings)) as Row[] | [Row[]];
+  return isMysql(knex) ? (result as [Row[]])[0] : (result as Row[]);
 }
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findCheckinsByKeys, findPunchesByKeys, insertCheckins, insertPunches } from '../../src/store/punches.js';
-import { boundStatement, insertReturning, multiRowInsert, takesInsertReturning } from '../../src/store/returning.js';
+import { boundStatement, insertReturning, multiRowInsert, selectByTuples, takesInsertReturning } from '../../src/store/direct.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
 import { makePunch } from '../helpers/punch.js';
 
@@ -86,4 +86,28 @@ describe(`inserts that return their rows on ${testDialect()}`, () => {
     assert.deepEqual(await read('ret_direct'), await read('ret_knex'));
     for (const table of ['ret_direct', 'ret_knex']) await k.schema.dropTable(table);
   });
+
+  test('reads by many keys find what knex\'s whereIn finds, for one column and for several', async () => {
+    const k = t.db.knex;
+    await k.schema.dropTableIfExists('ret_keys');
+    await k.schema.createTable('ret_keys', (tb) => {
+      tb.increments('id');
+      tb.string('a', 32).notNullable();
+      tb.integer('b').notNullable();
+    });
+    const rows = Array.from({ length: 60 }, (_, i) => ({ a: i % 3 === 0 ? `it's ?${i}` : `ünï-${i}`, b: i % 7 }));
+    await k('ret_keys').insert(rows);
+    const pairs = rows.filter((_, i) => i % 2 === 0).map((r) => [r.a, r.b] as [string, number]);
+    pairs.push(['absent', 1], [rows[1]!.a, 99]);
+    const byId = (list: { id: number }[]) => list.map((r) => Number(r.id)).sort((x, y) => x - y);
+    assert.deepEqual(byId(await selectByTuples(k, 'ret_keys', ['a', 'b'], pairs)), byId(await k('ret_keys').whereIn(['a', 'b'], pairs)));
+    assert.equal((await selectByTuples(k, 'ret_keys', ['a', 'b'], pairs)).length, 30);
+    const names = rows.slice(0, 10).map((r) => [r.a] as [string]);
+    assert.deepEqual(byId(await selectByTuples(k, 'ret_keys', ['a'], names)), byId(await k('ret_keys').whereIn('a', names.flat())));
+    assert.deepEqual(await selectByTuples(k, 'ret_keys', ['a', 'b'], []), []);
+    await assert.rejects(selectByTuples(k, 'ret_keys', ['a', 'b'], [['x']]), /a key of 1 values for 2 columns/);
+    await assert.rejects(selectByTuples(k, 'ret_keys; drop', ['a'], [['x']]), /not a table and columns/);
+    await k.schema.dropTable('ret_keys');
+  });
 });
+
