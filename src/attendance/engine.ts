@@ -130,8 +130,12 @@ export function occurrenceHolding<S extends ShiftRules>(occurrences: ShiftOccurr
 
 /** The dates an instant's shift can have started on: a night shift began the day before, a margin reaches into the next. */
 export function datesAround(instant: Date, zone: string): string[] {
-  const today = localDateOf(instant, zone);
-  return [-2, -1, 0, 1].map((d) => addDays(today, d));
+  return datesAroundDay(localDateOf(instant, zone));
+}
+
+/** datesAround for every instant of a local date (YYYY-MM-DD). */
+export function datesAroundDay(day: string): string[] {
+  return [-2, -1, 0, 1].map((d) => addDays(day, d));
 }
 
 /** With one shift type every day: the shift whose window holds `instant`, or null. */

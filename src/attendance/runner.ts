@@ -30,7 +30,7 @@ import {
 } from '../store/attendance.js';
 import { findCheckinsByIds } from '../store/punches.js';
 import { transactionWithRetry } from '../store/transaction.js';
-import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, countsInShift, datesAround, occurrenceHolding, occurrencesOf } from './engine.js';
+import { type PlannedShift, type ShiftOccurrence, type ShiftWindow, addDays, countsInShift, datesAround, datesAroundDay, occurrenceHolding, occurrencesOf } from './engine.js';
 import { type EmployeeShift, type FinalRecordChange, type RecomputePlan, finalChanges, keyOf, linkTo, planRecompute } from './plan.js';
 import { compositeKey } from '../store/keys.js';
 import { holidayListFor } from './holidays.js';
@@ -172,23 +172,33 @@ export class AttendanceRunner {
     if (checkins.length === 0) return outcomes;
     const employees = await findEmployeesByIds(trx, checkins.map((c) => c.employeeId));
     const zone = this.settings.timeZone;
-    const days = checkins.map((c) => localDateOf(c.time, zone)).sort();
+    const days = checkins.map((c) => localDateOf(c.time, zone));
+    let first = days[0]!;
+    let last = first;
+    for (const day of days) {
+      if (day < first) first = day;
+      if (day > last) last = day;
+    }
     // A night shift started yesterday (whose neighbour started the day before), or a margin
     // reaching into tomorrow's shift.
-    const from = addDays(days[0]!, -2);
-    const to = addDays(days.at(-1)!, 1);
-    const book = await this.shiftsOf(trx, [...employees.values()], from, to);
+    const book = await this.shiftsOf(trx, [...employees.values()], addDays(first, -2), addDays(last, 1));
     const shifts = new Map<string, EmployeeShift>();
     /** By position: the employee-shift each check-in counts in. */
     const keys: (string | undefined)[] = [];
     const unsaved: UnsavedLog[] = [];
+    /** An employee's shifts around a local date, placed once for all of that day's check-ins (read, never changed). */
+    const placed = new Map<string, ShiftOccurrence<ShiftType>[]>();
     for (const [n, c] of checkins.entries()) {
       const employee = employees.get(c.employeeId);
       if (!employee) continue;
-      const found = this.shiftAt(book, employee, c.time);
+      const day = days[n]!;
+      const placedKey = `${employee.id}|${day}`;
+      let around = placed.get(placedKey);
+      if (!around) placed.set(placedKey, (around = this.occurrences(book, employee, datesAroundDay(day))));
+      const found = occurrenceHolding(around, c.time);
       if (!found) {
         // Only worth saying where the employee works shifts: outside them, not without them.
-        if (this.plannedOn(book, employee, localDateOf(c.time, zone)).length) outcomes[n]!.noShift = true;
+        if (this.plannedOn(book, employee, day).length) outcomes[n]!.noShift = true;
         continue;
       }
       if (!c.skipAutoAttendance && !countsInShift(found.shift, c)) outcomes[n]!.logTypeRequiredBy = found.shift.name;

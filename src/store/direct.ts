@@ -28,17 +28,22 @@ function returns(knex: Knex): Promise<boolean> {
   return answer;
 }
 
-/** Inserts `rows` into `table`; returns them as stored (every column), or null when the server cannot say (MySQL) and the caller must read them. */
-export async function insertReturning<Row>(knex: Knex, table: string, rows: Record<string, unknown>[]): Promise<Row[] | null> {
+/**
+ * Inserts `rows` into `table`; returns them as stored (every column, or the `columns` asked
+ * for), or null when the server cannot say (MySQL) and the caller must read them.
+ */
+export async function insertReturning<Row>(knex: Knex, table: string, rows: Record<string, unknown>[], columns: readonly string[] = []): Promise<Row[] | null> {
+  if (!columns.every((c) => IDENTIFIER.test(c))) throw new Error(`not columns to name in a statement: ${columns.join(', ')}`);
+  const returned = columns.length === 0 ? '*' : columns.map((c) => `\`${c}\``).join(', ');
   const returning = await returns(knex);
   const direct = multiRowInsert(knex, table, rows);
   if (!direct) {
     // Rows of several shapes: knex's builder fills in each row's missing columns.
     if (!returning) await knex(table).insert(rows);
-    else if (!isMysql(knex)) return (await knex(table).insert(rows).returning('*')) as Row[];
+    else if (!isMysql(knex)) return (await knex(table).insert(rows).returning(columns.length === 0 ? '*' : [...columns])) as Row[];
     else {
       const { sql, bindings } = knex(table).insert(rows).toSQL();
-      return ((await knex.raw(`${sql} returning *`, bindings)) as [Row[]])[0];
+      return ((await knex.raw(`${sql} returning ${returned}`, bindings)) as [Row[]])[0];
     }
     return null;
   }
@@ -46,7 +51,7 @@ export async function insertReturning<Row>(knex: Knex, table: string, rows: Reco
     await boundStatement(knex, direct.sql, direct.bindings);
     return null;
   }
-  const result = (await boundStatement(knex, `${direct.sql} returning *`, direct.bindings)) as Row[] | [Row[]];
+  const result = (await boundStatement(knex, `${direct.sql} returning ${returned}`, direct.bindings)) as Row[] | [Row[]];
   return isMysql(knex) ? (result as [Row[]])[0] : (result as Row[]);
 }
 
@@ -71,17 +76,16 @@ export function multiRowInsert(knex: Knex, table: string, rows: Record<string, u
   const undefinedAs = isMysql(knex) ? 'DEFAULT' : null;
   const bindings: Knex.Value[] = [];
   const tuples: string[] = [];
+  /** A row's placeholders when every value is bound (one string for them all). */
+  const bound = `(${columns.map(() => '?').join(',')})`;
   for (const row of rows) {
-    let tuple = '(';
-    for (let i = 0; i < columns.length; i++) {
-      const value = row[columns[i]!];
-      if (value === undefined && undefinedAs !== null) tuple += i === 0 ? undefinedAs : `,${undefinedAs}`;
-      else {
-        bindings.push(value === undefined ? null : (value as Knex.Value));
-        tuple += i === 0 ? '?' : ',?';
-      }
+    let defaults = false;
+    for (const column of columns) {
+      const value = row[column];
+      if (value === undefined && undefinedAs !== null) defaults = true;
+      else bindings.push(value === undefined ? null : (value as Knex.Value));
     }
-    tuples.push(`${tuple})`);
+    tuples.push(defaults ? `(${columns.map((c) => (row[c] === undefined ? undefinedAs : '?')).join(',')})` : bound);
   }
   return { sql: `insert into \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) values ${tuples.join(', ')}`, bindings };
 }

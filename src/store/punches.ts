@@ -130,16 +130,26 @@ export async function findPunchesByKeys(knex: Knex, keys: PunchKey[]): Promise<M
   return found;
 }
 
+/** What an insert says of each new punch: its id and status (the rest is what was inserted). */
+export interface InsertedPunch {
+  id: number;
+  status: PunchStatus;
+}
+
+/** The columns an insert hands back: the key, to find each row's punch, and what InsertedPunch holds. */
+const INSERTED_COLUMNS = ['id', ...PUNCH_KEY_COLUMNS, 'status'];
+
 /**
  * Plain inserts: a unique violation means another writer got there first, and the caller
- * retries. Returns the punches as stored, by key (read back where the server cannot return them).
+ * retries. Returns each punch's id and status, by key (read back where the server cannot
+ * return them); only those columns come back, not whole rows.
  */
-export async function insertPunches(trx: Knex.Transaction, punches: NewPunch[]): Promise<Map<string, StoredPunch>> {
-  const stored = new Map<string, StoredPunch>();
+export async function insertPunches(trx: Knex.Transaction, punches: NewPunch[]): Promise<Map<string, InsertedPunch>> {
+  const stored = new Map<string, InsertedPunch>();
   for (const part of chunks(punches, CHUNK)) {
-    const returned = await insertReturning<PunchRow>(trx, 'punches', part.map(punchToRow));
-    if (returned) for (const r of returned) stored.set(punchRowKey(r), punchFromRow(r));
-    else for (const [key, punch] of await findPunchesByKeys(trx, part)) stored.set(key, punch);
+    const returned = await insertReturning<PunchRow>(trx, 'punches', part.map(punchToRow), INSERTED_COLUMNS);
+    if (returned) for (const r of returned) stored.set(punchRowKey(r), { id: Number(r.id), status: r.status });
+    else for (const [key, punch] of await findPunchesByKeys(trx, part)) stored.set(key, { id: punch.id, status: punch.status });
   }
   return stored;
 }

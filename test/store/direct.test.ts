@@ -25,7 +25,7 @@ describe(`inserts that return their rows on ${testDialect()}`, () => {
     await t.cleanup();
   });
 
-  test('punches and check-ins come back as a read of them gives, ids included', async () => {
+  test('punches and check-ins come back as a read of them gives: ids and statuses of punches, whole check-ins', async () => {
     const at = new Date('2026-12-04T06:00:00Z');
     const punches = Array.from({ length: 30 }, (_, i) => makePunch(String(i + 1), `2026-12-03 08:${String(i).padStart(2, '0')}:00`, { deviceSerial: 'RET-1' }));
     const stored = await t.db.knex.transaction((trx) =>
@@ -36,7 +36,7 @@ describe(`inserts that return their rows on ${testDialect()}`, () => {
     );
     const read = await findPunchesByKeys(t.db.knex, punches);
     assert.equal(stored.size, 30);
-    assert.deepEqual(new Map([...stored].sort()), new Map([...read].sort()));
+    assert.deepEqual(new Map([...stored].sort()), new Map([...read].sort().map(([key, p]) => [key, { id: p.id, status: p.status }])), 'each punch\'s id and status, by its key');
 
     const [employee] = (await t.db.knex('employees').insert({ employee: 'RET-E', name: 'R', status: 'Active', site: 'main', created_at: '2026-12-01 00:00:00', updated_at: '2026-12-01 00:00:00' }).returning('id')) as ({ id: number } | number)[];
     const employeeId = typeof employee === 'number' ? employee : employee!.id;
