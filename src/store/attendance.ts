@@ -5,7 +5,7 @@ import { type Listed, type Window, listPaged } from './list.js';
 import { chunks } from './chunks.js';
 import { fromDbInstant, toDbInstant } from './time.js';
 import { compositeKey } from './keys.js';
-import { insertReturning } from './direct.js';
+import { insertReturning, upsertRows } from './direct.js';
 
 /** HRMS's statuses that punches make; a holiday makes no record (see computeAttendance). */
 export type AttendanceStatus = 'Present' | 'Half Day' | 'Absent';
@@ -138,7 +138,7 @@ export async function updateAttendanceMany(knex: Knex, changes: { name: string; 
   for (const part of chunks(changes, 200)) {
     const rows = part.map((c) => ({ name: c.name, ...attendanceToRow(c.fields), created_at: toDbInstant(at), updated_at: toDbInstant(at) }));
     const columns = Object.keys(rows[0]!).filter((k) => k !== 'name' && k !== 'created_at' && k !== 'employee_id' && k !== 'attendance_date' && k !== 'shift_type');
-    await knex('attendance').insert(rows).onConflict(['name']).merge(columns);
+    await upsertRows(knex, 'attendance', rows, ['name'], columns);
   }
 }
 

@@ -63,6 +63,25 @@ export async function insertRows(knex: Knex, table: string, rows: Record<string,
 }
 
 /**
+ * Inserts `rows`, or where one's `conflict` columns (a unique key) match a stored row, sets that
+ * row's `update` columns to the new values: knex's `onConflict(conflict).merge(update)`, built
+ * directly for rows of one shape.
+ */
+export async function upsertRows(knex: Knex, table: string, rows: Record<string, unknown>[], conflict: readonly string[], update: readonly string[]): Promise<void> {
+  if (rows.length === 0) return;
+  const direct = multiRowInsert(knex, table, rows);
+  if (!direct || !conflict.every((c) => IDENTIFIER.test(c)) || update.length === 0 || !update.every((c) => IDENTIFIER.test(c))) {
+    await knex(table).insert(rows).onConflict([...conflict]).merge([...update]);
+    return;
+  }
+  const name = (c: string) => `\`${c}\``;
+  const clause = isMysql(knex)
+    ? ` on duplicate key update ${update.map((c) => `${name(c)} = values(${name(c)})`).join(', ')}`
+    : ` on conflict (${conflict.map(name).join(', ')}) do update set ${update.map((c) => `${name(c)} = excluded.${name(c)}`).join(', ')}`;
+  await boundStatement(knex, direct.sql + clause, direct.bindings);
+}
+
+/**
  * A multi-row INSERT's text and bindings, built here rather than by knex's query builder, which
  * for the thousands of values of a batch cost more than the statement took to run. Only for
  * rows of one shape (a batch's rows are made by one function); null for any other set of rows,

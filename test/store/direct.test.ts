@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findCheckinsByKeys, findPunchesByKeys, insertCheckins, insertPunches } from '../../src/store/punches.js';
-import { boundStatement, insertReturning, multiRowInsert, selectByTuples, takesInsertReturning } from '../../src/store/direct.js';
+import { boundStatement, insertReturning, multiRowInsert, selectByTuples, takesInsertReturning, upsertRows } from '../../src/store/direct.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
 import { makePunch } from '../helpers/punch.js';
 
@@ -108,6 +108,35 @@ describe(`inserts that return their rows on ${testDialect()}`, () => {
     await assert.rejects(selectByTuples(k, 'ret_keys', ['a', 'b'], [['x']]), /a key of 1 values for 2 columns/);
     await assert.rejects(selectByTuples(k, 'ret_keys; drop', ['a'], [['x']]), /not a table and columns/);
     await k.schema.dropTable('ret_keys');
+  });
+
+  test('an upsert built directly leaves the rows knex\'s onConflict().merge() leaves: matches changed in the named columns only, the rest inserted', async () => {
+    const k = t.db.knex;
+    for (const table of ['ups_direct', 'ups_knex']) {
+      await k.schema.dropTableIfExists(table);
+      await k.schema.createTable(table, (tb) => {
+        tb.increments('id');
+        tb.string('name', 32).notNullable().unique();
+        tb.integer('n').nullable();
+        tb.string('kept', 32).notNullable();
+      });
+      await k(table).insert([{ name: 'a', n: 1, kept: 'first a' }, { name: 'b', n: 2, kept: 'first b' }]);
+    }
+    const rows = [
+      { name: 'a', n: 10, kept: 'second a' },
+      { name: 'c', n: null, kept: "it's c ?" },
+      { name: 'b', n: 20, kept: 'second b' },
+    ];
+    await upsertRows(k, 'ups_direct', rows, ['name'], ['n']);
+    await k('ups_knex').insert(rows).onConflict(['name']).merge(['n']);
+    const read = (table: string) => k(table).select('name', 'n', 'kept').orderBy('name');
+    assert.deepEqual(await read('ups_direct'), await read('ups_knex'));
+    assert.deepEqual(await read('ups_direct'), [
+      { name: 'a', n: 10, kept: 'first a' },
+      { name: 'b', n: 20, kept: 'first b' },
+      { name: 'c', n: null, kept: "it's c ?" },
+    ]);
+    for (const table of ['ups_direct', 'ups_knex']) await k.schema.dropTable(table);
   });
 });
 
