@@ -123,7 +123,12 @@ export class AttendanceRunner {
 
   /** The shift that applies to an employee at an instant, and its trimmed window; null when none does. */
   shiftAt(book: ShiftBook, employee: Employee, instant: Date): ShiftOccurrence<ShiftType> | null {
-    return occurrenceHolding(this.occurrences(book, employee, datesAround(instant, this.settings.timeZone)), instant);
+    return occurrenceHolding(this.occurrencesAround(book, employee, localDateOf(instant, this.settings.timeZone)), instant);
+  }
+
+  /** The employee's shifts that an instant on local date `day` can fall in (datesAroundDay), placed and trimmed. */
+  private occurrencesAround(book: ShiftBook, employee: Employee, day: string): ShiftOccurrence<ShiftType>[] {
+    return this.occurrences(book, employee, datesAroundDay(day));
   }
 
   /** The shift strictly based on log type that applies to an employee at an instant, or null (none, or another kind). */
@@ -194,7 +199,7 @@ export class AttendanceRunner {
       const day = days[n]!;
       const placedKey = `${employee.id}|${day}`;
       let around = placed.get(placedKey);
-      if (!around) placed.set(placedKey, (around = this.occurrences(book, employee, datesAroundDay(day))));
+      if (!around) placed.set(placedKey, (around = this.occurrencesAround(book, employee, day)));
       const found = occurrenceHolding(around, c.time);
       if (!found) {
         // Only worth saying where the employee works shifts: outside them, not without them.

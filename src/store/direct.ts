@@ -33,8 +33,8 @@ function returns(knex: Knex): Promise<boolean> {
  * for), or null when the server cannot say (MySQL) and the caller must read them.
  */
 export async function insertReturning<Row>(knex: Knex, table: string, rows: Record<string, unknown>[], columns: readonly string[] = []): Promise<Row[] | null> {
-  if (!columns.every((c) => IDENTIFIER.test(c))) throw new Error(`not columns to name in a statement: ${columns.join(', ')}`);
-  const returned = columns.length === 0 ? '*' : columns.map((c) => `\`${c}\``).join(', ');
+  if (!namable(columns)) throw new Error(`not columns to name in a statement: ${columns.join(', ')}`);
+  const returned = columns.length === 0 ? '*' : quoted(columns);
   const returning = await returns(knex);
   const direct = multiRowInsert(knex, table, rows);
   if (!direct) {
@@ -51,8 +51,7 @@ export async function insertReturning<Row>(knex: Knex, table: string, rows: Reco
     await boundStatement(knex, direct.sql, direct.bindings);
     return null;
   }
-  const result = (await boundStatement(knex, `${direct.sql} returning ${returned}`, direct.bindings)) as Row[] | [Row[]];
-  return isMysql(knex) ? (result as [Row[]])[0] : (result as Row[]);
+  return rowsOf<Row>(knex, await boundStatement(knex, `${direct.sql} returning ${returned}`, direct.bindings));
 }
 
 /** Inserts `rows` into `table` without asking them back: built directly where they have one shape (multiRowInsert), else by knex. */
@@ -70,14 +69,13 @@ export async function insertRows(knex: Knex, table: string, rows: Record<string,
 export async function upsertRows(knex: Knex, table: string, rows: Record<string, unknown>[], conflict: readonly string[], update: readonly string[]): Promise<void> {
   if (rows.length === 0) return;
   const direct = multiRowInsert(knex, table, rows);
-  if (!direct || !conflict.every((c) => IDENTIFIER.test(c)) || update.length === 0 || !update.every((c) => IDENTIFIER.test(c))) {
+  if (!direct || !namable(conflict) || update.length === 0 || !namable(update)) {
     await knex(table).insert(rows).onConflict([...conflict]).merge([...update]);
     return;
   }
-  const name = (c: string) => `\`${c}\``;
   const clause = isMysql(knex)
-    ? ` on duplicate key update ${update.map((c) => `${name(c)} = values(${name(c)})`).join(', ')}`
-    : ` on conflict (${conflict.map(name).join(', ')}) do update set ${update.map((c) => `${name(c)} = excluded.${name(c)}`).join(', ')}`;
+    ? ` on duplicate key update ${update.map((c) => `${quoted([c])} = values(${quoted([c])})`).join(', ')}`
+    : ` on conflict (${quoted(conflict)}) do update set ${update.map((c) => `${quoted([c])} = excluded.${quoted([c])}`).join(', ')}`;
   await boundStatement(knex, direct.sql + clause, direct.bindings);
 }
 
@@ -91,7 +89,7 @@ export async function upsertRows(knex: Knex, table: string, rows: Record<string,
 export function multiRowInsert(knex: Knex, table: string, rows: Record<string, unknown>[]): { sql: string; bindings: Knex.Value[] } | null {
   const columns = rows.length > 0 ? Object.keys(rows[0]!) : [];
   const oneShape = (r: Record<string, unknown>) => Object.keys(r).length === columns.length && columns.every((c) => c in r);
-  if (rows.length === 0 || !IDENTIFIER.test(table) || !columns.every((c) => IDENTIFIER.test(c)) || !rows.every(oneShape)) return null;
+  if (rows.length === 0 || !namable([table, ...columns]) || !rows.every(oneShape)) return null;
   const undefinedAs = isMysql(knex) ? 'DEFAULT' : null;
   const bindings: Knex.Value[] = [];
   const tuples: string[] = [];
@@ -106,11 +104,22 @@ export function multiRowInsert(knex: Knex, table: string, rows: Record<string, u
     }
     tuples.push(defaults ? `(${columns.map((c) => (row[c] === undefined ? undefinedAs : '?')).join(',')})` : bound);
   }
-  return { sql: `insert into \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) values ${tuples.join(', ')}`, bindings };
+  return { sql: `insert into ${quoted([table])} (${quoted(columns)}) values ${tuples.join(', ')}`, bindings };
 }
 
 /** A name written into a statement as it is: letters, digits and underscores only. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Whether every name can be written into a statement as it is. */
+const namable = (names: readonly string[]) => names.every((c) => IDENTIFIER.test(c));
+
+/** Names (already checked namable) quoted and joined with commas: `a`, `b`. */
+const quoted = (names: readonly string[]) => names.map((c) => `\`${c}\``).join(', ');
+
+/** The rows a raw statement read: mysql2 answers [rows, fields], better-sqlite3 the rows. */
+function rowsOf<Row>(knex: Knex, result: unknown): Row[] {
+  return isMysql(knex) ? (result as [Row[]])[0] : (result as Row[]);
+}
 
 /**
  * A statement whose `?` placeholders are already one per binding, run as knex runs raw SQL (its
@@ -139,16 +148,15 @@ export function boundStatement(knex: Knex, sql: string, bindings: readonly Knex.
  */
 export async function selectByTuples<Row>(knex: Knex, table: string, columns: readonly string[], tuples: readonly (readonly Knex.Value[])[]): Promise<Row[]> {
   if (tuples.length === 0) return [];
-  if (!IDENTIFIER.test(table) || columns.length === 0 || !columns.every((c) => IDENTIFIER.test(c))) throw new Error(`not a table and columns to name in a statement: ${table} (${columns.join(', ')})`);
+  if (columns.length === 0 || !namable([table, ...columns])) throw new Error(`not a table and columns to name in a statement: ${table} (${columns.join(', ')})`);
   const bindings: Knex.Value[] = [];
   const one = columns.length === 1 ? '?' : `(${columns.map(() => '?').join(',')})`;
   for (const tuple of tuples) {
     if (tuple.length !== columns.length) throw new Error(`a key of ${tuple.length} values for ${columns.length} columns of ${table}`);
     for (const value of tuple) bindings.push(value);
   }
-  const names = columns.map((c) => `\`${c}\``).join(', ');
-  const sql = `select * from \`${table}\` where ${columns.length === 1 ? names : `(${names})`} in (${new Array(tuples.length).fill(one).join(', ')})`;
-  const result = (await boundStatement(knex, sql, bindings)) as Row[] | [Row[]];
-  return isMysql(knex) ? (result as [Row[]])[0] : (result as Row[]);
+  const names = quoted(columns);
+  const sql = `select * from ${quoted([table])} where ${columns.length === 1 ? names : `(${names})`} in (${new Array(tuples.length).fill(one).join(', ')})`;
+  return rowsOf<Row>(knex, await boundStatement(knex, sql, bindings));
 }
 

@@ -18,7 +18,12 @@ export function fromDbInstant(s: string | null | undefined): Date | null {
   // Read by hand when it is the usual 'YYYY-MM-DD HH:MM:SS' of a year 1000-9999: parsing the
   // text as a date string costs several times more, and a batch reads several per punch.
   if (s.length >= 19 && s.charCodeAt(4) === DASH && s.charCodeAt(10) === SPACE) {
-    const [year, month, day, hour, minute, second] = [digits(s, 0, 4), digits(s, 5, 2), digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2), digits(s, 17, 2)];
+    const year = digits(s, 0, 4);
+    const month = digits(s, 5, 2);
+    const day = digits(s, 8, 2);
+    const hour = digits(s, 11, 2);
+    const minute = digits(s, 14, 2);
+    const second = digits(s, 17, 2);
     // Fields out of range (never written) are left to the text parse, whose verdict they get.
     const plain = year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59;
     if (plain && (s.length === 19 || s.charCodeAt(19) === DOT)) return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
