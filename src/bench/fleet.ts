@@ -75,10 +75,12 @@ export interface FleetOptions {
   only?: ScenarioName[];
   /** Write a V8 CPU profile of the server process here (node --cpu-prof). */
   profileDir?: string;
+  /** False: the bench's shift makes no attendance, so nothing is recomputed (a bound on what the recompute costs). */
+  autoAttendance: boolean;
 }
 
-export const FULL: FleetOptions = { quick: false, heartbeatDevices: 2000, soakDevices: 10_000, soakSeconds: 180, seconds: 12, mysqlPool: 10, employees: 1000 };
-export const QUICK: FleetOptions = { quick: true, heartbeatDevices: 500, soakDevices: 2000, soakSeconds: 3, seconds: 2, mysqlPool: 10, employees: 200 };
+export const FULL: FleetOptions = { quick: false, heartbeatDevices: 2000, soakDevices: 10_000, soakSeconds: 180, seconds: 12, mysqlPool: 10, employees: 1000, autoAttendance: true };
+export const QUICK: FleetOptions = { quick: true, heartbeatDevices: 500, soakDevices: 2000, soakSeconds: 3, seconds: 2, mysqlPool: 10, employees: 200, autoAttendance: true };
 
 const HEARTBEAT_CONNECTIONS = 100;
 export const ATTLOG_LINES = 200;
@@ -307,12 +309,12 @@ async function measureIngestFloor(
 }
 
 /** The bench workforce (PINs 1…n, a day shift) and an ingest key for the JSON scenarios. */
-async function seed(url: string, employees: number): Promise<string> {
+async function seed(url: string, employees: number, autoAttendance: boolean): Promise<string> {
   const db = await openDatabase(url);
   try {
     await migrateToLatest(db);
     const services = createServices(loadConfig({ DATABASE_URL: url, ICLOCKD_TZ: 'UTC', ICLOCKD_LOG_LEVEL: 'silent' }), db, createLogger('silent'));
-    await seedStaff(services, employees, FIRST_DAY);
+    await seedStaff(services, employees, FIRST_DAY, autoAttendance);
     const key = await services.apiKeys.create('bench', 'ingest');
     return `token ${key.apiKey}:${key.secret}`;
   } finally {
@@ -364,7 +366,7 @@ export async function runFleet(
   withSoak: boolean,
   log: (l: string) => void,
 ): Promise<{ ceilings: Ceilings; rows: ScenarioRow[] }> {
-  const auth = await seed(url, o.employees);
+  const auth = await seed(url, o.employees, o.autoAttendance);
   const ceilings = await measureDbCeilings(url, o.quick ? 2 : 6, ATTLOG_LINES, db === 'mysql' ? o.mysqlPool : 1);
   log(`  db_bulk_ceiling: ${Math.round(ceilings.dbBulk)} rows/s · db_single_ceiling: ${Math.round(ceilings.dbSingle)} rows/s`);
 

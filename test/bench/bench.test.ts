@@ -23,6 +23,8 @@ test('iclockd bench: every scenario with throughput, ceiling, ratio, target, lat
     const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l) }, env);
     assert.equal(code, 0, out.join('\n'));
     const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as BenchResults;
+    // Without --no-auto-attendance, the bench's shift makes attendance: these are results, not a bound.
+    assert.equal(json.auto_attendance, true);
     assert.deepEqual(Object.keys(json.ceilings).sort(), ['db', 'db_bulk_ceiling', 'db_single_ceiling', 'http_ceiling', 'http_post_ceiling']);
     for (const v of [json.ceilings.http_ceiling, json.ceilings.http_post_ceiling, json.ceilings.db_bulk_ceiling, json.ceilings.db_single_ceiling]) assert.ok(v > 0);
     // Each database in turn; the memory soak (no database work) only on the last.

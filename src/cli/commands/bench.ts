@@ -19,10 +19,11 @@ export function registerBenchCommand(program: Command, ctx: CliContext): void {
     .option('--employees <n>', 'employees for the attendance recompute', '1000')
     .option('--days <n>', 'days of check-ins for the attendance recompute', '30')
     .option('--only <names>', 'only these scenarios, comma-separated')
+    .option('--no-auto-attendance', "the bench's shift without auto attendance: no attendance is recomputed (a bound on what the recompute costs, not a result)")
     .option('--profile <dir>', 'write a CPU profile of the server process into this directory')
     .option('--out <file>', 'JSON results', 'bench/results/latest.json')
     .option('--statements', "instead of the scenarios: where an ATTLOG burst's database time goes, statement by statement (10 batches of 2,000 punches; quick: 3)")
-    .action(async (opts: { statements?: boolean; only?: string; profile?: string; quick?: boolean; seconds?: string; soakSeconds?: string; heartbeatDevices?: string; soakDevices?: string; attendance?: boolean; employees: string; days: string; out: string }) => {
+    .action(async (opts: { statements?: boolean; only?: string; profile?: string; quick?: boolean; seconds?: string; soakSeconds?: string; heartbeatDevices?: string; soakDevices?: string; attendance?: boolean; autoAttendance: boolean; employees: string; days: string; out: string }) => {
       const number = (name: string, v: string | undefined, fallback: number, min: number) => {
         if (v === undefined) return fallback;
         const n = Number(v);
@@ -40,6 +41,7 @@ export function registerBenchCommand(program: Command, ctx: CliContext): void {
         soakDevices: Math.round(number('soak-devices', opts.soakDevices, base.soakDevices, 1)),
         only: opts.only ? (opts.only.split(',').map((x) => x.trim()) as ScenarioName[]) : undefined,
         profileDir: opts.profile ? resolvePath(opts.profile) : undefined,
+        autoAttendance: opts.autoAttendance,
       };
       const unknown = (fleet.only ?? []).filter((n) => !(SCENARIOS as readonly string[]).includes(n));
       if (unknown.length) throw new AppError('validation_error', `--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
