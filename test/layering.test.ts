@@ -23,7 +23,7 @@ const LAYERS: { layer: string; holds: string[]; what: string; never?: string[] }
   { layer: 'store', holds: ['src/store/', 'migrations/'], what: 'knex, the schema and every SQL statement; one module per aggregate' },
   {
     layer: 'domain',
-    holds: ['src/pipeline/', 'src/devices/', 'src/employees/', 'src/attendance/', 'src/outbox/', 'src/auth/', 'src/metrics.ts', 'src/health.ts', 'src/retention.ts'],
+    holds: ['src/pipeline/', 'src/devices/', 'src/poller/', 'src/employees/', 'src/attendance/', 'src/outbox/', 'src/auth/', 'src/metrics.ts', 'src/health.ts', 'src/retention.ts'],
     what: 'the services and the rules they keep (they may import one another, without cycles), and the views both fronts print (devices/view.ts, attendance/view.ts)',
   },
   { layer: 'http', holds: ['src/http/'], what: 'Koa routes and middleware: parse, call a service, format' },
