@@ -1,25 +1,107 @@
-// `iclockd simulate`: virtual terminals against a running server.
+// `iclockd simulate`: virtual terminals against a running server, or (--zk) an emulated
+// terminal that answers the ZK binary protocol, for the poller to read.
 import type { Command } from 'commander';
+import { DateTime } from 'luxon';
 import { AppError } from '../../errors.js';
+import { isKnownZone } from '../../pipeline/time.js';
 import { type SimulationSummary, parseClockSkew, parseDuration, simulate } from '../../simulator/simulator.js';
+import { ZK_DELIVERIES, type ZkDelivery, ZkDevice, emulatedLog } from '../../simulator/zkDevice.js';
 import type { CliContext } from '../context.js';
+
+interface ZkOptions {
+  port: string;
+  host: string;
+  records: string;
+  users: string;
+  punchRate: string;
+  duration?: string;
+  serial: string;
+  commKey: string;
+  delivery: string;
+  recordSize: string;
+  tz?: string;
+}
+
+/** `simulate --zk`: one emulated 4370 terminal, its log growing by --punch-rate a minute, until --duration or Ctrl-C. */
+async function serveZkTerminal(opts: ZkOptions, ctx: CliContext): Promise<void> {
+  const [port, records, users, punchRate, commKey, recordSize] = [opts.port, opts.records, opts.users, opts.punchRate, opts.commKey, opts.recordSize].map(Number);
+  if (!Number.isInteger(port) || port! < 0 || port! > 65535) throw new AppError('validation_error', '--port must be a TCP port (0 for any free one)');
+  if ([records, users, punchRate].some((n) => !Number.isInteger(n) || n! < 0) || users === 0) throw new AppError('validation_error', '--records and --punch-rate must be whole numbers of 0 or more, --users 1 or more');
+  if (!Number.isInteger(commKey) || commKey! < 0 || commKey! > 999_999) throw new AppError('validation_error', '--comm-key must be a whole number from 0 (none) to 999999');
+  if (recordSize !== 8 && recordSize !== 16 && recordSize !== 40) throw new AppError('validation_error', '--record-size must be 8, 16 or 40');
+  if (!(ZK_DELIVERIES as readonly string[]).includes(opts.delivery)) throw new AppError('validation_error', `--delivery must be one of ${ZK_DELIVERIES.join(', ')}`);
+  const durationMs = opts.duration === undefined ? null : parseDuration(opts.duration);
+  if (opts.duration !== undefined && durationMs === null) throw new AppError('validation_error', '--duration must be a time such as 30s, 10m or 1h');
+  const zone = opts.tz ?? ctx.env.ICLOCKD_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!isKnownZone(zone)) throw new AppError('validation_error', `--tz: unknown time zone ${zone}`);
+  const wallNow = () => {
+    const t = DateTime.now().setZone(zone);
+    return { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second };
+  };
+  const device = new ZkDevice({ serialNumber: opts.serial, commKey, attendanceRecordSize: recordSize, userRecordSize: recordSize === 40 ? 72 : 28, delivery: opts.delivery as ZkDelivery, clock: wallNow });
+  // The log so far: one punch a minute back from now, oldest first.
+  const started = DateTime.now().setZone(zone).minus({ minutes: records! });
+  const log = emulatedLog(records!, users!, { year: started.year, month: started.month, day: started.day, hour: started.hour, minute: started.minute, second: started.second });
+  device.users = log.users;
+  device.records = log.records;
+  const listening = await device.listen(port, opts.host);
+  ctx.out(`an emulated ZK terminal ${opts.serial} on ${opts.host}:${listening} (TCP): ${records} records of ${recordSize} bytes, ${users} users, comm key ${commKey ? commKey : 'none'}, ${opts.delivery} delivery, clock in ${zone}`);
+  let next = records!;
+  const grow = punchRate! > 0 ? setInterval(() => {
+    const u = (next % users!) + 1;
+    device.records.push({ uid: u, pin: String(u), time: wallNow(), verifyMode: 1, punchState: Math.floor(next / users!) % 2, workCode: 0 });
+    next++;
+  }, 60_000 / punchRate!) : undefined;
+  const report = () => {
+    const st = device.state;
+    ctx.out(`records ${device.records.length}, connections ${st.connections}, chunks served ${st.chunksServed}, wrong keys ${st.authFailures}, clears ${st.clears}, clock sets ${st.timeSets.length}, ${st.enabled ? 'enabled' : 'DISABLED'}`);
+  };
+  const tick = setInterval(report, 10_000);
+  let stop = () => {};
+  await new Promise<void>((resolve) => {
+    stop = resolve;
+    if (durationMs !== null) setTimeout(resolve, durationMs).unref();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  clearInterval(tick);
+  if (grow) clearInterval(grow);
+  report();
+  await device.close();
+}
 
 export function registerSimulateCommand(program: Command, ctx: CliContext): void {
   program
     .command('simulate')
-    .description('run virtual terminals against a server: handshake, heartbeats, real-time punches, user lists, commands')
-    .requiredOption('--url <url>', 'the server, e.g. http://127.0.0.1:8081')
+    .description('run virtual terminals against a server (handshake, heartbeats, real-time punches, user lists, commands), or with --zk serve an emulated terminal on the ZK binary protocol (port 4370) for the poller')
+    .option('--url <url>', 'the server, e.g. http://127.0.0.1:8081 (not with --zk)')
+    .option('--zk', 'serve one emulated 4370 terminal instead: --port, --records, --users, --punch-rate, --serial, --comm-key, --delivery, --record-size, --tz, --duration (default: until Ctrl-C)')
+    .option('--port <n>', '--zk: the TCP port (0: any free one)', '4370')
+    .option('--host <addr>', '--zk: the address to listen on', '127.0.0.1')
+    .option('--records <n>', '--zk: records already in the log, a minute apart up to now', '1000')
+    .option('--serial <sn>', '--zk: the serial number the terminal reports', 'ZKSIM0001')
+    .option('--comm-key <n>', '--zk: the comm key the terminal asks for (0: none)', '0')
+    .option('--delivery <how>', `--zk: how replies reach the client: ${ZK_DELIVERIES.join(', ')}`, 'separate')
+    .option('--record-size <n>', '--zk: attendance record layout in bytes (8, 16 or 40; users 28, 28 or 72)', '40')
     .option('--devices <n>', 'virtual terminals', '5')
     .option('--users <n>', 'users enrolled on each terminal', '20')
     .option('--punch-rate <n>', 'punches per minute, per terminal', '6')
-    .option('--duration <d>', 'how long: 30s, 10m, 1h', '1m')
+    .option('--duration <d>', 'how long: 30s, 10m, 1h (default 1m; with --zk, until Ctrl-C)')
     .option('--pushver <v>', 'the push protocol version the terminals announce', '2.4.1')
     .option('--prefix <p>', 'serial number prefix', 'SIM')
     .option('--tz <zone>', "the terminals' clock zone until the server's TimeZone sets it, and of wrong clocks (default ICLOCKD_TZ or the host's)")
     .option('--clock-skew <time>', "give terminals a wrong clock, this far off, that ignores the server's Date: 600, 10m, -48h (negative: behind)")
     .option('--skewed <n>', 'how many terminals (the first ones) get the wrong clock of --clock-skew (default 1)')
-    .action(async (opts: { url: string; devices: string; users: string; punchRate: string; duration: string; pushver: string; prefix: string; tz?: string; clockSkew?: string; skewed?: string }) => {
-      const durationMs = parseDuration(opts.duration);
+    .action(async (opts: ZkOptions & { url?: string; zk?: boolean; devices: string; pushver: string; prefix: string; clockSkew?: string; skewed?: string }) => {
+      if (opts.zk) {
+        if (opts.url !== undefined) throw new AppError('validation_error', '--zk serves a terminal for the poller to read: it takes no --url');
+        return serveZkTerminal(opts, ctx);
+      }
+      if (opts.url === undefined) throw new AppError('validation_error', "--url is required (the server the terminals push to), unless --zk");
+      const duration = opts.duration ?? '1m';
+      const durationMs = parseDuration(duration);
       const numbers = [Number(opts.devices), Number(opts.users), Number(opts.punchRate)];
       if (durationMs === null || numbers.some((n) => !(n > 0))) throw new AppError('validation_error', '--devices, --users, --punch-rate and --duration must be positive');
       const zone = opts.tz ?? ctx.env.ICLOCKD_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -32,7 +114,7 @@ export function registerSimulateCommand(program: Command, ctx: CliContext): void
         if (!Number.isInteger(terminals) || terminals < 1 || terminals > numbers[0]!) throw new AppError('validation_error', `--skewed must be a whole number from 1 to --devices (${opts.devices})`);
         skewedClocks = { terminals, seconds };
       }
-      ctx.out(`simulating ${opts.devices} terminal(s) with ${opts.users} users each, ${opts.punchRate} punches/min each, for ${opts.duration}, against ${opts.url}`);
+      ctx.out(`simulating ${opts.devices} terminal(s) with ${opts.users} users each, ${opts.punchRate} punches/min each, for ${duration}, against ${opts.url}`);
       const line = (t: SimulationSummary) =>
         `punches ${t.punches}, acknowledged ${t.acknowledged}, uploads ${t.uploads} (${t.resends} resent), heartbeats ${t.heartbeats}, commands ${t.commands}, errors ${t.errors}`;
       const summary = await simulate({
