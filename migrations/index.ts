@@ -15,6 +15,7 @@ import * as m010 from './010_attendance_per_shift.js';
 import * as m011 from './011_employee_dates_holiday_list.js';
 import * as m013 from './013_punch_reviews.js';
 import * as m014 from './014_request_ids.js';
+import * as m015 from './015_zk_pollers.js';
 
 interface Migration {
   name: string;
@@ -36,6 +37,7 @@ export const migrations: Migration[] = [
   { name: '011_employee_dates_holiday_list', ...m011 },
   { name: '013_punch_reviews', ...m013 },
   { name: '014_request_ids', ...m014 },
+  { name: '015_zk_pollers', ...m015 },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -44,6 +44,7 @@ import { INGEST_TRANSACTIONS, IngestService } from './pipeline/ingest.js';
 import { PunchIntake } from './pipeline/intake.js';
 import { PunchRecords } from './pipeline/records.js';
 import { SyncLogService } from './pipeline/syncLog.js';
+import { PollerService } from './poller/service.js';
 import type { Database } from './store/db.js';
 
 /** Who may call, and how often (per process). */
@@ -85,6 +86,8 @@ export interface Services {
   deviceService: DeviceService;
   retention: Retention;
   outbox: OutboxService;
+  /** Terminals read over TCP 4370. */
+  pollers: PollerService;
 }
 
 /** `clock`: the time every service reads (tests set or move it; the machine's clock otherwise). */
@@ -111,6 +114,7 @@ export function createServices(config: Config, db: Database, logger: Logger, clo
   const uploads = new DeviceUploads({ knex, ingest, registry, settings: { ...config, holdRefused: refused }, logger, clock });
   const commands = new CommandQueue({ knex, logger, clock });
   const reconciler = new Reconciler({ knex, commands, logger, settings: config, clock });
+  const syncLog = new SyncLogService(knex, clock);
   return {
     config,
     logger,
@@ -124,7 +128,7 @@ export function createServices(config: Config, db: Database, logger: Logger, clo
     ingest,
     records: new PunchRecords(knex, clock),
     employees: new EmployeeService({ knex, ingest, clock, listener: outbox }),
-    syncLog: new SyncLogService(knex, clock),
+    syncLog,
     gate,
     metrics,
     attendance,
@@ -137,6 +141,7 @@ export function createServices(config: Config, db: Database, logger: Logger, clo
     deviceService: new DeviceService({ knex, registry, uploads, commands, reconciler, settings: config, clock }),
     retention: new Retention({ knex, days: { archive: config.archiveDays, syncLog: config.syncLogDays }, logger, clock }),
     outbox,
+    pollers: new PollerService({ knex, ingest, registry, syncLog, settings: config, logger, clock }),
   };
 }
 

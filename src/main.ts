@@ -52,6 +52,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     throw err;
   }
   const [server, plainServer] = servers as [Server, Server | undefined];
+  // Terminals are polled once the server is up (a failed start polls nothing).
+  services.pollers.start();
   const port = boundPort(server);
   const plainPort = plainServer ? boundPort(plainServer) : undefined;
   logger.info(
@@ -74,6 +76,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         services.retention.stop();
         services.reconciler.stop();
         services.finalizer.stop();
+        // Polls running now finish (their punches commit, their terminals are enabled again).
+        await services.pollers.stop();
         services.ingest.stop();
         // In-flight deliveries finish and are recorded before the pool closes.
         await services.outbox.stop();

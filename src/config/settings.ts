@@ -283,6 +283,27 @@ export const SETTINGS = {
     example: '60',
     doc: 'a terminal whose clock is measured further off than this is reported as having a wrong clock (see *Terminal clocks*)',
   }),
+  zkConnectTimeoutSeconds: setting({
+    env: 'ICLOCKD_ZK_CONNECT_TIMEOUT_SECONDS',
+    schema: atLeast(1),
+    default: 5,
+    example: '10',
+    doc: 'seconds the poller waits for a terminal read over TCP 4370 to accept the connection (see *Terminals without ADMS*)',
+  }),
+  zkReplyTimeoutSeconds: setting({
+    env: 'ICLOCKD_ZK_REPLY_TIMEOUT_SECONDS',
+    schema: atLeast(1),
+    default: 10,
+    example: '30',
+    doc: 'seconds the poller waits for each reply packet of such a terminal; past it the poll fails and nothing it read is stored',
+  }),
+  zkPollsAtOnce: setting({
+    env: 'ICLOCKD_ZK_POLLS_AT_ONCE',
+    schema: atLeast(1),
+    default: 4,
+    example: '8',
+    doc: 'terminals one instance reads over TCP 4370 at the same time (others wait their turn; several instances share the terminals, one reading each at a time)',
+  }),
   holdClockOffSeconds: setting({
     env: 'ICLOCKD_HOLD_CLOCK_OFF_SECONDS',
     schema: atLeast(0),

@@ -10,7 +10,8 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { deviceTextDialect, mapError } from './errorReplies.js';
 import { type DeviceReply, DEVICE_REFUSED, heartbeat, logFieldsOf, readIclockRequest } from './iclock.js';
-import { REQUEST_ID_HEADER, newRequestId } from './requestId.js';
+import { newRequestId } from '../pipeline/syncLog.js';
+import { REQUEST_ID_HEADER } from './requestId.js';
 
 const PATH = '/iclock/getrequest';
 

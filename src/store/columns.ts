@@ -71,6 +71,7 @@ export const COLUMNS = {
     holiday_list: chars(140),
   },
   sync_log: { request_id: chars(32), channel: chars(16), endpoint: chars(200), device: chars(64), status: chars(16), error: text, remote_address: chars(64) },
+  zk_pollers: { device_serial: chars(64), host: chars(253), cursor_pin: chars(64), cursor_time: chars(19), lease_owner: chars(64), last_error_kind: chars(32), last_error: text },
 } as const satisfies Record<string, Record<string, Capacity>>;
 
 type Tables = typeof COLUMNS;

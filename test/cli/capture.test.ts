@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { newRequestId } from '../../src/http/requestId.js';
+import { newRequestId } from '../../src/pipeline/syncLog.js';
 import { type CliHarness, cliHarness } from '../helpers/cli.js';
 import { testDialect } from '../helpers/db.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseDeviceQuery } from '../../protocol/index.js';
 import { after, before, describe, test } from 'node:test';
 import type { Services } from '../../src/app.js';
-import { newRequestId } from '../../src/http/requestId.js';
+import { newRequestId } from '../../src/pipeline/syncLog.js';
 import { type CliHarness, cliHarness } from '../helpers/cli.js';
 import { testDialect } from '../helpers/db.js';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../../src/cli/main.js';
-import { newRequestId } from '../../src/http/requestId.js';
+import { newRequestId } from '../../src/pipeline/syncLog.js';
 import { NO_COUNTS, SyncLogService } from '../../src/pipeline/syncLog.js';
 import { insertSyncLogEntries } from '../../src/store/syncLog.js';
 import { type Database, closeDatabase, migrateToLatest, openDatabase } from '../../src/store/db.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { newRequestId } from '../../src/http/requestId.js';
+import { newRequestId } from '../../src/pipeline/syncLog.js';
 import { NO_COUNTS } from '../../src/pipeline/syncLog.js';
 import { type TestBrowser, launchBrowser, openPage, signIn } from '../helpers/browser.js';
 import { type TestServer, client, startTestServer } from '../helpers/server.js';

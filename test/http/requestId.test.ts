@@ -2,7 +2,7 @@
 // their end (src/http/requestId.ts says why).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newRequestId } from '../../src/http/requestId.js';
+import { newRequestId } from '../../src/pipeline/syncLog.js';
 
 test('a request id is 32 hex digits that begin with the millisecond it was made', () => {
   const at = Date.UTC(2026, 11, 4, 9, 30, 0, 123);
