@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client), one registry per app so tests can run several.
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { listPollers } from './store/zkPollers.js';
 import { countCommandsByState } from './store/commands.js';
 import { countQuarantined } from './store/deviceRequests.js';
 import { countUndelivered } from './store/outbox.js';
@@ -119,6 +120,29 @@ export class Metrics {
         this.reset();
         const names = new Map((await listTargets(knex).catch(() => [])).map((t) => [t.id, t.name]));
         for (const c of await countUndelivered(knex).catch(() => [])) this.set({ target: names.get(c.targetId) ?? String(c.targetId), state: c.state }, c.n);
+      },
+    });
+    new Gauge({
+      name: 'iclockd_zk_terminal_records',
+      help: 'Terminals read over TCP 4370: attendance records on the terminal at its last poll, and what its log holds (kind: stored, capacity)',
+      labelNames: ['device', 'kind'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const p of await listPollers(knex).catch(() => [])) {
+          if (p.records !== null) this.set({ device: p.deviceSerial, kind: 'stored' }, p.records);
+          if (p.recordsCapacity !== null) this.set({ device: p.deviceSerial, kind: 'capacity' }, p.recordsCapacity);
+        }
+      },
+    });
+    new Gauge({
+      name: 'iclockd_zk_terminal_up',
+      help: 'Terminals read over TCP 4370: 1 when the last poll read it, 0 when it failed (reason: unreachable, timeout, wrong_key, serial_mismatch, refused, protocol, lease_lost, store), none before the first poll',
+      labelNames: ['device', 'reason'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const p of await listPollers(knex).catch(() => [])) if (p.lastPollAt !== null) this.set({ device: p.deviceSerial, reason: p.lastErrorKind ?? 'ok' }, p.lastErrorKind === null ? 1 : 0);
       },
     });
     new Gauge({

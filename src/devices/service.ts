@@ -12,6 +12,7 @@ import { listDeviceTemplates, listDeviceUsers } from '../store/deviceUsers.js';
 import { listDeviceHeartbeats } from '../store/deviceHeartbeats.js';
 import { countPunchesPerDay } from '../store/punches.js';
 import { listDeviceSyncLog } from '../store/syncLog.js';
+import { type ZkPoller, findPoller } from '../store/zkPollers.js';
 import { listEmployees } from '../store/employees.js';
 import type { Listed, Window } from '../store/list.js';
 import type { CommandQueue, DeviceCommand } from './commands.js';
@@ -246,8 +247,12 @@ export class DeviceService {
     if (d.state === 'approved' && a.quarantined > 0) {
       blocking.push(`${a.quarantined} upload(s) held while it was pending were not all ingested: approve it again to release them (iclockd devices approve ${serial}).`);
     }
+    const poller = await findPoller(this.knex, serial);
+    // A terminal that is read (TCP 4370) and never pushes: silence and uploads are the poller's to tell.
+    const pollOnly = poller !== null && d.lastSeenAt === null;
+    if (poller) pollerFindings(poller, when, blocking, notes);
     // The same rule as `online`: heard from within 3 poll intervals.
-    if (!status.online) {
+    if (!pollOnly && !status.online) {
       blocking.push(
         d.lastSeenAt
           ? `Silent: last heard from at ${when(d.lastSeenAt)}, ${spelledDuration((now.getTime() - d.lastSeenAt.getTime()) / 1000)} ago, though it polls every ${status.delaySeconds} s: its punches wait on the terminal until it is back. Check its power, network and Cloud Server Setting.`
@@ -256,8 +261,10 @@ export class DeviceService {
     }
     const drift = d.clockDriftSeconds;
     if (drift !== null && (clockHeld(drift, this.settings.holdClockOffSeconds) || Math.abs(drift) > this.settings.clockDriftSeconds)) {
-      const clock = `Clock ${drift < 0 ? 'ahead' : 'behind'} by ${spelledDuration(drift)} (${Math.abs(drift)} s, measured ${when(d.clockDriftAt!)} from a punch it sent as it was made)`;
-      const fix = `set the terminal's date, time and time zone (iclockd reads its times in ${this.registry.zoneOf(d)}), or reboot it (iclockd devices command ${serial} reboot) so it takes iclockd's time when it connects`;
+      const clock = `Clock ${drift < 0 ? 'ahead' : 'behind'} by ${spelledDuration(drift)} (${Math.abs(drift)} s, measured ${when(d.clockDriftAt!)} ${pollOnly ? 'by the poller reading its clock' : 'from a punch it sent as it was made'})`;
+      const fix = pollOnly
+        ? `set the terminal's date, time and time zone (iclockd reads its times in ${this.registry.zoneOf(d)}), or let the poller set it (iclockd pollers set ${serial} set_clock=true)`
+        : `set the terminal's date, time and time zone (iclockd reads its times in ${this.registry.zoneOf(d)}), or reboot it (iclockd devices command ${serial} reboot) so it takes iclockd's time when it connects`;
       if (clockHeld(drift, this.settings.holdClockOffSeconds)) {
         blocking.push(
           `${clock}: its punches are held for review (suspect_time), not made check-ins nor sent to ERPNext, until a punch shows its clock right again (ICLOCKD_HOLD_CLOCK_OFF_SECONDS ${this.settings.holdClockOffSeconds}). To fix: ${fix}. Then accept or correct the held punches (GET /api/v1/punches?device=${serial}&status=suspect_time, POST /api/v1/punches/ID/accept).`,
@@ -266,7 +273,7 @@ export class DeviceService {
         notes.push(`${clock}: its check-ins carry times that far off; ${fix}.`);
       }
     }
-    if (d.state !== 'blocked' && !a.lastPunchReceivedAt && a.quarantined === 0) {
+    if (!pollOnly && d.state !== 'blocked' && !a.lastPunchReceivedAt && a.quarantined === 0) {
       blocking.push(
         `Handshakes but no attendance uploads yet: check that the terminal uploads in real time (Realtime on, TransFlag including AttLog), or queue a "check" or "log" command.`,
       );
@@ -283,7 +290,9 @@ export class DeviceService {
       );
     }
     const delivering = blocking.length === 0;
-    const findings = delivering ? [`Delivering: last punch received ${a.lastPunchReceivedAt ? when(a.lastPunchReceivedAt) : 'never'}.`, ...notes] : [...blocking, ...notes];
+    const findings = delivering
+      ? [`Delivering${poller ? ` (read over TCP 4370, last at ${poller.lastSuccessAt ? when(poller.lastSuccessAt) : 'never'})` : ''}: last punch received ${a.lastPunchReceivedAt ? when(a.lastPunchReceivedAt) : 'never'}.`, ...notes]
+      : [...blocking, ...notes];
     return { device: d, status, diagnosis: { delivering, findings } };
   }
 
@@ -407,5 +416,32 @@ export class DeviceService {
       if (e.status === 'error') b.errors++;
     }
     return { from, to, buckets };
+  }
+}
+
+/** What stands between a polled terminal (TCP 4370) and its punches, then what is worth knowing: its last poll, and how full its log is. */
+function pollerFindings(p: ZkPoller, when: (t: Date) => string, blocking: string[], notes: string[]): void {
+  const at = `${p.host}:${p.port}`;
+  const since = p.lastSuccessAt ? `; last read at ${when(p.lastSuccessAt)}` : '; never read yet';
+  if (!p.enabled) blocking.push(`Not polled: its poller is off (iclockd pollers set ${p.deviceSerial} enabled=true); its punches wait on the terminal.`);
+  else if (p.lastPollAt === null) blocking.push(`Not polled yet: the first poll of ${at} is due at ${when(p.nextPollAt)}.`);
+  const why: Record<string, string> = {
+    unreachable: `Unreachable at ${at}: ${p.lastError}. Check its power, network cable or Wi-Fi and IP address (Comm → Ethernet on the terminal), and that TCP port ${p.port} is open to iclockd`,
+    timeout: `Not answering at ${at}: ${p.lastError}. A terminal busy with a user, or a firewall that drops the packets; a read cut off midway stored nothing and is read again whole`,
+    wrong_key: `Wrong comm key: ${p.lastError}. Set the key the terminal has (Comm → Connection → COMM Key): iclockd pollers set ${p.deviceSerial} comm_key=N`,
+    serial_mismatch: `Another terminal answers at ${at}: ${p.lastError}. Give the poller this terminal's address (iclockd pollers set ${p.deviceSerial} host=…), or add the other terminal by its own serial`,
+    refused: `The terminal at ${at} refused the read: ${p.lastError}`,
+    protocol: `Not a ZK terminal, or one whose reply iclockd could not read, at ${at}: ${p.lastError}`,
+    lease_lost: `Its last poll was taken over by another instance midway (${p.lastError})`,
+    store: `Its last poll could not be stored: ${p.lastError}`,
+  };
+  if (p.enabled && p.lastErrorKind !== null) {
+    blocking.push(`${why[p.lastErrorKind] ?? `${p.lastErrorKind}: ${p.lastError}`}${since}; ${p.failures} failed poll(s) in a row, next at ${when(p.nextPollAt)}.`);
+  }
+  if (p.records !== null && p.recordsCapacity !== null && p.recordsCapacity > 0) {
+    const share = p.records / p.recordsCapacity;
+    const clear = p.clearAfterRead ? 'it is cleared after each read, so it is filling faster than it is polled' : `clear it after each read (iclockd pollers set ${p.deviceSerial} clear_after_read=true), or export and clear it on the terminal`;
+    if (share >= 1) blocking.push(`Log full: ${p.records} of ${p.recordsCapacity} records. Depending on its settings the terminal now refuses punches or overwrites its oldest records; ${clear}.`);
+    else if (share >= 0.9) notes.push(`Log ${Math.round(share * 100)} % full (${p.records} of ${p.recordsCapacity} records): ${clear}.`);
   }
 }

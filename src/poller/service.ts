@@ -14,7 +14,8 @@ import { type FreeSizes, type ZkAttendance, type ZkUser, pinOf } from '../../pro
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type DeviceRegistry } from '../devices/registry.js';
+import { clockHeld } from '../devices/clock.js';
+import type { DeviceRegistry } from '../devices/registry.js';
 import { type IngestService, MERGED_BATCH_PUNCHES } from '../pipeline/ingest.js';
 import type { IngestResult } from '../pipeline/outcome.js';
 import { type Punch, logTypeOfPunchState } from '../pipeline/punch.js';
@@ -49,6 +50,7 @@ export type PollFailure = ZkError['kind'] | 'serial_mismatch' | 'lease_lost' | '
 export interface PollerServiceSettings {
   timeZone: string;
   clockDriftSeconds: number;
+  holdClockOffSeconds: number;
   zkConnectTimeoutSeconds: number;
   zkReplyTimeoutSeconds: number;
   zkPollsAtOnce: number;
@@ -311,7 +313,8 @@ export class PollerService {
     const now = this.now();
     let drift: number;
     try {
-      drift = Math.round((wallToInstant(wall, zone).getTime() - now.getTime()) / 1000);
+      // As ADMS measures it: positive when the terminal is behind.
+      drift = Math.round((now.getTime() - wallToInstant(wall, zone).getTime()) / 1000);
     } catch {
       return; // a clock in a wall time the zone skips: no drift worth recording
     }
@@ -333,6 +336,8 @@ export class PollerService {
     const pins = records.map((r) => pinOf(r, byUid));
     const times = records.map((r) => formatWallTime(r.time));
     const start = cursorHolds(poller.cursor, pins, times) ? poller.cursor.count : 0;
+    // Measured wrong now: its new punches are held for review, as an ADMS terminal's are.
+    const untrusted = clockHeld(report.clockDriftSeconds, this.deps.settings.holdClockOffSeconds);
     report.reread = start === 0 && poller.cursor.count > 0;
     await upsertDeviceUsers(this.knex, serial, users.map((u) => ({ pin: u.pin, name: u.name, privilege: u.privilege, card: u.card === 0 ? null : String(u.card) })), this.now());
     for (let from = start; from < records.length; from += MERGED_BATCH_PUNCHES) {
@@ -340,7 +345,9 @@ export class PollerService {
       const punches: Punch[] = [];
       for (let i = from; i < to; i++) {
         try {
-          punches.push(this.punchOf(device, zone, pins[i]!, times[i]!, records[i]!));
+          const punch = this.punchOf(device, zone, pins[i]!, times[i]!, records[i]!);
+          if (untrusted) punch.timeUntrusted = true;
+          punches.push(punch);
         } catch (err) {
           if (!(err instanceof TimestampError)) throw err;
           report.counts.failed++;

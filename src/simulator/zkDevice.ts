@@ -75,6 +75,8 @@ export class ZkDevice {
   silent = false;
   /** Fall silent after serving this many chunks (a terminal that stops answering mid-read); null: never. */
   silentAfterChunks: number | null = null;
+  /** Called as a read of the log is prepared (a test adds a punch "during" the read). */
+  onAttendanceRead: (() => void) | null = null;
   /** Time offset SET_TIME applied, in seconds from the base clock. */
   private clockOffsetSeconds = 0;
   private server: Server | null = null;
@@ -218,8 +220,10 @@ export class ZkDevice {
         return send(reply(ZK.ACK_OK));
       case ZK.DATA_WRRQ: {
         const asked = parseBufferedReadRequest(p.data);
-        if (asked?.command === ZK.ATTLOG_RRQ) session.buffer = encodeAttendance(this.records, this.options.attendanceRecordSize);
-        else if (asked?.command === ZK.USERTEMP_RRQ && asked.fct === FCT_USER) session.buffer = encodeUsers(this.users, this.options.userRecordSize);
+        if (asked?.command === ZK.ATTLOG_RRQ) {
+          session.buffer = encodeAttendance(this.records, this.options.attendanceRecordSize);
+          this.onAttendanceRead?.();
+        } else if (asked?.command === ZK.USERTEMP_RRQ && asked.fct === FCT_USER) session.buffer = encodeUsers(this.users, this.options.userRecordSize);
         else return send(reply(ZK.ACK_ERROR));
         return send(reply(ZK.ACK_OK, bufferedReadReply(session.buffer.length)));
       }

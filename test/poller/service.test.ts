@@ -156,21 +156,68 @@ test('clear after read (opt-in): cleared once committed, the cursor back to 0, l
   assert.equal(await punchCount(s), 2510);
 });
 
+test('clear after read: not cleared when a punch arrived during the read (the count changed); stored on the next poll', async () => {
+  const { s, d, serial } = await setup({ records: 100, users: 10 }, { clearAfterRead: true });
+  const extra = emulatedLog(101, 10, FROM).records[100]!;
+  d.onAttendanceRead = () => {
+    d.records.push(extra);
+    d.onAttendanceRead = null;
+  };
+  const r = await s.pollers.pollOnce(serial);
+  assert.deepEqual([r.ok, r.cleared, r.counts.created, d.state.clears, d.records.length], [true, false, 100, 0, 101]);
+  const next = await s.pollers.pollOnce(serial);
+  assert.deepEqual([next.cleared, next.counts.created, d.records.length], [true, 1, 0]);
+  assert.equal(await punchCount(s), 101);
+});
+
 test('a clock 10 minutes ahead: its drift recorded on the terminal, and set right in its zone when the operator opted in', async () => {
   const ahead = () => wallTimeOfUtc(new Date(Date.now() + 600_000 + 3 * 3600_000)); // Riyadh is UTC+3
   const { s, d, serial } = await setup({ records: 1, clock: ahead }, { timeZone: 'Asia/Riyadh', setClock: true });
   const r = await s.pollers.pollOnce(serial);
-  assert.ok(Math.abs(r.clockDriftSeconds! - 600) <= 2, String(r.clockDriftSeconds));
+  assert.ok(Math.abs(r.clockDriftSeconds! + 600) <= 2, String(r.clockDriftSeconds)); // ahead: negative, as ADMS measures it
   assert.equal(r.clockSet, true);
   const set = d.state.timeSets[0]!;
   const riyadhNow = wallTimeOfUtc(new Date(Date.now() + 3 * 3600_000));
   assert.ok(Math.abs(Date.UTC(set.year, set.month - 1, set.day, set.hour, set.minute, set.second) - Date.UTC(riyadhNow.year, riyadhNow.month - 1, riyadhNow.day, riyadhNow.hour, riyadhNow.minute, riyadhNow.second)) <= 2000);
   const device = await s.db.knex('devices').where({ serial }).first();
-  assert.ok(Math.abs(Number(device.clock_drift_seconds) - 600) <= 2);
+  assert.ok(Math.abs(Number(device.clock_drift_seconds) + 600) <= 2);
   // Not opted in: measured, not touched.
   await s.pollers.set(serial, { setClock: false });
   const again = await s.pollers.pollOnce(serial);
   assert.deepEqual([again.clockSet, d.state.timeSets.length], [false, 1]);
+});
+
+test('a clock past ICLOCKD_HOLD_CLOCK_OFF_SECONDS: its new punches are held for review, as an ADMS terminal\'s are', async () => {
+  const ahead = () => wallTimeOfUtc(new Date(Date.now() + 1200_000));
+  const { s, serial } = await setup({ records: 3, clock: ahead });
+  await s.pollers.pollOnce(serial);
+  const statuses = await s.db.knex('punches').pluck('status');
+  assert.deepEqual(statuses, ['suspect_time', 'suspect_time', 'suspect_time']);
+});
+
+describe('devices show for a polled terminal', () => {
+  const findings = async (s: Services, serial: string) => (await s.deviceService.diagnose(serial)).findings.join('\n');
+
+  test('not polled yet, then delivering; never "silent" for not pushing', async () => {
+    const { s, serial } = await setup({ records: 5 });
+    assert.match(await findings(s, serial), /Not polled yet: the first poll of 127\.0\.0\.1:\d+ is due at/);
+    await s.pollers.pollOnce(serial);
+    const after = await findings(s, serial);
+    assert.match(after, /^Delivering \(read over TCP 4370, last at /);
+    assert.doesNotMatch(after, /Silent|Handshakes/);
+  });
+
+  test('a wrong key, a moved address and a full log each say what to do', async () => {
+    const wrong = await setup({ commKey: 1 }, { commKey: 2 });
+    await wrong.s.pollers.pollOnce(wrong.serial);
+    assert.match(await findings(wrong.s, wrong.serial), /Wrong comm key: .*iclockd pollers set ZKPOLL0001 comm_key=N.*1 failed poll\(s\) in a row/);
+    const moved = await setup({ serialNumber: 'OTHER0002' });
+    await moved.s.pollers.pollOnce(moved.serial);
+    assert.match(await findings(moved.s, moved.serial), /Another terminal answers at 127\.0\.0\.1:\d+: .*answers as OTHER0002/);
+    const full = await setup({ records: 50, recordCapacity: 50 });
+    await full.s.pollers.pollOnce(full.serial);
+    assert.match(await findings(full.s, full.serial), /Log full: 50 of 50 records.*clear_after_read=true/);
+  });
 });
 
 test("an employee's punches become check-ins with attendance, as pushed ones do", async () => {
