@@ -72,6 +72,18 @@ export function cliContext(io: CliIo, env: NodeJS.ProcessEnv, configFile: () => 
 }
 
 /** An instant (or its ISO text) as `YYYY-MM-DD HH:MM:SSZ`; `-` for none. */
+/** `key=value` words (`set` commands) as an object: true/false and numbers as such, times of day (09:00) as text. */
+export function fieldAssignments(words: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const w of words) {
+    const eq = w.indexOf('=');
+    if (eq <= 0) throw new AppError('validation_error', `expected key=value, not "${w}"`);
+    const raw = w.slice(eq + 1);
+    out[w.slice(0, eq)] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && /^-?\d+(\.\d+)?$/.test(raw) && !/^\d\d:\d\d/.test(raw) ? Number(raw) : raw;
+  }
+  return out;
+}
+
 export function utcTime(at: Date | string | null): string {
   if (at === null) return '-';
   return `${(typeof at === 'string' ? at : at.toISOString()).slice(0, 19).replace('T', ' ')}Z`;

@@ -12,6 +12,7 @@ import { registerBenchCommand } from './commands/bench.js';
 import { registerDeviceCommands } from './commands/devices.js';
 import { registerEmployeeCommands } from './commands/employees.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerPollerCommands } from './commands/pollers.js';
 import { registerForwardingCommands } from './commands/outbox.js';
 import { registerReplayCommands } from './commands/replay.js';
 import { registerReprocessCommand } from './commands/reprocess.js';
@@ -30,6 +31,7 @@ const COMMAND_GROUPS: ((program: Command, ctx: CliContext) => void)[] = [
   registerEmployeeCommands,
   registerStatsCommand,
   registerDeviceCommands,
+  registerPollerCommands,
   registerShiftCommands,
   registerAttendanceCommands,
   registerReplayCommands,

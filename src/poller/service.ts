@@ -192,7 +192,15 @@ export class PollerService {
       this.deps.logger.warn({ err }, 'poller: could not read which terminals are due; will retry');
       return;
     }
-    for (const serial of due.filter((s) => !this.running.has(s)).slice(0, room)) void this.pollOnce(serial).catch(() => undefined);
+    for (const serial of due.filter((s) => !this.running.has(s)).slice(0, room)) {
+      this.pollOnce(serial).then(
+        (r) => {
+          if (r.polled && !r.ok) this.deps.logger.warn({ serial, failure: r.failure, err: r.error }, 'poller: a terminal could not be read; devices show says what to check');
+          else if (r.polled && r.counts.created > 0) this.deps.logger.info({ serial, records: r.records, created: r.counts.created }, 'poller: new punches read');
+        },
+        (err: unknown) => this.deps.logger.warn({ err, serial }, 'poller: a poll failed'),
+      );
+    }
   }
 
   // --- one poll --------------------------------------------------------------------------------
@@ -228,7 +236,6 @@ export class PollerService {
       const e = err instanceof PollError || err instanceof ZkError ? err : new PollError('store', err instanceof Error ? err.message : String(err));
       report.failure = e.kind;
       report.error = e.message;
-      this.deps.logger.warn({ serial, host: poller.host, port: poller.port, failure: e.kind, err: e.message }, 'poller: a terminal could not be read');
     } finally {
       clearInterval(renewal);
     }

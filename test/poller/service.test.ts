@@ -247,6 +247,25 @@ test('a punch the terminal pushed over ADMS and the poller read is one punch', a
   assert.equal(Number((await s.db.knex('punches').count({ n: '*' }))[0]!.n), 5);
 });
 
+test('iclockd serve polls a due terminal by itself, and logs what it read', async () => {
+  const server = await startTestServer();
+  after(() => server.stop());
+  const s = server.running.services;
+  const d = new ZkDevice({ serialNumber: 'ZKSERVE001', delivery: 'fragments' });
+  d.records = emulatedLog(300, 30, FROM).records;
+  const port = await d.listen();
+  after(() => d.close());
+  await s.pollers.add({ serial: 'ZKSERVE001', host: '127.0.0.1', port, commKey: 0, intervalSeconds: 60, enabled: true, clearAfterRead: false, setClock: false });
+  for (let i = 0; i < 100 && (await punchCount(s)) < 300; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(await punchCount(s), 300);
+  for (let i = 0; i < 50 && !server.logs.some((l) => l.msg === 'poller: new punches read'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(server.logs.some((l) => l.msg === 'poller: new punches read' && l.serial === 'ZKSERVE001' && l.created === 300));
+  // Next due a minute on (±20 %): not polled again meanwhile.
+  const p = await s.pollers.get('ZKSERVE001');
+  assert.ok(p.nextPollAt.getTime() - Date.now() > 40_000, String(p.nextPollAt));
+  assert.equal(d.state.connections, 1);
+});
+
 test('the backoff: the interval doubled per failure in a row, at most an hour, ±20 %', () => {
   assert.equal(nextDelayMs(60, 0, () => 0.5), 60_000);
   assert.equal(nextDelayMs(60, 3, () => 0.5), 480_000);

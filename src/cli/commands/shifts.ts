@@ -2,21 +2,9 @@
 // computed against (HRMS field names).
 import type { Command } from 'commander';
 import { shiftTypeView } from '../../attendance/view.js';
-import { AppError } from '../../errors.js';
-import type { CliContext } from '../context.js';
+import { type CliContext, fieldAssignments } from '../context.js';
 
 /** `key=value` words to an object; numbers and true/false become values of their type. */
-function assignments(words: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const w of words) {
-    const eq = w.indexOf('=');
-    if (eq <= 0) throw new AppError('validation_error', `expected key=value, not "${w}"`);
-    const raw = w.slice(eq + 1);
-    out[w.slice(0, eq)] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && /^-?\d+(\.\d+)?$/.test(raw) && !/^\d\d:\d\d/.test(raw) ? Number(raw) : raw;
-  }
-  return out;
-}
-
 export function registerShiftCommands(program: Command, ctx: CliContext): void {
   const shiftTypes = program.command('shift-types').description('shift types (HRMS field names)');
   shiftTypes
@@ -34,7 +22,7 @@ export function registerShiftCommands(program: Command, ctx: CliContext): void {
     .argument('<name>', 'the shift type')
     .argument('[fields...]', 'field=value, with the HRMS field names')
     .action(async (name: string, fields: string[]) => {
-      const input = assignments(fields);
+      const input = fieldAssignments(fields);
       const shift = await ctx.withServices(async (s) =>
         (await s.shifts.listShiftTypes({ offset: 0, limit: 1_000_000 })).rows.some((r) => r.name === name)
           ? s.shifts.updateShiftType(name, input)
