@@ -21,6 +21,7 @@ import { Retention } from './retention.js';
 import { adminRoutes } from './http/admin.js';
 import { apiRoutes } from './http/api.js';
 import { deviceRoutes } from './http/devices.js';
+import { pollerRoutes } from './http/pollers.js';
 import { healthRoutes } from './http/health.js';
 import { withHeartbeatFastPath } from './http/fastPath.js';
 import { heartbeat, iclockRoutes } from './http/iclock.js';
@@ -166,6 +167,7 @@ export function createRouters(s: Services): Router[] {
     apiRoutes({ ...common, intake: s.intake, ingest: s.ingest, syncLog: s.syncLog, logger: s.logger, shifts: s.shifts, clock: s.clock }, s.config),
     adminRoutes({ ...common, employees: s.employees, ingest: s.ingest, records: s.records, syncLog: s.syncLog, devices: s.deviceService, logger: s.logger }),
     deviceRoutes(s.apiKeys, s.deviceService, s.config.maxBodyBytes, s.config.timeZone),
+    pollerRoutes(s.apiKeys, s.pollers, s.config.maxBodyBytes),
     shiftRoutes(s.apiKeys, s.shifts, s.config.maxBodyBytes),
     outboxRoutes(s.apiKeys, s.outbox, s.config.maxBodyBytes),
     // The web console: its sign-in, live feed and unmatched ids, and its pages.

@@ -35,7 +35,8 @@ const FIELDS = {
     .transform((v) => (v === 'default' ? null : v)),
 };
 
-const NEW = z.strictObject({
+/** A new poller (the API's body; the CLI's options). */
+export const NewPollerBody = z.strictObject({
   serial: z.string().trim().refine((v) => identifierProblem(v, charsOf('devices', 'serial')) === null, 'must be 1 to 64 characters without control characters'),
   host: FIELDS.host,
   port: FIELDS.port.default(4370),
@@ -48,7 +49,8 @@ const NEW = z.strictObject({
   time_zone: FIELDS.time_zone.optional(),
 });
 
-const CHANGE = z.strictObject(Object.fromEntries(Object.entries(FIELDS).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof FIELDS]: z.ZodOptional<(typeof FIELDS)[K]> });
+/** A change to a poller: any of the fields. */
+export const PollerChangeBody = z.strictObject(Object.fromEntries(Object.entries(FIELDS).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof FIELDS]: z.ZodOptional<(typeof FIELDS)[K]> });
 
 /** The fields a poller takes, for help texts. */
 export const POLLER_FIELDS = Object.keys(FIELDS);
@@ -58,7 +60,7 @@ export interface PollerChange extends Partial<PollerSettings> {
   timeZone?: string | null;
 }
 
-function settingsOf(v: Partial<z.output<typeof CHANGE>>): PollerChange {
+function settingsOf(v: Partial<z.output<typeof PollerChangeBody>>): PollerChange {
   const out: PollerChange = {};
   if (v.host !== undefined) out.host = v.host;
   if (v.port !== undefined) out.port = v.port;
@@ -73,12 +75,22 @@ function settingsOf(v: Partial<z.output<typeof CHANGE>>): PollerChange {
 }
 
 /** A new poller from what the operator gave: a validation error naming every bad field. */
-export function newPollerInput(raw: unknown): PollerSettings & { serial: string; site?: string; timeZone?: string | null } {
-  const v = validate(NEW, raw);
+export function newPollerInput(raw: unknown): NewPollerInput {
+  return newPollerOf(validate(NewPollerBody, raw));
+}
+
+export type NewPollerInput = PollerSettings & { serial: string; site?: string; timeZone?: string | null };
+
+/** A validated body as the service takes it. */
+export function newPollerOf(v: z.output<typeof NewPollerBody>): NewPollerInput {
   return { serial: v.serial, ...(settingsOf(v) as PollerSettings) };
 }
 
 /** A change to a poller: only the fields given. */
 export function pollerChangeInput(raw: unknown): PollerChange {
-  return settingsOf(validate(CHANGE, raw));
+  return pollerChangeOf(validate(PollerChangeBody, raw));
+}
+
+export function pollerChangeOf(v: z.output<typeof PollerChangeBody>): PollerChange {
+  return settingsOf(v);
 }
