@@ -2,6 +2,7 @@
 // commands, the 24-hour timeline, the diagnosis and its clock drift).
 import { act, api, badge, el, facts, field, hashParams, heading, notice, pageParam, pager, query, scrollBox, session, setHashParams, show, table, when } from '../lib.js';
 import { every, staleNotice } from '../refresh.js';
+import { pollerSection, pollersSection } from './pollers.js';
 
 function onlineDot(d) {
   return el('span', { class: `dot ${d.online ? 'on' : 'off'}` }, d.online ? 'online' : 'offline');
@@ -94,6 +95,7 @@ export async function devicesPage(main) {
     go(1);
   });
   const stale = staleNotice();
+  const polled = pollersSection();
   show(main, 
     ...heading('Devices', 'Online means heard from within three poll intervals (Delay). Open a terminal for its timeline, commands and diagnosis.'),
     el('p', { class: 'zone-note' }, `Times are in ${session.time_zone} (the server's zone, ICLOCKD_TZ). A terminal's own zone is the one its punches' times are read in.`),
@@ -101,9 +103,14 @@ export async function devicesPage(main) {
     note,
     stale,
     list,
+    polled.section,
   );
-  await load();
-  return every(REFRESH.list, load, stale);
+  const both = async () => {
+    await load();
+    await polled.load();
+  };
+  await both();
+  return every(REFRESH.list, both, stale);
 }
 
 /** Requests and uploads per five minutes, as an SVG bar strip with a text summary. */
@@ -154,6 +161,7 @@ export async function devicePage(main, serial) {
   const actionsBox = el('div', { class: 'actions' });
   const timelineBox = el('div');
   const commandsBox = el('div');
+  const pollingBox = el('div');
   const zone = el('form', { class: 'inline', 'aria-label': 'Time zone' }, field('Time zone (IANA, empty for the default)', 'time_zone', { placeholder: 'e.g. Asia/Riyadh' }), el('button', { type: 'submit' }, 'Set time zone'));
   const aliasForm = el('form', { class: 'inline', 'aria-label': 'Display name' }, field('Display name (alias; empty clears it)', 'alias', { maxlength: 100 }), el('button', { type: 'submit' }, 'Save name'));
   const kinds = ['info', 'check', 'log', 'reboot', 'reload-options', 'sync-users', 'raw'];
@@ -169,17 +177,24 @@ export async function devicePage(main, serial) {
     const d = await api('GET', `/devices/${sn}`);
     const timeline = await api('GET', `/devices/${sn}/timeline?hours=24`);
     const commands = await api('GET', `/devices/${sn}/commands?page_size=20`);
+    const polled = await api('GET', '/pollers');
+    const poller = polled.pollers.find((p) => p.serial === serial) ?? null;
     // Unchanged since the last refresh: leave the page (and the reader's place in it) alone.
-    const fingerprint = JSON.stringify([d, timeline.buckets, commands.data]);
+    const fingerprint = JSON.stringify([d, timeline.buckets, commands.data, poller]);
     if (fingerprint === shown) return;
     shown = fingerprint;
-    const drift = d.clock_drift_seconds === null ? 'not measured yet (needs a real-time upload)' : `${Math.abs(d.clock_drift_seconds)} s ${d.clock_drift_seconds < 0 ? 'ahead' : d.clock_drift_seconds > 0 ? 'behind' : ''} (measured ${when(d.clock_drift_at)})`;
+    // Rebuilt when what it shows changed, unless the reader is typing in its form.
+    const typing = pollingBox.contains(document.activeElement) && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName);
+    if (!typing) show(pollingBox, await pollerSection(serial, load));
+    const drift = d.clock_drift_seconds === null ? 'not measured yet (needs a real-time upload, or a poll)' : `${Math.abs(d.clock_drift_seconds)} s ${d.clock_drift_seconds < 0 ? 'ahead' : d.clock_drift_seconds > 0 ? 'behind' : ''} (measured ${when(d.clock_drift_at)})`;
     show(factsBox, 
       facts([
         // Online, state and delivering all come from the one read the diagnosis below is made of.
         ['Status', el('span', {}, onlineDot(d), ' ', badge(d.state), ' ', badge(d.diagnosis.delivering ? 'delivering' : 'not delivering', d.diagnosis.delivering ? 'ok' : 'bad'))],
         ['Display name', d.alias || '—'],
-        ['Last seen', `${when(d.last_seen_at)} ${session.time_zone} from ${d.last_address || '—'} (polls every ${d.delay_seconds} s)`],
+        poller && !d.last_seen_at
+          ? ['Last read', `${when(poller.last_success_at)} ${session.time_zone} over TCP 4370 (read every ${poller.interval_seconds} s; it does not push)`]
+          : ['Last seen', `${when(d.last_seen_at)} ${session.time_zone} from ${d.last_address || '—'} (polls every ${d.delay_seconds} s)`],
         ['Firmware', d.firmware || '—'],
         ['Push version', d.push_version || '—'],
         ['Time zone', d.time_zone ? `${d.time_zone} (its punches' times are read in this zone)` : `the default, ${session.time_zone} (ICLOCKD_TZ)`],
@@ -243,6 +258,7 @@ export async function devicePage(main, serial) {
     factsBox,
     diagnosisBox,
     el('p', { class: 'zone-note' }, `Times are in ${session.time_zone} (the server's zone, ICLOCKD_TZ), the diagnosis's too.`),
+    pollingBox,
     actionsBox,
     aliasForm,
     zone,

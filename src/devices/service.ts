@@ -12,7 +12,7 @@ import { listDeviceTemplates, listDeviceUsers } from '../store/deviceUsers.js';
 import { listDeviceHeartbeats } from '../store/deviceHeartbeats.js';
 import { countPunchesPerDay } from '../store/punches.js';
 import { listDeviceSyncLog } from '../store/syncLog.js';
-import { type ZkPoller, findPoller } from '../store/zkPollers.js';
+import { type ZkPoller, findPoller, findPollers } from '../store/zkPollers.js';
 import { listEmployees } from '../store/employees.js';
 import type { Listed, Window } from '../store/list.js';
 import type { CommandQueue, DeviceCommand } from './commands.js';
@@ -250,7 +250,7 @@ export class DeviceService {
     const poller = await findPoller(this.knex, serial);
     // A terminal that is read (TCP 4370) and never pushes: silence and uploads are the poller's to tell.
     const pollOnly = poller !== null && d.lastSeenAt === null;
-    if (poller) pollerFindings(poller, when, blocking, notes);
+    if (poller) pollerFindings(poller, now, when, blocking, notes);
     // The same rule as `online`: heard from within 3 poll intervals.
     if (!pollOnly && !status.online) {
       blocking.push(
@@ -384,12 +384,21 @@ export class DeviceService {
     const today = new Map(devices.map((d) => [d.serial, DateTime.fromJSDate(now).setZone(this.registry.zoneOf(d)).toISODate()!]));
     const earliest = [...today.values()].sort()[0];
     const counts = earliest ? await countPunchesPerDay(this.knex, [...today.keys()], earliest) : new Map<string, Map<string, number>>();
+    const pollers = await findPollers(this.knex, devices.map((d) => d.serial));
     return new Map(
       devices.map((d) => {
         const day = today.get(d.serial)!;
+        const poller = pollers.get(d.serial);
+        // A terminal that is read, not heard from: online while it was read within 3 intervals.
+        const read = poller !== undefined && pollerRead(poller, now);
         return [
           d.serial,
-          { online: this.registry.isOnline(d, now), delaySeconds: this.registry.delayOf(d), punchesToday: counts.get(d.serial)?.get(day) ?? 0, today: day },
+          {
+            online: this.registry.isOnline(d, now) || read,
+            delaySeconds: poller && d.lastSeenAt === null ? poller.intervalSeconds : this.registry.delayOf(d),
+            punchesToday: counts.get(d.serial)?.get(day) ?? 0,
+            today: day,
+          },
         ];
       }),
     );
@@ -420,11 +429,19 @@ export class DeviceService {
 }
 
 /** What stands between a polled terminal (TCP 4370) and its punches, then what is worth knowing: its last poll, and how full its log is. */
-function pollerFindings(p: ZkPoller, when: (t: Date) => string, blocking: string[], notes: string[]): void {
+/** Read within 3 of its intervals: the poller's "online" (a terminal heard from within 3 of its Delay). */
+function pollerRead(p: ZkPoller, now: Date): boolean {
+  return p.lastSuccessAt !== null && now.getTime() - p.lastSuccessAt.getTime() <= 3 * p.intervalSeconds * 1000;
+}
+
+function pollerFindings(p: ZkPoller, now: Date, when: (t: Date) => string, blocking: string[], notes: string[]): void {
   const at = `${p.host}:${p.port}`;
   const since = p.lastSuccessAt ? `; last read at ${when(p.lastSuccessAt)}` : '; never read yet';
   if (!p.enabled) blocking.push(`Not polled: its poller is off (iclockd pollers set ${p.deviceSerial} enabled=true); its punches wait on the terminal.`);
   else if (p.lastPollAt === null) blocking.push(`Not polled yet: the first poll of ${at} is due at ${when(p.nextPollAt)}.`);
+  else if (p.lastErrorKind === null && p.lastSuccessAt !== null && !pollerRead(p, now)) {
+    blocking.push(`Not read since ${when(p.lastSuccessAt)}, though it is read every ${p.intervalSeconds} s: is iclockd serve running? Its punches wait on the terminal.`);
+  }
   const why: Record<string, string> = {
     unreachable: `Unreachable at ${at}: ${p.lastError}. Check its power, network cable or Wi-Fi and IP address (Comm → Ethernet on the terminal), and that TCP port ${p.port} is open to iclockd`,
     timeout: `Not answering at ${at}: ${p.lastError}. A terminal busy with a user, or a firewall that drops the packets; a read cut off midway stored nothing and is read again whole`,

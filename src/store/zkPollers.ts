@@ -113,6 +113,15 @@ export async function findPoller(knex: Knex, deviceSerial: string): Promise<ZkPo
   return row ? fromRow(row) : null;
 }
 
+/** The pollers of these terminals, by serial (those not polled are absent). */
+export async function findPollers(knex: Knex, serials: string[]): Promise<Map<string, ZkPoller>> {
+  const found = new Map<string, ZkPoller>();
+  for (let i = 0; i < serials.length; i += 500) {
+    for (const r of (await knex('zk_pollers').whereIn('device_serial', serials.slice(i, i + 500))) as Row[]) found.set(String(r.device_serial), fromRow(r));
+  }
+  return found;
+}
+
 export async function listPollers(knex: Knex): Promise<ZkPoller[]> {
   return ((await knex('zk_pollers').orderBy('device_serial')) as Row[]).map(fromRow);
 }

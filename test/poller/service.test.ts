@@ -205,6 +205,14 @@ describe('devices show for a polled terminal', () => {
     const after = await findings(s, serial);
     assert.match(after, /^Delivering \(read over TCP 4370, last at /);
     assert.doesNotMatch(after, /Silent|Handshakes/);
+    // Online while read within 3 intervals (its "Delay" is its interval); past that, not delivering, and why.
+    const now = await s.deviceService.inspect(serial);
+    assert.deepEqual([now.device && 'status' in now ? [now.status.online, now.status.delaySeconds] : null], [[true, 60]]);
+    const later = await s.deviceService.inspect(serial, new Date(Date.now() + 181_000));
+    assert.ok(later.device && 'status' in later);
+    assert.equal(later.status.online, false);
+    assert.equal(later.diagnosis.delivering, false);
+    assert.match(later.diagnosis.findings[0]!, /^Not read since .*, though it is read every 60 s: is iclockd serve running\?/);
   });
 
   test('a wrong key, a moved address and a full log each say what to do', async () => {
