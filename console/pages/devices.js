@@ -172,6 +172,8 @@ export async function devicePage(main, serial) {
     field('Text (for raw)', 'text', {}),
     el('button', { type: 'submit' }, 'Send command'),
   );
+  // Commands go out when a terminal asks for them over ADMS: not shown for one that is only read.
+  const commandsSection = el('section', { 'aria-labelledby': 'cmds' }, el('h2', { id: 'cmds' }, 'Commands'), command, commandsBox);
   let shown = '';
   async function load() {
     const d = await api('GET', `/devices/${sn}`);
@@ -184,6 +186,7 @@ export async function devicePage(main, serial) {
     if (fingerprint === shown) return;
     shown = fingerprint;
     // Rebuilt when what it shows changed, unless the reader is typing in its form.
+    commandsSection.hidden = poller !== null && !d.last_seen_at;
     const typing = pollingBox.contains(document.activeElement) && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName);
     if (!typing) show(pollingBox, await pollerSection(serial, load));
     const drift = d.clock_drift_seconds === null ? 'not measured yet (needs a real-time upload, or a poll)' : `${Math.abs(d.clock_drift_seconds)} s ${d.clock_drift_seconds < 0 ? 'ahead' : d.clock_drift_seconds > 0 ? 'behind' : ''} (measured ${when(d.clock_drift_at)})`;
@@ -263,7 +266,7 @@ export async function devicePage(main, serial) {
     aliasForm,
     zone,
     el('section', { 'aria-labelledby': 'tl' }, el('h2', { id: 'tl' }, 'Heartbeats and uploads, last 24 h'), timelineBox),
-    el('section', { 'aria-labelledby': 'cmds' }, el('h2', { id: 'cmds' }, 'Commands'), command, commandsBox),
+    commandsSection,
   );
   await load();
   // Often enough to see a command go out on the next poll and its result come back.

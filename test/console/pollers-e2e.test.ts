@@ -67,6 +67,9 @@ test("its page: the polling section, Read now, a wrong key shown as the reason, 
   await polling.getByText(`127.0.0.1:${port}, every 60 s`).waitFor();
   await polling.getByText(/^120 record\(s\), the last at 2026-11-02 08:59:00 on its clock$/).waitFor();
   await page.getByRole('heading', { name: 'Diagnosis: delivering' }).waitFor();
+  // Online while read, and no command queue: commands go out only to a terminal that asks over ADMS.
+  await page.getByText(/over TCP 4370 \(read every 60 s; it does not push\)/).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Commands' }).count(), 0);
   device.records.push(...emulatedLog(125, 12, { year: 2026, month: 11, day: 2, hour: 7, minute: 0, second: 0 }).records.slice(120));
   await polling.getByRole('button', { name: 'Read now' }).click();
   await polling.getByRole('status').filter({ hasText: 'ZKE2E0001 read: 125 record(s) on it, 5 new, 0 already stored.' }).waitFor();
