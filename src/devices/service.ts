@@ -143,6 +143,8 @@ export interface Inspection {
   device: Device;
   status: DeviceStatus;
   diagnosis: Diagnosis;
+  /** How it is read over TCP 4370, when it is. */
+  poller: ZkPoller | null;
 }
 
 /** An instant as wall time in `zone`, named: 2026-12-01 20:26:51 Asia/Riyadh. */
@@ -293,7 +295,7 @@ export class DeviceService {
     const findings = delivering
       ? [`Delivering${poller ? ` (read over TCP 4370, last at ${poller.lastSuccessAt ? when(poller.lastSuccessAt) : 'never'})` : ''}: last punch received ${a.lastPunchReceivedAt ? when(a.lastPunchReceivedAt) : 'never'}.`, ...notes]
       : [...blocking, ...notes];
-    return { device: d, status, diagnosis: { delivering, findings } };
+    return { device: d, status, diagnosis: { delivering, findings }, poller };
   }
 
   /** The zone a terminal's wall times are read in, as stored now: its own, else the configured default (an unknown serial too). */

@@ -217,11 +217,11 @@ const SyncLogQuery = listQuery({
   request_id: textParam('The request with this id (its X-Iclockd-Request reply header)'),
   device: textParam('Device'),
   status: optionalParam(z.enum(['received', 'processed', 'error'])),
-  channel: textParam('json or adms'),
+  channel: textParam('json, adms, zk4370 or admin'),
   from: dateParam('First day'),
   to: dateParam('Last day'),
 });
-const SyncLogSummaryQuery = z.object({ device: textParam('Device serial'), channel: textParam('json or adms'), from: dateParam('First day'), to: dateParam('Last day') });
+const SyncLogSummaryQuery = z.object({ device: textParam('Device serial'), channel: textParam('json, adms, zk4370 or admin'), from: dateParam('First day'), to: dateParam('Last day') });
 const HourlyQuery = z.object({ date: dateParam('The day (default today, in ICLOCKD_TZ)') });
 /** Why an admin acted on a punch, kept in its history (each action may say). */
 const reviewNote = z.string().trim().max(400).optional().describe('Why (kept in the punch\'s history)');

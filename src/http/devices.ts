@@ -5,6 +5,7 @@ import type { ApiKeyService } from '../auth/apiKeys.js';
 import type { DeviceCommand } from '../devices/commands.js';
 import type { DeviceState } from '../devices/registry.js';
 import { deviceView } from '../devices/view.js';
+import { pollerView } from '../poller/view.js';
 import { COMMAND_KINDS, type DeviceService, type DeviceStatus, type TimelineBucket } from '../devices/service.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -91,13 +92,13 @@ export function deviceRoutes(apiKeys: ApiKeyService, devices: DeviceService, max
         summary: 'Read a terminal, with a diagnosis',
         description: 'A 404 for an unknown serial carries the "never seen" advice.',
         errors: ['not_found'],
-        response: { description: 'The terminal and diagnosis {delivering, findings[]}', schema: resource('Device', `${DEVICE_FIELDS}, diagnosis`) },
+        response: { description: 'The terminal and diagnosis {delivering, findings[]}, and how it is read over TCP 4370 (poller, null when it is not)', schema: resource('Device', `${DEVICE_FIELDS}, diagnosis, poller`) },
       },
       async (ctx) => {
         // One read at one instant: the fields, online and the diagnosis agree.
         const seen = await devices.inspect(ctx.params.sn!);
         if (!seen.device) throw new AppError('not_found', seen.diagnosis.findings[0]!);
-        ctx.body = { ...deviceView(seen.device), ...statusView(seen.status), diagnosis: seen.diagnosis };
+        ctx.body = { ...deviceView(seen.device), ...statusView(seen.status), diagnosis: seen.diagnosis, poller: seen.poller ? pollerView(seen.poller) : null };
       },
     ),
   );

@@ -64,6 +64,8 @@ export interface PollerDeps {
   settings: PollerServiceSettings;
   logger: Logger;
   clock: Clock;
+  /** How long a lease lasts unless renewed (default a minute; tests shorten it). */
+  leaseMs?: number;
 }
 
 /** What one poll did. */
@@ -95,7 +97,7 @@ export interface NewPoller extends PollerSettings {
 }
 
 /** How long a lease lasts unless renewed; renewed every third of it while a poll runs. */
-const LEASE_MS = 60_000;
+const DEFAULT_LEASE_MS = 60_000;
 /** The longest wait after failures in a row (the interval doubles up to it). */
 const MAX_BACKOFF_MS = 3_600_000;
 /** How often the scheduler looks for due terminals. */
@@ -117,10 +119,12 @@ export class PollerService {
   private readonly running = new Map<string, Promise<PollReport>>();
   private readonly knex: Knex;
   private readonly now: Clock;
+  private readonly leaseMs: number;
 
   constructor(private readonly deps: PollerDeps) {
     this.knex = deps.knex;
     this.now = deps.clock;
+    this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   // --- configuration -------------------------------------------------------------------------
@@ -218,17 +222,17 @@ export class PollerService {
     const poller = await this.get(serial);
     const started = this.now();
     const report: PollReport = { serial, polled: false, ok: false, failure: null, error: null, records: 0, submitted: 0, counts: { total: 0, created: 0, duplicate: 0, failed: 0 }, users: 0, reread: false, cleared: false, clockDriftSeconds: null, clockSet: false, sizes: null };
-    if (!(await claimPollerLease(this.knex, serial, this.owner, started, new Date(started.getTime() + LEASE_MS)))) return report;
+    if (!(await claimPollerLease(this.knex, serial, this.owner, started, new Date(started.getTime() + this.leaseMs)))) return report;
     report.polled = true;
     const lease = { lost: false };
     const renewal = setInterval(() => {
-      renewPollerLease(this.knex, serial, this.owner, new Date(this.now().getTime() + LEASE_MS)).then(
+      renewPollerLease(this.knex, serial, this.owner, new Date(this.now().getTime() + this.leaseMs)).then(
         (held) => {
           if (!held) lease.lost = true;
         },
         () => undefined,
       );
-    }, LEASE_MS / 3);
+    }, this.leaseMs / 3);
     try {
       await this.read(poller, report, lease);
       report.ok = true;

@@ -75,6 +75,8 @@ export class ZkDevice {
   silent = false;
   /** Fall silent after serving this many chunks (a terminal that stops answering mid-read); null: never. */
   silentAfterChunks: number | null = null;
+  /** Waits this long before answering each chunk of a read (a slow terminal, or a slow link). */
+  chunkDelayMs = 0;
   /** Called as a read of the log is prepared (a test adds a punch "during" the read). */
   onAttendanceRead: (() => void) | null = null;
   /** Time offset SET_TIME applied, in seconds from the base clock. */
@@ -234,6 +236,7 @@ export class ZkDevice {
           this.silent = true;
           return;
         }
+        if (this.chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.chunkDelayMs));
         this.state.chunksServed++;
         const bytes = session.buffer.subarray(chunk.start, chunk.start + chunk.size);
         const packets = [reply(ZK.PREPARE_DATA, prepareData(bytes.length))];

@@ -53,6 +53,8 @@ describe(`iclockd pollers on ${testDialect()}`, () => {
     assert.match(run.err.join('\n'), /devices show CGXH201960042/);
     const shown = await h.cli('devices', 'show', 'CGXH201960042');
     assert.match(shown.out[0]!, /^- Wrong comm key: the terminal refused the configured comm key\. Set the key the terminal has/);
+    assert.ok(shown.out.includes(`read over TCP 4370 at 127.0.0.1:${port} every 300 s`), shown.out.join('\n'));
+    assert.ok(shown.out.includes('records on it: 250 of 100000; users 25 of 3000'), shown.out.join('\n'));
     await h.cli('pollers', 'set', 'CGXH201960042', 'comm_key=123456');
   });
 

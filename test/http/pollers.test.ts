@@ -39,6 +39,10 @@ test('add, read now, change, remove', async () => {
   assert.deepEqual(list.body.pollers.map((p: { serial: string }) => p.serial), ['ZKAPI0001']);
   const device = await admin.call('GET', '/api/v1/devices/ZKAPI0001');
   assert.match(device.body.diagnosis.findings[0], /^Delivering \(read over TCP 4370/);
+  assert.deepEqual([device.body.poller.records, device.body.poller.comm_key_set, device.body.online], [40, true, true]);
+  // The users it holds name its unmatched ids on the console, as an ADMS terminal's user list does.
+  const unmatched = await admin.call('GET', '/api/v1/unmatched?attendance_device_id=3');
+  assert.deepEqual(unmatched.body.data.map((u: { attendance_device_id: string; device_names: string[] }) => [u.attendance_device_id, u.device_names]), [['3', ['User 3']]]);
   const changed = await admin.call('PATCH', '/api/v1/pollers/ZKAPI0001', { comm_key: 1, enabled: false });
   assert.deepEqual([changed.status, changed.body.enabled], [200, false]);
   const wrong = await admin.call('POST', '/api/v1/pollers/ZKAPI0001/poll');

@@ -132,6 +132,37 @@ test('two instances: one polls a terminal, the other finds it leased and does no
   assert.equal(await punchCount(s), 5000);
 });
 
+test('a long read renews its lease: another instance cannot take the terminal over midway', async () => {
+  const { s, d, serial } = await setup({ records: 20_000, users: 100 });
+  d.chunkDelayMs = 250; // 13 chunks: over 3 s, twice the lease
+  const first = new PollerService({ knex: s.db.knex, ingest: s.ingest, registry: s.registry, syncLog: s.syncLog, settings: s.config as PollerServiceSettings, logger: s.logger, clock: s.clock, leaseMs: 1500 });
+  const other = new PollerService({ knex: s.db.knex, ingest: s.ingest, registry: s.registry, syncLog: s.syncLog, settings: s.config as PollerServiceSettings, logger: s.logger, clock: s.clock, leaseMs: 1500 });
+  const running = first.pollOnce(serial);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const meanwhile = await other.pollOnce(serial);
+  assert.equal(meanwhile.polled, false);
+  const done = await running;
+  assert.equal(done.ok, true, done.error ?? '');
+  assert.equal(d.state.mostSessionsAtOnce, 1);
+  assert.equal(await punchCount(s), 20_000);
+});
+
+test('a lease taken over midway (its holder stalled past it): the stalled poll stores nothing, moves no cursor', async () => {
+  const { s, d, serial } = await setup({ records: 500, users: 10 });
+  let takenOver: Promise<unknown> = Promise.resolve();
+  d.onAttendanceRead = () => {
+    // (A knex builder runs only once awaited.)
+    takenOver = s.db.knex('zk_pollers').where({ device_serial: serial }).update({ lease_owner: 'another-instance' }).then(() => undefined);
+  };
+  const r = await s.pollers.pollOnce(serial);
+  await takenOver;
+  assert.deepEqual([r.ok, r.failure], [false, 'lease_lost']);
+  assert.equal(await punchCount(s), 0);
+  const row = await s.db.knex('zk_pollers').where({ device_serial: serial }).first();
+  assert.deepEqual([Number(row.cursor_count), row.lease_owner], [0, 'another-instance']);
+  assert.equal(d.state.enabled, true);
+});
+
 test('a DST day: punches at wall times the zone skips or repeats are stored at those wall times, as ADMS stores them', async () => {
   const { s, d, serial } = await setup({ records: 0 }, { timeZone: 'Europe/Berlin' });
   const at = (month: number, day: number, hour: number) => ({ uid: 1, pin: '1', time: { year: 2026, month, day, hour, minute: 30, second: 0 }, verifyMode: 1, punchState: 0, workCode: 0 });
@@ -253,6 +284,27 @@ test('a punch the terminal pushed over ADMS and the poller read is one punch', a
   const r = await s.pollers.pollOnce('ZKBOTH0001');
   assert.deepEqual([r.counts.created, r.counts.duplicate], [3, 2]);
   assert.equal(Number((await s.db.knex('punches').count({ n: '*' }))[0]!.n), 5);
+});
+
+test('two iclockd serve processes on one database read a terminal one at a time, each record once', async () => {
+  const a = await startTestServer();
+  const b = await startTestServer({}, { database: a });
+  after(async () => {
+    await b.stop();
+    await a.stop();
+  });
+  const d = new ZkDevice({ serialNumber: 'ZKTWO0001' });
+  d.records = emulatedLog(5000, 50, FROM).records;
+  d.chunkDelayMs = 100;
+  const port = await d.listen();
+  after(() => d.close());
+  await a.running.services.pollers.add({ serial: 'ZKTWO0001', host: '127.0.0.1', port, commKey: 0, intervalSeconds: 10, enabled: true, clearAfterRead: false, setClock: false });
+  // Both schedulers see it due at once; then each asks for it again, directly, while the other may hold it.
+  const reports = await Promise.all([a.running.services.pollers.pollOnce('ZKTWO0001'), b.running.services.pollers.pollOnce('ZKTWO0001'), b.running.services.pollers.pollOnce('ZKTWO0001')]);
+  for (let i = 0; i < 60 && (await punchCount(a.running.services)) < 5000; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(reports.some((r) => r.polled && r.ok));
+  assert.equal(d.state.mostSessionsAtOnce, 1);
+  assert.equal(await punchCount(a.running.services), 5000);
 });
 
 test('iclockd serve polls a due terminal by itself, and logs what it read', async () => {

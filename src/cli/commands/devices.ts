@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import type { Device, DeviceState } from '../../devices/registry.js';
 import { COMMAND_KINDS } from '../../devices/service.js';
 import { deviceView } from '../../devices/view.js';
+import { pollerView } from '../../poller/view.js';
 import { type CliContext, utcTime } from '../context.js';
 
 const deviceLine = (d: Device) => [d.serial, d.state, d.site, d.timeZone ?? '-', d.firmware ?? '-', utcTime(d.lastSeenAt), d.alias ?? ''];
@@ -35,12 +36,11 @@ export function registerDeviceCommands(program: Command, ctx: CliContext): void 
     .argument('<sn>', 'serial number')
     .option('--json', 'print JSON')
     .action(async (sn: string, opts: { json?: boolean }) => {
-      const { diagnosis, device } = await ctx.withServices(async (s) => {
-        const diagnosis = await s.deviceService.diagnose(sn);
-        return { diagnosis, device: await s.deviceService.get(sn).catch(() => null) };
-      });
+      const seen = await ctx.withServices((s) => s.deviceService.inspect(sn));
+      const { diagnosis, device } = seen;
+      const poller = 'poller' in seen && seen.poller ? pollerView(seen.poller) : null;
       if (opts.json) {
-        ctx.out(JSON.stringify({ ...(device ? deviceView(device) : { serial: sn }), diagnosis }, null, 2));
+        ctx.out(JSON.stringify({ ...(device ? deviceView(device) : { serial: sn }), diagnosis, poller }, null, 2));
         return;
       }
       for (const f of diagnosis.findings) ctx.out(`- ${f}`);
@@ -48,6 +48,12 @@ export function registerDeviceCommands(program: Command, ctx: CliContext): void 
         ctx.out('');
         const v = deviceView(device);
         for (const [k, value] of Object.entries(v)) if (typeof value !== 'object' || value === null) ctx.out(`${k}: ${value ?? '-'}`);
+      }
+      if (poller) {
+        ctx.out('');
+        ctx.out(`read over TCP 4370 at ${poller.host}:${poller.port} every ${poller.interval_seconds} s${poller.enabled ? '' : ' (paused)'}`);
+        ctx.out(`records on it: ${poller.records ?? '-'} of ${poller.records_capacity ?? '-'}; users ${poller.users ?? '-'} of ${poller.users_capacity ?? '-'}`);
+        ctx.out(`last poll: ${poller.last_poll_at ?? 'never'}${poller.last_error_kind ? ` (${poller.last_error_kind})` : ''}; last read: ${poller.last_success_at ?? 'never'}; next: ${poller.next_poll_at}`);
       }
     });
 
