@@ -304,6 +304,9 @@ export class PollerService {
         if (poller.clearAfterRead && records.length > 0) {
           // Only what was committed is cleared: nothing may have arrived since the read.
           const again = await session.freeSizes();
+          // Only the lease holder clears: the renewal also says it still holds it.
+          const held = await renewPollerLease(this.knex, serial, this.owner, new Date(this.now().getTime() + this.leaseMs));
+          if (!held) throw new PollError('lease_lost', 'another instance took the terminal over; its log was not cleared');
           if (again.records === records.length) {
             await session.clearAttendance();
             await advancePollerCursor(this.knex, serial, this.owner, EMPTY_CURSOR);

@@ -81,6 +81,8 @@ export class ZkDevice {
   onAttendanceRead: (() => void) | null = null;
   /** Time offset SET_TIME applied, in seconds from the base clock. */
   private clockOffsetSeconds = 0;
+  /** Past this many records the oldest are dropped as new ones come (a log that rotates); null: it only grows. */
+  rotateAt: number | null = null;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   readonly options: Required<Omit<ZkDeviceOptions, 'clock'>> & { clock: () => WallTime };
@@ -111,6 +113,12 @@ export class ZkDevice {
     for (const s of this.sockets) s.destroy();
     if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.server = null;
+  }
+
+  /** A punch made on the terminal: appended, the oldest dropped when the log rotates. */
+  punch(record: ZkAttendance): void {
+    this.records.push(record);
+    if (this.rotateAt !== null && this.records.length > this.rotateAt) this.records.splice(0, this.records.length - this.rotateAt);
   }
 
   /** The terminal's clock now, with what SET_TIME changed. */

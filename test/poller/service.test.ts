@@ -60,8 +60,10 @@ describe('a log that changed', () => {
   test('rotated (oldest records gone, new ones after): re-read whole, the stored ones duplicates, nothing doubled', async () => {
     const { s, d, serial } = await setup({ delivery: 'combined', records: 3000, users: 50 });
     assert.equal((await s.pollers.pollOnce(serial)).counts.created, 3000);
-    const more = emulatedLog(3500, 50, FROM).records.slice(3000);
-    d.records = [...d.records.slice(1000), ...more];
+    // The terminal now keeps 2,500 records: with 500 more punches, its oldest 1,000 are gone.
+    d.rotateAt = 2500;
+    for (const r of emulatedLog(3500, 50, FROM).records.slice(3000)) d.punch(r);
+    assert.equal(d.records.length, 2500);
     const r = await s.pollers.pollOnce(serial);
     assert.equal(r.reread, true);
     assert.deepEqual([r.submitted, r.counts.created, r.counts.duplicate], [2500, 500, 2000]);

@@ -33,6 +33,28 @@ test('simulate --zk serves a terminal with its log, comm key and serial, and say
   assert.match(out.at(-1)!, /^records 50, connections 1, chunks served 1, wrong keys 0, clears 0, clock sets 0, enabled$/);
 });
 
+test('simulate --zk --rotate-at: a log that keeps only its newest records', async () => {
+  const out: string[] = [];
+  const run = runCli(['simulate', '--zk', '--port', '0', '--records', '50', '--users', '5', '--rotate-at', '30', '--punch-rate', '0', '--duration', '800ms'], { out: (l) => out.push(l), err: (l) => out.push(l) }, { ...process.env });
+  let port = 0;
+  for (let i = 0; i < 100 && !port; i++) {
+    const m = out.map((l) => /on 127\.0\.0\.1:(\d+) \(TCP\)/.exec(l)).find(Boolean);
+    if (m) port = Number(m[1]);
+    else await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.match(out[0]!, /: 30 records of 40 bytes, .*, rotating past 30 records$/);
+  const s = await ZkSession.open({ host: '127.0.0.1', port, commKey: 0, connectTimeoutMs: 1000, replyTimeoutMs: 1000 });
+  try {
+    const records = await s.attendance((await s.freeSizes()).records);
+    // The newest 30 of 50, a minute apart: the first kept is the 21st made.
+    assert.equal(records.length, 30);
+    assert.equal(records[0]!.pin, String((20 % 5) + 1));
+  } finally {
+    await s.close();
+  }
+  assert.equal(await run, 0, out.join('\n'));
+});
+
 test('simulate: --zk takes no --url, and without --zk a --url is needed', async () => {
   for (const [args, message] of [
     [['simulate', '--zk', '--url', 'http://127.0.0.1:1'], /takes no --url/],

@@ -19,6 +19,7 @@ interface ZkOptions {
   commKey: string;
   delivery: string;
   recordSize: string;
+  rotateAt?: string;
   tz?: string;
 }
 
@@ -29,6 +30,8 @@ async function serveZkTerminal(opts: ZkOptions, ctx: CliContext): Promise<void> 
   if ([records, users, punchRate].some((n) => !Number.isInteger(n) || n! < 0) || users === 0) throw new AppError('validation_error', '--records and --punch-rate must be whole numbers of 0 or more, --users 1 or more');
   if (!Number.isInteger(commKey) || commKey! < 0 || commKey! > 999_999) throw new AppError('validation_error', '--comm-key must be a whole number from 0 (none) to 999999');
   if (recordSize !== 8 && recordSize !== 16 && recordSize !== 40) throw new AppError('validation_error', '--record-size must be 8, 16 or 40');
+  const rotateAt = opts.rotateAt === undefined ? null : Number(opts.rotateAt);
+  if (rotateAt !== null && !(Number.isInteger(rotateAt) && rotateAt >= 1)) throw new AppError('validation_error', '--rotate-at must be a whole number of 1 or more');
   if (!(ZK_DELIVERIES as readonly string[]).includes(opts.delivery)) throw new AppError('validation_error', `--delivery must be one of ${ZK_DELIVERIES.join(', ')}`);
   const durationMs = opts.duration === undefined ? null : parseDuration(opts.duration);
   if (opts.duration !== undefined && durationMs === null) throw new AppError('validation_error', '--duration must be a time such as 30s, 10m or 1h');
@@ -43,13 +46,14 @@ async function serveZkTerminal(opts: ZkOptions, ctx: CliContext): Promise<void> 
   const started = DateTime.now().setZone(zone).minus({ minutes: records! });
   const log = emulatedLog(records!, users!, { year: started.year, month: started.month, day: started.day, hour: started.hour, minute: started.minute, second: started.second });
   device.users = log.users;
-  device.records = log.records;
+  device.rotateAt = rotateAt;
+  for (const r of log.records) device.punch(r);
   const listening = await device.listen(port, opts.host);
-  ctx.out(`an emulated ZK terminal ${opts.serial} on ${opts.host}:${listening} (TCP): ${records} records of ${recordSize} bytes, ${users} users, comm key ${commKey ? commKey : 'none'}, ${opts.delivery} delivery, clock in ${zone}`);
+  ctx.out(`an emulated ZK terminal ${opts.serial} on ${opts.host}:${listening} (TCP): ${device.records.length} records of ${recordSize} bytes, ${users} users, comm key ${commKey ? commKey : 'none'}, ${opts.delivery} delivery, clock in ${zone}${rotateAt === null ? '' : `, rotating past ${rotateAt} records`}`);
   let next = records!;
   const grow = punchRate! > 0 ? setInterval(() => {
     const u = (next % users!) + 1;
-    device.records.push({ uid: u, pin: String(u), time: wallNow(), verifyMode: 1, punchState: Math.floor(next / users!) % 2, workCode: 0 });
+    device.punch({ uid: u, pin: String(u), time: wallNow(), verifyMode: 1, punchState: Math.floor(next / users!) % 2, workCode: 0 });
     next++;
   }, 60_000 / punchRate!) : undefined;
   const report = () => {
@@ -85,6 +89,7 @@ export function registerSimulateCommand(program: Command, ctx: CliContext): void
     .option('--comm-key <n>', '--zk: the comm key the terminal asks for (0: none)', '0')
     .option('--delivery <how>', `--zk: how replies reach the client: ${ZK_DELIVERIES.join(', ')}`, 'separate')
     .option('--record-size <n>', '--zk: attendance record layout in bytes (8, 16 or 40; users 28, 28 or 72)', '40')
+    .option('--rotate-at <n>', '--zk: keep at most this many records, dropping the oldest as new ones come (a log that rotates)')
     .option('--devices <n>', 'virtual terminals', '5')
     .option('--users <n>', 'users enrolled on each terminal', '20')
     .option('--punch-rate <n>', 'punches per minute, per terminal', '6')
