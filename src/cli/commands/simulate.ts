@@ -81,7 +81,7 @@ export function registerSimulateCommand(program: Command, ctx: CliContext): void
     .command('simulate')
     .description('run virtual terminals against a server (handshake, heartbeats, real-time punches, user lists, commands), or with --zk serve an emulated terminal on the ZK binary protocol (port 4370) for the poller')
     .option('--url <url>', 'the server, e.g. http://127.0.0.1:8081 (not with --zk)')
-    .option('--zk', 'serve one emulated 4370 terminal instead: --port, --records, --users, --punch-rate, --serial, --comm-key, --delivery, --record-size, --tz, --duration (default: until Ctrl-C)')
+    .option('--zk', 'serve one emulated 4370 terminal instead: --port, --host, --records, --users, --punch-rate, --serial, --comm-key, --delivery, --record-size, --rotate-at, --tz, --duration (default: until Ctrl-C)')
     .option('--port <n>', '--zk: the TCP port (0: any free one)', '4370')
     .option('--host <addr>', '--zk: the address to listen on', '127.0.0.1')
     .option('--records <n>', '--zk: records already in the log, a minute apart up to now', '1000')
