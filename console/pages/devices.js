@@ -161,7 +161,10 @@ export async function devicePage(main, serial) {
   const actionsBox = el('div', { class: 'actions' });
   const timelineBox = el('div');
   const commandsBox = el('div');
-  const pollingBox = el('div');
+  // The section stays; its body is rebuilt, so the outcome of Read now (in its note) stays up.
+  const pollingNote = notice();
+  const pollingBody = el('div');
+  const pollingBox = el('section', { 'aria-labelledby': 'polling', hidden: true }, el('h2', { id: 'polling' }, 'Polling (TCP 4370)'), pollingNote, pollingBody);
   const zone = el('form', { class: 'inline', 'aria-label': 'Time zone' }, field('Time zone (IANA, empty for the default)', 'time_zone', { placeholder: 'e.g. Asia/Riyadh' }), el('button', { type: 'submit' }, 'Set time zone'));
   const aliasForm = el('form', { class: 'inline', 'aria-label': 'Display name' }, field('Display name (alias; empty clears it)', 'alias', { maxlength: 100 }), el('button', { type: 'submit' }, 'Save name'));
   const kinds = ['info', 'check', 'log', 'reboot', 'reload-options', 'sync-users', 'raw'];
@@ -188,7 +191,12 @@ export async function devicePage(main, serial) {
     // Rebuilt when what it shows changed, unless the reader is typing in its form.
     commandsSection.hidden = poller !== null && !d.last_seen_at;
     const typing = pollingBox.contains(document.activeElement) && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName);
-    if (!typing) show(pollingBox, await pollerSection(serial, load));
+    if (!typing) {
+      const body = await pollerSection(serial, load, pollingNote);
+      show(pollingBody, body);
+      // Stopped from here: the section stays up with the outcome until the page is left.
+      pollingBox.hidden = body === null && !pollingNote.textContent;
+    }
     const drift = d.clock_drift_seconds === null ? 'not measured yet (needs a real-time upload, or a poll)' : `${Math.abs(d.clock_drift_seconds)} s ${d.clock_drift_seconds < 0 ? 'ahead' : d.clock_drift_seconds > 0 ? 'behind' : ''} (measured ${when(d.clock_drift_at)})`;
     show(factsBox, 
       facts([

@@ -75,8 +75,12 @@ export function pollersSection() {
   return { section, load };
 }
 
-/** A terminal's polling, on its page; null when it is not polled. */
-export async function pollerSection(serial, reload) {
+/**
+ * A terminal's polling, on its page: what the page shows inside its *Polling* section (the page
+ * keeps the section, its heading and `note`, so an outcome stays up when this is rebuilt); null
+ * when the terminal is not polled.
+ */
+export async function pollerSection(serial, reload, note) {
   const sn = encodeURIComponent(serial);
   let p;
   try {
@@ -85,7 +89,6 @@ export async function pollerSection(serial, reload) {
     if (err instanceof ApiError && err.status === 404) return null;
     throw err;
   }
-  const note = notice();
   const change = el(
     'form',
     { class: 'inline', 'aria-label': 'Change how it is read' },
@@ -138,10 +141,8 @@ export async function pollerSection(serial, reload) {
     ),
   );
   return el(
-    'section',
-    { 'aria-labelledby': 'polling' },
-    el('h2', { id: 'polling' }, 'Polling (TCP 4370)'),
-    note,
+    'div',
+    {},
     facts([
       ['Address', `${p.host}:${p.port}, every ${p.interval_seconds} s${p.enabled ? '' : ' (paused)'}`],
       ['Last poll', p.last_poll_at === null ? 'not yet' : el('span', {}, result(p), ` ${when(p.last_poll_at)}${p.last_error ? `: ${p.last_error}` : ''}`)],

@@ -73,6 +73,9 @@ test("its page: the polling section, Read now, a wrong key shown as the reason, 
   device.records.push(...emulatedLog(125, 12, { year: 2026, month: 11, day: 2, hour: 7, minute: 0, second: 0 }).records.slice(120));
   await polling.getByRole('button', { name: 'Read now' }).click();
   await polling.getByRole('status').filter({ hasText: 'ZKE2E0001 read: 125 record(s) on it, 5 new, 0 already stored.' }).waitFor();
+  // Still up after the page has refreshed what the poll changed (a refresh every 400 ms here).
+  await page.waitForTimeout(1000);
+  await polling.getByRole('status').filter({ hasText: 'ZKE2E0001 read: 125 record(s) on it, 5 new, 0 already stored.' }).waitFor({ timeout: 100 });
   await page.screenshot({ path: join(SHOTS, 'polling.png'), fullPage: true });
 
   const change = polling.getByRole('form', { name: 'Change how it is read' });
@@ -86,7 +89,8 @@ test("its page: the polling section, Read now, a wrong key shown as the reason, 
 
   page.once('dialog', (d) => void d.accept());
   await page.getByRole('region', { name: 'Polling (TCP 4370)' }).getByRole('button', { name: 'Stop polling' }).click();
-  await page.getByRole('region', { name: 'Polling (TCP 4370)' }).waitFor({ state: 'detached' });
+  await page.getByRole('region', { name: 'Polling (TCP 4370)' }).getByRole('status').filter({ hasText: 'ZKE2E0001 is no longer read.' }).waitFor();
+  await page.getByRole('region', { name: 'Polling (TCP 4370)' }).getByRole('button', { name: 'Read now' }).waitFor({ state: 'detached' });
   assert.deepEqual(await s.running.services.pollers.list(), []);
   assert.deepEqual(browser.errors, []);
 });
