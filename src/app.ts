@@ -116,6 +116,7 @@ export function createServices(config: Config, db: Database, logger: Logger, clo
   const commands = new CommandQueue({ knex, logger, clock });
   const reconciler = new Reconciler({ knex, commands, logger, settings: config, clock });
   const syncLog = new SyncLogService(knex, clock);
+  const deviceService = new DeviceService({ knex, registry, uploads, commands, reconciler, settings: config, clock });
   return {
     config,
     logger,
@@ -139,10 +140,10 @@ export function createServices(config: Config, db: Database, logger: Logger, clo
     uploads,
     commands,
     reconciler,
-    deviceService: new DeviceService({ knex, registry, uploads, commands, reconciler, settings: config, clock }),
+    deviceService,
     retention: new Retention({ knex, days: { archive: config.archiveDays, syncLog: config.syncLogDays }, logger, clock }),
     outbox,
-    pollers: new PollerService({ knex, ingest, registry, syncLog, settings: config, logger, clock }),
+    pollers: new PollerService({ knex, ingest, registry, syncLog, settings: config, logger, clock, approve: (serial) => deviceService.approve(serial) }),
   };
 }
 

@@ -137,7 +137,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'iclockd_zk_terminal_up',
-      help: 'Terminals read over TCP 4370: 1 when the last poll read it, 0 when it failed (reason: unreachable, timeout, wrong_key, serial_mismatch, refused, protocol, lease_lost, store), none before the first poll',
+      help: 'Terminals read over TCP 4370: 1 when the last poll read it, 0 when it failed (reason: unreachable, timeout, wrong_key, serial_mismatch, refused, protocol, lease_lost, blocked, store), none before the first poll',
       labelNames: ['device', 'reason'],
       registers,
       async collect() {

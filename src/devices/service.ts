@@ -454,7 +454,8 @@ function pollerFindings(p: ZkPoller, now: Date, when: (t: Date) => string, block
     lease_lost: `Its last poll was taken over by another instance midway (${p.lastError})`,
     store: `Its last poll could not be stored: ${p.lastError}`,
   };
-  if (p.enabled && p.lastErrorKind !== null) {
+  // Blocked is said by the device's own finding.
+  if (p.enabled && p.lastErrorKind !== null && p.lastErrorKind !== 'blocked') {
     blocking.push(`${why[p.lastErrorKind] ?? `${p.lastErrorKind}: ${p.lastError}`}${since}; ${p.failures} failed poll(s) in a row, next at ${when(p.nextPollAt)}.`);
   }
   if (p.records !== null && p.recordsCapacity !== null && p.recordsCapacity > 0) {

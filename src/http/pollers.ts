@@ -72,7 +72,7 @@ export function pollerRoutes(apiKeys: ApiKeyService, pollers: PollerService, max
     op(
       {
         summary: 'Read a terminal now',
-        description: 'As the scheduled poll does; ok false with failure (unreachable, timeout, wrong_key, serial_mismatch, refused, protocol, lease_lost, store) and error when it could not be read; polled false when another instance is reading it.',
+        description: 'As the scheduled poll does; ok false with failure (unreachable, timeout, wrong_key, serial_mismatch, refused, protocol, lease_lost, blocked, store) and error when it could not be read; polled false when another instance is reading it.',
         errors: ['not_found'],
         response: { description: 'What the poll did', schema: successBody('serial, polled, ok, failure, error, records, submitted, created, duplicate, failed, users, reread, cleared, clock_drift_seconds, clock_set') },
       },

@@ -45,7 +45,7 @@ import { ZkError, ZkSession } from './zkClient.js';
 export type { ZkPoller };
 
 /** Why a poll failed: the session's reasons, and the poller's own. */
-export type PollFailure = ZkError['kind'] | 'serial_mismatch' | 'lease_lost' | 'store';
+export type PollFailure = ZkError['kind'] | 'serial_mismatch' | 'lease_lost' | 'blocked' | 'store';
 
 export interface PollerServiceSettings {
   timeZone: string;
@@ -66,6 +66,8 @@ export interface PollerDeps {
   clock: Clock;
   /** How long a lease lasts unless renewed (default a minute; tests shorten it). */
   leaseMs?: number;
+  /** Approves a terminal awaiting approval (the device service's approve: its held uploads are released). */
+  approve: (serial: string) => Promise<unknown>;
 }
 
 /** What one poll did. */
@@ -141,7 +143,9 @@ export class PollerService {
 
   /**
    * Adds a terminal to poll. Its `devices` row is made (approved: the operator named it) or,
-   * when it already pushes over ADMS, kept, with the site and zone given.
+   * when it already pushes over ADMS, kept, with the site and zone given; one awaiting approval
+   * is approved by being added (what it sent meanwhile is released by `devices approve`). A
+   * blocked one stays blocked, and is not read until approved.
    */
   async add(p: NewPoller): Promise<ZkPoller> {
     const now = this.now();
@@ -155,6 +159,9 @@ export class PollerService {
         throw err;
       }
     });
+    const device = await findDevice(this.knex, p.serial);
+    // Pending: approved the way an operator approves one, so that what it pushed meanwhile is released too.
+    if (device?.state === 'pending') await this.deps.approve(p.serial);
     if (p.site !== undefined || p.timeZone !== undefined) await this.deps.registry.change(p.serial, { ...(p.site !== undefined ? { site: p.site } : {}), ...(p.timeZone !== undefined ? { timeZone: p.timeZone } : {}) });
     return this.get(p.serial);
   }
@@ -275,6 +282,8 @@ export class PollerService {
     const serial = poller.deviceSerial;
     const device = await findDevice(this.knex, serial);
     if (!device) throw new PollError('store', `Terminal ${serial} has no device row`);
+    // Refused as its pushes are: nothing is read until it is approved again.
+    if (device.state === 'blocked') throw new PollError('blocked', `${serial} is blocked: not read until it is approved (iclockd devices approve ${serial})`);
     const zone = this.deps.registry.zoneOf(device);
     const s = this.deps.settings;
     const session = await ZkSession.open({ host: poller.host, port: poller.port, commKey: poller.commKey, connectTimeoutMs: s.zkConnectTimeoutSeconds * 1000, replyTimeoutMs: s.zkReplyTimeoutSeconds * 1000 });

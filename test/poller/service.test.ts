@@ -31,6 +31,10 @@ async function setup(device: Partial<ZkDeviceOptions> & { records?: number; user
   return { s, d, serial };
 }
 
+/** A poller of another instance on the same database (its own lease owner). */
+const anotherInstance = (s: Services, leaseMs?: number) =>
+  new PollerService({ knex: s.db.knex, ingest: s.ingest, registry: s.registry, syncLog: s.syncLog, settings: s.config as PollerServiceSettings, logger: s.logger, clock: s.clock, leaseMs, approve: (serial) => s.deviceService.approve(serial) });
+
 const punchCount = async (s: Services) => Number((await s.db.knex('punches').count({ n: '*' }))[0]!.n);
 
 describe('whole logs, once', () => {
@@ -126,7 +130,7 @@ describe('a terminal that cannot be read', () => {
 
 test('two instances: one polls a terminal, the other finds it leased and does nothing', async () => {
   const { s, d, serial } = await setup({ records: 5000, users: 50, delivery: 'fragments' });
-  const other = new PollerService({ knex: s.db.knex, ingest: s.ingest, registry: s.registry, syncLog: s.syncLog, settings: s.config as PollerServiceSettings, logger: s.logger, clock: s.clock });
+  const other = anotherInstance(s);
   assert.notEqual(other.owner, s.pollers.owner);
   const [a, b] = await Promise.all([s.pollers.pollOnce(serial), other.pollOnce(serial)]);
   assert.deepEqual([a.polled, b.polled].sort(), [false, true]);
@@ -137,8 +141,8 @@ test('two instances: one polls a terminal, the other finds it leased and does no
 test('a long read renews its lease: another instance cannot take the terminal over midway', async () => {
   const { s, d, serial } = await setup({ records: 20_000, users: 100 });
   d.chunkDelayMs = 250; // 13 chunks: over 3 s, twice the lease
-  const first = new PollerService({ knex: s.db.knex, ingest: s.ingest, registry: s.registry, syncLog: s.syncLog, settings: s.config as PollerServiceSettings, logger: s.logger, clock: s.clock, leaseMs: 1500 });
-  const other = new PollerService({ knex: s.db.knex, ingest: s.ingest, registry: s.registry, syncLog: s.syncLog, settings: s.config as PollerServiceSettings, logger: s.logger, clock: s.clock, leaseMs: 1500 });
+  const first = anotherInstance(s, 1500);
+  const other = anotherInstance(s, 1500);
   const running = first.pollOnce(serial);
   await new Promise((resolve) => setTimeout(resolve, 2500));
   const meanwhile = await other.pollOnce(serial);
@@ -163,6 +167,34 @@ test('a lease taken over midway (its holder stalled past it): the stalled poll s
   const row = await s.db.knex('zk_pollers').where({ device_serial: serial }).first();
   assert.deepEqual([Number(row.cursor_count), row.lease_owner], [0, 'another-instance']);
   assert.equal(d.state.enabled, true);
+});
+
+test('a terminal awaiting approval is approved by being added, its held pushes released; a blocked one is not read', async () => {
+  const { s, cleanup } = await openTestServices({ ...ENV, ICLOCKD_DEVICE_POLICY: 'pending' });
+  const d = new ZkDevice({ serialNumber: 'ZKPEND0001' });
+  d.records = emulatedLog(10, 5, FROM).records;
+  const port = await d.listen();
+  after(async () => {
+    await d.close();
+    await cleanup();
+  });
+  // It pushed first, and waited for approval: its upload is held.
+  const device = await s.registry.contact('ZKPEND0001', { pushver: '2.4.1', language: 69, deviceType: null, address: '10.0.0.9' });
+  const query = 'SN=ZKPEND0001&table=ATTLOG&Stamp=1';
+  const { parseDeviceQuery } = await import('../../protocol/index.js');
+  const { newRequestId } = await import('../../src/pipeline/syncLog.js');
+  const held = await s.uploads.receive(device, { requestId: newRequestId(), method: 'POST', path: '/iclock/cdata', query, body: Buffer.from('99\t2026-11-01 08:00:00\t0\t1\n'), remoteAddress: '10.0.0.9', receivedAt: new Date() }, parseDeviceQuery(query));
+  assert.equal(held.outcome, 'quarantined');
+  await s.pollers.add({ serial: 'ZKPEND0001', host: '127.0.0.1', port, commKey: 0, intervalSeconds: 60, enabled: true, clearAfterRead: false, setClock: false });
+  assert.equal((await s.deviceService.get('ZKPEND0001')).state, 'approved');
+  assert.equal((await s.pollers.pollOnce('ZKPEND0001')).counts.created, 10);
+  assert.equal(await punchCount(s), 11);
+  await s.deviceService.block('ZKPEND0001');
+  d.punch(emulatedLog(11, 5, FROM).records[10]!);
+  const r = await s.pollers.pollOnce('ZKPEND0001');
+  assert.deepEqual([r.ok, r.failure], [false, 'blocked']);
+  assert.equal(await punchCount(s), 11);
+  assert.match((await s.deviceService.diagnose('ZKPEND0001')).findings.join('\n'), /Blocked: iclockd refuses it/);
 });
 
 test('a DST day: punches at wall times the zone skips or repeats are stored at those wall times, as ADMS stores them', async () => {
