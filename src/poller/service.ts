@@ -332,7 +332,14 @@ export class PollerService {
 
   /** The terminal's clock against ours, in its zone: recorded as its drift, corrected when the operator opted in. */
   private async checkClock(session: ZkSession, poller: ZkPoller, device: Device, zone: string, report: PollReport): Promise<void> {
-    const wall = await session.time();
+    let wall: WallTime;
+    try {
+      wall = await session.time();
+    } catch (err) {
+      // Firmware that will not tell its time is still read; a dead session is not.
+      if (err instanceof ZkError && (err.kind === 'refused' || err.kind === 'protocol')) return;
+      throw err;
+    }
     const now = this.now();
     let drift: number;
     try {

@@ -75,6 +75,8 @@ export class ZkDevice {
   silent = false;
   /** Fall silent after serving this many chunks (a terminal that stops answering mid-read); null: never. */
   silentAfterChunks: number | null = null;
+  /** Commands this terminal's firmware answers with ACK_ERROR (one without GET_TIME, say). */
+  readonly refuses = new Set<number>();
   /** Waits this long before answering each chunk of a read (a slow terminal, or a slow link). */
   chunkDelayMs = 0;
   /** Called as a read of the log is prepared (a test adds a punch "during" the read). */
@@ -178,6 +180,7 @@ export class ZkDevice {
       return send(reply(session.authenticated ? ZK.ACK_OK : ZK.ACK_UNAUTH));
     }
     if (!session.authenticated) return send(reply(ZK.ACK_UNAUTH));
+    if (this.refuses.has(p.command)) return send(reply(ZK.ACK_ERROR));
     switch (p.command) {
       case ZK.EXIT:
         await send(reply(ZK.ACK_OK));

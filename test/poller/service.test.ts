@@ -293,6 +293,13 @@ describe('devices show for a polled terminal', () => {
   });
 });
 
+test('firmware that will not tell its time is still read (no drift recorded)', async () => {
+  const { s, d, serial } = await setup({ records: 20 });
+  d.refuses.add(201); // GET_TIME
+  const r = await s.pollers.pollOnce(serial);
+  assert.deepEqual([r.ok, r.counts.created, r.clockDriftSeconds], [true, 20, null]);
+});
+
 test("an employee's punches become check-ins with attendance, as pushed ones do", async () => {
   const { s, serial } = await setup({ records: 4, users: 2 });
   await s.employees.create({ employee: 'EMP-1', name: 'One', attendance_device_id: '1' });
