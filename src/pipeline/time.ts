@@ -161,7 +161,13 @@ export function localDateOf(instant: Date, zone: string): string {
 
 /** An instant as wall time in a zone, 'YYYY-MM-DD HH:MM:SS'. */
 export function instantToWall(instant: Date, zone: string): string {
-  return DateTime.fromJSDate(instant, { zone }).toFormat('yyyy-MM-dd HH:mm:ss');
+  return formatWallTime(instantToWallTime(instant, zone));
+}
+
+/** An instant as wall-clock fields in a zone (what a terminal's clock set to that zone reads). */
+export function instantToWallTime(instant: Date, zone: string): WallTime {
+  const t = DateTime.fromJSDate(instant, { zone });
+  return { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second };
 }
 
 /** The UTC instants [start, end) of a calendar date range in a zone, for date filters. */

@@ -8,7 +8,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { DateTime } from 'luxon';
 import { type WallTime, formatWallTime } from '../../protocol/zktime.js';
 import { type FreeSizes, type ZkAttendance, type ZkUser, pinOf } from '../../protocol/zk4370/index.js';
 import type { Clock } from '../clock.js';
@@ -20,7 +19,7 @@ import { type IngestService, MERGED_BATCH_PUNCHES } from '../pipeline/ingest.js'
 import type { IngestResult } from '../pipeline/outcome.js';
 import { type Punch, logTypeOfPunchState } from '../pipeline/punch.js';
 import { type SyncCounts, type SyncLogService, newRequestId } from '../pipeline/syncLog.js';
-import { TimestampError, parseTimestamp, wallToInstant } from '../pipeline/time.js';
+import { TimestampError, instantToWallTime, parseTimestamp, wallToInstant } from '../pipeline/time.js';
 import { type Device, findDevice, insertDevice } from '../store/devices.js';
 import { upsertDeviceUsers } from '../store/deviceUsers.js';
 import {
@@ -351,7 +350,7 @@ export class PollerService {
     report.clockDriftSeconds = drift;
     await this.deps.registry.note(device, { clockDriftSeconds: drift, clockDriftAt: now });
     if (poller.setClock && Math.abs(drift) > this.deps.settings.clockDriftSeconds) {
-      await session.setTime(wallOf(now, zone));
+      await session.setTime(instantToWallTime(now, zone));
       report.clockSet = true;
     }
   }
@@ -438,9 +437,4 @@ function tally(counts: SyncCounts, results: IngestResult[]): void {
 export function nextDelayMs(intervalSeconds: number, failures: number, random = Math.random): number {
   const base = Math.min(MAX_BACKOFF_MS, intervalSeconds * 1000 * 2 ** Math.min(failures, 20));
   return Math.round(base * (0.8 + 0.4 * random()));
-}
-
-function wallOf(instant: Date, zone: string): WallTime {
-  const t = DateTime.fromJSDate(instant, { zone });
-  return { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second };
 }

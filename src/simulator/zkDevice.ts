@@ -7,6 +7,7 @@
 // and how many sessions were open at once.
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import type { WallTime } from '../../protocol/zktime.js';
+import { instantToWallTime } from '../pipeline/time.js';
 import {
   type AttendanceRecordSize,
   FCT_USER,
@@ -293,9 +294,7 @@ export class ZkDevice {
 }
 
 /** The UTC wall-clock fields of an instant (a terminal whose zone is UTC; tests give others a clock). */
-export function wallTimeOfUtc(d: Date): WallTime {
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
-}
+export const wallTimeOfUtc = (d: Date): WallTime => instantToWallTime(d, 'UTC');
 
 /**
  * A terminal's users 1…n (PIN = uid as text) and `count` punches spread over them, a minute

@@ -1,9 +1,8 @@
 // `iclockd simulate`: virtual terminals against a running server, or (--zk) an emulated
 // terminal that answers the ZK binary protocol, for the poller to read.
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
 import { AppError } from '../../errors.js';
-import { isKnownZone } from '../../pipeline/time.js';
+import { instantToWallTime, isKnownZone } from '../../pipeline/time.js';
 import { type SimulationSummary, parseClockSkew, parseDuration, simulate } from '../../simulator/simulator.js';
 import { ZK_DELIVERIES, type ZkDelivery, ZkDevice, emulatedLog } from '../../simulator/zkDevice.js';
 import type { CliContext } from '../context.js';
@@ -23,6 +22,9 @@ interface ZkOptions {
   tz?: string;
 }
 
+/** The zone simulated clocks run in: --tz, else ICLOCKD_TZ, else the host's. */
+const clockZone = (tz: string | undefined, ctx: CliContext) => tz ?? ctx.env.ICLOCKD_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 /** `simulate --zk`: one emulated 4370 terminal, its log growing by --punch-rate a minute, until --duration or Ctrl-C. */
 async function serveZkTerminal(opts: ZkOptions, ctx: CliContext): Promise<void> {
   const [port, records, users, punchRate, commKey, recordSize] = [opts.port, opts.records, opts.users, opts.punchRate, opts.commKey, opts.recordSize].map(Number);
@@ -35,16 +37,12 @@ async function serveZkTerminal(opts: ZkOptions, ctx: CliContext): Promise<void> 
   if (!(ZK_DELIVERIES as readonly string[]).includes(opts.delivery)) throw new AppError('validation_error', `--delivery must be one of ${ZK_DELIVERIES.join(', ')}`);
   const durationMs = opts.duration === undefined ? null : parseDuration(opts.duration);
   if (opts.duration !== undefined && durationMs === null) throw new AppError('validation_error', '--duration must be a time such as 30s, 10m or 1h');
-  const zone = opts.tz ?? ctx.env.ICLOCKD_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = clockZone(opts.tz, ctx);
   if (!isKnownZone(zone)) throw new AppError('validation_error', `--tz: unknown time zone ${zone}`);
-  const wallNow = () => {
-    const t = DateTime.now().setZone(zone);
-    return { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second };
-  };
+  const wallNow = () => instantToWallTime(new Date(), zone);
   const device = new ZkDevice({ serialNumber: opts.serial, commKey, attendanceRecordSize: recordSize, userRecordSize: recordSize === 40 ? 72 : 28, delivery: opts.delivery as ZkDelivery, clock: wallNow });
   // The log so far: one punch a minute back from now, oldest first.
-  const started = DateTime.now().setZone(zone).minus({ minutes: records! });
-  const log = emulatedLog(records!, users!, { year: started.year, month: started.month, day: started.day, hour: started.hour, minute: started.minute, second: started.second });
+  const log = emulatedLog(records!, users!, instantToWallTime(new Date(Date.now() - records! * 60_000), zone));
   device.users = log.users;
   device.rotateAt = rotateAt;
   for (const r of log.records) device.punch(r);
@@ -109,7 +107,7 @@ export function registerSimulateCommand(program: Command, ctx: CliContext): void
       const durationMs = parseDuration(duration);
       const numbers = [Number(opts.devices), Number(opts.users), Number(opts.punchRate)];
       if (durationMs === null || numbers.some((n) => !(n > 0))) throw new AppError('validation_error', '--devices, --users, --punch-rate and --duration must be positive');
-      const zone = opts.tz ?? ctx.env.ICLOCKD_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const zone = clockZone(opts.tz, ctx);
       let skewedClocks: { terminals: number; seconds: number } | undefined;
       if (opts.skewed !== undefined && opts.clockSkew === undefined) throw new AppError('validation_error', '--skewed needs --clock-skew (how far off their clocks are)');
       if (opts.clockSkew !== undefined) {
