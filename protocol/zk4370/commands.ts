@@ -11,6 +11,12 @@ export function optionRequest(name: string): Uint8Array {
   return ascii.encode(`${name}\0`);
 }
 
+/** The option an OPTIONS_RRQ request asks for (the emulator's side): its name, up to the NUL. */
+export function optionName(data: Uint8Array): string {
+  const end = data.indexOf(0);
+  return latin.decode(end === -1 ? data : data.subarray(0, end));
+}
+
 /** The value of an OPTIONS_RRQ reply (`~SerialNumber=ABC123\0`); null when the terminal has no such option (no `=`). */
 export function optionValue(data: Uint8Array): string | null {
   const end = data.indexOf(0);

@@ -177,6 +177,6 @@ export class PacketReader {
   }
 }
 
-export function hex(bytes: Uint8Array): string {
+function hex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
 }

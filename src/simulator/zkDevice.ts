@@ -25,6 +25,7 @@ import {
   encodeFreeSizes,
   encodePacket,
   encodeUsers,
+  optionName,
   optionReply,
   parseBufferedReadRequest,
   parseChunkRequest,
@@ -194,7 +195,7 @@ export class ZkDevice {
         this.state.enabled = true;
         return send(reply(ZK.ACK_OK));
       case ZK.OPTIONS_RRQ: {
-        const name = new TextDecoder('latin1').decode(p.data).split('\0')[0]!;
+        const name = optionName(p.data);
         const value = this.option(name);
         return send(value === null ? reply(ZK.ACK_ERROR) : reply(ZK.ACK_OK, optionReply(name, value)));
       }

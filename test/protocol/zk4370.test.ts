@@ -26,6 +26,7 @@ import {
   encodePacket,
   encodeUsers,
   nextReplyId,
+  optionName,
   optionReply,
   optionRequest,
   optionValue,
@@ -144,6 +145,7 @@ describe('comm key', () => {
 describe('requests and replies', () => {
   test('options: ~SerialNumber asked, its value read up to the NUL, null for an unknown option', () => {
     assert.equal(hexOf(optionRequest('~SerialNumber')), '7e53657269616c4e756d62657200');
+    assert.equal(optionName(optionRequest('~SerialNumber')), '~SerialNumber');
     assert.equal(optionValue(bytes('7e53657269616c4e756d6265723d41424331323300ffff')), 'ABC123');
     assert.equal(optionValue(optionReply('~SerialNumber', 'CGXH201960042')), 'CGXH201960042');
     // A value may itself hold "=": only the first one separates.
