@@ -5,7 +5,6 @@ import type { ApiKeyService } from '../auth/apiKeys.js';
 import { NewPollerBody, PollerChangeBody, newPollerOf, pollerChangeOf } from '../poller/input.js';
 import type { PollerService } from '../poller/service.js';
 import { pollReportView, pollerView } from '../poller/view.js';
-import { AppError } from '../errors.js';
 import { newRouter } from './routing.js';
 import { operations, resource, successBody } from './operation.js';
 
@@ -53,9 +52,7 @@ export function pollerRoutes(apiKeys: ApiKeyService, pollers: PollerService, max
   router.patch(
     '/pollers/:sn',
     op({ summary: 'Change a poller', description: 'A new address, key or enabled makes it due at once.', body: PollerChangeBody, errors: ['not_found'], response: saved('The poller') }, async (ctx, { body }) => {
-      const change = pollerChangeOf(body);
-      if (Object.keys(change).length === 0) throw new AppError('validation_error', 'Nothing to change', { fields: [] });
-      ctx.body = { success: true, ...pollerView(await pollers.set(ctx.params.sn!, change)) };
+      ctx.body = { success: true, ...pollerView(await pollers.set(ctx.params.sn!, pollerChangeOf(body))) };
     }),
   );
 

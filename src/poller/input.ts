@@ -3,9 +3,9 @@
 import { z } from 'zod';
 import { charsOf, identifierProblem } from '../store/columns.js';
 import type { PollerSettings } from '../store/zkPollers.js';
+import type { NewPoller, PollerChange } from './service.js';
 import { isKnownZone } from '../pipeline/time.js';
 import { validate } from '../validation.js';
-import { MAX_COMM_KEY } from '../../protocol/zk4370/index.js';
 
 const whole = (min: number, max: number) =>
   z.coerce
@@ -20,8 +20,8 @@ const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9]
 const FIELDS = {
   host: z.string().trim().min(1, 'must name the terminal').max(charsOf('zk_pollers', 'host'), 'is too long').regex(HOST, 'must be an IP address or host name'),
   port: whole(1, 65535),
-  /** Terminals take up to 6 digits; the protocol carries 32 bits. */
-  comm_key: whole(0, Math.min(MAX_COMM_KEY, 999_999)),
+  /** Terminals take up to 6 digits (the protocol would carry 32 bits). */
+  comm_key: whole(0, 999_999),
   interval_seconds: whole(10, 86_400),
   enabled: flag,
   clear_after_read: flag,
@@ -55,10 +55,6 @@ export const PollerChangeBody = z.strictObject(Object.fromEntries(Object.entries
 /** The fields a poller takes, for help texts. */
 export const POLLER_FIELDS = Object.keys(FIELDS);
 
-export interface PollerChange extends Partial<PollerSettings> {
-  site?: string;
-  timeZone?: string | null;
-}
 
 function settingsOf(v: Partial<z.output<typeof PollerChangeBody>>): PollerChange {
   const out: PollerChange = {};
@@ -75,14 +71,12 @@ function settingsOf(v: Partial<z.output<typeof PollerChangeBody>>): PollerChange
 }
 
 /** A new poller from what the operator gave: a validation error naming every bad field. */
-export function newPollerInput(raw: unknown): NewPollerInput {
+export function newPollerInput(raw: unknown): NewPoller {
   return newPollerOf(validate(NewPollerBody, raw));
 }
 
-export type NewPollerInput = PollerSettings & { serial: string; site?: string; timeZone?: string | null };
-
 /** A validated body as the service takes it. */
-export function newPollerOf(v: z.output<typeof NewPollerBody>): NewPollerInput {
+export function newPollerOf(v: z.output<typeof NewPollerBody>): NewPoller {
   return { serial: v.serial, ...(settingsOf(v) as PollerSettings) };
 }
 

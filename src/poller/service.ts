@@ -47,7 +47,6 @@ export type { ZkPoller };
 export type PollFailure = ZkError['kind'] | 'serial_mismatch' | 'lease_lost' | 'blocked' | 'store';
 
 export interface PollerServiceSettings {
-  timeZone: string;
   clockDriftSeconds: number;
   holdClockOffSeconds: number;
   zkConnectTimeoutSeconds: number;
@@ -90,12 +89,19 @@ export interface PollReport {
   sizes: FreeSizes | null;
 }
 
-/** A new poller: where the terminal is and how to read it, and the terminal's site and zone. */
-export interface NewPoller extends PollerSettings {
-  serial: string;
+/** Where a terminal's punches belong, kept on its device row: its site, and the zone of its clock (null: ICLOCKD_TZ). */
+interface DevicePlace {
   site?: string;
   timeZone?: string | null;
 }
+
+/** A new poller: where the terminal is and how to read it, and the terminal's site and zone. */
+export interface NewPoller extends PollerSettings, DevicePlace {
+  serial: string;
+}
+
+/** A change to a poller: any of its settings, and the terminal's site and zone. */
+export interface PollerChange extends Partial<PollerSettings>, DevicePlace {}
 
 /** How long a lease lasts unless renewed; renewed every third of it while a poll runs. */
 const DEFAULT_LEASE_MS = 60_000;
@@ -148,7 +154,7 @@ export class PollerService {
    */
   async add(p: NewPoller): Promise<ZkPoller> {
     const now = this.now();
-    await this.knex.transaction(async (trx) => {
+    const existing = await this.knex.transaction(async (trx) => {
       const device = await findDevice(trx, p.serial);
       if (!device) await insertDevice(trx, p.serial, { state: 'approved', site: p.site ?? 'main', timeZone: p.timeZone ?? null }, now);
       try {
@@ -157,19 +163,26 @@ export class PollerService {
         if (isUniqueViolation(err)) throw new AppError('conflict', `Terminal ${p.serial} is polled already (iclockd pollers set ${p.serial} … changes it)`);
         throw err;
       }
+      return device;
     });
-    const device = await findDevice(this.knex, p.serial);
     // Pending: approved the way an operator approves one, so that what it pushed meanwhile is released too.
-    if (device?.state === 'pending') await this.deps.approve(p.serial);
-    if (p.site !== undefined || p.timeZone !== undefined) await this.deps.registry.change(p.serial, { ...(p.site !== undefined ? { site: p.site } : {}), ...(p.timeZone !== undefined ? { timeZone: p.timeZone } : {}) });
+    if (existing?.state === 'pending') await this.deps.approve(p.serial);
+    if (existing) await this.place(p.serial, p);
     return this.get(p.serial);
   }
 
-  async set(serial: string, change: Partial<PollerSettings> & { site?: string; timeZone?: string | null }): Promise<ZkPoller> {
+  async set(serial: string, change: PollerChange): Promise<ZkPoller> {
     const { site, timeZone, ...settings } = change;
+    if (Object.keys(change).length === 0) throw new AppError('validation_error', 'Nothing to change', { fields: [] });
     if (!(await updatePollerSettings(this.knex, serial, settings, this.now()))) throw new AppError('not_found', `No poller for terminal ${serial}`);
-    if (site !== undefined || timeZone !== undefined) await this.deps.registry.change(serial, { ...(site !== undefined ? { site } : {}), ...(timeZone !== undefined ? { timeZone } : {}) });
+    await this.place(serial, { site, timeZone });
     return this.get(serial);
+  }
+
+  /** Sets the site and zone given (through the registry, whose cache the terminal's punches read). */
+  private async place(serial: string, { site, timeZone }: DevicePlace): Promise<void> {
+    if (site === undefined && timeZone === undefined) return;
+    await this.deps.registry.change(serial, { ...(site !== undefined ? { site } : {}), ...(timeZone !== undefined ? { timeZone } : {}) });
   }
 
   /** Stops polling a terminal; its device row, punches and users stay. */

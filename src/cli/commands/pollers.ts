@@ -85,7 +85,6 @@ export function registerPollerCommands(program: Command, ctx: CliContext): void 
     .argument('<fields...>', 'field=value')
     .action(async (sn: string, fields: string[]) => {
       const change = pollerChangeInput(fieldAssignments(fields));
-      if (Object.keys(change).length === 0) throw new AppError('validation_error', 'nothing to change');
       const p = await ctx.withServices((s) => s.pollers.set(sn, change));
       ctx.out(JSON.stringify(pollerView(p)));
     });
