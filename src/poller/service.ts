@@ -6,7 +6,7 @@
 // the lease holder only. Clearing the log (opt-in) happens only after the punches committed,
 // while the terminal is still disabled, and only if the count read again has not changed.
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { type WallTime, formatWallTime } from '../../protocol/zktime.js';
 import { type FreeSizes, type ZkAttendance, type ZkUser, pinOf } from '../../protocol/zk4370/index.js';
@@ -124,6 +124,8 @@ export class PollerService {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`.slice(0, 64);
   private timer: NodeJS.Timeout | undefined;
   private readonly running = new Map<string, Promise<PollReport>>();
+  /** What was last written of each terminal's users, by serial (a digest). */
+  private readonly usersWritten = new Map<string, string>();
   private readonly knex: Knex;
   private readonly now: Clock;
   private readonly leaseMs: number;
@@ -188,6 +190,7 @@ export class PollerService {
   /** Stops polling a terminal; its device row, punches and users stay. */
   async remove(serial: string): Promise<void> {
     if (!(await deletePoller(this.knex, serial))) throw new AppError('not_found', `No poller for terminal ${serial}`);
+    this.usersWritten.delete(serial);
   }
 
   // --- scheduling ------------------------------------------------------------------------------
@@ -381,7 +384,7 @@ export class PollerService {
     // Measured wrong now: its new punches are held for review, as an ADMS terminal's are.
     const untrusted = clockHeld(report.clockDriftSeconds, this.deps.settings.holdClockOffSeconds);
     report.reread = start === 0 && poller.cursor.count > 0;
-    await upsertDeviceUsers(this.knex, serial, users.map((u) => ({ pin: u.pin, name: u.name, privilege: u.privilege, card: u.card === 0 ? null : String(u.card) })), this.now());
+    await this.writeUsers(serial, users);
     for (let from = start; from < records.length; from += MERGED_BATCH_PUNCHES) {
       const to = Math.min(records.length, from + MERGED_BATCH_PUNCHES);
       const punches: Punch[] = [];
@@ -408,6 +411,19 @@ export class PollerService {
       tally(report.counts, results);
       report.submitted += to - from;
     }
+  }
+
+  /**
+   * The terminal's users where ADMS users go, when they differ from what this instance last
+   * wrote for it: a poll reads every user each time, and thousands of unchanged rows a minute
+   * per terminal would be written for nothing.
+   */
+  private async writeUsers(serial: string, users: ZkUser[]): Promise<void> {
+    const rows = users.map((u) => ({ pin: u.pin, name: u.name, privilege: u.privilege, card: u.card === 0 ? null : String(u.card) }));
+    const fingerprint = createHash('sha1').update(JSON.stringify(rows)).digest('hex');
+    if (this.usersWritten.get(serial) === fingerprint) return;
+    await upsertDeviceUsers(this.knex, serial, rows, this.now());
+    this.usersWritten.set(serial, fingerprint);
   }
 
   /** A record as a punch: the same fields, and so the same key, as the terminal's ADMS upload of it. */

@@ -60,6 +60,26 @@ describe('whole logs, once', () => {
   }
 });
 
+test('users are written when they changed, not on every poll', async () => {
+  const { s, d, serial } = await setup({ records: 10, users: 5 });
+  const userWrites: string[] = [];
+  const count = (q: { sql: string }) => {
+    if (/^insert into .device_users/i.test(q.sql)) userWrites.push(q.sql);
+  };
+  s.db.knex.on('query', count);
+  try {
+    await s.pollers.pollOnce(serial);
+    await s.pollers.pollOnce(serial);
+    assert.equal(userWrites.length, 1);
+    d.users[2]!.name = 'Renamed';
+    await s.pollers.pollOnce(serial);
+    assert.equal(userWrites.length, 2);
+  } finally {
+    s.db.knex.off('query', count);
+  }
+  assert.equal((await s.db.knex('device_users').where({ device_serial: serial, pin: '3' }).first()).name, 'Renamed');
+});
+
 describe('a log that changed', () => {
   test('rotated (oldest records gone, new ones after): re-read whole, the stored ones duplicates, nothing doubled', async () => {
     const { s, d, serial } = await setup({ delivery: 'combined', records: 3000, users: 50 });
