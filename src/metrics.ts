@@ -1,7 +1,7 @@
 // Prometheus metrics (prom-client), one registry per app so tests can run several.
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { listPollers } from './store/zkPollers.js';
+import { type ZkPoller, listPollers } from './store/zkPollers.js';
 import { countCommandsByState } from './store/commands.js';
 import { countQuarantined } from './store/deviceRequests.js';
 import { countUndelivered } from './store/outbox.js';
@@ -122,6 +122,13 @@ export class Metrics {
         for (const c of await countUndelivered(knex).catch(() => [])) this.set({ target: names.get(c.targetId) ?? String(c.targetId), state: c.state }, c.n);
       },
     });
+    // Both gauges of polled terminals are collected at once (prom-client collects every metric
+    // of a scrape together): they share one read.
+    let pollersOfScrape: Promise<ZkPoller[]> | null = null;
+    const pollers = () =>
+      (pollersOfScrape ??= listPollers(knex)
+        .catch(() => [])
+        .finally(() => setImmediate(() => (pollersOfScrape = null))));
     new Gauge({
       name: 'iclockd_zk_terminal_records',
       help: 'Terminals read over TCP 4370: attendance records on the terminal at its last poll, and what its log holds (kind: stored, capacity)',
@@ -129,7 +136,7 @@ export class Metrics {
       registers,
       async collect() {
         this.reset();
-        for (const p of await listPollers(knex).catch(() => [])) {
+        for (const p of await pollers()) {
           if (p.records !== null) this.set({ device: p.deviceSerial, kind: 'stored' }, p.records);
           if (p.recordsCapacity !== null) this.set({ device: p.deviceSerial, kind: 'capacity' }, p.recordsCapacity);
         }
@@ -142,7 +149,7 @@ export class Metrics {
       registers,
       async collect() {
         this.reset();
-        for (const p of await listPollers(knex).catch(() => [])) if (p.lastPollAt !== null) this.set({ device: p.deviceSerial, reason: p.lastErrorKind ?? 'ok' }, p.lastErrorKind === null ? 1 : 0);
+        for (const p of await pollers()) if (p.lastPollAt !== null) this.set({ device: p.deviceSerial, reason: p.lastErrorKind ?? 'ok' }, p.lastErrorKind === null ? 1 : 0);
       },
     });
     new Gauge({

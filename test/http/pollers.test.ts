@@ -35,6 +35,19 @@ test('add, read now, change, remove', async () => {
   const shown = await admin.call('GET', '/api/v1/pollers/ZKAPI0001');
   assert.deepEqual([shown.body.records, shown.body.cursor.count, shown.body.last_error_kind], [40, 40, null]);
   assert.equal(Number((await server.running.services.db.knex('punches').where({ time_zone: 'Asia/Dubai' }).count({ n: '*' }))[0]!.n), 40);
+  // Prometheus: how full its log is and whether the last poll read it, from one read of the pollers a scrape.
+  const knex = server.running.services.db.knex;
+  let reads = 0;
+  const count = (q: { sql: string }) => {
+    if (/^select \* from .zk_pollers. order by/i.test(q.sql)) reads++;
+  };
+  knex.on('query', count);
+  const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+  knex.off('query', count);
+  assert.match(metrics, /^iclockd_zk_terminal_up\{device="ZKAPI0001",reason="ok"\} 1$/m);
+  assert.match(metrics, /^iclockd_zk_terminal_records\{device="ZKAPI0001",kind="stored"\} 40$/m);
+  assert.match(metrics, /^iclockd_zk_terminal_records\{device="ZKAPI0001",kind="capacity"\} 100000$/m);
+  assert.equal(reads, 1);
   const list = await admin.call('GET', '/api/v1/pollers');
   assert.deepEqual(list.body.pollers.map((p: { serial: string }) => p.serial), ['ZKAPI0001']);
   const device = await admin.call('GET', '/api/v1/devices/ZKAPI0001');
