@@ -182,17 +182,16 @@ export async function devicePage(main, serial) {
     const d = await api('GET', `/devices/${sn}`);
     const timeline = await api('GET', `/devices/${sn}/timeline?hours=24`);
     const commands = await api('GET', `/devices/${sn}/commands?page_size=20`);
-    const polled = await api('GET', '/pollers');
-    const poller = polled.pollers.find((p) => p.serial === serial) ?? null;
+    const poller = d.poller;
     // Unchanged since the last refresh: leave the page (and the reader's place in it) alone.
-    const fingerprint = JSON.stringify([d, timeline.buckets, commands.data, poller]);
+    const fingerprint = JSON.stringify([d, timeline.buckets, commands.data]);
     if (fingerprint === shown) return;
     shown = fingerprint;
     // Rebuilt when what it shows changed, unless the reader is typing in its form.
     commandsSection.hidden = poller !== null && !d.last_seen_at;
     const typing = pollingBox.contains(document.activeElement) && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName);
     if (!typing) {
-      const body = await pollerSection(serial, load, pollingNote);
+      const body = pollerSection(serial, poller, load, pollingNote);
       show(pollingBody, body);
       // Stopped from here: the section stays up with the outcome until the page is left.
       pollingBox.hidden = body === null && !pollingNote.textContent;

@@ -1,6 +1,6 @@
 // Terminals without ADMS, read over TCP 4370: the list and the "add by IP address" form on the
 // Devices page, and the polling section of a terminal's page (read now, pause, change, stop).
-import { act, api, ApiError, badge, el, facts, field, notice, scrollBox, show, table, when } from '../lib.js';
+import { act, api, badge, el, facts, field, notice, scrollBox, show, table, when } from '../lib.js';
 
 const result = (p) => (p.last_poll_at === null ? badge('not polled yet', 'pending') : p.last_error_kind === null ? badge('read', 'ok') : badge(p.last_error_kind.replace(/_/g, ' '), 'bad'));
 const records = (p) => (p.records === null ? '—' : `${p.records} of ${p.records_capacity ?? '?'}`);
@@ -76,19 +76,13 @@ export function pollersSection() {
 }
 
 /**
- * A terminal's polling, on its page: what the page shows inside its *Polling* section (the page
- * keeps the section, its heading and `note`, so an outcome stays up when this is rebuilt); null
- * when the terminal is not polled.
+ * A terminal's polling, on its page, from `p` (the `poller` of GET /devices/SN): what the page
+ * shows inside its *Polling* section (the page keeps the section, its heading and `note`, so an
+ * outcome stays up when this is rebuilt); null when the terminal is not polled.
  */
-export async function pollerSection(serial, reload, note) {
+export function pollerSection(serial, p, reload, note) {
+  if (!p) return null;
   const sn = encodeURIComponent(serial);
-  let p;
-  try {
-    p = await api('GET', `/pollers/${sn}`);
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return null;
-    throw err;
-  }
   const change = el(
     'form',
     { class: 'inline', 'aria-label': 'Change how it is read' },
