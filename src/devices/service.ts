@@ -232,7 +232,8 @@ export class DeviceService {
     const d = this.registry.withUnflushedSeen(stored);
     // Every time in the diagnosis in the server's zone (ICLOCKD_TZ), as the console shows them.
     const when = (t: Date) => inZone(t, this.registry.zoneOf({ timeZone: null }));
-    const status = (await this.status([d], now)).get(serial)!;
+    const poller = await findPoller(this.knex, serial);
+    const status = (await this.status([d], now, new Map(poller ? [[serial, poller]] : []))).get(serial)!;
     const a = await deviceActivity(this.knex, serial);
     /** What stands in the way of its punches, then what is only worth knowing. */
     const blocking: string[] = [];
@@ -249,7 +250,6 @@ export class DeviceService {
     if (d.state === 'approved' && a.quarantined > 0) {
       blocking.push(`${a.quarantined} upload(s) held while it was pending were not all ingested: approve it again to release them (iclockd devices approve ${serial}).`);
     }
-    const poller = await findPoller(this.knex, serial);
     // A terminal that is read (TCP 4370) and never pushes: silence and uploads are the poller's to tell.
     const pollOnly = poller !== null && d.lastSeenAt === null;
     if (poller) pollerFindings(poller, now, when, blocking, notes);
@@ -264,9 +264,9 @@ export class DeviceService {
     const drift = d.clockDriftSeconds;
     if (drift !== null && (clockHeld(drift, this.settings.holdClockOffSeconds) || Math.abs(drift) > this.settings.clockDriftSeconds)) {
       const clock = `Clock ${drift < 0 ? 'ahead' : 'behind'} by ${spelledDuration(drift)} (${Math.abs(drift)} s, measured ${when(d.clockDriftAt!)} ${pollOnly ? 'by the poller reading its clock' : 'from a punch it sent as it was made'})`;
-      const fix = pollOnly
-        ? `set the terminal's date, time and time zone (iclockd reads its times in ${this.registry.zoneOf(d)}), or let the poller set it (iclockd pollers set ${serial} set_clock=true)`
-        : `set the terminal's date, time and time zone (iclockd reads its times in ${this.registry.zoneOf(d)}), or reboot it (iclockd devices command ${serial} reboot) so it takes iclockd's time when it connects`;
+      const fix = `set the terminal's date, time and time zone (iclockd reads its times in ${this.registry.zoneOf(d)}), or ${
+        pollOnly ? `let the poller set it (iclockd pollers set ${serial} set_clock=true)` : `reboot it (iclockd devices command ${serial} reboot) so it takes iclockd's time when it connects`
+      }`;
       if (clockHeld(drift, this.settings.holdClockOffSeconds)) {
         blocking.push(
           `${clock}: its punches are held for review (suspect_time), not made check-ins nor sent to ERPNext, until a punch shows its clock right again (ICLOCKD_HOLD_CLOCK_OFF_SECONDS ${this.settings.holdClockOffSeconds}). To fix: ${fix}. Then accept or correct the held punches (GET /api/v1/punches?device=${serial}&status=suspect_time, POST /api/v1/punches/ID/accept).`,
@@ -381,12 +381,12 @@ export class DeviceService {
     return this.queue.list(serial, {}, window);
   }
 
-  /** Online state and today's punches, for a page of devices. */
-  async status(devices: Device[], now = this.now()): Promise<Map<string, DeviceStatus>> {
+  /** Online state and today's punches, for a page of devices; `polled`: their pollers when the caller has read them already. */
+  async status(devices: Device[], now = this.now(), polled?: Map<string, ZkPoller>): Promise<Map<string, DeviceStatus>> {
     const today = new Map(devices.map((d) => [d.serial, DateTime.fromJSDate(now).setZone(this.registry.zoneOf(d)).toISODate()!]));
     const earliest = [...today.values()].sort()[0];
     const counts = earliest ? await countPunchesPerDay(this.knex, [...today.keys()], earliest) : new Map<string, Map<string, number>>();
-    const pollers = await findPollers(this.knex, devices.map((d) => d.serial));
+    const pollers = polled ?? (await findPollers(this.knex, devices.map((d) => d.serial)));
     return new Map(
       devices.map((d) => {
         const day = today.get(d.serial)!;
