@@ -46,7 +46,6 @@ export interface ZkPoller extends PollerSettings {
 
 type Row = Record<string, unknown>;
 
-const instantOrNull = (v: unknown) => (v === null || v === undefined ? null : fromDbInstant(v as string));
 const intOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 function fromRow(r: Row): ZkPoller {
@@ -56,16 +55,16 @@ function fromRow(r: Row): ZkPoller {
     port: Number(r.port),
     commKey: Number(r.comm_key),
     intervalSeconds: Number(r.interval_seconds),
-    enabled: Boolean(Number(r.enabled)),
-    clearAfterRead: Boolean(Number(r.clear_after_read)),
-    setClock: Boolean(Number(r.set_clock)),
+    enabled: Boolean(r.enabled),
+    clearAfterRead: Boolean(r.clear_after_read),
+    setClock: Boolean(r.set_clock),
     cursor: { count: Number(r.cursor_count), pin: (r.cursor_pin as string | null) ?? null, time: (r.cursor_time as string | null) ?? null },
     leaseOwner: (r.lease_owner as string | null) ?? null,
-    leaseUntil: instantOrNull(r.lease_until),
+    leaseUntil: fromDbInstant(r.lease_until as string | null),
     nextPollAt: fromDbInstant(r.next_poll_at as string),
     failures: Number(r.failures),
-    lastPollAt: instantOrNull(r.last_poll_at),
-    lastSuccessAt: instantOrNull(r.last_success_at),
+    lastPollAt: fromDbInstant(r.last_poll_at as string | null),
+    lastSuccessAt: fromDbInstant(r.last_success_at as string | null),
     lastErrorKind: (r.last_error_kind as string | null) ?? null,
     lastError: (r.last_error as string | null) ?? null,
     records: intOrNull(r.records),
