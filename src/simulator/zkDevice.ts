@@ -7,7 +7,7 @@
 // and how many sessions were open at once.
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import type { WallTime } from '../../protocol/zktime.js';
-import { instantToWallTime } from '../pipeline/time.js';
+import { instantToWallTime, wallToInstant } from '../pipeline/time.js';
 import {
   type AttendanceRecordSize,
   FCT_USER,
@@ -128,7 +128,7 @@ export class ZkDevice {
   /** The terminal's clock now, with what SET_TIME changed. */
   now(): WallTime {
     const base = this.options.clock();
-    const ms = Date.UTC(base.year, base.month - 1, base.day, base.hour, base.minute, base.second) + this.clockOffsetSeconds * 1000;
+    const ms = utcMillis(base) + this.clockOffsetSeconds * 1000;
     return wallTimeOfUtc(new Date(ms));
   }
 
@@ -225,7 +225,7 @@ export class ZkDevice {
         const set = decodeDeviceTime(p.data);
         if (!set) return send(reply(ZK.ACK_ERROR));
         const base = this.options.clock();
-        this.clockOffsetSeconds = (Date.UTC(set.year, set.month - 1, set.day, set.hour, set.minute, set.second) - Date.UTC(base.year, base.month - 1, base.day, base.hour, base.minute, base.second)) / 1000;
+        this.clockOffsetSeconds = (utcMillis(set) - utcMillis(base)) / 1000;
         this.state.timeSets.push(set);
         return send(reply(ZK.ACK_OK));
       }
@@ -294,6 +294,9 @@ export class ZkDevice {
   }
 }
 
+/** Wall-clock fields read as UTC, in ms: the emulator keeps its clock as UTC fields. */
+const utcMillis = (w: WallTime) => wallToInstant(w, 'UTC').getTime();
+
 /** The UTC wall-clock fields of an instant (a terminal whose zone is UTC; tests give others a clock). */
 export const wallTimeOfUtc = (d: Date): WallTime => instantToWallTime(d, 'UTC');
 
@@ -302,7 +305,7 @@ export const wallTimeOfUtc = (d: Date): WallTime => instantToWallTime(d, 'UTC');
  * apart from `from` (wall time), check-in and check-out alternating per user.
  */
 export function emulatedLog(count: number, users: number, from: WallTime): { users: ZkUser[]; records: ZkAttendance[] } {
-  const start = Date.UTC(from.year, from.month - 1, from.day, from.hour, from.minute, from.second);
+  const start = utcMillis(from);
   return {
     users: Array.from({ length: users }, (_, i) => ({ uid: i + 1, pin: String(i + 1), name: `User ${i + 1}`, privilege: 0, password: '', card: 0, group: '1' })),
     records: Array.from({ length: count }, (_, n) => ({
