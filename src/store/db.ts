@@ -3,7 +3,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { migrationSource } from '../../migrations/index.js';
+import { migrationSource, migrations } from '../../migrations/index.js';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts, maskUrlPassword } from '../config.js';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -270,9 +270,71 @@ export async function dropMysqlDatabase(url: string): Promise<void> {
   }
 }
 
-export async function migrateToLatest(db: Database): Promise<string[]> {
-  const [, applied] = (await db.knex.migrate.latest({ migrationSource })) as [number, string[]];
-  return applied;
+const MIGRATIONS_TABLE = 'knex_migrations';
+const MIGRATIONS_LOCK_TABLE = 'knex_migrations_lock';
+/** How long an instance waits for another's migrations before it gives up (an ALTER of a big table can take minutes). */
+const MIGRATION_LOCK_WAIT_SECONDS = 900;
+
+/**
+ * knex's two tables, as knex makes them, but safe when instances start at once (knex's own
+ * setup made both CREATE TABLEs, or two lock rows, after which its lock could never be taken).
+ * The lock table and its one row come first, the row with a fixed key, so two instances
+ * inserting it insert the same row; a reader (migrationStatus) waits for both tables.
+ */
+async function prepareMigrationTables(knex: Knex): Promise<void> {
+  const createIfMissing = async (table: string, build: (t: Knex.CreateTableBuilder) => void) => {
+    if (await knex.schema.hasTable(table)) return;
+    try {
+      await knex.schema.createTable(table, build);
+    } catch (err) {
+      if (!(await knex.schema.hasTable(table))) throw err; // not another instance's CREATE
+    }
+  };
+  await createIfMissing(MIGRATIONS_LOCK_TABLE, (t) => {
+    t.increments('index').primary();
+    t.integer('is_locked');
+  });
+  const ignore = isMysql(knex) ? 'IGNORE' : 'OR IGNORE';
+  await knex.raw(`INSERT ${ignore} INTO ?? (??, ??) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM ??)`, [MIGRATIONS_LOCK_TABLE, 'index', 'is_locked', MIGRATIONS_LOCK_TABLE]);
+  await createIfMissing(MIGRATIONS_TABLE, (t) => {
+    t.increments();
+    t.string('name');
+    t.integer('batch');
+    t.timestamp('migration_time');
+  });
+}
+
+/**
+ * Applies what is pending; with several instances starting at once, one applies and the others
+ * wait for its lock, then find nothing left. On MySQL/Galera the lock is taken in a transaction
+ * of its own (knex would otherwise hold it in one wrapping the migrations, which MySQL's DDL
+ * commits implicitly, and on Galera the loser's certification failure would surface on its
+ * first DDL, whose error path frees the winner's lock).
+ */
+export async function migrateToLatest(db: Database, options: { lockWaitSeconds?: number } = {}): Promise<string[]> {
+  await prepareMigrationTables(db.knex);
+  const deadline = Date.now() + (options.lockWaitSeconds ?? MIGRATION_LOCK_WAIT_SECONDS) * 1000;
+  for (;;) {
+    try {
+      const [, applied] = (await db.knex.migrate.latest({ migrationSource, disableTransactions: db.dialect === 'mysql' })) as [number, string[]];
+      return applied;
+    } catch (err) {
+      // knex's LockError: the lock row is held, or (Galera) our claim lost certification to another's.
+      if ((err as Error).name !== 'MigrationLocked') throw err;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `the migration lock (${MIGRATIONS_LOCK_TABLE}) is still held after ${options.lockWaitSeconds ?? MIGRATION_LOCK_WAIT_SECONDS} s: another instance is migrating, or one stopped in the middle of migrating. When none is running, \`iclockd migrate --unlock\` frees it`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 500 + Math.random() * 500));
+    }
+  }
+}
+
+/** Frees the migration lock an instance left held when it died mid-migration (`iclockd migrate --unlock`). */
+export async function freeMigrationLock(db: Database): Promise<boolean> {
+  if (!(await db.knex.schema.hasTable(MIGRATIONS_LOCK_TABLE))) return false;
+  return (await db.knex(MIGRATIONS_LOCK_TABLE).where('is_locked', '<>', 0).update({ is_locked: 0 })) > 0;
 }
 
 /**
@@ -294,6 +356,9 @@ export interface MigrationStatus {
 }
 
 export async function migrationStatus(db: Database): Promise<MigrationStatus> {
+  // knex's listing would create its tables (readiness checks call this): before the first
+  // migration starts, everything is pending and nothing is written.
+  if (!(await db.knex.schema.hasTable(MIGRATIONS_TABLE))) return { applied: [], pending: migrations.map((m) => m.name) };
   const [completed, pending] = (await db.knex.migrate.list({ migrationSource })) as [{ name: string }[], unknown[]];
   return {
     applied: completed.map((m) => m.name),

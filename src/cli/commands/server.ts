@@ -2,7 +2,7 @@
 import { type Command, CommanderError } from 'commander';
 import { settingsHelp } from '../../config/settingsDoc.js';
 import { serve } from '../../main.js';
-import { migrateDatabase } from '../../store/db.js';
+import { closeDatabase, freeMigrationLock, migrateDatabase, openDatabase } from '../../store/db.js';
 import type { CliContext } from '../context.js';
 import { formatChecks, runChecks } from '../doctor.js';
 
@@ -29,8 +29,18 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
   program
     .command('migrate')
     .description('apply pending database migrations and exit')
-    .action(async () => {
+    .option('--unlock', 'free the migration lock an instance left held when it died mid-migration (only when no instance is migrating), then exit')
+    .action(async (opts: { unlock?: boolean }) => {
       const cfg = ctx.config();
+      if (opts.unlock) {
+        const db = await openDatabase(cfg.databaseUrl);
+        try {
+          ctx.out((await freeMigrationLock(db)) ? 'migration lock freed: start iclockd again' : 'the migration lock was not held');
+        } finally {
+          await closeDatabase(db);
+        }
+        return;
+      }
       const names = await migrateDatabase(cfg.databaseUrl, cfg.dbAcquireTimeoutSeconds);
       ctx.out(names.length ? `applied ${names.length} migration(s): ${names.join(', ')}` : 'database schema is up to date');
     });
