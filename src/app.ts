@@ -105,8 +105,15 @@ export function createServices(config: Config, db: Database, logger: Logger, clo
   const deviceCache = new DeviceCache({ knex, clock, logger });
   const gate = new IngestGate(config.ingestConcurrency, config.ingestQueue);
   const attendance = new AttendanceRunner(knex, config, clock);
-  // Its gauge reads the registry at scrape time, once both exist.
-  const metrics = new Metrics(knex, (ms) => registry.devicesHeardWithin(ms));
+  const health = new HealthService(db);
+  // Its gauges read the registry at scrape time, once both exist.
+  const metrics = new Metrics(knex, {
+    devicesHeardWithin: (ms) => registry.devicesHeardWithin(ms),
+    ready: async () => (await health.readiness()).ready,
+    galera: () => health.galera(),
+    devicesSilent: () => registry.countSilent(),
+    devicesClockOff: () => registry.countClockOff(config.holdClockOffSeconds),
+  });
   const refused = (reason: string) => metrics.pendingRefused.inc({ reason });
   const registry = new DeviceRegistry({ knex, cache: deviceCache, settings: { ...config, newSerials: limits.newSerials, refused }, logger, clock });
   // Every check-in created writes its outbox rows in its own transaction.
@@ -122,7 +129,7 @@ export function createServices(config: Config, db: Database, logger: Logger, clo
     logger,
     db,
     clock,
-    health: new HealthService(db),
+    health,
     apiKeys: new ApiKeyService({ knex, clock, perKey: limits.perKey }),
     limits,
     deviceCache,

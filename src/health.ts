@@ -1,5 +1,6 @@
 // Liveness and readiness: is the process up, and can it do its job (database reachable,
 // schema current, not shutting down).
+import { type GaleraStatus, galeraStatus } from './store/databaseServer.js';
 import { type Database, migrationStatus } from './store/db.js';
 import { VERSION } from './version.js';
 
@@ -25,6 +26,11 @@ export class HealthService {
 
   liveness(): { status: 'ok'; version: string; uptime_seconds: number } {
     return { status: 'ok', version: VERSION, uptime_seconds: Math.round((performance.now() - this.startedAt) / 1000) };
+  }
+
+  /** The database node's Galera status (null: not a Galera node), for the metrics. */
+  galera(): Promise<GaleraStatus | null> {
+    return galeraStatus(this.db);
   }
 
   /** From now on readiness is false, so a load balancer drains this instance. */

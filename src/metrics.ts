@@ -6,6 +6,21 @@ import { countCommandsByState } from './store/commands.js';
 import { countQuarantined } from './store/deviceRequests.js';
 import { countUndelivered } from './store/outbox.js';
 import { listTargets } from './store/targets.js';
+import type { GaleraStatus } from './store/databaseServer.js';
+
+/** What the gauges read at scrape time beyond the database's tables. */
+export interface MetricsProbes {
+  /** How many devices this process heard from in the last so many milliseconds. */
+  devicesHeardWithin(ms: number): number;
+  /** Whether /readyz would answer ready now. */
+  ready(): Promise<boolean>;
+  /** The database node's Galera status; null when it is not a Galera node. */
+  galera(): Promise<GaleraStatus | null>;
+  /** Approved terminals gone silent past their interval (cluster-wide: read from the database). */
+  devicesSilent(): Promise<number>;
+  /** Approved terminals whose clock is off past ICLOCKD_HOLD_CLOCK_OFF_SECONDS (cluster-wide). */
+  devicesClockOff(): Promise<number>;
+}
 
 export class Metrics {
   readonly registry = new Registry();
@@ -20,8 +35,7 @@ export class Metrics {
   readonly outboxRequestSeconds: Histogram<'target'>;
   readonly pendingRefused: Counter<'reason'>;
 
-  /** `devicesHeardWithin`: how many devices this process heard from in the last so many milliseconds. */
-  constructor(knex: Knex, devicesHeardWithin: (ms: number) => number, withDefaults = true) {
+  constructor(knex: Knex, probes: MetricsProbes, withDefaults = true) {
     const registers = [this.registry];
     if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'iclockd_' });
     this.requests = new Counter({
@@ -72,7 +86,7 @@ export class Metrics {
       help: 'Devices this process heard from in the last 5 minutes',
       registers,
       collect() {
-        this.set(devicesHeardWithin(5 * 60_000));
+        this.set(probes.devicesHeardWithin(5 * 60_000));
       },
     });
     new Gauge({
@@ -160,6 +174,68 @@ export class Metrics {
       async collect() {
         this.reset();
         for (const t of await listTargets(knex).catch(() => [])) this.set({ target: t.name, state: t.state }, t.state === 'active' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'iclockd_ready',
+      help: 'This instance: 1 when /readyz answers ready (database reachable, schema current, not stopping), 0 when not',
+      registers,
+      async collect() {
+        this.set((await probes.ready().catch(() => false)) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'iclockd_devices_silent',
+      help: 'Approved terminals heard from before but not within max(3 poll intervals, 30 s); read from the database, so every instance reports the whole fleet',
+      registers,
+      async collect() {
+        const n = await probes.devicesSilent().catch(() => null);
+        if (n !== null) this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'iclockd_devices_clock_off',
+      help: 'Approved terminals whose last measured clock is off by more than ICLOCKD_HOLD_CLOCK_OFF_SECONDS (their new punches are held); the whole fleet',
+      registers,
+      async collect() {
+        const n = await probes.devicesClockOff().catch(() => null);
+        if (n !== null) this.set(n);
+      },
+    });
+    // Both Galera gauges are collected together: they share one read of the node's status. A
+    // node that stops answering, having last answered as a Galera node, reads 0 synced.
+    let galeraOfScrape: Promise<GaleraStatus | null | 'unreachable'> | null = null;
+    let lastNode: string | null = null;
+    const galera = () =>
+      (galeraOfScrape ??= probes
+        .galera()
+        .then(
+          (g) => ((lastNode = g?.node ?? null), g),
+          () => 'unreachable' as const,
+        )
+        .finally(() => setImmediate(() => (galeraOfScrape = null))));
+    new Gauge({
+      name: 'iclockd_database_cluster_size',
+      help: "Galera only: wsrep_cluster_size as this instance's database node (wsrep_node_name) sees it",
+      labelNames: ['node'],
+      registers,
+      async collect() {
+        this.reset();
+        const g = await galera();
+        if (g && g !== 'unreachable') this.set({ node: g.node }, g.clusterSize);
+      },
+    });
+    new Gauge({
+      name: 'iclockd_database_node_synced',
+      help: "Galera only: 1 when this instance's database node (wsrep_node_name) is in the primary component, Synced and ready; 0 otherwise, unreachable included",
+      labelNames: ['node'],
+      registers,
+      async collect() {
+        this.reset();
+        const g = await galera();
+        if (g === 'unreachable') {
+          if (lastNode !== null) this.set({ node: lastNode }, 0);
+        } else if (g) this.set({ node: g.node }, g.clusterStatus === 'Primary' && g.localState === 'Synced' && g.ready ? 1 : 0);
       },
     });
     new Gauge({

@@ -20,6 +20,8 @@ import {
   updateDevice,
   updateDevices,
   type DeviceFilter,
+  approvedDevicesNotSeenSince,
+  countApprovedDevicesClockOff,
 } from '../store/devices.js';
 import { addDeviceHeartbeats } from '../store/deviceHeartbeats.js';
 import type { Listed, Window } from '../store/list.js';
@@ -354,6 +356,20 @@ export class DeviceRegistry {
   delayOf(device: Pick<Device, 'options'>): number {
     const reported = Number(device.options?.Delay ?? device.options?.RequestDelay);
     return Number.isInteger(reported) && reported > 0 && reported <= 3600 ? reported : POLL_DELAY_SECONDS;
+  }
+
+  /**
+   * Approved terminals heard from before but not within three of their poll intervals (nor the
+   * last 30 s: the database is asked only for those, a short list in a healthy fleet).
+   */
+  async countSilent(now = this.now()): Promise<number> {
+    const candidates = await approvedDevicesNotSeenSince(this.knex, new Date(now.getTime() - 3 * POLL_DELAY_SECONDS * 1000));
+    return candidates.filter((d) => !this.isOnline(d, now)).length;
+  }
+
+  /** Approved terminals whose last measured clock is off by more than `seconds` (0: none counted, nothing is held). */
+  countClockOff(seconds: number): Promise<number> {
+    return seconds > 0 ? countApprovedDevicesClockOff(this.knex, seconds) : Promise.resolve(0);
   }
 
   /** Online: heard from within three of its poll intervals. */

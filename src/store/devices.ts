@@ -181,6 +181,22 @@ export async function countDevicesInState(knex: Knex, state: DeviceState): Promi
   return Number(row?.n ?? 0);
 }
 
+/** Approved terminals heard from, but not since `before`: the candidates for "silent" (each against its own Delay). */
+export async function approvedDevicesNotSeenSince(knex: Knex, before: Date): Promise<Pick<Device, 'serial' | 'options' | 'lastSeenAt'>[]> {
+  const rows = (await knex('devices').where({ state: 'approved' }).whereNotNull('last_seen_at').where('last_seen_at', '<', toDbInstant(before)).select('serial', 'options', 'last_seen_at')) as Pick<Row, 'serial' | 'options' | 'last_seen_at'>[];
+  return rows.map((r) => ({ serial: r.serial, options: parseJson(r.options), lastSeenAt: fromDbInstant(r.last_seen_at) }));
+}
+
+/** Approved terminals whose last measured clock is off by more than `seconds`. */
+export async function countApprovedDevicesClockOff(knex: Knex, seconds: number): Promise<number> {
+  const row = (await knex('devices')
+    .where({ state: 'approved' })
+    .where((q) => q.where('clock_drift_seconds', '>', seconds).orWhere('clock_drift_seconds', '<', -seconds))
+    .count({ n: '*' })
+    .first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
 /** Creates the device unless another process just did; returns the stored row either way. */
 export async function insertDevice(knex: Knex, serial: string, fields: DeviceChange, at: Date): Promise<Device> {
   await knex('devices')

@@ -53,4 +53,31 @@ describe(`metrics on ${testDialect()}`, () => {
     assert.ok(value(/^iclockd_db_pool_connections\{state="used"\}/) !== undefined);
     assert.ok(text.includes('iclockd_process_cpu_user_seconds_total'), 'default process metrics');
   });
+
+  test('the fleet-health gauges the alert rules read: ready, silent terminals, clocks off; Galera gauges only on Galera', async () => {
+    const knex = s.running.services.db.knex;
+    const now = Date.now();
+    const at = (msAgo: number) => new Date(now - msAgo).toISOString().slice(0, 19).replace('T', ' ');
+    // Heard 5 min ago with the default Delay (10 s): silent. Heard 5 min ago, Delay 600 s: not.
+    // Heard 5 s ago: not. Never heard: not. Blocked: not counted.
+    const base = { state: 'approved', created_at: at(3_600_000), updated_at: at(0) };
+    await knex('devices').insert([
+      { ...base, serial: 'SILENT1', last_seen_at: at(300_000) },
+      { ...base, serial: 'SLOWPOLL', last_seen_at: at(300_000), options: JSON.stringify({ Delay: '600' }) },
+      { ...base, serial: 'FRESH1', last_seen_at: at(5_000), clock_drift_seconds: 7200 },
+      { ...base, serial: 'NEVER1' },
+      { ...base, serial: 'BLOCKED1', state: 'blocked', last_seen_at: at(300_000), clock_drift_seconds: -7200 },
+    ]);
+    const text = await (await fetch(`${s.baseUrl}/metrics`)).text();
+    const value = (name: string) => {
+      const m = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return m ? Number(m.split(' ').at(-1)) : undefined;
+    };
+    assert.equal(value('iclockd_ready'), 1);
+    assert.equal(value('iclockd_devices_silent'), 1);
+    assert.equal(value('iclockd_devices_clock_off'), 1, 'FRESH1 is off by 2 h; the blocked one is not counted');
+    assert.equal(value('iclockd_database_cluster_size'), undefined, 'not a Galera node: no cluster gauges');
+    assert.equal(value('iclockd_database_node_synced'), undefined);
+    await knex('devices').whereIn('serial', ['SILENT1', 'SLOWPOLL', 'FRESH1', 'NEVER1', 'BLOCKED1']).del();
+  });
 });
