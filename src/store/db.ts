@@ -79,6 +79,11 @@ function configureMysqlSession(conn: MysqlRawConnection, t: DatabaseTimeouts, do
   // Strict for every table: a value a column cannot hold is an error, never silently cut (a cut
   // punch key would merge two punches). iclockd checks values first; this is the backstop.
   const sessionSettings = `SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES'), SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.round(t.statementSeconds))}`;
+  // On a Galera node a read waits until the node has applied what the cluster committed before
+  // it (wsrep_sync_wait bit 1): an instance on another node reads an employee, a command or a
+  // lease another instance just wrote, as on one server. Elsewhere (wsrep off) it changes nothing.
+  const causalReads = () =>
+    query('SET SESSION wsrep_sync_wait = @@GLOBAL.wsrep_sync_wait | 1', (err: (Error & { errno?: number }) | null) => done(err?.errno === 1193 ? null : err, conn));
   // READ COMMITTED: a statement sees what committed before it, not a snapshot from the
   // transaction's first read, so a recompute that waited for a lock (lockEmployees) reads what
   // the lock's holder wrote; it also takes no gap locks, so concurrent inserts do not deadlock.
@@ -86,7 +91,7 @@ function configureMysqlSession(conn: MysqlRawConnection, t: DatabaseTimeouts, do
     if (isolationErr) return done(isolationErr, conn);
     // MariaDB bounds every statement; MySQL only reads (and knows the other variable's name).
     query(`SET ${sessionSettings}, SESSION max_statement_time = ${t.statementSeconds}`, (err: (Error & { errno?: number }) | null) => {
-      if (err?.errno !== 1193) return done(err, conn);
+      if (err?.errno !== 1193) return err ? done(err, conn) : causalReads();
       query(`SET ${sessionSettings}, SESSION max_execution_time = ${t.statementSeconds * 1000}`, (err2: Error | null) => done(err2, conn));
     });
   });

@@ -16,6 +16,9 @@ const DATABASE_DOWN_CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
   'ER_STATEMENT_TIMEOUT',
   'ER_QUERY_TIMEOUT',
+  // A Galera node out of the cluster's quorum, or still joining: "WSREP has not yet prepared node
+  // for application use" (1047). The other nodes serve; this one will again once Synced.
+  'ER_UNKNOWN_COM_ERROR',
   'SQLITE_BUSY',
   'SQLITE_CANTOPEN',
 ]);
