@@ -4,7 +4,8 @@
 // MySQL fails. Prints one summary line per database and a closing "total:" line.
 // `npm run test:faults` (--faults) runs the heavy fault tests in test/faults/ the same way, and
 // `npm run test:bench` (--bench) the benchmark's end-to-end run in test/bench/ (about 90 s);
-// `npm test` leaves both out.
+// `npm run test:cluster` (--cluster) the Galera + HAProxy cluster test in test/cluster/, once (it
+// starts its own cluster; a few minutes). `npm test` leaves them out.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ function testFiles(dir) {
 }
 
 // The opt-in groups, each a directory of test files that only its flag runs.
-const OPT_IN_DIRS = { '--faults': join('test', 'faults'), '--bench': join('test', 'bench') };
+const OPT_IN_DIRS = { '--faults': join('test', 'faults'), '--bench': join('test', 'bench'), '--cluster': join('test', 'cluster') };
 const optIn = Object.hasOwn(OPT_IN_DIRS, process.argv[2] ?? '') ? process.argv[2] : null;
 const inDir = (file, dir) => file.startsWith(`${dir}${sep}`);
 // Optional filter: `npm test -- config` runs only files whose path contains "config".
@@ -87,7 +88,8 @@ async function runSuite(dialect) {
       `--test-reporter-destination=${tapFile}`,
       ...files,
     ],
-    { ...process.env, ICLOCKD_TEST_DB: dialect },
+    // The cluster run is one run, on the Galera cluster its test starts.
+    { ...process.env, ICLOCKD_TEST_DB: dialect === 'cluster' ? 'mysql' : dialect },
   );
   const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
   rmSync(tmp, { recursive: true, force: true });
@@ -105,8 +107,9 @@ if (filters.length === 0 && !optIn) {
   }
 }
 
-const runs = [await runSuite('sqlite')];
-if (process.env.MYSQL_URL) runs.push(await runSuite('mysql'));
+const cluster = optIn === '--cluster';
+const runs = cluster ? [await runSuite('cluster')] : [await runSuite('sqlite')];
+if (!cluster && process.env.MYSQL_URL) runs.push(await runSuite('mysql'));
 
 let ok = true;
 console.log('');
@@ -114,7 +117,7 @@ for (const r of runs) {
   console.log(`${r.dialect}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
   if (r.status !== 0 || r.failed > 0 || r.passed === 0) ok = false;
 }
-if (!process.env.MYSQL_URL) {
+if (!cluster && !process.env.MYSQL_URL) {
   console.log('mysql: not run (set MYSQL_URL=mysql://root@127.0.0.1:3306/test to run the suite on MySQL too)');
   if (process.env.ICLOCKD_REQUIRE_MYSQL === '1') {
     console.log('ICLOCKD_REQUIRE_MYSQL=1 but MYSQL_URL is not set');

@@ -6,13 +6,13 @@ import type { Knex } from 'knex';
 import type { SimulationOptions } from '../../src/simulator/simulator.js';
 import { insertEmployees } from '../../src/store/employees.js';
 
-/** The simulator's users (PINs 1001…, 2001…, one block per terminal) as Active employees. */
-export async function seedSimulatorEmployees(knex: Knex, devices: number, users: number): Promise<void> {
+/** The simulator's users (PINs 1001…, 2001…, one block per terminal) as Active employees, in `defaultShift` if given. */
+export async function seedSimulatorEmployees(knex: Knex, devices: number, users: number, defaultShift: string | null = null): Promise<void> {
   await insertEmployees(
     knex,
     Array.from({ length: devices * users }, (_, n) => {
       const pin = String(1000 * (Math.floor(n / users) + 1) + (n % users) + 1);
-      return { employee: `EMP-${pin}`, name: `Sim ${pin}`, site: 'main', attendanceDeviceId: pin, status: 'Active' as const, defaultShift: null };
+      return { employee: `EMP-${pin}`, name: `Sim ${pin}`, site: 'main', attendanceDeviceId: pin, status: 'Active' as const, defaultShift };
     }),
     new Date(),
   );

@@ -1,0 +1,261 @@
+// Past one machine, on loopback: a three-node MariaDB Galera cluster, three `iclockd serve`
+// processes each writing through its own node, HAProxy (deploy/haproxy.cfg itself) in front of
+// them, and simulated terminals pushing real-time punches, bursts and resends through HAProxy,
+// forwarding every check-in to an ERPNext. In turn the harness: starts the three instances at
+// once on an empty database (their migrations race), kill -9s an instance, kill -9s a database
+// node (it rejoins by IST), and kill -9s the instance HAProxy chose for an upload while its body
+// is still arriving. After each: every punch made was acknowledged and is stored once, one
+// check-in per punch, attendance equals a fresh recompute, ERPNext holds each check-in once,
+// and the three nodes hold the same rows. `npm run test:cluster`.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { type Socket, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DateTime } from 'luxon';
+import { freePort } from '../../src/bench/fleet.js';
+import { simulate } from '../../src/simulator/simulator.js';
+import { type Database, closeDatabase, openDatabase } from '../../src/store/db.js';
+import { FakeErpnext } from '../helpers/fakeErpnext.js';
+import { type GaleraCluster, galeraMissing, startGaleraCluster } from '../helpers/galera.js';
+import { HAPROXY, type Haproxy, startHaproxy } from '../helpers/haproxy.js';
+import { Ledger, seedSimulatorEmployees } from '../helpers/ledger.js';
+import { type Node, startNode, until } from '../helpers/outbox.js';
+import { type Started, startProcess } from '../helpers/serveProcess.js';
+
+const DEVICES = Number(process.env.ICLOCKD_CLUSTER_TERMINALS ?? 12);
+const USERS = 20;
+const PUNCHES_PER_MINUTE = Number(process.env.ICLOCKD_CLUSTER_PUNCH_RATE ?? 240);
+const DATABASE = 'iclockd_cluster';
+const SHIFT = 'Cluster Day';
+/** The mid-upload terminal's employees: the block after the simulated terminals'. */
+const BURST_BLOCK = DEVICES + 1;
+const BURST_LINES = 3000;
+
+const missing = galeraMissing() ?? (existsSync(HAPROXY) ? null : `${HAPROXY} is missing (Debian package haproxy)`);
+const required = process.env.ICLOCKD_REQUIRE_CLUSTER === '1';
+const skip = missing && !required ? missing : false;
+
+const cwd = mkdtempSync(join(tmpdir(), 'iclockd-cluster-'));
+let cluster: GaleraCluster | null = null;
+let proxy: Haproxy | null = null;
+let erp: FakeErpnext | null = null;
+const instances: (Started | null)[] = [null, null, null];
+const ports: number[] = [];
+const dbs: Database[] = [];
+let setup: Node | null = null;
+const ledger = new Ledger();
+const counts: Record<string, string | number>[] = [];
+
+function envOf(i: number): Record<string, string> {
+  return {
+    DATABASE_URL: cluster!.url(i, DATABASE),
+    ICLOCKD_PORT: String(ports[i]),
+    ICLOCKD_DEVICE_POLICY: 'approve',
+    ICLOCKD_TRUST_PROXY: '1',
+    ICLOCKD_OUTBOX_POLL_MS: '200',
+    ICLOCKD_OUTBOX_BACKOFF_MS: '100',
+    ICLOCKD_OUTBOX_BACKOFF_MAX_MS: '1000',
+    ICLOCKD_OUTBOX_MAX_TRIES: '1000',
+  };
+}
+
+async function startInstance(i: number): Promise<Started> {
+  const started = await startProcess(cwd, envOf(i));
+  instances[i] = started;
+  return started;
+}
+
+async function killInstance(i: number): Promise<void> {
+  const s = instances[i]!;
+  s.child.kill('SIGKILL');
+  await s.exited;
+  instances[i] = null;
+}
+
+const count = async (knex: Database['knex'], table: string, where: Record<string, unknown> = {}) =>
+  Number(((await knex(table).where(where).count({ n: '*' })) as { n: number | string }[])[0]!.n);
+
+/** HAProxy holds all three instances UP (its /readyz checks pass). */
+async function allUp(): Promise<void> {
+  await until('HAProxy holds all three instances UP', async () => (await proxy!.upServers()).length === 3, 60_000);
+}
+
+/**
+ * The checks after each fault, once the terminals have delivered: sent = acknowledged =
+ * stored, once each, one check-in each; attendance equals a fresh recompute; every check-in
+ * delivered to ERPNext, none twice; and each node holds the same rows.
+ */
+async function checkConsistent(phase: string, t: { diagnostic(s: string): void }): Promise<void> {
+  const knex = dbs[0]!.knex;
+  await ledger.checkAgainst(knex);
+  const stored = ledger.count(ledger.made);
+  assert.equal(ledger.count(ledger.acknowledged), stored, 'every punch made was acknowledged');
+
+  await until(`${phase}: every check-in delivered to ERPNext`, async () => (await count(knex, 'outbox', { state: 'delivered' })) === stored, 120_000);
+  assert.equal(erp!.checkins.length, stored, 'ERPNext holds each check-in once');
+  assert.equal(new Set(erp!.checkins.map((c) => `${c.employee}|${c.time}`)).size, stored);
+
+  // Attendance as stored is what a recompute from the check-ins makes: nothing changes.
+  const today = DateTime.utc();
+  const report = await setup!.s.shifts.recompute({ from: today.minus({ days: 1 }).toISODate(), to: today.plus({ days: 1 }).toISODate() });
+  const attendance = await count(knex, 'attendance');
+  assert.ok(attendance > 0, 'attendance was made');
+  assert.equal(report.changed, 0, `${phase}: a recompute changed ${report.changed} attendance record(s) the cluster had made`);
+  assert.equal(report.finalChangesTotal, 0);
+
+  // Every node holds the same rows (Galera applies every commit everywhere).
+  const perNode: string[] = [];
+  for (const db of dbs) {
+    const row = [await count(db.knex, 'punches'), await count(db.knex, 'checkins'), await count(db.knex, 'attendance'), await count(db.knex, 'outbox', { state: 'delivered' })];
+    perNode.push(row.join('/'));
+  }
+  assert.equal(new Set(perNode).size, 1, `the nodes differ: ${perNode.join(' vs ')}`);
+
+  const line = { phase, punches_made: stored, acknowledged: ledger.count(ledger.acknowledged), stored, checkins: await count(knex, 'checkins'), attendance, erpnext_checkins: erp!.checkins.length, erpnext_posts: erp!.requests.length };
+  counts.push(line);
+  t.diagnostic(`${phase}: ${JSON.stringify(line)}`);
+}
+
+function fleet(prefix: string, durationMs: number) {
+  return simulate({
+    url: `http://127.0.0.1:${proxy!.port}`,
+    devices: DEVICES,
+    users: USERS,
+    punchRatePerMinute: PUNCHES_PER_MINUTE,
+    durationMs,
+    pushver: '2.4.1',
+    prefix,
+    timeZone: 'UTC',
+    resendShare: 0.15,
+    onPunches: ledger.note,
+  });
+}
+
+before(async () => {
+  if (skip) return;
+  if (missing) throw new Error(`ICLOCKD_REQUIRE_CLUSTER=1 but ${missing}`);
+  cluster = await startGaleraCluster(3);
+  for (let i = 0; i < 3; i++) ports.push(await freePort());
+  erp = await FakeErpnext.start();
+  for (let b = 1; b <= BURST_BLOCK; b++) for (let u = 1; u <= USERS; u++) erp.addEmployee(`HR-${1000 * b + u}`, String(1000 * b + u));
+});
+
+after(async () => {
+  for (const s of instances) s?.child.kill('SIGKILL');
+  await setup?.close().catch(() => undefined);
+  for (const db of dbs) await closeDatabase(db).catch(() => undefined);
+  await proxy?.stop();
+  await erp?.close();
+  await cluster?.stop();
+  rmSync(cwd, { recursive: true, force: true });
+  if (counts.length) console.log(`\ncluster run (${DEVICES} terminals, ${PUNCHES_PER_MINUTE} punches/min each):\n${counts.map((c) => JSON.stringify(c)).join('\n')}`);
+});
+
+test('three instances started at once on an empty database: their migrations race, all come up', { skip, timeout: 180_000 }, async (t) => {
+  await Promise.all([0, 1, 2].map((i) => startInstance(i)));
+  proxy = await startHaproxy(ports.map((p) => `127.0.0.1:${p}`));
+  await allUp();
+  for (let i = 0; i < 3; i++) dbs.push(await openDatabase(cluster!.url(i, DATABASE)));
+  for (const db of dbs) {
+    const locks = (await db.knex('knex_migrations_lock').select('is_locked')) as { is_locked: number }[];
+    assert.deepEqual(locks.map((l) => Number(l.is_locked)), [0], 'one lock row, free');
+    const names = ((await db.knex('knex_migrations').select('name')) as { name: string }[]).map((r) => r.name);
+    assert.equal(new Set(names).size, names.length, 'each migration applied once');
+  }
+  // The site: a day shift with auto attendance, the terminals' users as its employees, an ERPNext to forward to.
+  setup = await startNode(cluster!.url(0, DATABASE), {}, { worker: false });
+  await setup.s.shifts.createShiftType({ name: SHIFT, start_time: '00:00', end_time: '23:59', enable_auto_attendance: true });
+  await seedSimulatorEmployees(dbs[0]!.knex, BURST_BLOCK, USERS, SHIFT);
+  await setup.s.outbox.addTarget({ name: 'erp', kind: 'erpnext', url: erp!.url, api_key: erp!.apiKey, api_secret: erp!.apiSecret, time_zone: 'UTC' });
+  t.diagnostic(`instances on ports ${ports.join(', ')}, HAProxy on ${proxy.port}`);
+});
+
+test('kill -9 an instance mid-run: nothing lost, nothing doubled', { skip, timeout: 240_000 }, async (t) => {
+  const run = fleet('KILLI', 20_000);
+  await sleep(6000);
+  const before = ledger.count(ledger.acknowledged);
+  await killInstance(1);
+  await sleep(3000);
+  await startInstance(1);
+  const summary = await run;
+  t.diagnostic(`punches ${summary.punches}, acknowledged before the kill ${before}, failed requests ${summary.errors}, resends ${summary.resends}`);
+  assert.ok(before > 0);
+  await allUp();
+  await checkConsistent('instance killed', t);
+});
+
+test('kill -9 a database node mid-run: it rejoins by IST, nothing lost, nothing doubled', { skip, timeout: 300_000 }, async (t) => {
+  const run = fleet('KILLD', 25_000);
+  await sleep(5000);
+  await cluster!.kill(2);
+  await until('HAProxy takes the instance on the dead node out', async () => !(await proxy!.upServers()).includes('iclockd3'), 30_000);
+  await sleep(4000); // the other two nodes take every write meanwhile
+  const transfer = await cluster!.restart(2);
+  const summary = await run;
+  t.diagnostic(`node 3 rejoined by ${transfer}; punches ${summary.punches}, failed requests ${summary.errors}, resends ${summary.resends}`);
+  assert.equal(transfer, 'IST', 'the restarted node caught up by IST, not a full state transfer');
+  await allUp();
+  await checkConsistent('database node killed', t);
+});
+
+/** An ATTLOG upload whose body arrives in two halves, with the connection HAProxy holds for it. */
+async function halfUpload(body: string): Promise<{ socket: Socket; rest(): Promise<string> }> {
+  const socket = connect(proxy!.port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let answer = '';
+  socket.on('data', (d) => (answer += d.toString()));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()).once('error', () => resolve()));
+  const bytes = Buffer.from(body);
+  socket.write(`POST /iclock/cdata?SN=MIDUP0001&table=ATTLOG&Stamp=9999 HTTP/1.1\r\nHost: iclockd\r\nContent-Type: text/plain\r\nContent-Length: ${bytes.length}\r\nConnection: close\r\n\r\n`);
+  socket.write(bytes.subarray(0, bytes.length >> 1));
+  return {
+    socket,
+    async rest() {
+      socket.write(bytes.subarray(bytes.length >> 1));
+      await Promise.race([closed, sleep(30_000)]);
+      socket.destroy();
+      return answer;
+    },
+  };
+}
+
+test("kill -9 HAProxy's chosen instance while an upload's body is arriving: the terminal's resend lands once", { skip, timeout: 240_000 }, async (t) => {
+  const run = fleet('MIDUP', 20_000);
+  await sleep(4000);
+  const start = DateTime.utc().minus({ minutes: 30 }).startOf('second');
+  const lines = Array.from({ length: BURST_LINES }, (_, n) => {
+    const pin = 1000 * BURST_BLOCK + (n % USERS) + 1;
+    return `${pin}\t${start.plus({ seconds: n }).toFormat('yyyy-MM-dd HH:mm:ss')}\t0\t1\t0\t0\t0`;
+  });
+  ledger.note({ sn: 'MIDUP0001', kind: 'made', lines });
+  const body = `${lines.join('\n')}\n`;
+
+  const upload = await halfUpload(body);
+  const local = upload.socket.localPort!;
+  let server: string | null = null;
+  await until('HAProxy has chosen an instance for the upload', async () => (server = await proxy!.serverOf(local)) !== null, 10_000);
+  const victim = Number(server!.replace('iclockd', '')) - 1;
+  await killInstance(victim);
+  const answer = await upload.rest();
+  t.diagnostic(`upload went to ${server}, killed mid-body; the terminal saw: ${JSON.stringify(answer.split('\r\n')[0] ?? '')}`);
+  assert.doesNotMatch(answer, /^HTTP\/1\.1 200/, 'a killed instance cannot have acknowledged the upload');
+
+  // The terminal sends the same batch again, as it does until it is acknowledged.
+  await startInstance(victim);
+  await until(
+    'the resent batch is acknowledged',
+    async () => {
+      const r = await fetch(`http://127.0.0.1:${proxy!.port}/iclock/cdata?SN=MIDUP0001&table=ATTLOG&Stamp=9999`, { method: 'POST', body }).catch(() => null);
+      return r !== null && r.status === 200 && (await r.text()).trim() === `OK: ${BURST_LINES}`;
+    },
+    60_000,
+  );
+  ledger.note({ sn: 'MIDUP0001', kind: 'acknowledged', lines });
+  const summary = await run;
+  t.diagnostic(`punches ${summary.punches}, failed requests ${summary.errors}, resends ${summary.resends}`);
+  await allUp();
+  await checkConsistent('upload cut mid-body', t);
+});
