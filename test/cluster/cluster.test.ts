@@ -78,6 +78,13 @@ async function killInstance(i: number): Promise<void> {
 const count = async (knex: Database['knex'], table: string, where: Record<string, unknown> = {}) =>
   Number(((await knex(table).where(where).count({ n: '*' })) as { n: number | string }[])[0]!.n);
 
+/** Instance i's own /metrics (not through HAProxy). */
+const metricsOf = async (i: number) => (await fetch(`http://127.0.0.1:${ports[i]}/metrics`)).text();
+const gauge = (text: string, series: string) => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+};
+
 /** HAProxy holds all three instances UP (its /readyz checks pass). */
 async function allUp(): Promise<void> {
   await until('HAProxy holds all three instances UP', async () => (await proxy!.upServers()).length === 3, 60_000);
@@ -189,15 +196,27 @@ test('kill -9 an instance mid-run: nothing lost, nothing doubled', { skip, timeo
 
 test('kill -9 a database node mid-run: it rejoins by IST, nothing lost, nothing doubled', { skip, timeout: 300_000 }, async (t) => {
   const run = fleet('KILLD', 25_000);
+  // Scraped as Prometheus does, all along: each instance knows its node as a Galera node.
+  for (let i = 0; i < 3; i++) assert.equal(gauge(await metricsOf(i), `iclockd_database_node_synced{node="node${i + 1}"}`), 1);
   await sleep(5000);
   await cluster!.kill(2);
   await until('HAProxy takes the instance on the dead node out', async () => !(await proxy!.upServers()).includes('iclockd3'), 30_000);
+  // What the alert rules see: the orphaned instance not ready, its node not synced; the others a cluster of 2.
+  const orphan = await metricsOf(2);
+  assert.equal(gauge(orphan, 'iclockd_ready'), 0);
+  assert.equal(gauge(orphan, 'iclockd_database_node_synced{node="node3"}'), 0);
+  assert.equal(gauge(await metricsOf(0), 'iclockd_database_cluster_size{node="node1"}'), 2);
   await sleep(4000); // the other two nodes take every write meanwhile
   const transfer = await cluster!.restart(2);
   const summary = await run;
   t.diagnostic(`node 3 rejoined by ${transfer}; punches ${summary.punches}, failed requests ${summary.errors}, resends ${summary.resends}`);
   assert.equal(transfer, 'IST', 'the restarted node caught up by IST, not a full state transfer');
   await allUp();
+  for (let i = 0; i < 3; i++) {
+    const text = await metricsOf(i);
+    assert.equal(gauge(text, `iclockd_database_node_synced{node="node${i + 1}"}`), 1);
+    assert.equal(gauge(text, `iclockd_database_cluster_size{node="node${i + 1}"}`), 3);
+  }
   await checkConsistent('database node killed', t);
 });
 
@@ -245,14 +264,16 @@ test("kill -9 HAProxy's chosen instance while an upload's body is arriving: the 
 
   // The terminal sends the same batch again, as it does until it is acknowledged.
   await startInstance(victim);
+  let last = '';
   await until(
     'the resent batch is acknowledged',
     async () => {
-      const r = await fetch(`http://127.0.0.1:${proxy!.port}/iclock/cdata?SN=MIDUP0001&table=ATTLOG&Stamp=9999`, { method: 'POST', body }).catch(() => null);
-      return r !== null && r.status === 200 && (await r.text()).trim() === `OK: ${BURST_LINES}`;
+      const r = await fetch(`http://127.0.0.1:${proxy!.port}/iclock/cdata?SN=MIDUP0001&table=ATTLOG&Stamp=9999`, { method: 'POST', body }).catch((err: Error) => err);
+      last = r instanceof Error ? r.message : `${r.status} ${await r.text()}`;
+      return last.trim() === `200 OK:${BURST_LINES}`;
     },
     60_000,
-  );
+  ).catch((err: Error) => assert.fail(`${err.message}; the last answer: ${last}`));
   ledger.note({ sn: 'MIDUP0001', kind: 'acknowledged', lines });
   const summary = await run;
   t.diagnostic(`punches ${summary.punches}, failed requests ${summary.errors}, resends ${summary.resends}`);

@@ -36,6 +36,8 @@ export async function startHaproxy(backends: string[]): Promise<Haproxy> {
     ICLOCKD_HAPROXY_STATS_BIND: `127.0.0.1:${statsPort}`,
     ICLOCKD_HAPROXY_SOCKET: socket,
     ICLOCKD_HAPROXY_LOG: 'stdout',
+    // Twice this in file descriptors must fit under the test machine's hard limit.
+    ICLOCKD_HAPROXY_MAXCONN: '4000',
   };
   backends.forEach((b, i) => (env[`ICLOCKD_BACKEND_${i + 1}`] = b));
   const child: ChildProcess = spawn(HAPROXY, ['-f', HAPROXY_CFG, '-db'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
