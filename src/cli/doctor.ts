@@ -1,11 +1,12 @@
 // `iclockd doctor`: what stands between this machine and a working server, in plain words:
-// the configuration, the database, its migrations, the clocks and time zone, and the port.
+// the configuration, the database, its migrations, the clocks and time zone, a Galera node's
+// state and settings, and the port.
 // Each check ends within CHECK_SECONDS, and each failure is one line (and its fix).
 import { createServer } from 'node:net';
 import { DateTime } from 'luxon';
 import { type Config, ConfigError, detectHostTimeZone, maskUrlPassword, settingOrigin } from '../config.js';
 import { type Database, closeDatabase, migrationStatus, openDatabase, parseMysqlUrl } from '../store/db.js';
-import { databaseVersion, mysqlServerTime } from '../store/databaseServer.js';
+import { type GaleraStatus, databaseVersion, galeraStatus, mysqlServerTime } from '../store/databaseServer.js';
 
 export interface Check {
   name: string;
@@ -98,6 +99,44 @@ async function clockSkewSeconds(db: Database, now: () => Date): Promise<number> 
   return Math.round((now().getTime() - (await mysqlServerTime(db)).getTime()) / 1000);
 }
 
+/**
+ * A Galera node against what iclockd needs of it (docs/operator/cluster.md): in the primary
+ * component and Synced, row-based replication, interleaved auto-increment locks, causal reads
+ * on iclockd's sessions, and a cluster that survives losing one node.
+ */
+export function galeraCheck(g: GaleraStatus): Check {
+  const failures: string[] = [];
+  const warnings: string[] = [];
+  const fixes: string[] = [];
+  if (g.clusterStatus !== 'Primary' || !g.ready) {
+    failures.push(`node ${g.node} is not in the primary component (${g.clusterStatus}, wsrep_ready ${g.ready ? 'ON' : 'OFF'}): it refuses iclockd's queries`);
+    fixes.push("read the node's error log: it lost the others (network, quorum); bootstrap the most advanced node only if the whole cluster is down");
+  } else if (g.localState !== 'Synced') {
+    warnings.push(`node ${g.node} is ${g.localState}, not Synced`);
+    fixes.push('wait for it to catch up (IST/SST); point this instance at a Synced node meanwhile');
+  }
+  if (g.binlogFormat !== 'ROW') {
+    failures.push(`binlog_format is ${g.binlogFormat}`);
+    fixes.push('set binlog_format=ROW on every node (Galera replicates rows)');
+  }
+  if (g.autoincLockMode !== 2) {
+    failures.push(`innodb_autoinc_lock_mode is ${g.autoincLockMode}`);
+    fixes.push('set innodb_autoinc_lock_mode=2 on every node (interleaved: required by Galera)');
+  }
+  if ((g.sessionSyncWait & 1) === 0) {
+    warnings.push(`wsrep_sync_wait is ${g.sessionSyncWait} on iclockd's sessions: a read through this node may miss what another instance just wrote through another`);
+    fixes.push('allow iclockd to set wsrep_sync_wait per session (it sets bit 1), or set wsrep_sync_wait=1 globally');
+  }
+  if (g.clusterSize < 3 && failures.length === 0) {
+    warnings.push(`a cluster of ${g.clusterSize}: losing one node ${g.clusterSize === 2 ? 'loses the quorum, and both stop' : 'leaves none'}`);
+    fixes.push('run three nodes (or two and the arbitrator garbd)');
+  }
+  const facts = `node ${g.node}, ${g.localState}, one of ${g.clusterSize} (${g.clusterStatus}); binlog_format ${g.binlogFormat}, innodb_autoinc_lock_mode ${g.autoincLockMode}, wsrep_sync_wait ${g.sessionSyncWait} on iclockd's sessions`;
+  if (failures.length > 0) return { name: 'galera', status: 'fail', detail: [...failures, ...warnings].join('; '), fix: fixes.join('; ') };
+  if (warnings.length > 0) return { name: 'galera', status: 'warn', detail: `${warnings.join('; ')} (${facts})`, fix: fixes.join('; ') };
+  return { name: 'galera', status: 'ok', detail: facts };
+}
+
 /** The database, its migrations and its clock: each step within CHECK_SECONDS; the first to fail ends them. */
 async function databaseChecks(config: Config, now: () => Date): Promise<Check[]> {
   const checks: Check[] = [];
@@ -134,6 +173,9 @@ async function databaseChecks(config: Config, now: () => Date): Promise<Check[]>
             ? { name: 'clock', status: 'warn', detail, fix }
             : { name: 'clock', status: 'ok', detail },
       );
+      step = 'galera';
+      const galera = await within(CHECK_SECONDS, galeraStatus(db));
+      if (galera) checks.push(galeraCheck(galera));
     } else {
       checks.push({ name: 'clock', status: 'ok', detail: 'the embedded database uses this host\'s clock' });
     }
