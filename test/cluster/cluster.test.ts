@@ -8,6 +8,7 @@
 // check-in per punch, attendance equals a fresh recompute, ERPNext holds each check-in once,
 // and the three nodes hold the same rows. `npm run test:cluster`.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ import { type GaleraCluster, galeraMissing, startGaleraCluster } from '../helper
 import { HAPROXY, type Haproxy, startHaproxy } from '../helpers/haproxy.js';
 import { Ledger, seedSimulatorEmployees } from '../helpers/ledger.js';
 import { type Node, startNode, until } from '../helpers/outbox.js';
-import { type Started, startProcess } from '../helpers/serveProcess.js';
+import { CLI, type Started, TSX, startProcess } from '../helpers/serveProcess.js';
 
 const DEVICES = Number(process.env.ICLOCKD_CLUSTER_TERMINALS ?? 12);
 const USERS = 20;
@@ -94,6 +95,13 @@ const gauge = (text: string, series: string) => {
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 };
 
+/** `iclockd doctor` against node i: its galera line. */
+async function doctorGalera(i: number): Promise<string> {
+  const env = { PATH: process.env.PATH ?? '', DATABASE_URL: cluster!.url(i, DATABASE), ICLOCKD_PORT: String(await freePort()), ICLOCKD_HOST: '127.0.0.1', ICLOCKD_TZ: 'UTC' };
+  const r = spawnSync(process.execPath, ['--import', TSX, CLI, 'doctor'], { cwd, env, encoding: 'utf8', timeout: 60_000 });
+  return r.stdout.split('\n').find((l) => /^\S+\s+galera\s/.test(l)) ?? `no galera line in: ${r.stdout}${r.stderr}`;
+}
+
 /** HAProxy holds all three instances UP (its /readyz checks pass). */
 async function allUp(): Promise<void> {
   await until('HAProxy holds all three instances UP', async () => (await proxy!.upServers()).length === 3, 60_000);
@@ -136,6 +144,12 @@ async function checkConsistent(phase: string, t: { diagnostic(s: string): void }
   const line = { phase, punches_made: stored, acknowledged: ledger.count(ledger.acknowledged), stored, checkins: await count(knex, 'checkins'), attendance, erpnext_checkins: erp!.checkins.length, erpnext_posts: erp!.requests.length };
   counts.push(line);
   t.diagnostic(`${phase}: ${JSON.stringify(line)}`);
+}
+
+/** Requests the fleet made through HAProxy, and per second, for the capacity figures. */
+function load(summary: { uploads: number; heartbeats: number; resends: number; errors: number }, durationMs: number): string {
+  const requests = summary.uploads + summary.heartbeats + summary.resends;
+  return `${requests} requests through HAProxy (${(requests / (durationMs / 1000)).toFixed(0)}/s: ${summary.heartbeats} polls, ${summary.uploads} uploads, ${summary.resends} resends), ${summary.errors} failed`;
 }
 
 function fleet(prefix: string, durationMs: number) {
@@ -192,6 +206,9 @@ test('three instances started at once on an empty database: their migrations rac
   const key = await setup.s.apiKeys.create('cluster test', 'admin');
   admin = `token ${key.apiKey}:${key.secret}`;
   t.diagnostic(`instances on ports ${ports.join(', ')}, HAProxy on ${proxy.port}`);
+  const doctor = await doctorGalera(1);
+  t.diagnostic(`iclockd doctor: ${doctor}`);
+  assert.match(doctor, /^ok\s+galera\s+node node2, Synced, one of 3 \(Primary\); binlog_format ROW, innodb_autoinc_lock_mode 2, wsrep_sync_wait 1/);
 });
 
 const api = (method: string, path: string, body?: unknown) =>
@@ -210,7 +227,7 @@ test('kill -9 an instance mid-run: nothing lost, nothing doubled, each queued co
   await sleep(3000);
   await startInstance(1);
   const summary = await run;
-  t.diagnostic(`punches ${summary.punches}, acknowledged before the kill ${before}, failed requests ${summary.errors}, resends ${summary.resends}, commands received ${summary.commands}`);
+  t.diagnostic(`punches ${summary.punches}, acknowledged before the kill ${before}, commands received ${summary.commands}; ${load(summary, 20_000)}`);
   assert.ok(before > 0);
   assert.equal(summary.commands, DEVICES * 2, 'a command was handed out twice (or not at all)');
   const commands = (await dbs[0]!.knex('device_commands').whereIn('device_serial', serials).select('state', 'tries')) as { state: string; tries: number }[];
@@ -232,10 +249,11 @@ test('kill -9 a database node mid-run: it rejoins by IST, nothing lost, nothing 
   assert.equal(gauge(orphan, 'iclockd_ready'), 0);
   assert.equal(gauge(orphan, 'iclockd_database_node_synced{node="node3"}'), 0);
   assert.equal(gauge(await metricsOf(0), 'iclockd_database_cluster_size{node="node1"}'), 2);
+  assert.match(await doctorGalera(0), /^warn\s+galera\s+a cluster of 2: losing one node loses the quorum/);
   await sleep(4000); // the other two nodes take every write meanwhile
   const transfer = await cluster!.restart(2);
   const summary = await run;
-  t.diagnostic(`node 3 rejoined by ${transfer}; punches ${summary.punches}, failed requests ${summary.errors}, resends ${summary.resends}`);
+  t.diagnostic(`node 3 rejoined by ${transfer}; punches ${summary.punches}; ${load(summary, 25_000)}`);
   assert.equal(transfer, 'IST', 'the restarted node caught up by IST, not a full state transfer');
   await allUp();
   for (let i = 0; i < 3; i++) {
@@ -302,7 +320,7 @@ test("kill -9 HAProxy's chosen instance while an upload's body is arriving: the 
   ).catch((err: Error) => assert.fail(`${err.message}; the last answer: ${last}`));
   ledger.note({ sn: 'MIDUP0001', kind: 'acknowledged', lines });
   const summary = await run;
-  t.diagnostic(`punches ${summary.punches}, failed requests ${summary.errors}, resends ${summary.resends}`);
+  t.diagnostic(`punches ${summary.punches}; ${load(summary, 20_000)}`);
   await allUp();
   await checkConsistent('upload cut mid-body', t);
 });
@@ -330,7 +348,7 @@ test('one TCP-4370 terminal polled by three instances through three nodes: one r
     ledger.note({ sn: 'ZKCLUSTER1', kind: 'made', lines: made });
     ledger.note({ sn: 'ZKCLUSTER1', kind: 'acknowledged', lines: made });
     const polls = (await dbs[0]!.knex('sync_log').where({ channel: 'zk4370' }).count({ n: '*' })) as { n: number | string }[];
-    t.diagnostic(`records ${made.length}, polls ${polls[0]!.n}, sessions at most at once ${zk.state.mostSessionsAtOnce}, connections ${zk.state.connections}; fleet punches ${summary.punches}`);
+    t.diagnostic(`records ${made.length}, polls ${polls[0]!.n}, sessions at most at once ${zk.state.mostSessionsAtOnce}, connections ${zk.state.connections}; fleet punches ${summary.punches}; ${load(summary, 25_000)}`);
     assert.equal(zk.state.mostSessionsAtOnce, 1, 'two instances read the terminal at once');
     assert.ok(zk.state.enabled, 'the terminal was left enabled');
     await checkConsistent('TCP-4370 terminal polled by three', t);
