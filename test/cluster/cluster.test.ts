@@ -95,6 +95,32 @@ const gauge = (text: string, series: string) => {
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 };
 
+/**
+ * What the run cost the cluster, for the capacity model: write-set bytes replicated per punch
+ * stored (what gcache must hold per punch for a node to rejoin by IST), certification conflicts
+ * (retried by iclockd), and each table's bytes per row.
+ */
+async function clusterFigures(): Promise<Record<string, unknown>> {
+  const knex = dbs[0]!.knex;
+  const punches = await count(knex, 'punches');
+  let replicated = 0;
+  let certFailures = 0;
+  let bfAborts = 0;
+  for (let i = 0; i < 3; i++) {
+    replicated += Number(await cluster!.status(i, 'wsrep_replicated_bytes'));
+    certFailures += Number(await cluster!.status(i, 'wsrep_local_cert_failures'));
+    bfAborts += Number(await cluster!.status(i, 'wsrep_local_bf_aborts'));
+  }
+  const tables = ((await knex.raw('SELECT table_name AS t, table_rows AS n, data_length + index_length AS b FROM information_schema.tables WHERE table_schema = DATABASE() AND table_rows > 0 ORDER BY b DESC')) as [{ t: string; n: number; b: number }[]])[0];
+  return {
+    punches,
+    replicated_bytes_per_punch: Math.round(replicated / punches),
+    certification_failures: certFailures,
+    brute_force_aborts: bfAborts,
+    bytes_per_row: Object.fromEntries(tables.map((r) => [r.t, Math.round(Number(r.b) / Math.max(1, Number(r.n)))])),
+  };
+}
+
 /** `iclockd doctor` against node i: its galera line. */
 async function doctorGalera(i: number): Promise<string> {
   const env = { PATH: process.env.PATH ?? '', DATABASE_URL: cluster!.url(i, DATABASE), ICLOCKD_PORT: String(await freePort()), ICLOCKD_HOST: '127.0.0.1', ICLOCKD_TZ: 'UTC' };
@@ -219,7 +245,7 @@ test('kill -9 an instance mid-run: nothing lost, nothing doubled, each queued co
   await sleep(2500);
   // Two commands per terminal, queued through whichever instance HAProxy picks; the terminals
   // poll through all three, each instance claiming through its own node.
-  const serials = Array.from({ length: DEVICES }, (_, i) => `KILLI${String(i + 1).padStart(4, '0')}`);
+  const serials = Array.from({ length: Math.min(DEVICES, 12) }, (_, i) => `KILLI${String(i + 1).padStart(4, '0')}`);
   for (const sn of serials) for (const command of ['check', 'info']) assert.equal((await api('POST', `/devices/${sn}/commands`, { command })).status, 201);
   await sleep(3500);
   const before = ledger.count(ledger.acknowledged);
@@ -229,9 +255,9 @@ test('kill -9 an instance mid-run: nothing lost, nothing doubled, each queued co
   const summary = await run;
   t.diagnostic(`punches ${summary.punches}, acknowledged before the kill ${before}, commands received ${summary.commands}; ${load(summary, 20_000)}`);
   assert.ok(before > 0);
-  assert.equal(summary.commands, DEVICES * 2, 'a command was handed out twice (or not at all)');
+  assert.equal(summary.commands, serials.length * 2, 'a command was handed out twice (or not at all)');
   const commands = (await dbs[0]!.knex('device_commands').whereIn('device_serial', serials).select('state', 'tries')) as { state: string; tries: number }[];
-  assert.equal(commands.length, DEVICES * 2);
+  assert.equal(commands.length, serials.length * 2);
   for (const c of commands) assert.deepEqual([c.state, Number(c.tries)], ['succeeded', 1]);
   await allUp();
   await checkConsistent('instance killed', t);
@@ -352,6 +378,7 @@ test('one TCP-4370 terminal polled by three instances through three nodes: one r
     assert.equal(zk.state.mostSessionsAtOnce, 1, 'two instances read the terminal at once');
     assert.ok(zk.state.enabled, 'the terminal was left enabled');
     await checkConsistent('TCP-4370 terminal polled by three', t);
+    t.diagnostic(`cluster figures: ${JSON.stringify(await clusterFigures())}`);
   } finally {
     await zk.close();
   }
