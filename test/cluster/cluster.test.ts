@@ -62,6 +62,8 @@ function envOf(i: number): Record<string, string> {
     ICLOCKD_PORT: String(ports[i]),
     ICLOCKD_DEVICE_POLICY: 'approve',
     ICLOCKD_TRUST_PROXY: '1',
+    // Every terminal comes from one address here; each phase brings new serials.
+    ICLOCKD_NEW_DEVICES_PER_HOUR: String(Math.max(120, DEVICES * 5)),
     ICLOCKD_OUTBOX_POLL_MS: '200',
     ICLOCKD_OUTBOX_BACKOFF_MS: '100',
     ICLOCKD_OUTBOX_BACKOFF_MAX_MS: '1000',
@@ -72,10 +74,19 @@ function envOf(i: number): Record<string, string> {
   };
 }
 
+/** Every instance process started, restarts included: their logs are read at each check. */
+const everyInstance: Started[] = [];
+
 async function startInstance(i: number): Promise<Started> {
   const started = await startProcess(cwd, envOf(i));
   instances[i] = started;
+  everyInstance.push(started);
   return started;
+}
+
+/** Requests an instance answered with a server error other than 503 (the database unavailable, retry): none may be. */
+function serverErrors(): Record<string, unknown>[] {
+  return everyInstance.flatMap((s) => s.lines.filter((l) => (l.msg === 'request' && typeof l.status === 'number' && l.status >= 500 && l.status !== 503) || /deadlock|1213/i.test(JSON.stringify(l.err ?? ''))));
 }
 
 async function killInstance(i: number): Promise<void> {
@@ -140,6 +151,8 @@ async function allUp(): Promise<void> {
  */
 async function checkConsistent(phase: string, t: { diagnostic(s: string): void }): Promise<void> {
   const knex = dbs[0]!.knex;
+  const errors = serverErrors();
+  assert.deepEqual(errors.slice(0, 3), [], `${errors.length} request(s) answered with a server error, or a certification conflict that escaped its retry`);
   await ledger.checkAgainst(knex);
   const stored = ledger.count(ledger.made);
   assert.equal(ledger.count(ledger.acknowledged), stored, 'every punch made was acknowledged');
