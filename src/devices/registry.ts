@@ -24,6 +24,7 @@ import {
   countApprovedDevicesClockOff,
 } from '../store/devices.js';
 import { addDeviceHeartbeats } from '../store/deviceHeartbeats.js';
+import { transactionWithRetry } from '../store/transaction.js';
 import type { Listed, Window } from '../store/list.js';
 import { type RateLimiter, rateLimited } from '../limits.js';
 import { charsOf, identifierProblem, isInt32 } from '../store/columns.js';
@@ -422,9 +423,15 @@ export class DeviceRegistry {
   /** Writes what was taken from some entries; on failure puts it back (the contacts since are newer and stay). */
   private async writeSeenPart(part: SeenTaken[]): Promise<boolean> {
     try {
+      // In serial order, so two instances' flushes lock the rows they share in the same order;
+      // both statements in one transaction, retried whole when another instance's flush (on
+      // Galera, through another node) wrote one of these terminals' rows at the same time.
+      part.sort((a, b) => (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
       const moved = part.filter((p) => p.seen.writtenAt > p.writtenAt);
-      await recordDevicesSeen(this.knex, moved.map((p) => ({ serial: p.serial, at: new Date(p.seen.writtenAt), address: p.seen.address })));
-      await addDeviceHeartbeats(this.knex, part.flatMap((p) => p.counts.map((c) => ({ serial: p.serial, bucketAt: new Date(c.bucketAt), requests: c.requests }))));
+      await transactionWithRetry(this.knex, async (trx) => {
+        await recordDevicesSeen(trx, moved.map((p) => ({ serial: p.serial, at: new Date(p.seen.writtenAt), address: p.seen.address })));
+        await addDeviceHeartbeats(trx, part.flatMap((p) => p.counts.map((c) => ({ serial: p.serial, bucketAt: new Date(c.bucketAt), requests: c.requests }))));
+      });
       return true;
     } catch (err) {
       for (const p of part) {

@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import { type Listed, type Window, listPaged } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { claimed } from './transaction.js';
 
 export type CommandState = 'pending' | 'sent' | 'succeeded' | 'failed' | 'expired';
 
@@ -69,8 +70,7 @@ export async function dueCommands(knex: Knex, serial: string, resendBefore: Date
 /** Marks a command sent, unless another process already did: true when this call claimed it. */
 export async function claimCommand(knex: Knex, c: DeviceCommand, at: Date): Promise<boolean> {
   const q = knex('device_commands').where({ id: c.id, state: c.state, tries: c.tries });
-  const n = await q.update({ state: 'sent', sent_at: toDbInstant(at), tries: c.tries + 1 });
-  return n === 1;
+  return (await claimed(q.update({ state: 'sent', sent_at: toDbInstant(at), tries: c.tries + 1 }))) === 1;
 }
 
 /** Sent commands that used all their tries without a result. */

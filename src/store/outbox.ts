@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import { chunks } from './chunks.js';
 import { type Listed, type Window, listPaged } from './list.js';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { claimed } from './transaction.js';
 
 export const OUTBOX_STATES = ['pending', 'delivered', 'rejected', 'dead'] as const;
 /**
@@ -144,16 +145,19 @@ export async function findDueHeads(knex: Knex, targetIds: number[], nowMs: numbe
  */
 export async function claimOutboxRows(knex: Knex, ids: number[], token: string, nowMs: number, untilMs: number): Promise<OutboxRow[]> {
   if (ids.length === 0) return [];
-  await knex('outbox')
-    .whereIn('id', ids)
-    .where('state', 'pending')
-    .where((q) => q.whereNull('claim_until_ms').orWhere('claim_until_ms', '<', nowMs))
-    // First in the SET list: MySQL evaluates assignments left to right, so this must read the old claim.
-    .update({
-      unconfirmed_send_ms: knex.raw('CASE WHEN claimed_by IS NOT NULL THEN claim_until_ms ELSE unconfirmed_send_ms END'),
-      claimed_by: token,
-      claim_until_ms: untilMs,
-    });
+  const taken = await claimed(
+    knex('outbox')
+      .whereIn('id', ids)
+      .where('state', 'pending')
+      .where((q) => q.whereNull('claim_until_ms').orWhere('claim_until_ms', '<', nowMs))
+      // First in the SET list: MySQL evaluates assignments left to right, so this must read the old claim.
+      .update({
+        unconfirmed_send_ms: knex.raw('CASE WHEN claimed_by IS NOT NULL THEN claim_until_ms ELSE unconfirmed_send_ms END'),
+        claimed_by: token,
+        claim_until_ms: untilMs,
+      }),
+  );
+  if (taken === 0) return [];
   const rows = (await knex('outbox').whereIn('id', ids).where('claimed_by', token).orderBy('id')) as Row[];
   return rows.map(fromRow);
 }

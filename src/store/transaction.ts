@@ -35,9 +35,31 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-export function isRetryable(err: unknown): boolean {
+/**
+ * Rolled back because a concurrent writer won: an InnoDB deadlock, or on Galera a certification
+ * conflict (reported as a deadlock, 1213, even at commit, after every statement succeeded).
+ */
+export function isWriteConflict(err: unknown): boolean {
   const e = err as { code?: string; errno?: number };
-  return isUniqueViolation(err) || e?.errno === 1213 || e?.code === 'ER_LOCK_DEADLOCK' || e?.code === 'SQLITE_BUSY';
+  return e?.errno === 1213 || e?.code === 'ER_LOCK_DEADLOCK';
+}
+
+export function isRetryable(err: unknown): boolean {
+  const e = err as { code?: string };
+  return isUniqueViolation(err) || isWriteConflict(err) || e?.code === 'SQLITE_BUSY';
+}
+
+/**
+ * A guarded UPDATE that claims something (a command, outbox rows, a day's job, a lease): when it
+ * loses a write conflict, the other writer claimed it, so this call claimed nothing (0 rows).
+ */
+export async function claimed(update: Promise<number>): Promise<number> {
+  try {
+    return await update;
+  } catch (err) {
+    if (isWriteConflict(err)) return 0;
+    throw err;
+  }
 }
 
 /** MySQL/MariaDB errors that refuse a value (too long, out of range, not a date, bad text), not the statement. */
@@ -57,6 +79,9 @@ export async function transactionWithRetry<T>(knex: Knex, work: (trx: Knex.Trans
       return await knex.transaction(work);
     } catch (err) {
       if (attempt >= attempts || !isRetryable(err)) throw err;
+      // Writers that conflicted would meet again if they retried in step (Galera: three nodes
+      // writing the same terminals' rows): a short random pause apart.
+      if (isWriteConflict(err)) await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
     }
   }
 }

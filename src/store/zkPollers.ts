@@ -3,6 +3,7 @@
 // writes them. Every write a poll makes is guarded by its lease: only the holder moves anything.
 import type { Knex } from 'knex';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { claimed } from './transaction.js';
 
 /** What was committed of a terminal's log: how many records, and the last of them. */
 export interface PollCursor {
@@ -144,16 +145,18 @@ export async function duePollers(knex: Knex, now: Date, limit: number): Promise<
  * lease may be taken over: its holder stopped renewing it.
  */
 export async function claimPollerLease(knex: Knex, deviceSerial: string, owner: string, now: Date, until: Date): Promise<boolean> {
-  const n = await knex('zk_pollers')
-    .where({ device_serial: deviceSerial })
-    .where((q) => q.whereNull('lease_owner').orWhere('lease_owner', owner).orWhere('lease_until', '<', toDbInstant(now)))
-    .update({ lease_owner: owner, lease_until: toDbInstant(until) });
+  const n = await claimed(
+    knex('zk_pollers')
+      .where({ device_serial: deviceSerial })
+      .where((q) => q.whereNull('lease_owner').orWhere('lease_owner', owner).orWhere('lease_until', '<', toDbInstant(now)))
+      .update({ lease_owner: owner, lease_until: toDbInstant(until) }),
+  );
   return n === 1;
 }
 
 /** Extends the lease while a long read goes on; false when `owner` no longer holds it. */
 export async function renewPollerLease(knex: Knex, deviceSerial: string, owner: string, until: Date): Promise<boolean> {
-  return (await knex('zk_pollers').where({ device_serial: deviceSerial, lease_owner: owner }).update({ lease_until: toDbInstant(until) })) === 1;
+  return (await claimed(knex('zk_pollers').where({ device_serial: deviceSerial, lease_owner: owner }).update({ lease_until: toDbInstant(until) }))) === 1;
 }
 
 /** Moves the cursor, in the transaction of the punches it covers; false when `owner` no longer holds the lease. */

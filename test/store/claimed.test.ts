@@ -1,0 +1,46 @@
+// A claim (a command, outbox rows, a day's job, a poller lease) is one guarded UPDATE. When it
+// loses a write conflict (a deadlock here; on Galera a certification conflict with another
+// node's claim) it is rolled back: the other writer has the rows, so this claim got nothing. It
+// must say so, not throw (a worker's tick or a terminal's poll failing with 1213).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { claimed } from '../../src/store/transaction.js';
+import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
+
+let t: TestDatabase;
+before(async () => {
+  t = await openTestDatabase();
+  const at = '2026-01-01 00:00:00';
+  await t.db.knex('devices').insert(['CLAIM-A', 'CLAIM-B'].map((serial) => ({ serial, state: 'approved', created_at: at, updated_at: at })));
+});
+after(async () => {
+  await t.cleanup();
+});
+
+test('a claim that loses a deadlock claimed nothing (0 rows), and the winner keeps what it wrote', { skip: testDialect() !== 'mysql' && 'SQLite has one writer: no deadlock', timeout: 60_000 }, async () => {
+  const knex = t.db.knex;
+  const other = await knex.transaction();
+  let result: number | Error;
+  try {
+    const at = '2026-01-01 00:00:00';
+    // The winner: heavier (InnoDB rolls back the lighter), it holds CLAIM-B…
+    await other('devices').insert(Array.from({ length: 50 }, (_, i) => ({ serial: `WINNER-${i}`, state: 'approved', created_at: at, updated_at: at })));
+    await other('devices').where({ serial: 'CLAIM-B' }).update({ alias: 'winner' });
+    // …the claim takes CLAIM-A and waits for CLAIM-B, then the winner wants CLAIM-A.
+    const claim = claimed(knex('devices').whereIn('serial', ['CLAIM-A', 'CLAIM-B']).whereNull('alias').update({ alias: 'claim' })).catch((err: Error) => err);
+    await sleep(500);
+    await other('devices').where({ serial: 'CLAIM-A' }).update({ alias: 'winner' });
+    await other.commit();
+    result = await claim;
+  } finally {
+    if (!other.isCompleted()) await other.rollback();
+  }
+  assert.equal(result, 0);
+  const aliases = (await knex('devices').whereIn('serial', ['CLAIM-A', 'CLAIM-B']).orderBy('serial').pluck('alias')) as string[];
+  assert.deepEqual(aliases, ['winner', 'winner']);
+});
+
+test('any other failure of a claim is still an error', async () => {
+  await assert.rejects(claimed(t.db.knex('no_such_table').update({ x: 1 })));
+});
