@@ -2,6 +2,7 @@
 // reads or writes the table.
 import type { Knex } from 'knex';
 import { fromDbInstant, toDbInstant } from './time.js';
+import { claimed } from './transaction.js';
 
 export const TARGET_KINDS = ['erpnext', 'webhook'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -108,12 +109,24 @@ export async function setTargetState(knex: Knex, id: number, from: TargetState[]
   return n > 0;
 }
 
+/**
+ * When the target last took a delivery. Every delivery of every instance writes this one row:
+ * it is written when a second or more old, and a write lost to another instance's (a deadlock,
+ * or on Galera a certification conflict) is left to theirs, as recent.
+ */
 export async function recordTargetDelivered(knex: Knex, id: number, at: Date): Promise<void> {
-  await knex('outbox_targets').where({ id }).update({ last_delivered_at: toDbInstant(at) });
+  const secondBefore = toDbInstant(new Date(at.getTime() - 1000));
+  await claimed(
+    knex('outbox_targets')
+      .where({ id })
+      .where((q) => q.whereNull('last_delivered_at').orWhere('last_delivered_at', '<=', secondBefore))
+      .update({ last_delivered_at: toDbInstant(at) }),
+  );
 }
 
+/** The target's last error; as for deliveries, a write lost to another instance's is left to theirs. */
 export async function recordTargetError(knex: Knex, id: number, error: string, at: Date): Promise<void> {
-  await knex('outbox_targets').where({ id }).update({ last_error: error, last_error_at: toDbInstant(at) });
+  await claimed(knex('outbox_targets').where({ id }).update({ last_error: error, last_error_at: toDbInstant(at) }));
 }
 
 /** Removes a target and its outbox rows. */
