@@ -34,6 +34,11 @@ import { contactGapMs, settleMs } from './clock.js';
 export type { Device, DeviceState };
 
 const SEEN_FLUSH_MS = 5_000;
+/**
+ * Tries of one part of a flush: every instance writes the rows of the terminals it heard, so
+ * with several instances (Galera above all) parts of two flushes meet often.
+ */
+const SEEN_WRITE_ATTEMPTS = 8;
 /** Devices per pair of flush statements. */
 const SEEN_WRITE_PART = 200;
 /** The timeline's resolution: requests are counted per device and five minutes. */
@@ -428,10 +433,14 @@ export class DeviceRegistry {
       // Galera, through another node) wrote one of these terminals' rows at the same time.
       part.sort((a, b) => (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
       const moved = part.filter((p) => p.seen.writtenAt > p.writtenAt);
-      await transactionWithRetry(this.knex, async (trx) => {
-        await recordDevicesSeen(trx, moved.map((p) => ({ serial: p.serial, at: new Date(p.seen.writtenAt), address: p.seen.address })));
-        await addDeviceHeartbeats(trx, part.flatMap((p) => p.counts.map((c) => ({ serial: p.serial, bucketAt: new Date(c.bucketAt), requests: c.requests }))));
-      });
+      await transactionWithRetry(
+        this.knex,
+        async (trx) => {
+          await recordDevicesSeen(trx, moved.map((p) => ({ serial: p.serial, at: new Date(p.seen.writtenAt), address: p.seen.address })));
+          await addDeviceHeartbeats(trx, part.flatMap((p) => p.counts.map((c) => ({ serial: p.serial, bucketAt: new Date(c.bucketAt), requests: c.requests }))));
+        },
+        SEEN_WRITE_ATTEMPTS,
+      );
       return true;
     } catch (err) {
       for (const p of part) {
