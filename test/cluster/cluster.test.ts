@@ -3,8 +3,9 @@
 // them, and simulated terminals pushing real-time punches, bursts and resends through HAProxy,
 // forwarding every check-in to an ERPNext. In turn the harness: starts the three instances at
 // once on an empty database (their migrations race), kill -9s an instance, kill -9s a database
-// node (it rejoins by IST), and kill -9s the instance HAProxy chose for an upload while its body
-// is still arriving. After each: every punch made was acknowledged and is stored once, one
+// node (it rejoins by IST), kill -9s two (the last loses its quorum; an operator bootstraps it,
+// the others rejoin), and kill -9s the instance HAProxy chose for an upload while its body is
+// still arriving. After each: every punch made was acknowledged and is stored once, one
 // check-in per punch, attendance equals a fresh recompute, ERPNext holds each check-in once,
 // and the three nodes hold the same rows. `npm run test:cluster`.
 import assert from 'node:assert/strict';
@@ -312,6 +313,25 @@ test('kill -9 a database node mid-run: it rejoins by IST, nothing lost, nothing 
     assert.equal(gauge(text, `iclockd_database_cluster_size{node="node${i + 1}"}`), 3);
   }
   await checkConsistent('database node killed', t);
+});
+
+test('two database nodes lost: the last refuses writes (no quorum) and nothing unstored is acknowledged; bootstrapped, the others rejoin by IST', { skip, timeout: 300_000 }, async (t) => {
+  const run = fleet('QUORUM', 30_000);
+  await sleep(4000);
+  await Promise.all([cluster!.kill(1), cluster!.kill(2)]);
+  await until('node 1, alone, leaves the primary component', async () => (await cluster!.status(0, 'wsrep_cluster_status')) !== 'Primary', 30_000);
+  await until('HAProxy takes every instance out (none is ready)', async () => (await proxy!.upServers()).length === 0, 30_000);
+  const during = ledger.count(ledger.acknowledged);
+  await sleep(4000); // the terminals keep their punches and retry
+  // The documented recovery: make the survivor, the most advanced node, a primary component
+  // again; the others then rejoin it.
+  await cluster!.sql(0, "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'");
+  const transfers = [await cluster!.restart(1), await cluster!.restart(2)];
+  const summary = await run;
+  t.diagnostic(`nodes 2 and 3 rejoined by ${transfers.join(' and ')}; acknowledged when the quorum went ${during}; punches ${summary.punches}; ${load(summary, 30_000)}`);
+  assert.deepEqual(transfers, ['IST', 'IST']);
+  await allUp();
+  await checkConsistent('quorum lost', t);
 });
 
 /** An ATTLOG upload whose body arrives in two halves, with the connection HAProxy holds for it. */

@@ -76,6 +76,8 @@ export interface GaleraCluster {
   restart(i: number): Promise<'IST' | 'SST'>;
   /** A wsrep status variable read on node i. */
   status(i: number, name: string): Promise<string | null>;
+  /** A statement run on node i as root (an operator's: `SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'`). */
+  sql(i: number, statement: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -208,12 +210,16 @@ export async function startGaleraCluster(size = 3): Promise<GaleraCluster> {
       const position = recoverPosition(node);
       const from = node.logSize();
       startProcess(node, [`--wsrep-start-position=${position}`]);
-      await waitSynced(node, size, 90_000);
+      // A cluster of every node running now (another may still be down, to be restarted next).
+      await waitSynced(node, nodes.filter((n) => n.process !== null).length, 90_000);
       const log = node.log(from);
       // rsync's script runs either way; it says which transfer it made.
       return /rsync IST completed on joiner/.test(log) && !/rsync SST completed on joiner/.test(log) ? 'IST' : 'SST';
     },
     status: (i, name) => readStatus(nodes[i]!, name),
+    async sql(i, statement) {
+      await query(nodes[i]!.url, statement);
+    },
     async stop() {
       for (const n of nodes) n.process?.kill('SIGKILL');
       await Promise.all(nodes.map((n) => n.exited));
