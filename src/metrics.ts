@@ -22,6 +22,15 @@ export interface MetricsProbes {
   devicesClockOff(): Promise<number>;
 }
 
+/**
+ * `read` shared by the gauges of one scrape: prom-client collects every metric of a scrape
+ * together, so those that need the same rows ask once; the next scrape reads afresh.
+ */
+function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let ofScrape: Promise<T> | null = null;
+  return () => (ofScrape ??= read().finally(() => setImmediate(() => (ofScrape = null))));
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly requests: Counter<'channel' | 'route' | 'method' | 'status'>;
@@ -136,13 +145,8 @@ export class Metrics {
         for (const c of await countUndelivered(knex).catch(() => [])) this.set({ target: names.get(c.targetId) ?? String(c.targetId), state: c.state }, c.n);
       },
     });
-    // Both gauges of polled terminals are collected at once (prom-client collects every metric
-    // of a scrape together): they share one read.
-    let pollersOfScrape: Promise<ZkPoller[]> | null = null;
-    const pollers = () =>
-      (pollersOfScrape ??= listPollers(knex)
-        .catch(() => [])
-        .finally(() => setImmediate(() => (pollersOfScrape = null))));
+    // Both gauges of polled terminals are collected at once: they share one read.
+    const pollers = oncePerScrape(() => listPollers(knex).catch((): ZkPoller[] => []));
     new Gauge({
       name: 'iclockd_zk_terminal_records',
       help: 'Terminals read over TCP 4370: attendance records on the terminal at its last poll, and what its log holds (kind: stored, capacity)',
@@ -202,18 +206,15 @@ export class Metrics {
         if (n !== null) this.set(n);
       },
     });
-    // Both Galera gauges are collected together: they share one read of the node's status. A
-    // node that stops answering, having last answered as a Galera node, reads 0 synced.
-    let galeraOfScrape: Promise<GaleraStatus | null | 'unreachable'> | null = null;
+    // Both Galera gauges share one read of the node's status. A node that stops answering,
+    // having last answered as a Galera node, reads 0 synced.
     let lastNode: string | null = null;
-    const galera = () =>
-      (galeraOfScrape ??= probes
-        .galera()
-        .then(
-          (g) => ((lastNode = g?.node ?? null), g),
-          () => 'unreachable' as const,
-        )
-        .finally(() => setImmediate(() => (galeraOfScrape = null))));
+    const galera = oncePerScrape(() =>
+      probes.galera().then(
+        (g) => ((lastNode = g?.node ?? null), g),
+        () => 'unreachable' as const,
+      ),
+    );
     new Gauge({
       name: 'iclockd_database_cluster_size',
       help: "Galera only: wsrep_cluster_size as this instance's database node (wsrep_node_name) sees it",
