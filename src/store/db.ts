@@ -360,10 +360,16 @@ export interface MigrationStatus {
   pending: string[];
 }
 
+/** Databases whose migrations table was seen: it is never dropped, so it need not be looked for again. */
+const migrationsTableSeen = new WeakSet<Knex>();
+
 export async function migrationStatus(db: Database): Promise<MigrationStatus> {
-  // knex's listing would create its tables (readiness checks call this): before the first
-  // migration starts, everything is pending and nothing is written.
-  if (!(await db.knex.schema.hasTable(MIGRATIONS_TABLE))) return { applied: [], pending: migrations.map((m) => m.name) };
+  // knex's listing would create its tables (readiness checks call this, every few seconds per
+  // balancer): before the first migration starts, everything is pending and nothing is written.
+  if (!migrationsTableSeen.has(db.knex)) {
+    if (!(await db.knex.schema.hasTable(MIGRATIONS_TABLE))) return { applied: [], pending: migrations.map((m) => m.name) };
+    migrationsTableSeen.add(db.knex);
+  }
   const [completed, pending] = (await db.knex.migrate.list({ migrationSource })) as [{ name: string }[], unknown[]];
   return {
     applied: completed.map((m) => m.name),
