@@ -1,5 +1,6 @@
 // `iclockd serve`, `doctor` and `migrate`: running the server, and readying its machine and database.
 import { type Command, CommanderError } from 'commander';
+import { databaseTimeouts } from '../../config.js';
 import { settingsHelp } from '../../config/settingsDoc.js';
 import { serve } from '../../main.js';
 import { closeDatabase, freeMigrationLock, migrateDatabase, openDatabase } from '../../store/db.js';
@@ -33,7 +34,7 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
     .action(async (opts: { unlock?: boolean }) => {
       const cfg = ctx.config();
       if (opts.unlock) {
-        const db = await openDatabase(cfg.databaseUrl);
+        const db = await openDatabase(cfg.databaseUrl, databaseTimeouts(cfg));
         try {
           ctx.out((await freeMigrationLock(db)) ? 'migration lock freed: start iclockd again' : 'the migration lock was not held');
         } finally {
