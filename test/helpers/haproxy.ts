@@ -62,8 +62,9 @@ export async function startHaproxy(backends: string[]): Promise<Haproxy> {
     async serverOf(clientPort) {
       // `show sess all` prints each stream's frontend connection (source address) and its server.
       const text = await command('show sess all');
+      const source = new RegExp(`source=127\\.0\\.0\\.1:${clientPort}\\b`);
       for (const block of text.split(/\n(?=0x[0-9a-f]+: \[)/)) {
-        if (!block.includes(`source=127.0.0.1:${clientPort} `) && !block.includes(`source=127.0.0.1:${clientPort}\n`)) continue;
+        if (!source.test(block)) continue;
         const m = /\bsrv=(\S+)/.exec(block) ?? /\bserver=(\S+)/.exec(block);
         if (m && m[1] !== '<NONE>') return m[1]!;
       }
