@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { DateTime } from 'luxon';
 import { type Employee, findEmployeesByIds, lockEmployees } from '../store/employees.js';
-import { seriesName, takeSeriesNumbers, takeSeriesNumbersFor } from '../store/series.js';
+import { attendanceSeries, seriesName, takeSeriesNumbersFor } from '../store/series.js';
 import { type ShiftType, findShiftTypesByIds, findShiftTypesByNames } from '../store/shiftTypes.js';
 import { type ShiftAssignment, assignmentsCoveringMany } from '../store/shiftAssignments.js';
 import { holidaysAmong } from '../store/holidays.js';
@@ -72,11 +72,6 @@ export type CheckinLink = CheckinShift;
  * they sort after stored check-ins of the same second, as their real, later ids will.
  */
 const UNSAVED_ID = 2 ** 52;
-
-/** The naming series of a record of this date (YYYY-MM-DD): HR-ATT-<year>-, as HRMS names Attendance. */
-function attendanceSeries(date: string): string {
-  return `HR-ATT-${Number(date.slice(0, 4))}-`;
-}
 
 /** An unsaved check-in as a recompute counts it. */
 type UnsavedLog = CheckinLog & { employeeId: number };
@@ -148,7 +143,7 @@ export class AttendanceRunner {
     const prefix = attendanceSeries(window.date);
     return insertAttendance(
       trx,
-      seriesName(prefix, await takeSeriesNumbers(trx, prefix, 1)),
+      seriesName(prefix, (await takeSeriesNumbersFor(this.knex, trx, prefix, 1))[0]!),
       {
         employeeId: employee.id,
         date: window.date,

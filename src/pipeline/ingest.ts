@@ -1,7 +1,6 @@
 // ingest: punches → (idempotent) punch rows → employee match → check-ins, in one transaction.
 // Also where punches that waited (unmatched, inactive employee, suspect time) are settled later.
 import type { Knex } from 'knex';
-import { DateTime } from 'luxon';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { type Employee, findEmployeesByDeviceIds, findEmployeesByIds } from '../store/employees.js';
@@ -22,7 +21,7 @@ import {
   insertPunches,
   updatePunch,
 } from '../store/punches.js';
-import { seriesName, takeSeriesNumbersFor } from '../store/series.js';
+import { attendanceSeries, checkinSeries, reserveSeriesAhead, seriesName, takeSeriesNumbersFor } from '../store/series.js';
 import { isDataRefusal, transactionWithRetry } from '../store/transaction.js';
 import type { AttendanceRunner, UnsavedCheckinAttendance } from '../attendance/runner.js';
 import type { Logger } from '../log.js';
@@ -197,6 +196,7 @@ export class IngestService {
   private async commitBatch(subs: AnySubmission[], careful = false): Promise<Submitted<unknown>[]> {
     const started = performance.now();
     const punches = subs.flatMap((s) => s.punches);
+    await this.reserveNames(punches);
     let submitted: Submitted<unknown>[];
     try {
       submitted = await transactionWithRetry(this.knex, async (trx) => {
@@ -227,6 +227,16 @@ export class IngestService {
     this.committedBatches.submissions += subs.length;
     this.observe(punches, submitted.flatMap((s) => s.results), (performance.now() - started) / 1000);
     return submitted;
+  }
+
+  /**
+   * Names for what the batch may create (a check-in, an attendance record per punch at most),
+   * reserved before its transaction: see reserveSeriesAhead.
+   */
+  private async reserveNames(punches: Punch[]): Promise<void> {
+    const prefixes = new Set([checkinSeries(this.now(), this.settings.timeZone)]);
+    if (this.attendance) for (const p of punches) prefixes.add(attendanceSeries(p.localTime));
+    await Promise.all([...prefixes].map((prefix) => reserveSeriesAhead(this.knex, prefix, punches.length)));
   }
 
   /**
@@ -427,8 +437,7 @@ export class IngestService {
     /** What each new check-in did to attendance, by check-in key. */
     const attendanceOf = new Map<string, UnsavedCheckinAttendance>();
     if (toCreate.size > 0) {
-      const year = DateTime.fromJSDate(now, { zone: this.settings.timeZone }).year;
-      const prefix = `CHECKIN-${year}-`;
+      const prefix = checkinSeries(now, this.settings.timeZone);
       const numbers = await takeSeriesNumbersFor(this.knex, trx, prefix, toCreate.size);
       const news = [...toCreate.values()].map((w, n) => ({
         employeeId: w.key.employeeId,

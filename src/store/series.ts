@@ -2,7 +2,9 @@
 // counter row on MySQL until that transaction ends, so two processes never hand out the same
 // number.
 import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
 import { isMysql } from './db.js';
+import { transactionWithRetry } from './transaction.js';
 
 /** Reserves `count` numbers under `prefix`; returns the first. */
 export async function takeSeriesNumbers(trx: Knex.Transaction, prefix: string, count: number): Promise<number> {
@@ -19,6 +21,16 @@ export async function takeSeriesNumbers(trx: Knex.Transaction, prefix: string, c
   }
   const row = (await trx('series').where({ prefix }).first('current')) as { current: number };
   return Number(row.current) - count + 1;
+}
+
+/** The naming series of a check-in made at `at`: CHECKIN-<year>-, the year where iclockd runs. */
+export function checkinSeries(at: Date, timeZone: string): string {
+  return `CHECKIN-${DateTime.fromJSDate(at, { zone: timeZone }).year}-`;
+}
+
+/** The naming series of an attendance record of this date (YYYY-MM-DD): HR-ATT-<year>-, as HRMS names Attendance. */
+export function attendanceSeries(date: string): string {
+  return `HR-ATT-${Number(date.slice(0, 4))}-`;
 }
 
 export function seriesName(prefix: string, n: number, width = 5): string {
@@ -44,6 +56,8 @@ const reserves = new WeakMap<Knex, Map<string, Reserve>>();
 
 /** A refill takes at least this many numbers, and at least four of the largest take so far. */
 const BLOCK = 1000;
+/** A refill blocks no request, so it can afford to retry longer than a request's transaction. */
+const REFILL_ATTEMPTS = 8;
 
 /**
  * Numbers for `count` new names inside a caller's transaction, without holding the counter row
@@ -59,22 +73,48 @@ const BLOCK = 1000;
  */
 export async function takeSeriesNumbersFor(knex: Knex, trx: Knex.Transaction, prefix: string, count: number): Promise<number[]> {
   if (!isMysql(knex)) return numbersFrom(await takeSeriesNumbers(trx, prefix, count), count);
-  let byPrefix = reserves.get(knex);
-  if (!byPrefix) reserves.set(knex, (byPrefix = new Map()));
-  let reserve = byPrefix.get(prefix);
-  if (!reserve) byPrefix.set(prefix, (reserve = { blocks: [], refilling: null, largest: 0 }));
-  reserve.largest = Math.max(reserve.largest, count);
+  const reserve = reserveOf(knex, prefix, count);
   const taken = takeReserved(reserve, count);
   if (taken) {
     // Refilled when what is left would not cover two more takes like the largest.
     if (reservedCount(reserve) < 2 * reserve.largest) refill(knex, prefix, reserve);
     return taken;
   }
-  const numbers = numbersFrom(await takeSeriesNumbers(trx, prefix, count), count);
-  // Only now: the refill waits for the counter row this transaction holds, so its block comes
-  // after these numbers (started first, it could take the block before them).
-  refill(knex, prefix, reserve);
-  return numbers;
+  try {
+    return numbersFrom(await takeSeriesNumbers(trx, prefix, count), count);
+  } finally {
+    // Only now: the refill waits for the counter row this transaction holds, so its block comes
+    // after these numbers (started first, it could take the block before them). Started even
+    // when the take failed (a write conflict), or every retry of the caller would land here too.
+    refill(knex, prefix, reserve);
+  }
+}
+
+/** A refill in flight may fall short of what concurrent takers need: this many rounds, then the take falls back. */
+const AHEAD_ROUNDS = 3;
+
+/**
+ * Has the reserve hold `count` numbers under `prefix` before the transaction that will take them
+ * begins (MySQL; SQLite takes inside the transaction). Taken inside it instead, the counter row
+ * would be locked until its commit, and every other writer's transaction, on every Galera node,
+ * would conflict on it. The caller holds no connection while it waits: a refill's own is free.
+ */
+export async function reserveSeriesAhead(knex: Knex, prefix: string, count: number): Promise<void> {
+  if (!isMysql(knex) || count <= 0) return;
+  const reserve = reserveOf(knex, prefix, count);
+  for (let round = 0; round < AHEAD_ROUNDS && reservedCount(reserve) < count; round++) {
+    refill(knex, prefix, reserve);
+    await reserve.refilling;
+  }
+}
+
+function reserveOf(knex: Knex, prefix: string, count: number): Reserve {
+  let byPrefix = reserves.get(knex);
+  if (!byPrefix) reserves.set(knex, (byPrefix = new Map()));
+  let reserve = byPrefix.get(prefix);
+  if (!reserve) byPrefix.set(prefix, (reserve = { blocks: [], refilling: null, largest: 0 }));
+  reserve.largest = Math.max(reserve.largest, count);
+  return reserve;
 }
 
 function numbersFrom(first: number, count: number): number[] {
@@ -103,8 +143,8 @@ function takeReserved(r: Reserve, count: number): number[] | null {
 function refill(knex: Knex, prefix: string, r: Reserve): void {
   if (r.refilling) return;
   const size = Math.max(BLOCK, 4 * r.largest);
-  r.refilling = knex
-    .transaction((own) => takeSeriesNumbers(own, prefix, size))
+  // Retried past a write conflict: on Galera every instance's refills certify against each other.
+  r.refilling = transactionWithRetry(knex, (own) => takeSeriesNumbers(own, prefix, size), REFILL_ATTEMPTS)
     .then((first) => {
       r.blocks.push({ next: first, end: first + size });
     })

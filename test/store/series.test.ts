@@ -79,6 +79,40 @@ describe(`series on ${testDialect()}`, () => {
     }
   });
 
+  test('a take that failed inside its transaction still starts the refill, so the next take does not wait on the counter row', { skip: testDialect() !== 'mysql' && 'SQLite takes every number inside the transaction' }, async () => {
+    await t.db.knex.transaction((trx) => takeSeriesNumbers(trx, 'W-', 1)); // the counter row exists
+    const fresh = await openDatabase(t.url); // a process with nothing reserved yet
+    const holdRow = async () => {
+      const trx = await t.db.knex.transaction();
+      await trx('series').where({ prefix: 'W-' }).forUpdate().first();
+      return trx;
+    };
+    const takeImpatiently = () =>
+      fresh.knex.transaction(async (trx) => {
+        await trx.raw('SET SESSION innodb_lock_wait_timeout = 1');
+        return takeSeriesNumbersFor(fresh.knex, trx, 'W-', 2);
+      });
+    try {
+      const holder = await holdRow();
+      // Nothing reserved: taken inside the transaction, which waits for the row and gives up.
+      await assert.rejects(takeImpatiently(), (err: { code?: string }) => err.code === 'ER_LOCK_WAIT_TIMEOUT');
+      await holder.commit();
+      await seriesRefilled(fresh.knex);
+      const again = await holdRow();
+      try {
+        // From the block the failed take's refill reserved: the held row is not touched.
+        const numbers = await takeImpatiently();
+        assert.equal(numbers.length, 2);
+        assert.ok(numbers[0]! > 1, `after the number taken first, not ${numbers[0]}`);
+      } finally {
+        await again.commit();
+      }
+    } finally {
+      await seriesRefilled(fresh.knex);
+      await closeDatabase(fresh);
+    }
+  });
+
   test('on SQLite, numbers are taken inside the transaction: a rollback gives them back', { skip: testDialect() !== 'sqlite' && 'MySQL takes them from a committed reserve' }, async () => {
     const knex = t.db.knex;
     await knex
