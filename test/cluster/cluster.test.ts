@@ -118,7 +118,7 @@ const gauge = (text: string, series: string) => {
 /**
  * What the run cost the cluster, for the capacity model: write-set bytes replicated per punch
  * stored (what gcache must hold per punch for a node to rejoin by IST), certification conflicts
- * (retried by iclockd), and each table's bytes per row.
+ * (retried by iclockd) and the statements that lost them, and each table's bytes per row.
  */
 async function clusterFigures(): Promise<Record<string, unknown>> {
   const knex = dbs[0]!.knex;
@@ -131,12 +131,15 @@ async function clusterFigures(): Promise<Record<string, unknown>> {
     certFailures += Number(await cluster!.status(i, 'wsrep_local_cert_failures'));
     bfAborts += Number(await cluster!.status(i, 'wsrep_local_bf_aborts'));
   }
+  const victims = new Map<string, number>();
+  for (const node of cluster!.nodes) for (const [what, n] of node.conflictVictims()) victims.set(what, (victims.get(what) ?? 0) + n);
   const tables = ((await knex.raw('SELECT table_name AS t, table_rows AS n, data_length + index_length AS b FROM information_schema.tables WHERE table_schema = DATABASE() AND table_rows > 0 ORDER BY b DESC')) as [{ t: string; n: number; b: number }[]])[0];
   return {
     punches,
     replicated_bytes_per_punch: Math.round(replicated / punches),
     certification_failures: certFailures,
     brute_force_aborts: bfAborts,
+    conflicts_lost_by: Object.fromEntries([...victims].sort((a, b) => b[1] - a[1])),
     bytes_per_row: Object.fromEntries(tables.map((r) => [r.t, Math.round(Number(r.b) / Math.max(1, Number(r.n)))])),
   };
 }

@@ -64,6 +64,23 @@ export class GaleraNode {
   logSize(): number {
     return existsSync(this.errorLog) ? readFileSync(this.errorLog).length : 0;
   }
+
+  /**
+   * The statements that lost a conflict on this node (wsrep_log_conflicts), counted by what they
+   * did ("update outbox"); "other" where the log names none (a COMMIT, or NULL after the fact).
+   */
+  conflictVictims(): Map<string, number> {
+    const counts = new Map<string, number>();
+    const lines = existsSync(this.errorLog) ? readFileSync(this.errorLog, 'latin1').split('\n') : [];
+    lines.forEach((line, i) => {
+      if (!line.includes('WSREP: Victim thread:')) return;
+      const sql = lines.slice(i + 1, i + 4).find((l) => l.trimStart().startsWith('SQL:')) ?? '';
+      const m = /SQL:\s*(insert into|update|delete from|select\b.*?\bfrom)\s*`(\w+)`/i.exec(sql);
+      const what = m ? `${m[1]!.split(' ')[0]!.toLowerCase()} ${m[2]}` : 'other';
+      counts.set(what, (counts.get(what) ?? 0) + 1);
+    });
+    return counts;
+  }
 }
 
 export interface GaleraCluster {
@@ -113,6 +130,8 @@ function writeCnf(node: GaleraNode, all: NodePorts[]): void {
     'wsrep_sst_method=rsync',
     `wsrep_sst_receive_address=127.0.0.1:${node.ports.sst}`,
     'wsrep_slave_threads=2',
+    // Each conflict's losing statement in the error log: the cluster test counts them by table.
+    'wsrep_log_conflicts=ON',
     '',
   ];
   writeFileSync(node.cnf, lines.join('\n'));
