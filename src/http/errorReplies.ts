@@ -9,7 +9,7 @@ import type { Context, Middleware } from 'koa';
 import { formatErrorReply } from '../../protocol/index.js';
 import { AppError, type ErrorType } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isDatabaseUnavailable } from '../store/transaction.js';
+import { isDatabaseUnavailable, isWriteConflict } from '../store/transaction.js';
 
 /** An error as every dialect reads it. */
 export interface MappedError {
@@ -30,6 +30,8 @@ export interface MappedError {
 /** A library's or the database's error as one of the table's types; null when it is none of them. */
 function translated(err: unknown): AppError | null {
   if (isDatabaseUnavailable(err)) return new AppError('service_unavailable', 'The database is unavailable; retry shortly');
+  // Still losing to concurrent writers after its retries (Galera, a hot row): nothing was written, and it passes.
+  if (isWriteConflict(err)) return new AppError('service_unavailable', 'Concurrent writes kept conflicting; retry shortly');
   const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
   const status = e?.status ?? e?.statusCode;
   // raw-body and http-errors: client mistakes carry a 4xx status and an exposable message.

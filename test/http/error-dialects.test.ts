@@ -45,6 +45,7 @@ async function failing<T extends object>(object: T, method: keyof T & string, er
 }
 
 const databaseDown = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
+const writeConflict = () => Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), { code: 'ER_LOCK_DEADLOCK', errno: 1213 });
 const clientMistake = () => Object.assign(new Error('Bad thing in the request'), { status: 400, expose: true });
 const bug = () => new TypeError("Cannot read properties of undefined (reading 'x')");
 
@@ -96,6 +97,7 @@ describe(`error replies in each dialect on ${testDialect()}`, () => {
     ['json: rate limited', () => failing(s.running.services.employees, 'get', new AppError('rate_limited', 'Too many requests from here; retry in 7 s', { retry_after: 7 }), () => fetch(url('/api/v1/employees/X'), { headers: { authorization: admin } }))],
     ['json: service unavailable', () => failing(s.running.services.employees, 'get', new AppError('service_unavailable', 'Ingest is saturated; retry shortly'), () => fetch(url('/api/v1/employees/X'), { headers: { authorization: admin } }))],
     ['json: database down', () => failing(s.running.services.employees, 'get', databaseDown(), () => fetch(url('/api/v1/employees/X'), { headers: { authorization: admin } }))],
+    ['json: write conflict past its retries', () => failing(s.running.services.employees, 'get', writeConflict(), () => fetch(url('/api/v1/employees/X'), { headers: { authorization: admin } }))],
     ['json: a library\'s 4xx', () => failing(s.running.services.employees, 'get', clientMistake(), () => fetch(url('/api/v1/employees/X'), { headers: { authorization: admin } }))],
     ['json: a stray TimestampError', () => failing(s.running.services.employees, 'get', new TimestampError('month 13 is out of range'), () => fetch(url('/api/v1/employees/X'), { headers: { authorization: admin } }))],
     ['json: internal', () => failing(s.running.services.employees, 'get', bug(), () => fetch(url('/api/v1/employees/X'), { headers: { authorization: admin } }))],
@@ -115,6 +117,7 @@ describe(`error replies in each dialect on ${testDialect()}`, () => {
     ['device: service unavailable (fast path)', () => failing(s.running.services.registry, 'contact', new AppError('service_unavailable', 'Ingest is saturated; retry shortly'), () => fetch(url('/iclock/getrequest?SN=DEV1')))],
     ['device: database down', () => failing(s.running.services.uploads, 'receive', databaseDown(), () => fetch(url('/iclock/cdata?SN=DEV1&table=ATTLOG&Stamp=1'), { method: 'POST', body: '1\t2025-05-06 08:00:00\t0\t1\n' }))],
     ['device: database down (fast path)', () => failing(s.running.services.registry, 'contact', databaseDown(), () => fetch(url('/iclock/getrequest?SN=DEV1')))],
+    ['device: write conflict past its retries', () => failing(s.running.services.uploads, 'receive', writeConflict(), () => fetch(url('/iclock/cdata?SN=DEV1&table=ATTLOG&Stamp=1'), { method: 'POST', body: '1\t2025-05-06 08:00:00\t0\t1\n' }))],
     ['device: a library\'s 4xx', () => failing(s.running.services.registry, 'contact', clientMistake(), () => fetch(url('/iclock/cdata?SN=DEV1')))],
     ['device: a stray TimestampError', () => failing(s.running.services.uploads, 'receive', new TimestampError('month 13 is out of range'), () => fetch(url('/iclock/cdata?SN=DEV1&table=ATTLOG&Stamp=1'), { method: 'POST', body: '1\t2025-05-06 08:00:00\t0\t1\n' }))],
     ['device: internal', () => failing(s.running.services.registry, 'contact', bug(), () => fetch(url('/iclock/cdata?SN=DEV1')))],
@@ -137,6 +140,7 @@ describe(`error replies in each dialect on ${testDialect()}`, () => {
     ['frappe: rate limited', () => failing(s.running.services.ingest, 'logTypeRequiredBy', new AppError('rate_limited', 'Too many requests from here; retry in 7 s', { retry_after: 7 }), () => fetch(url(HRMS), json(ingest, { employee_field_value: '1', timestamp: '2025-05-06 08:00:00' })))],
     ['frappe: service unavailable', () => failing(s.running.services.ingest, 'logTypeRequiredBy', new AppError('service_unavailable', 'Ingest is saturated; retry shortly'), () => fetch(url(HRMS), json(ingest, { employee_field_value: '1', timestamp: '2025-05-06 08:00:00' })))],
     ['frappe: database down', () => failing(s.running.services.ingest, 'logTypeRequiredBy', databaseDown(), () => fetch(url(HRMS), json(ingest, { employee_field_value: '1', timestamp: '2025-05-06 08:00:00' })))],
+    ['frappe: write conflict past its retries', () => failing(s.running.services.ingest, 'logTypeRequiredBy', writeConflict(), () => fetch(url(HRMS), json(ingest, { employee_field_value: '1', timestamp: '2025-05-06 08:00:00' })))],
     ['frappe: a library\'s 4xx', () => failing(s.running.services.ingest, 'logTypeRequiredBy', clientMistake(), () => fetch(url(HRMS), json(ingest, { employee_field_value: '1', timestamp: '2025-05-06 08:00:00' })))],
     ['frappe: a stray TimestampError', () => failing(s.running.services.ingest, 'logTypeRequiredBy', new TimestampError('month 13 is out of range'), () => fetch(url(HRMS), json(ingest, { employee_field_value: '1', timestamp: '2025-05-06 08:00:00' })))],
     ['frappe: internal', () => failing(s.running.services.ingest, 'logTypeRequiredBy', bug(), () => fetch(url(HRMS), json(ingest, { employee_field_value: '1', timestamp: '2025-05-06 08:00:00' })))],
