@@ -4,9 +4,9 @@
 // must say so, not throw (a worker's tick or a terminal's poll failing with 1213).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { claimed } from '../../src/store/transaction.js';
 import { type TestDatabase, openTestDatabase, testDialect } from '../helpers/db.js';
+import { loseDeadlock } from '../helpers/deadlock.js';
 
 let t: TestDatabase;
 before(async () => {
@@ -20,22 +20,10 @@ after(async () => {
 
 test('a claim that loses a deadlock claimed nothing (0 rows), and the winner keeps what it wrote', { skip: testDialect() !== 'mysql' && 'SQLite has one writer: no deadlock', timeout: 60_000 }, async () => {
   const knex = t.db.knex;
-  const other = await knex.transaction();
-  let result: number | Error;
-  try {
-    const at = '2026-01-01 00:00:00';
-    // The winner: heavier (InnoDB rolls back the lighter), it holds CLAIM-B…
-    await other('devices').insert(Array.from({ length: 50 }, (_, i) => ({ serial: `WINNER-${i}`, state: 'approved', created_at: at, updated_at: at })));
-    await other('devices').where({ serial: 'CLAIM-B' }).update({ alias: 'winner' });
-    // …the claim takes CLAIM-A and waits for CLAIM-B, then the winner wants CLAIM-A.
-    const claim = claimed(knex('devices').whereIn('serial', ['CLAIM-A', 'CLAIM-B']).whereNull('alias').update({ alias: 'claim' })).catch((err: Error) => err);
-    await sleep(500);
-    await other('devices').where({ serial: 'CLAIM-A' }).update({ alias: 'winner' });
-    await other.commit();
-    result = await claim;
-  } finally {
-    if (!other.isCompleted()) await other.rollback();
-  }
+  // The claim takes CLAIM-A and waits for CLAIM-B, held by a heavier winner that then wants CLAIM-A.
+  const result = await loseDeadlock(knex, { first: { serial: 'CLAIM-A', alias: 'winner' }, second: { serial: 'CLAIM-B', alias: 'winner' }, winnerPrefix: 'WINNER' }, () =>
+    claimed(knex('devices').whereIn('serial', ['CLAIM-A', 'CLAIM-B']).whereNull('alias').update({ alias: 'claim' })),
+  );
   assert.equal(result, 0);
   const aliases = (await knex('devices').whereIn('serial', ['CLAIM-A', 'CLAIM-B']).orderBy('serial').pluck('alias')) as string[];
   assert.deepEqual(aliases, ['winner', 'winner']);
