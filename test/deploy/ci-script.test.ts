@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const script = join(root, '.ci/run');
 
 /** A pipeline stage that may exit before its input ends. */
-const stopsReadingEarly = /^(head|tail\s+-n?\s*\+?\d+\s+-q|grep\s+(?:-\w*[qlm]\w*\b|--quiet|--max-count)|sed\s+(?:-n\s+)?'?\d*q)/;
+const stopsReadingEarly = /^(head|grep\s+(?:-\w*[qlm]\w*\b|--quiet|--max-count)|sed\s+(?:-n\s+)?'?\d*q)/;
 
 /** Each pipeline stage after the first, per line, with quoted text and `||` set aside. */
 function laterStages(source: string): { line: number; stage: string }[] {
